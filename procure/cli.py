@@ -5,6 +5,7 @@ import argparse
 import json
 import shutil
 import sys
+from datetime import date
 from pathlib import Path
 
 EXIT_OK = 0
@@ -27,6 +28,15 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("files", nargs="+", type=Path)
     analyze.add_argument("--json", type=Path, help="écrire l'analyse complète en JSON")
     analyze.set_defaults(handler=_analyze)
+    suggest = commands.add_parser("suggest", help="proposer des clauses sociales par lot")
+    suggest.add_argument("files", nargs="+", type=Path)
+    suggest.add_argument("--date", type=_iso_date, help="date de lancement de la consultation (AAAA-MM-JJ)")
+    suggest.set_defaults(handler=_suggest)
+    annex = commands.add_parser("annex", help="générer l'annexe Word des clauses proposées")
+    annex.add_argument("files", nargs="+", type=Path)
+    annex.add_argument("--out", type=Path, required=True, help="fichier .docx à écrire")
+    annex.add_argument("--date", type=_iso_date, help="date de lancement de la consultation (AAAA-MM-JJ)")
+    annex.set_defaults(handler=_annex)
     reference = commands.add_parser("reference", help="données de référence")
     reference_commands = reference.add_subparsers()
     cpv = reference_commands.add_parser("import-cpv", help="importer la nomenclature CPV 2008 (CSV)")
@@ -47,6 +57,51 @@ def _analyze(args: argparse.Namespace) -> int:
     if not tender.readable:
         print("\nAucun document n'a pu être lu.", file=sys.stderr)
         return EXIT_UNREADABLE
+    return EXIT_OK
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"date invalide « {text} » : format attendu AAAA-MM-JJ") from exc
+
+
+def _analysed(files: list[Path]):
+    from procure.extract import analyze
+
+    tender = analyze(files)
+    for problem in tender.problems:
+        print(f"{'ERREUR' if problem.fatal else 'Attention'} — {problem.file} : {problem.message}", file=sys.stderr)
+    return tender
+
+
+def _suggest(args: argparse.Namespace) -> int:
+    from procure.suggest import suggest
+    from procure.suggest_report import advice_fr
+
+    tender = _analysed(args.files)
+    if not tender.readable:
+        print("Aucun document n'a pu être lu.", file=sys.stderr)
+        return EXIT_UNREADABLE
+    print(advice_fr(suggest(tender, on=args.date)))
+    return EXIT_OK
+
+
+def _annex(args: argparse.Namespace) -> int:
+    from procure.annex import write_annex
+    from procure.suggest import suggest
+
+    tender = _analysed(args.files)
+    if not tender.readable:
+        print("Aucun document n'a pu être lu : annexe non générée.", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        write_annex(suggest(tender, on=args.date), args.out)
+    except OSError as exc:
+        print(f"Impossible d'écrire {args.out} : {exc.strerror}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    print(f"Annexe écrite dans {args.out}")
     return EXIT_OK
 
 

@@ -210,9 +210,14 @@ class Tender:
         return to_jsonable(self)
 
 
-def format_euros(value: Decimal) -> str:
+def format_int(value: int) -> str:
+    """2042 → '2 042' with a narrow no-break space, as French typography wants."""
+    return f"{value:,}".replace(",", "\u202f")
+
+
+def format_euros(value: Decimal | int) -> str:
     """French typography: narrow no-break space as thousands separator, comma for decimals."""
-    quantized = value.quantize(Decimal("0.01"))
+    quantized = Decimal(value).quantize(Decimal("0.01"))
     integer, _, cents = f"{quantized:.2f}".partition(".")
     sign = "-" if integer.startswith("-") else ""
     digits = integer.lstrip("-")
