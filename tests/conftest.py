@@ -32,3 +32,38 @@ def no_shared_cpv(monkeypatch):
 def with_cpv(shared_data, monkeypatch):
     monkeypatch.setenv("PROCURE_CPV_FILE", str(shared_data / "cpv" / "cpv2008_fr.csv"))
     return shared_data
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A fresh, migrated database: SQLite file, and PostgreSQL when PROCURE_TEST_POSTGRES_URL points at a server."""
+    from sqlalchemy import create_engine, text
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite'}"
+        return
+    admin_url = os.environ.get("PROCURE_TEST_POSTGRES_URL")
+    if not admin_url:
+        if os.environ.get("CI"):
+            pytest.fail("PROCURE_TEST_POSTGRES_URL absent en CI : scripts/start-postgres.sh n'a pas tourné")
+        pytest.skip("pas de serveur PostgreSQL de test (PROCURE_TEST_POSTGRES_URL)")
+    name = f"procure_test_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**8}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as connection:  # FORCE closes connections a cached engine may still hold
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def repository(database_url):
+    from procure.db import make_engine, migrate, session_factory
+    from procure.suppliers import SupplierRepository
+
+    engine = make_engine(database_url)
+    migrate(engine)
+    yield SupplierRepository(session_factory(engine))
+    engine.dispose()
