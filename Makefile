@@ -18,6 +18,7 @@ system-deps:
 	bash scripts/install-system-deps.sh
 
 run: install
+	$(BIN)/procure demo-setup
 	$(BIN)/streamlit run app.py --server.headless true
 
 test: install system-deps

@@ -42,7 +42,7 @@ def _suggestion_context(suggestion: Suggestion) -> dict:
     }
 
 
-def _lot_context(advice: LotAdvice) -> dict:
+def _lot_context(advice: LotAdvice, suppliers: list[str]) -> dict:
     lot = advice.lot
     facts = [f"CPV : {', '.join(c.full for c in lot.cpv_codes) or 'non renseigné'}"]
     facts.append(f"montant estimé : {format_euros(advice.amount_ht) + ' HT' if advice.amount_ht is not None else 'non renseigné'}")
@@ -53,12 +53,13 @@ def _lot_context(advice: LotAdvice) -> dict:
         "title": typo_fr(lot.title.value if lot.title else f"Lot {lot.number}"),
         "facts": typo_fr(" ; ".join(facts) + "."),
         "suggestions": [_suggestion_context(s) for s in advice.suggestions],
+        "suppliers": [typo_fr(name) for name in suppliers],
     }
 
 
-def annex_context(advice: Advice, generated: date | None = None) -> dict:
+def annex_context(advice: Advice, generated: date | None = None, suppliers: dict[int, list[str]] | None = None) -> dict:
     tender = advice.tender
-    lots = [_lot_context(lot) for lot in advice.lots]
+    lots = [_lot_context(lot, (suppliers or {}).get(lot.lot.number, [])) for lot in advice.lots]
     summary = [
         {"number": lot.lot.number, "title": ctx["title"],
          "amount": format_euros(lot.amount_ht) + " HT" if lot.amount_ht is not None else "—",
@@ -83,11 +84,13 @@ def annex_context(advice: Advice, generated: date | None = None) -> dict:
     }
 
 
-def write_annex(advice: Advice, out: str | Path, generated: date | None = None) -> Path:
+def write_annex(advice: Advice, out: str | Path, generated: date | None = None,
+                suppliers: dict[int, list[str]] | None = None) -> Path:
+    """`suppliers`: per lot number, the inclusive structures the working group retained."""
     from docxtpl import DocxTemplate
 
     template = DocxTemplate(str(TEMPLATE))
-    template.render(annex_context(advice, generated), autoescape=True)
+    template.render(annex_context(advice, generated, suppliers), autoescape=True)
     _restart_numbered_lists(template.docx)
     out = Path(out)
     template.save(str(out))

@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--top", type=int, default=10)
     match.add_argument("--show-excluded", action="store_true", help="lister aussi les structures écartées et pourquoi")
     match.set_defaults(handler=_match)
+    demo = commands.add_parser("demo-setup", help="créer la base de démonstration et afficher les identifiants")
+    demo.set_defaults(handler=_demo_setup)
     reference = commands.add_parser("reference", help="données de référence")
     reference_commands = reference.add_subparsers()
     cpv = reference_commands.add_parser("import-cpv", help="importer la nomenclature CPV 2008 (CSV)")
@@ -174,6 +176,24 @@ def _match(args: argparse.Namespace) -> int:
     if args.show_excluded:
         for exclusion in result.excluded():
             print(f"  écartée : {exclusion.supplier.name} — {exclusion.reason}")
+    return EXIT_OK
+
+
+def _demo_setup(args: argparse.Namespace) -> int:
+    from procure.db import database_url, session_factory
+    from procure.demo import setup_demo
+    from procure.suppliers import SupplierRepository
+    from procure.workspace import ROLES, Workspace
+
+    sessions = session_factory()
+    repository = SupplierRepository(sessions)
+    credentials = setup_demo(Workspace(sessions), repository)
+    print(f"Base : {database_url()}")
+    print("Comptes de démonstration (mots de passe renouvelés à chaque lancement) :")
+    for email, password, role in credentials:
+        print(f"  {ROLES[role]:<30} {email:<24} mot de passe : {password}")
+    if not repository.has_real_records():
+        print("Annuaire : structures FICTIVES de démonstration (importez la liste officielle avec « procure suppliers import »).")
     return EXIT_OK
 
 

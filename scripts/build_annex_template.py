@@ -120,6 +120,12 @@ def build() -> None:
     add("{{ check }}", style="List Bullet 2")
     add("{%p endfor %}")
     add("{%p endfor %}")
+    add("{%p if lot.suppliers %}")
+    heading("Structures inclusives retenues pour le sourcing", 2)
+    add("{%p for name in lot.suppliers %}")
+    add("{{ name }}", style="List Bullet")
+    add("{%p endfor %}")
+    add("{%p endif %}")
     add("{%p endfor %}")
     heading("Correspondance ancien code → code de la commande publique", 1)
     loop_table(document, ["Ancien code", "Objet", "Code de la commande publique"], "old_to_new",

@@ -1,0 +1,148 @@
+"""Working-group review in a real database (SQLite and PostgreSQL): access, audit trail, concurrent reviews."""
+import docx
+import pytest
+
+import dce
+from procure.db import make_engine, migrate, session_factory
+from procure.demo import demo_suppliers
+from procure.suppliers import SupplierRepository
+from procure.workspace import AccessDenied, ReviewConflict, Workspace
+
+
+@pytest.fixture
+def world(database_url):
+    engine = make_engine(database_url)
+    migrate(engine)
+    sessions = session_factory(engine)
+    SupplierRepository(sessions).upsert(demo_suppliers())
+    ws = Workspace(sessions)
+    vitry = ws.create_organisation("Ville de Vitry-sur-Seine")
+    creteil = ws.create_organisation("Ville de Créteil")
+    group = ws.create_organisation("CAPAP")
+    users = {}
+    for email, role, org in [("a@vitry.fr", "buyer", vitry), ("b@creteil.fr", "buyer", creteil),
+                             ("r1@capap.fr", "reviewer", group), ("r2@capap.fr", "reviewer", group),
+                             ("admin@capap.fr", "admin", group)]:
+        ws.create_user(email, "motdepasse-solide", email.split("@")[0], role, org)
+        users[email.split("@")[0]] = ws.authenticate(email, "motdepasse-solide")
+    yield ws, users
+    engine.dispose()
+
+
+def upload(ws, user, folder, shared=False):
+    tender_id = ws.create_tender(user, "Consultation travaux", shared)
+    files = [(p.name, p.read_bytes()) for p in dce.works_tender(folder)]
+    ws.add_documents(user, tender_id, files)
+    ws.analyse(user, tender_id)
+    return tender_id
+
+
+def test_passwords_are_hashed_and_checked(world):
+    ws, users = world
+    assert ws.authenticate("a@vitry.fr", "mauvais") is None and ws.authenticate("inconnu@x.fr", "motdepasse-solide") is None
+    with ws.sessions() as session:
+        from procure.db.models import User
+        stored = session.query(User).filter_by(email="a@vitry.fr").one().password_hash
+    assert stored.startswith("$argon2") and "motdepasse" not in stored
+
+
+def test_buyer_sees_only_its_organisation_and_group_only_shared(world, tmp_path):
+    ws, u = world
+    private = upload(ws, u["a"], tmp_path)
+    assert [t["id"] for t in ws.visible_tenders(u["a"])] == [private]
+    assert ws.visible_tenders(u["b"]) == [] and ws.visible_tenders(u["r1"]) == []
+    with pytest.raises(AccessDenied):
+        ws.review_items(u["b"], private)
+    ws.set_shared(u["a"], private, True)
+    assert [t["id"] for t in ws.visible_tenders(u["r1"])] == [private]
+    assert ws.visible_tenders(u["b"]) == []
+    with pytest.raises(AccessDenied):
+        ws.set_shared(u["r1"], private, False)  # reviewers do not edit the buyer's tender
+    assert len(ws.visible_tenders(u["admin"])) == 1
+
+
+def test_analysis_is_persisted_with_lots_suggestions_and_matches(world, tmp_path):
+    ws, u = world
+    tender_id = upload(ws, u["a"], tmp_path)
+    items = ws.review_items(u["a"], tender_id)
+    assert items["tender"]["reference"] == "2026-TX-014" and items["tender"]["version"] == 1
+    assert [lot["number"] for lot in items["lots"]] == [1, 2, 3]
+    lot2 = items["lots"][1]
+    assert {s["lever_id"] for s in lot2["suggestions"]} >= {"insertion_clause", "social_criterion"}
+    assert lot2["matches"][0]["supplier"]["name"] == "Peinture Solidaire du Val [fictive]"
+    assert "correspond au CPV 45442100" in lot2["matches"][0]["explanation"]
+    assert all(d["doc_type"] for d in ws.documents(u["a"], tender_id))
+
+
+def test_review_trail_and_optimistic_locking(world, tmp_path):
+    ws, u = world
+    tender_id = upload(ws, u["a"], tmp_path, shared=True)
+    match = ws.review_items(u["r1"], tender_id)["lots"][1]["matches"][0]
+    # Both reviewers loaded version 1; the first decision wins, the second is told, not silently applied.
+    assert ws.review(u["r1"], "match", match["id"], "accept", match["version"], "Structure connue du PLIE") == 2
+    with pytest.raises(ReviewConflict):
+        ws.review(u["r2"], "match", match["id"], "reject", match["version"])
+    ws.review(u["r2"], "match", match["id"], "comment", 2, "Vérifier sa capacité en juillet")
+    again = ws.review_items(u["r2"], tender_id)["lots"][1]["matches"][0]
+    assert (again["decision"], again["version"], again["decided_by"]) == ("accepted", 2, "r1")
+    trail = ws.history(u["a"], tender_id)
+    assert [(e["who"], e["action"], e["version"]) for e in trail] == [("r1", "accept", 1), ("r2", "comment", 2)]
+    assert trail[0]["comment"] == "Structure connue du PLIE" and trail[0]["when"] is not None
+    with pytest.raises(AccessDenied):
+        ws.review(u["b"], "match", match["id"], "reject", 2)
+
+
+def test_reanalysis_keeps_decisions_and_history(world, tmp_path):
+    ws, u = world
+    tender_id = upload(ws, u["a"], tmp_path)
+    lot1 = ws.review_items(u["a"], tender_id)["lots"][0]
+    suggestion = next(s for s in lot1["suggestions"] if s["lever_id"] == "social_criterion")
+    ws.review(u["a"], "suggestion", suggestion["id"], "reject", suggestion["version"], "Critère déjà au RC")
+    ws.analyse(u["a"], tender_id)
+    items = ws.review_items(u["a"], tender_id)
+    assert items["tender"]["version"] == 2
+    carried = next(s for s in items["lots"][0]["suggestions"] if s["lever_id"] == "social_criterion")
+    assert carried["decision"] == "rejected" and carried["id"] != suggestion["id"]
+    assert len(ws.history(u["a"], tender_id)) == 1
+
+
+def test_bad_file_added_later_loses_nothing(world, tmp_path):
+    ws, u = world
+    tender_id = upload(ws, u["a"], tmp_path)
+    ws.add_documents(u["a"], tender_id, [("scan.pdf", b"%PDF-1.4 garbage")])
+    ws.analyse(u["a"], tender_id)
+    documents = {d["filename"]: d for d in ws.documents(u["a"], tender_id)}
+    assert "endommagé" in documents["scan.pdf"]["problem"] and documents["RC_travaux.pdf"]["problem"] is None
+    assert len(ws.review_items(u["a"], tender_id)["lots"]) == 3
+    assert ws.add_documents(u["a"], tender_id, [("copie.pdf", (tmp_path / "RC_travaux.pdf").read_bytes())]) == []
+
+
+def test_annex_reflects_the_review(world, tmp_path):
+    ws, u = world
+    tender_id = upload(ws, u["a"], tmp_path)
+    lot2 = ws.review_items(u["a"], tender_id)["lots"][1]
+    match = lot2["matches"][0]
+    ws.review(u["a"], "match", match["id"], "accept", match["version"])
+    siae = next(s for s in lot2["suggestions"] if s["lever_id"] == "reserved_siae")
+    ws.review(u["a"], "suggestion", siae["id"], "reject", siae["version"])
+    clause = next(s for s in lot2["suggestions"] if s["lever_id"] == "insertion_clause")
+    ws.review(u["a"], "suggestion", clause["id"], "accept", clause["version"])
+    document = docx.Document(str(ws.annex(u["a"], tender_id, tmp_path / "annexe.docx")))
+    text = "\n".join(p.text for p in document.paragraphs)
+    lot2_text = text.split("Lot 2 — ")[1].split("Lot 3 — ")[0]
+    assert "Structures inclusives retenues pour le sourcing" in lot2_text
+    assert "Peinture Solidaire du Val [fictive]" in lot2_text and "structure fictive de démonstration" in lot2_text
+    assert "retenue par le groupe de travail" in lot2_text
+    assert "structures d’insertion par l’activité économique" not in lot2_text.split("Structures inclusives")[0]
+
+
+def test_dashboard_counts(world, tmp_path):
+    ws, u = world
+    tender_id = upload(ws, u["a"], tmp_path)
+    clause = next(s for s in ws.review_items(u["a"], tender_id)["lots"][0]["suggestions"] if s["lever_id"] == "insertion_clause")
+    ws.review(u["a"], "suggestion", clause["id"], "accept", clause["version"])
+    stats = ws.dashboard(u["a"])
+    assert (stats["tenders"], stats["lots"]) == (1, 3)
+    assert stats["by_lever"]["insertion_clause"]["accepted"] == 1
+    assert stats["accepted_insertion_hours"] == clause["hours"]["hours"] == 2042
+    assert ws.dashboard(u["b"])["tenders"] == 0
