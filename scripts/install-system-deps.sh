@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Debian packages the test suite exercises: tesseract with French data (OCR of scanned pages).
+# Debian packages the test suite exercises: tesseract with French data (OCR of scanned pages)
+# and Chromium (end-to-end browser test, driven by Playwright without any browser download).
 # Installs only what is missing; without root it says so and the OCR tests are skipped with that reason.
 set -euo pipefail
-wanted=(tesseract-ocr tesseract-ocr-fra)
+wanted=(tesseract-ocr tesseract-ocr-fra chromium)
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
