@@ -55,6 +55,23 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--top", type=int, default=10)
     match.add_argument("--show-excluded", action="store_true", help="lister aussi les structures écartées et pourquoi")
     match.set_defaults(handler=_match)
+    models = commands.add_parser("models", help="modèles appris sur les marchés publics réels")
+    model_commands = models.add_subparsers()
+    train = model_commands.add_parser("train", help="entraîner le classifieur CPV sur des données DECP")
+    train.add_argument("--data", type=Path, required=True, help="export DECP (CSV aplati 2019 ou JSON 2024)")
+    train.add_argument("--out", type=Path, help="dossier du modèle (par défaut : models/)")
+    train.add_argument("--seed", type=int, default=42)
+    train.set_defaults(handler=_train_models)
+    decp = commands.add_parser("decp", help="marchés publics attribués (données ouvertes DECP)")
+    decp_commands = decp.add_subparsers()
+    decp_import = decp_commands.add_parser("import", help="importer un export DECP (CSV aplati 2019 ou JSON 2024)")
+    decp_import.add_argument("path", type=Path)
+    decp_import.set_defaults(handler=_import_decp)
+    similar = commands.add_parser("similar", help="marchés réels comparables à un lot")
+    similar.add_argument("files", nargs="+", type=Path)
+    similar.add_argument("--lot", type=int, required=True)
+    similar.add_argument("--top", type=int, default=5)
+    similar.set_defaults(handler=_similar)
     demo = commands.add_parser("demo-setup", help="créer la base de démonstration et afficher les identifiants")
     demo.set_defaults(handler=_demo_setup)
     reference = commands.add_parser("reference", help="données de référence")
@@ -176,6 +193,64 @@ def _match(args: argparse.Namespace) -> int:
     if args.show_excluded:
         for exclusion in result.excluded():
             print(f"  écartée : {exclusion.supplier.name} — {exclusion.reason}")
+    return EXIT_OK
+
+
+def _train_models(args: argparse.Namespace) -> int:
+    from procure import classifier
+    from procure.decp import read_any
+
+    try:
+        frame = read_any(args.data)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"Données illisibles : {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    bundle, metrics = classifier.train(frame, seed=args.seed)
+    path = classifier.save(bundle, metrics, args.out or classifier.MODELS_DIR,
+                           f"{args.data.name} : {len(frame)} marchés après nettoyage")
+    print(f"Modèle écrit dans {path}")
+    print(f"Division : top-1 {metrics['division_top1']:.3f}, top-3 {metrics['division_top3']:.3f} ; "
+          f"groupe : top-1 {metrics['group_top1']:.3f} (test mis de côté : {metrics['test_rows']} marchés)")
+    return EXIT_OK
+
+
+def _import_decp(args: argparse.Namespace) -> int:
+    from procure.db import session_factory
+    from procure.decp import read_any
+    from procure.similar import ContractRepository
+
+    try:
+        frame = read_any(args.path)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"Export DECP illisible : {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    counts = ContractRepository(session_factory()).import_frame(frame)
+    print(f"{counts['added']} marché(s) ajouté(s), {counts['unchanged']} déjà présent(s).")
+    return EXIT_OK
+
+
+def _similar(args: argparse.Namespace) -> int:
+    from procure.db import session_factory
+    from procure.similar import ContractRepository, SimilarIndex
+    from procure.suggest import suggest
+
+    tender = _analysed(args.files)
+    lot_advice = next((l for l in suggest(tender).lots if l.lot.number == args.lot), None)
+    if lot_advice is None:
+        print(f"Lot {args.lot} introuvable.", file=sys.stderr)
+        return EXIT_UNREADABLE
+    contracts = ContractRepository(session_factory()).frame()
+    if contracts.empty:
+        print("Aucun marché importé : utilisez « procure decp import ».", file=sys.stderr)
+        return EXIT_UNREADABLE
+    index = SimilarIndex(contracts)
+    amount = float(lot_advice.amount_ht) if lot_advice.amount_ht else None
+    title = lot_advice.lot.title.value if lot_advice.lot.title else ""
+    for contract in index.similar(title, lot_advice.cpv, amount, args.top):
+        print(f"- {contract.describe_fr()}")
+    share = index.social_share(lot_advice.cpv[:2]) if lot_advice.cpv else None
+    if share:
+        print(f"Division {lot_advice.cpv[:2]} : {share[0]} marchés, {share[1]:.0%} avec une disposition sociale visible.")
     return EXIT_OK
 
 

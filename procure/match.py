@@ -68,8 +68,10 @@ class LotQuery:
 
         place = lot.place.value if lot.place and isinstance(lot.place.value, Commune) else None
         code = lot.cpv_codes[0] if lot.cpv_codes else None
+        predicted = lot.predicted_cpv.value["group"].ljust(8, "0") if lot.predicted_cpv else None
         return cls(
-            title=lot.title.value if lot.title else "", cpv=code.code if code else None, cpv_label=code.label if code else None,
+            title=lot.title.value if lot.title else "", cpv=code.code if code else predicted,
+            cpv_label=code.label if code else None,
             latitude=place.latitude if place else None, longitude=place.longitude if place else None,
             place_name=place.name if place else None,
             amount_ht=amount_ht(lot.estimated_amount.value)[0] if lot.estimated_amount else None,

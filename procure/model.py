@@ -150,7 +150,8 @@ class Lot:
     duration_months: Fact | None = None  # value: int
     place: Fact | None = None  # value: Commune or str when it could not be resolved
     provisions: list[SocialProvision] = field(default_factory=list)
-    predicted_cpv: Fact | None = None  # filled by the model of a later issue
+    predicted_cpv: Fact | None = None  # value: dict(division, group, probability…), when the lot states no CPV
+    cpv_doubt: str | None = None  # French warning when the model finds the declared CPV very unlikely
 
     @property
     def cpv_codes(self) -> list[CpvCode]:

@@ -38,8 +38,14 @@ def _lot_lines(lot: Lot) -> list[str]:
         for code, evidence in lot.cpv:
             label = f" {code.label}" if code.label else ""
             lines.append(f"    CPV {code.full}{label} ({CPV_STATUS_FR[code.status]})  [{evidence.where()}]")
+    elif lot.predicted_cpv:
+        p = lot.predicted_cpv.value
+        lines.append(f"    CPV : non trouvé ; PRÉDIT division {p['division']} ({p['division_probability']:.0%}), "
+                     f"groupe {p['group']} ({p['group_probability']:.0%})")
     else:
         lines.append("    CPV : non trouvé")
+    if lot.cpv_doubt:
+        lines.append(f"    Attention : {lot.cpv_doubt}")
     lines.append("    " + _fact_line("Montant estimé", lot.estimated_amount))
     lines.append("    " + _fact_line("Durée", lot.duration_months, lambda m: f"{m} mois"))
     lines.append("    " + _fact_line("Lieu d'exécution", lot.place, describe_place))

@@ -125,7 +125,12 @@ def suggest(tender: Tender, on: date | None = None, today: date | None = None) -
 
 
 def _main_cpv(lot: Lot) -> str | None:
-    return lot.cpv_codes[0].code if lot.cpv_codes else None
+    """The declared CPV, else the group the model predicts (padded to 8 digits: prefix rules still apply)."""
+    if lot.cpv_codes:
+        return lot.cpv_codes[0].code
+    if lot.predicted_cpv:
+        return lot.predicted_cpv.value["group"].ljust(8, "0")
+    return None
 
 
 def _contract_value(tender: Tender) -> Decimal | None:
@@ -195,6 +200,10 @@ class _LotContext:
     def cpv_reason(self) -> str:
         if not self.cpv:
             return "Aucun code CPV dans le dossier : nature du marché supposée « services »."
+        if not self.lot.cpv_codes:
+            predicted = self.lot.predicted_cpv.value
+            return (f"CPV absent du dossier : groupe {predicted['group']} prédit par le modèle (probabilité "
+                    f"{predicted['group_probability']:.0%}), marché de {NATURE_FR[self.nature]} — à confirmer.").replace("%", "\u202f%")
         label = self.lot.cpv_codes[0].label
         return f"CPV {self.cpv}{f' ({label})' if label else ''} : marché de {NATURE_FR[self.nature]}."
 

@@ -215,6 +215,7 @@ class Workspace:
         tender = self.load_tender(actor, tender_id)
         notify(0.5, "Suggestions de clauses…")
         advice = suggest(tender)
+        self._add_similar(advice)
         notify(0.7, "Recherche des structures inclusives…")
         suppliers = SupplierRepository(self.sessions).all()
         index = SupplierIndex(suppliers) if suppliers else None
@@ -234,6 +235,13 @@ class Workspace:
                 self._store_lot(session, row, lot_advice, index, supplier_ids, previous)
         notify(1.0, "Analyse terminée.")
         return advice
+
+    def _add_similar(self, advice) -> None:
+        from procure.similar import ContractRepository, SimilarIndex, add_similar_evidence
+
+        contracts = ContractRepository(self.sessions).frame()
+        if not contracts.empty:
+            add_similar_evidence(advice, SimilarIndex(contracts))
 
     def _store_problems(self, session: Session, tender_id: int, tender) -> None:
         problems = {p.file: p.message for p in tender.problems}

@@ -149,3 +149,25 @@ class ReviewEvent(Base):
     target_version: Mapped[int] = mapped_column(Integer)
     analysis_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PublicContract(Base):
+    """Awarded contracts from open data (DECP), imported for evidence and practice statistics."""
+
+    __tablename__ = "public_contracts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)  # sha1 of source id, object and amount
+    source_id: Mapped[str] = mapped_column(String(100))
+    objet: Mapped[str] = mapped_column(Text)
+    cpv: Mapped[str | None] = mapped_column(String(8))
+    division: Mapped[str | None] = mapped_column(String(2), index=True)
+    procedure: Mapped[str | None] = mapped_column(String(100))
+    montant: Mapped[float | None] = mapped_column(Float)
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    acheteur_id: Mapped[str | None] = mapped_column(String(20), index=True)
+    acheteur_nom: Mapped[str | None] = mapped_column(String(300))
+    lieu_code: Mapped[str | None] = mapped_column(String(10))
+    titulaires: Mapped[str | None] = mapped_column(Text)
+    social: Mapped[str] = mapped_column(String(50), default="")  # comma-separated: clause, criterion, reserved
+    source_format: Mapped[str] = mapped_column(String(20))

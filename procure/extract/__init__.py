@@ -44,7 +44,39 @@ def analyze_documents(documents: list[ReadDocument], problems: list[FileProblem]
     level = extract_lots(tender, tables, all_segments, nomenclature)
     apply_tender_level(tender, level)
     extract_provisions(tender, all_segments)
+    check_cpv_with_model(tender)
     return tender
+
+
+# A declared CPV is doubted only when the model is both confident elsewhere and nearly excludes it.
+DOUBT_DECLARED_BELOW = 0.02
+DOUBT_WHEN_TOP_ABOVE = 0.6
+
+
+def check_cpv_with_model(tender: Tender) -> None:
+    """Predict a CPV for lots without one; flag a declared CPV the model finds very unlikely."""
+    from procure import classifier
+    from procure.model import Fact
+
+    bundle = classifier.load()
+    if bundle is None:
+        return
+    for lot in tender.lots:
+        text = lot.title.value if lot.title else ""
+        prediction = classifier.predict(text, bundle)
+        if prediction is None:
+            continue
+        if not lot.cpv:
+            lot.predicted_cpv = Fact({"division": prediction.division, "group": prediction.group,
+                                      "division_probability": round(prediction.division_probability, 3),
+                                      "group_probability": round(prediction.group_probability, 3),
+                                      "alternatives": prediction.alternatives}, lot.title.evidence if lot.title else None)
+            continue
+        declared = lot.cpv_codes[0].division
+        probability = classifier.declared_probability(text, declared, bundle)
+        if probability is not None and probability < DOUBT_DECLARED_BELOW and prediction.division_probability > DOUBT_WHEN_TOP_ABOVE:
+            lot.cpv_doubt = (f"CPV déclaré peu probable pour « {text} » : division {declared} ({probability:.0%}) ; "
+                             f"le modèle propose la division {prediction.division} ({prediction.division_probability:.0%}).")
 
 
 def analyze(files: Iterable[str | Path | tuple[str | Path, str]], progress: Progress | None = None) -> Tender:

@@ -1,0 +1,134 @@
+"""Real contracts (DECP): cleaning, the 2024 format, the CPV classifier and similar contracts."""
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from procure import classifier
+from procure.decp import read_2024_json, read_flat_csv, repair_text, social_from_text, social_share_by_division
+from procure.extract import analyze
+from procure.similar import ContractRepository, SimilarIndex
+
+import dce
+
+
+def record(identifier, objet, cpv, social, amount=150000):
+    """A contract in the 2024 format with every field the schema requires."""
+    return {
+        "id": identifier, "acheteur": {"id": "21940081800011"}, "nature": "Marché", "objet": objet, "codeCPV": cpv,
+        "techniques": {"technique": ["Sans objet"]}, "modalitesExecution": {"modaliteExecution": ["Sans objet"]},
+        "marcheInnovant": False, "ccag": "Travaux", "offresRecues": 3, "attributionAvance": False,
+        "typeGroupementOperateurs": "Pas de groupement", "procedure": "Appel d'offres ouvert",
+        "lieuExecution": {"code": "94081", "typeCode": "Code commune"}, "dureeMois": 12, "dateNotification": "2025-03-01",
+        "datePublicationDonnees": "2025-03-10", "montant": amount, "typesPrix": {"typePrix": ["Définitif ferme"]},
+        "formePrix": "Forfaitaire", "sousTraitanceDeclaree": False,
+        "titulaires": [{"titulaire": {"typeIdentifiant": "SIRET", "id": "41071771400035"}}],
+        "considerationsSociales": {"considerationSociale": social},
+        "considerationsEnvironnementales": {"considerationEnvironnementale": ["Pas de considération environnementale"]},
+    }
+
+
+@pytest.fixture
+def decp_2024(tmp_path, shared_data):
+    import jsonschema
+
+    data = {"marches": {"marche": [
+        record("2025-001", "Travaux de peinture des écoles", "45442100", ["Clause sociale", "Critère social"]),
+        record("2025-002", "Entretien des espaces verts", "77310000", ["Marché réservé"]),
+        record("2025-003", "Conseil juridique", "79111000", ["Pas de considération sociale"]),
+    ]}}
+    schema = json.loads((shared_data / "decp" / "schema_decp_v2.0.2.json").read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema)  # the records really are in the 2024 format
+    path = tmp_path / "decp-2024.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_2024_format_reads_social_considerations(decp_2024):
+    frame = read_2024_json(decp_2024)
+    assert list(frame["social"]) == ["clause,criterion", "reserved", ""]
+    assert list(frame["division"]) == ["45", "77", "79"] and frame["year"].iloc[0] == 2025
+
+
+def test_flat_2019_export_is_cleaned(shared_data):
+    frame = read_flat_csv(shared_data / "decp" / "decp_2018_2021_train.csv.gz")
+    assert 8000 < len(frame) < 8686  # duplicates removed
+    assert not frame["objet"].str.contains("\ufffd").any()
+    assert frame["division"].notna().mean() > 0.99
+    assert frame.duplicated(subset=["id", "objet", "montant"]).sum() == 0
+    shares = social_share_by_division(frame)
+    assert shares.loc["45", "contracts"] > 2000 and 0 <= shares["share"].max() <= 1
+
+
+def test_text_repairs_and_social_mentions():
+    assert repair_text("Soci\ufffdt\ufffd  de livraison") == "Société de livraison"
+    assert social_from_text("Marché réservé aux ESAT") == ["reserved"]
+    assert social_from_text("Travaux avec clause d'insertion") == ["clause"]
+    assert social_from_text("Fourniture de papier") == []
+
+
+def test_split_never_shares_an_object_between_train_and_test():
+    frame = pd.DataFrame({"objet": [f"Objet {i % 40}" for i in range(400)], "division": ["45"] * 400})
+    train, test = classifier.split(frame)
+    assert not set(train["objet"]) & set(test["objet"]) and len(test) > 0
+
+
+def test_training_command_writes_model_and_card(tmp_path, shared_data):
+    sample = pd.read_csv(shared_data / "decp" / "decp_2018_2021_train.csv.gz", dtype=str).sample(2500, random_state=1)
+    data = tmp_path / "sample.csv"
+    sample.to_csv(data, index=False)
+    out = tmp_path / "models"
+    result = subprocess.run([sys.executable, "-m", "procure.cli", "models", "train", "--data", str(data), "--out", str(out)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((out / "cpv_classifier.metrics.json").read_text())
+    assert 0.3 < metrics["division_top1"] <= metrics["division_top3"] <= 1
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "Résultats sur le test mis de côté" in card and "Limites connues" in card
+    assert classifier.load(str(out / classifier.MODEL_FILE))["division"].temperature > 0
+
+
+@pytest.mark.parametrize("text, division", [("Travaux de peinture intérieure des écoles", "45"),
+                                            ("Fourniture de vêtements de travail", "18"),
+                                            ("Entretien des espaces verts de la commune", "77")])
+def test_committed_model_predicts_obvious_divisions(text, division):
+    prediction = classifier.predict(text)
+    assert prediction.division == division and prediction.group.startswith(division)
+    assert 0.5 < prediction.division_probability <= 1
+
+
+def test_committed_model_card_reports_held_out_figures():
+    metrics = json.loads((classifier.MODELS_DIR / "cpv_classifier.metrics.json").read_text())
+    assert metrics["test_rows"] > 1000 and metrics["division_top1"] > 0.7
+    assert (classifier.MODELS_DIR / classifier.MODEL_FILE).stat().st_size < 10 * 1024 * 1024
+
+
+def test_extraction_predicts_missing_cpv_and_doubts_unlikely_ones(tmp_path):
+    path = dce.write_docx(tmp_path / "rc.docx", [
+        (dce.H, "Lot n° 1 : Entretien des espaces verts des écoles"), (dce.P, "Montant estimé : 120 000 € HT"),
+        (dce.H, "Lot n° 2 : Fourniture de papier pour photocopieurs"), (dce.P, "Code CPV : 45442100-8")])
+    lot1, lot2 = analyze([path]).lots
+    assert lot1.predicted_cpv.value["division"] == "77" and lot1.predicted_cpv.value["division_probability"] > 0.5
+    assert lot1.cpv_doubt is None and lot2.predicted_cpv is None
+    assert "division 45" in lot2.cpv_doubt
+
+
+def test_similar_contracts_import_and_evidence(database_url, decp_2024, shared_data):
+    from procure.db import make_engine, migrate, session_factory
+
+    engine = make_engine(database_url)
+    migrate(engine)
+    repository = ContractRepository(session_factory(engine))
+    flat = read_flat_csv(shared_data / "decp" / "decp_2018_2021_train.csv.gz")
+    assert repository.import_frame(read_2024_json(decp_2024)) == {"added": 3, "unchanged": 0}
+    assert repository.import_frame(read_2024_json(decp_2024)) == {"added": 0, "unchanged": 3}
+    repository.import_frame(flat.head(2000))
+    index = SimilarIndex(repository.frame())
+    similar = index.similar("Peinture intérieure des écoles", "45442100", 150000, top=3)
+    assert similar[0].objet == "Travaux de peinture des écoles" and similar[0].social == ["clause", "criterion"]
+    assert "clause sociale, critère social" in similar[0].describe_fr()
+    count, share = index.social_share("77")
+    assert count >= 1 and 0 < share <= 1
+    engine.dispose()
