@@ -15,7 +15,8 @@ else:
             st.Page("ui/deposer.py", title="Déposer un DCE", icon=":material/upload_file:"),
         ],
         "Structures inclusives": [st.Page("ui/annuaire.py", title="Annuaire", icon=":material/groups:")],
-        "Pilotage": [st.Page("ui/tableau_de_bord.py", title="Tableau de bord", icon=":material/monitoring:")],
+        "Pilotage": [st.Page("ui/tableau_de_bord.py", title="Tableau de bord", icon=":material/monitoring:"),
+                     st.Page("ui/guide.py", title="Guide du territoire", icon=":material/menu_book:")],
     }
     if user.role == "admin":
         pages["Administration"] = [st.Page("ui/administration.py", title="Utilisateurs", icon=":material/admin_panel_settings:")]

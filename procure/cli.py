@@ -72,6 +72,15 @@ def _parser() -> argparse.ArgumentParser:
     similar.add_argument("--lot", type=int, required=True)
     similar.add_argument("--top", type=int, default=5)
     similar.set_defaults(handler=_similar)
+    guide = commands.add_parser("guide", help="guide « Donneurs d'ordre publics, mode d'emploi » d'un territoire")
+    guide.add_argument("--territory", required=True,
+                       help="département (94 ou dep:94), EPCI (epci:200054781) ou liste de codes INSEE (94028,94081)")
+    guide.add_argument("--out", type=Path, required=True)
+    guide.add_argument("--date", type=_iso_date, help="date des règles et seuils (par défaut : aujourd'hui)")
+    guide.set_defaults(handler=_guide)
+    practice = commands.add_parser("practice", help="pratiques d'achat par acheteur et par année (CSV ou XLSX)")
+    practice.add_argument("--out", type=Path, required=True, help="fichier .csv ou .xlsx")
+    practice.set_defaults(handler=_practice)
     demo = commands.add_parser("demo-setup", help="créer la base de démonstration et afficher les identifiants")
     demo.set_defaults(handler=_demo_setup)
     reference = commands.add_parser("reference", help="données de référence")
@@ -251,6 +260,36 @@ def _similar(args: argparse.Namespace) -> int:
     share = index.social_share(lot_advice.cpv[:2]) if lot_advice.cpv else None
     if share:
         print(f"Division {lot_advice.cpv[:2]} : {share[0]} marchés, {share[1]:.0%} avec une disposition sociale visible.")
+    return EXIT_OK
+
+
+def _guide(args: argparse.Namespace) -> int:
+    from procure.db import session_factory
+    from procure.guide import guide_data, write_guide
+    from procure.practice import Territory
+
+    try:
+        territory = Territory.parse(args.territory)
+    except ValueError as exc:
+        print(f"Territoire invalide : {exc}", file=sys.stderr)
+        return 1
+    if not territory.communes:
+        print(f"Territoire vide : « {args.territory} » ne désigne aucune commune.", file=sys.stderr)
+        return 1
+    data = guide_data(session_factory(), territory, args.date or date.today())
+    write_guide(data, args.out)
+    print(f"Guide écrit dans {args.out} ({territory.name}, {len(data.suppliers)} structure(s) inclusive(s)).")
+    return EXIT_OK
+
+
+def _practice(args: argparse.Namespace) -> int:
+    from procure.db import session_factory
+    from procure.practice import decp_facts, export, lot_facts, practice_table
+
+    sessions = session_factory()
+    table = practice_table(lot_facts(sessions), decp_facts(sessions))
+    export(table, args.out)
+    print(f"{len(table)} ligne(s) écrite(s) dans {args.out}")
     return EXIT_OK
 
 

@@ -264,7 +264,8 @@ class Workspace:
         session.flush()
         for suggestion in lot_advice.suggestions:
             payload = to_jsonable(suggestion)
-            payload.pop("existing", None)
+            existing = payload.pop("existing", None)
+            payload["existing_hours"] = existing.get("hours") if existing else None
             row = SuggestionRow(lot_id=lot_row.id, lever_id=suggestion.lever_id, score=suggestion.score,
                                 status=suggestion.status, payload_json=json.dumps(payload, ensure_ascii=False))
             self._carry_over(row, previous.get(("suggestion", lot.number, suggestion.lever_id)))

@@ -71,6 +71,12 @@ def test_consultation_page_shows_lots_suggestions_and_review(demo, tmp_path):
     accept.click().run(timeout=120)
     assert not test.exception
     assert workspace.history(buyer, tender_id)[0]["action"] == "accept"
+    test.switch_page("ui/tableau_de_bord.py").run(timeout=120)
+    assert not test.exception
+    practice = test.dataframe[0].value
+    row = practice[practice["Source"] == "procure"].iloc[0]
+    assert (row["Acheteur"], row["Lots ou marchés"], row["Heures d'insertion prévues"]) == (
+        "Ville de démonstration (fictive)", 3, 1550)
 
 
 def test_dashboard_and_directory_pages(demo):
@@ -79,6 +85,10 @@ def test_dashboard_and_directory_pages(demo):
     test.run()
     test.switch_page("ui/tableau_de_bord.py").run()
     assert not test.exception and test.title[0].value == "Tableau de bord"
+    test.switch_page("ui/guide.py").run()
+    assert not test.exception
+    test.button[0].click().run(timeout=120)
+    assert not test.exception and "Département 94 : 10 structure(s)" in test.success[0].value
     test.switch_page("ui/annuaire.py").run()
     assert not test.exception
     assert "FICTIVES" in test.warning[0].value

@@ -1,0 +1,121 @@
+"""Territorial guide and practice dashboard: structure, and figures equal to those computed from the database."""
+from datetime import date
+
+import docx
+import pandas as pd
+import pytest
+from docx.oxml.ns import qn
+
+import dce
+from procure.db import make_engine, migrate, session_factory
+from procure.decp import read_2024_json
+from procure.demo import demo_suppliers
+from procure.guide import guide_data, supplier_families, write_guide
+from procure.practice import Territory, decp_facts, export, lever_counts, lot_facts, practice_table, territory_figures
+from procure.similar import ContractRepository
+from procure.suppliers import SupplierRepository
+from procure.workspace import Workspace
+from test_decp_models import record
+
+
+@pytest.fixture
+def world(database_url, tmp_path):
+    engine = make_engine(database_url)
+    migrate(engine)
+    sessions = session_factory(engine)
+    SupplierRepository(sessions).upsert(demo_suppliers())
+    ws = Workspace(sessions)
+    organisation = ws.create_organisation("Ville de Vitry-sur-Seine")
+    ws.create_user("a@vitry.fr", "motdepasse-solide", "Acheteuse", "buyer", organisation)
+    buyer = ws.authenticate("a@vitry.fr", "motdepasse-solide")
+    tender_id = ws.create_tender(buyer, "Travaux")
+    ws.add_documents(buyer, tender_id, [(p.name, p.read_bytes()) for p in dce.works_tender(tmp_path)])
+    ws.analyse(buyer, tender_id)
+    lot3 = ws.review_items(buyer, tender_id)["lots"][2]
+    siae = next(s for s in lot3["suggestions"] if s["lever_id"] == "reserved_siae")
+    ws.review(buyer, "suggestion", siae["id"], "accept", siae["version"])
+    yield sessions, tender_id
+    engine.dispose()
+
+
+def test_territory_parsing():
+    assert len(Territory.parse("94").communes) == 47
+    assert Territory.parse("94028,94081").communes == {"94028", "94081"}
+    assert "94081" in Territory.parse("epci:200054781").communes  # Métropole du Grand Paris
+    with pytest.raises(ValueError):
+        Territory.parse("99999")
+
+
+def test_lot_facts_from_the_database(world):
+    sessions, tender_id = world
+    lots = lot_facts(sessions).set_index("lot")
+    # Lots 1 and 2: insertion clause with hours in the CCAP (1 200 and 350 h) and the RC's social criterion.
+    assert lots.loc[1, "insertion_hours"] == 1200 and lots.loc[2, "insertion_hours"] == 350
+    assert "social_criterion" in lots.loc[1, "levers"] and lots.loc[1, "social"]
+    # Lot 3: the tender-wide clause states no hours for it, and the group accepted a SIAE reservation.
+    assert lots.loc[3, "insertion_hours"] == 0 and lots.loc[3, "reserved"]
+    assert set(lots["year"]) == {2026} and set(lots["quarter"]) == {"2026-T3"}
+    counts = lever_counts(lots.reset_index()).set_index("lever")
+    assert counts.loc["reserved_siae", "lots"] == 1 and counts.loc["reserved_siae", "amount_ht"] == 910000
+
+
+def test_practice_table_and_exports(world, tmp_path, shared_data):
+    sessions, _ = world
+    path = tmp_path / "decp.json"
+    import json
+
+    path.write_text(json.dumps({"marches": {"marche": [record("1", "Peinture", "45442100", ["Clause sociale"]),
+                                                       record("2", "Conseil", "79111000", ["Pas de considération sociale"])]}},
+                               ensure_ascii=False), encoding="utf-8")
+    ContractRepository(sessions).import_frame(read_2024_json(path))
+    table = practice_table(lot_facts(sessions), decp_facts(sessions))
+    procure_row = table[table["source"] == "procure"].iloc[0]
+    assert (procure_row["lots_or_contracts"], procure_row["with_social"], procure_row["reserved"]) == (3, 3, 1)
+    assert procure_row["insertion_hours"] == 1550 and procure_row["share_social"] == 1.0 and procure_row["target"] == 0.3
+    decp_row = table[table["source"] == "DECP"].iloc[0]
+    assert (decp_row["lots_or_contracts"], decp_row["with_social"], decp_row["share_social"]) == (2, 1, 0.5)
+    export(table, tmp_path / "pratiques.xlsx")
+    export(table, tmp_path / "pratiques.csv")
+    assert pd.read_excel(tmp_path / "pratiques.xlsx").shape == table.shape
+    assert pd.read_csv(tmp_path / "pratiques.csv")["insertion_hours"].sum() == table["insertion_hours"].sum()
+
+
+def test_guide_structure_and_figures_equal_the_database(world, tmp_path):
+    sessions, _ = world
+    territory = Territory.parse("94")
+    data = guide_data(sessions, territory, date(2026, 11, 22))
+    expected = territory_figures(lot_facts(sessions), territory)
+    assert data.figures == expected and expected["lots"] == 3 and expected["insertion_hours"] == 1550
+    path = write_guide(data, tmp_path / "guide.docx")
+    document = docx.Document(str(path))
+    styles = [(p.style.name, p.text) for p in document.paragraphs]
+    assert styles[6] == ("Title", "Donneurs d’ordre publics, mode d’emploi")
+    headings = [text for style, text in styles if style == "Heading 1"]
+    assert headings[:2] == ["Sommaire", "1. Ce qui est obligatoire"] and len(headings) == 8
+    instructions = [node.text for node in document.element.body.iter(qn("w:instrText"))]
+    assert any(text.startswith("TOC") for text in instructions)
+    footer = document.sections[0].footer.paragraphs[0]
+    assert any(node.text == "PAGE" for node in footer._p.iter(qn("w:instrText")))
+    assert document.settings.element.find(qn("w:updateFields")) is not None
+    body = "\n".join(text for _, text in styles)
+    assert "216\u202f000,00\u00a0€ HT" in body and "5\u202f404\u202f000,00\u00a0€ HT" in body
+    assert "833 heures" in body and "à vérifier" in body and "CMP art. 15" in "\n".join(
+        c.text for t in document.tables for row in t.rows for c in row.cells)
+    figures_table = document.tables[1]
+    values = {row.cells[0].text: row.cells[1].text for row in figures_table.rows}
+    assert values["Lots avec une disposition sociale"] == str(expected["lots_social"])
+    assert values["Heures d’insertion prévues"] == "1\u202f550"
+    assert values["Lots réservés"] == str(expected["reserved_lots"])
+    assert len(document.inline_shapes) == 1  # the map
+    families = supplier_families(data.suppliers)
+    assert sum(count for _, count, _ in families) == len(data.suppliers) == 10
+
+
+def test_guide_without_analysed_tenders_says_so(tmp_path, database_url):
+    engine = make_engine(database_url)
+    migrate(engine)
+    data = guide_data(session_factory(engine), Territory.parse("38185"), date(2026, 11, 22))
+    document = docx.Document(str(write_guide(data, tmp_path / "g.docx")))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Aucune consultation du territoire n’a encore été analysée" in text
+    engine.dispose()
