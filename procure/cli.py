@@ -205,14 +205,22 @@ def _match(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _train_models(args: argparse.Namespace) -> int:
-    from procure import classifier
+def _read_decp(path: Path):
+    """A DECP export as a cleaned frame, or None after saying why it could not be read."""
     from procure.decp import read_any
 
     try:
-        frame = read_any(args.data)
+        return read_any(path)
     except (OSError, ValueError, KeyError) as exc:
-        print(f"Données illisibles : {exc}", file=sys.stderr)
+        print(f"Export DECP illisible : {exc}", file=sys.stderr)
+        return None
+
+
+def _train_models(args: argparse.Namespace) -> int:
+    from procure import classifier
+
+    frame = _read_decp(args.data)
+    if frame is None:
         return EXIT_UNREADABLE
     bundle, metrics = classifier.train(frame, seed=args.seed)
     path = classifier.save(bundle, metrics, args.out or classifier.MODELS_DIR,
@@ -225,13 +233,10 @@ def _train_models(args: argparse.Namespace) -> int:
 
 def _import_decp(args: argparse.Namespace) -> int:
     from procure.db import session_factory
-    from procure.decp import read_any
     from procure.similar import ContractRepository
 
-    try:
-        frame = read_any(args.path)
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"Export DECP illisible : {exc}", file=sys.stderr)
+    frame = _read_decp(args.path)
+    if frame is None:
         return EXIT_UNREADABLE
     counts = ContractRepository(session_factory()).import_frame(frame)
     print(f"{counts['added']} marché(s) ajouté(s), {counts['unchanged']} déjà présent(s).")

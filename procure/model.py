@@ -211,6 +211,11 @@ class Tender:
         return to_jsonable(self)
 
 
+def format_percent(ratio: float) -> str:
+    """0.15 → '15 %' with the narrow no-break space French typography puts before %."""
+    return f"{ratio:.0%}".replace("%", "\u202f%")
+
+
 def format_int(value: int) -> str:
     """2042 → '2 042' with a narrow no-break space, as French typography wants."""
     return f"{value:,}".replace(",", "\u202f")

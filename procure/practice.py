@@ -108,8 +108,14 @@ def decp_facts(sessions: sessionmaker[Session]) -> pd.DataFrame:
     return frame
 
 
-def practice_table(lots: pd.DataFrame, contracts: pd.DataFrame | None = None, target: float = 0.30) -> pd.DataFrame:
+def practice_table(lots: pd.DataFrame, contracts: pd.DataFrame | None = None, target: float | None = None) -> pd.DataFrame:
     """Per source, organisation and year: contracts or lots, amounts, levers, hours, share vs the national target."""
+    if target is None:
+        from datetime import date
+
+        from procure import law
+
+        target = float(law.parameter("national_social_target", date.today()).value)
     frames = [lots[["source", "organisation", "year", "amount_ht", "social", "reserved", "insertion_hours"]]]
     if contracts is not None and not contracts.empty:
         frames.append(contracts[["source", "organisation", "year", "amount_ht", "social", "reserved", "insertion_hours"]])

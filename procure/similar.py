@@ -10,7 +10,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from procure import law
 from procure.db.models import PublicContract
+from procure.model import format_percent
 from procure.normalize import fold
 
 SOCIAL_FR = {"clause": "clause sociale", "criterion": "critère social", "reserved": "marché réservé"}
@@ -121,8 +123,10 @@ def add_similar_evidence(advice, index: SimilarIndex, top: int = 3) -> None:
         notes = []
         if share:
             count, ratio = share
+            target = law.parameter("national_social_target", advice.reference_date)
             notes.append(f"Dans les marchés publics réels de la division CPV {lot_advice.cpv[:2]} ({count} marchés DECP), "
-                         f"{ratio:.0%} montrent une disposition sociale (cible nationale : 30 %).".replace("%", "\u202f%"))
+                         f"{format_percent(ratio)} montrent une disposition sociale "
+                         f"(cible nationale : {format_percent(target.value)}).")
         notes += [f"Marché comparable : {contract.describe_fr()}" for contract in similar]
         for suggestion in lot_advice.suggestions:
             suggestion.reasons.extend(notes)

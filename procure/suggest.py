@@ -9,7 +9,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from procure import law
-from procure.model import Amount, Evidence, Lot, ProvisionKind, SocialProvision, Tender, format_euros, format_int
+from procure.model import Amount, Evidence, Lot, ProvisionKind, SocialProvision, Tender, format_euros, format_int, format_percent
 
 VAT_RATE = Decimal("1.20")  # only to bring a TTC estimate back to HT; flagged to the user when used
 SOCIAL_EXECUTION_KINDS = {ProvisionKind.INSERTION_CLAUSE, ProvisionKind.ETHICAL_PURCHASING}
@@ -203,7 +203,7 @@ class _LotContext:
         if not self.lot.cpv_codes:
             predicted = self.lot.predicted_cpv.value
             return (f"CPV absent du dossier : groupe {predicted['group']} prédit par le modèle (probabilité "
-                    f"{predicted['group_probability']:.0%}), marché de {NATURE_FR[self.nature]} — à confirmer.").replace("%", "\u202f%")
+                    f"{format_percent(predicted['group_probability'])}), marché de {NATURE_FR[self.nature]} — à confirmer.")
         label = self.lot.cpv_codes[0].label
         return f"CPV {self.cpv}{f' ({label})' if label else ''} : marché de {NATURE_FR[self.nature]}."
 
@@ -246,8 +246,8 @@ def compute_hours(amount: Decimal, cpv: str | None, nature: str, on: date) -> Ho
     hours = int((insertion_amount / Decimal(str(cost))).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
     steps = [
         f"Montant estimé du lot : {format_euros(amount)} HT.",
-        f"Part de main-d'œuvre ({family}) : {share:.0%} → {format_euros(labour_amount)}.".replace("%", "\u202f%"),
-        f"Taux d'insertion ({NATURE_FR[nature]}) : {rate:.0%} → {format_euros(insertion_amount)}.".replace("%", "\u202f%"),
+        f"Part de main-d'œuvre ({family}) : {format_percent(share)} → {format_euros(labour_amount)}.",
+        f"Taux d'insertion ({NATURE_FR[nature]}) : {format_percent(rate)} → {format_euros(insertion_amount)}.",
         f"Coût horaire chargé : {cost:g}\u00a0€/h → {format_euros(insertion_amount)} ÷ {cost:g}\u00a0€/h = {format_int(hours)} heures.",
     ]
     unverified = share_unverified or rate_param.unverified or cost_param.unverified
@@ -258,7 +258,7 @@ def compute_hours(amount: Decimal, cpv: str | None, nature: str, on: date) -> Ho
 def _insertion_clause(c: _LotContext) -> Suggestion | None:
     share, family, _, _ = law.labour_share(c.cpv, c.nature, c.on)
     threshold = float(law.parameter("labour_intensive_share", c.on).value)
-    reasons = [c.cpv_reason(), f"Part de main-d'œuvre estimée : {share:.0%} ({family}).".replace("%", "\u202f%")]
+    reasons = [c.cpv_reason(), f"Part de main-d'œuvre estimée : {format_percent(share)} ({family})."]
     score = 0.4 + 0.6 * min(share / 0.7, 1.0) if share >= threshold else 0.25 * share / threshold
     mandatory = c.mandatory_lever() == "insertion_clause"
     if mandatory:
@@ -284,10 +284,15 @@ def _mandatory_reason(c: _LotContext) -> str:
             "sociale est obligatoire (L2112-2-1).")
 
 
+def _applies(c: _LotContext, lever_id: str, family: str) -> bool:
+    """The lot's CPV is in the lever's family, or the tender already uses the lever."""
+    kind = ProvisionKind(law.levers()[lever_id].provision_kind)
+    return law.cpv_in_family(c.cpv, family, c.on) or kind in c.existing
+
+
 def _reserved(lever_id: str, family: str, score: float, why: str):
     def build(c: _LotContext) -> Suggestion | None:
-        kind = ProvisionKind(law.levers()[lever_id].provision_kind)
-        if not law.cpv_in_family(c.cpv, family, c.on) and kind not in c.existing:
+        if not _applies(c, lever_id, family):
             return None
         reasons = [c.cpv_reason(), why]
         adjusted = score
@@ -295,7 +300,7 @@ def _reserved(lever_id: str, family: str, score: float, why: str):
             adjusted -= 0.2
             reasons.append("Montant élevé : vérifier la capacité des structures locales (sourcing) ou allotir davantage.")
         share = law.parameter("reserved_minimum_share", c.on)
-        return _make(c, lever_id, adjusted, reasons, {"part_minimale": f"{share.value:.0%}".replace("%", "\u202f%")})
+        return _make(c, lever_id, adjusted, reasons, {"part_minimale": format_percent(share.value)})
 
     return build
 
@@ -306,15 +311,14 @@ def _social_criterion(c: _LotContext) -> Suggestion | None:
         return None
     weight = law.parameter("social_criterion_weight", c.on)
     reasons = [c.cpv_reason(), f"Marché exécutable en partie par des personnes en insertion ({family}).",
-               f"Pondération suggérée : {weight.value:.0%} ({weight.reference}).".replace("%", "\u202f%"),
+               f"Pondération suggérée : {format_percent(weight.value)} ({weight.reference}).",
                "À combiner avec la clause d'insertion, qui fixe le volume d'heures dû."]
-    return _make(c, "social_criterion", 0.5, reasons, {"ponderation": f"{weight.value:.0%}".replace("%", "\u202f%")})
+    return _make(c, "social_criterion", 0.5, reasons, {"ponderation": format_percent(weight.value)})
 
 
 def _supply_chain(lever_id: str, family: str, score: float, why: str):
     def build(c: _LotContext) -> Suggestion | None:
-        kind = ProvisionKind(law.levers()[lever_id].provision_kind)
-        if not law.cpv_in_family(c.cpv, family, c.on) and kind not in c.existing:
+        if not _applies(c, lever_id, family):
             return None
         reasons = [c.cpv_reason(), why]
         mandatory = c.mandatory_lever() == lever_id

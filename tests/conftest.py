@@ -59,11 +59,18 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def repository(database_url):
+def sessions(database_url):
+    """Sessions on a freshly migrated database (SQLite and PostgreSQL)."""
     from procure.db import make_engine, migrate, session_factory
-    from procure.suppliers import SupplierRepository
 
     engine = make_engine(database_url)
     migrate(engine)
-    yield SupplierRepository(session_factory(engine))
+    yield session_factory(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def repository(sessions):
+    from procure.suppliers import SupplierRepository
+
+    return SupplierRepository(sessions)

@@ -115,12 +115,8 @@ def test_extraction_predicts_missing_cpv_and_doubts_unlikely_ones(tmp_path):
     assert "division 45" in lot2.cpv_doubt
 
 
-def test_similar_contracts_import_and_evidence(database_url, decp_2024, shared_data):
-    from procure.db import make_engine, migrate, session_factory
-
-    engine = make_engine(database_url)
-    migrate(engine)
-    repository = ContractRepository(session_factory(engine))
+def test_similar_contracts_import_and_evidence(sessions, decp_2024, shared_data):
+    repository = ContractRepository(sessions)
     flat = read_flat_csv(shared_data / "decp" / "decp_2018_2021_train.csv.gz")
     assert repository.import_frame(read_2024_json(decp_2024)) == {"added": 3, "unchanged": 0}
     assert repository.import_frame(read_2024_json(decp_2024)) == {"added": 0, "unchanged": 3}
@@ -131,4 +127,3 @@ def test_similar_contracts_import_and_evidence(database_url, decp_2024, shared_d
     assert "clause sociale, critère social" in similar[0].describe_fr()
     count, share = index.social_share("77")
     assert count >= 1 and 0 < share <= 1
-    engine.dispose()

@@ -7,7 +7,6 @@ import pytest
 from docx.oxml.ns import qn
 
 import dce
-from procure.db import make_engine, migrate, session_factory
 from procure.decp import read_2024_json
 from procure.demo import demo_suppliers
 from procure.guide import guide_data, supplier_families, write_guide
@@ -19,10 +18,7 @@ from test_decp_models import record
 
 
 @pytest.fixture
-def world(database_url, tmp_path):
-    engine = make_engine(database_url)
-    migrate(engine)
-    sessions = session_factory(engine)
+def world(sessions, tmp_path):
     SupplierRepository(sessions).upsert(demo_suppliers())
     ws = Workspace(sessions)
     organisation = ws.create_organisation("Ville de Vitry-sur-Seine")
@@ -34,8 +30,7 @@ def world(database_url, tmp_path):
     lot3 = ws.review_items(buyer, tender_id)["lots"][2]
     siae = next(s for s in lot3["suggestions"] if s["lever_id"] == "reserved_siae")
     ws.review(buyer, "suggestion", siae["id"], "accept", siae["version"])
-    yield sessions, tender_id
-    engine.dispose()
+    return sessions, tender_id
 
 
 def test_territory_parsing():
@@ -111,11 +106,8 @@ def test_guide_structure_and_figures_equal_the_database(world, tmp_path):
     assert sum(count for _, count, _ in families) == len(data.suppliers) == 10
 
 
-def test_guide_without_analysed_tenders_says_so(tmp_path, database_url):
-    engine = make_engine(database_url)
-    migrate(engine)
-    data = guide_data(session_factory(engine), Territory.parse("38185"), date(2026, 11, 22))
+def test_guide_without_analysed_tenders_says_so(tmp_path, sessions):
+    data = guide_data(sessions, Territory.parse("38185"), date(2026, 11, 22))
     document = docx.Document(str(write_guide(data, tmp_path / "g.docx")))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Aucune consultation du territoire n’a encore été analysée" in text
-    engine.dispose()

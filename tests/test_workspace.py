@@ -3,17 +3,13 @@ import docx
 import pytest
 
 import dce
-from procure.db import make_engine, migrate, session_factory
 from procure.demo import demo_suppliers
 from procure.suppliers import SupplierRepository
 from procure.workspace import AccessDenied, ReviewConflict, Workspace
 
 
 @pytest.fixture
-def world(database_url):
-    engine = make_engine(database_url)
-    migrate(engine)
-    sessions = session_factory(engine)
+def world(sessions):
     SupplierRepository(sessions).upsert(demo_suppliers())
     ws = Workspace(sessions)
     vitry = ws.create_organisation("Ville de Vitry-sur-Seine")
@@ -25,8 +21,7 @@ def world(database_url):
                              ("admin@capap.fr", "admin", group)]:
         ws.create_user(email, "motdepasse-solide", email.split("@")[0], role, org)
         users[email.split("@")[0]] = ws.authenticate(email, "motdepasse-solide")
-    yield ws, users
-    engine.dispose()
+    return ws, users
 
 
 def upload(ws, user, folder, shared=False):
