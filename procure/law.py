@@ -14,8 +14,12 @@ import yaml
 UNVERIFIED_FR = "à vérifier"
 
 
+DEFAULT_CLAUSES_DIR = Path(__file__).resolve().parents[1] / "clauses"  # resolved once: this is called in loops
+
+
 def clauses_dir() -> Path:
-    return Path(os.environ.get("PROCURE_CLAUSES") or Path(__file__).resolve().parents[1] / "clauses")
+    configured = os.environ.get("PROCURE_CLAUSES")
+    return Path(configured) if configured else DEFAULT_CLAUSES_DIR
 
 
 @dataclass(frozen=True)

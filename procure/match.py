@@ -60,6 +60,8 @@ class LotQuery:
     lever: str | None = None  # lever id the lot would use (reserved_siae, insertion_clause…)
     radius_km: float = DEFAULT_RADIUS_KM
     exclude_beyond_radius: bool = True  # False: far suppliers stay ranked, with a zero distance score
+    scope: str | None = None  # "epci", "department" or "region": only suppliers of the lot's area
+    commune_insee: str | None = None  # the place of execution, needed for a scope
 
     @classmethod
     def from_lot(cls, lot, lever: str | None = None, radius_km: float = DEFAULT_RADIUS_KM) -> "LotQuery":
@@ -76,6 +78,7 @@ class LotQuery:
             place_name=place.name if place else None,
             amount_ht=amount_ht(lot.estimated_amount.value)[0] if lot.estimated_amount else None,
             duration_months=lot.duration_months.value if lot.duration_months else None, lever=lever, radius_km=radius_km,
+            commune_insee=place.insee if place else None,
         )
 
 
@@ -139,6 +142,32 @@ class SupplierIndex:
             for division in {p[:2] for p in prefixes}:
                 self._by_division.setdefault(division, []).append(index)
         self._kind_cache: dict[str | None, tuple[np.ndarray, np.ndarray]] = {}
+        self._areas = self._supplier_areas()
+
+    def _supplier_areas(self) -> dict[str, np.ndarray]:
+        from procure.geo import commune_by_insee, region_of_department
+
+        epci, department, region = [], [], []
+        for supplier in self.suppliers:
+            commune = commune_by_insee(supplier.commune_insee) if supplier.commune_insee else None
+            epci.append(commune.epci if commune else "")
+            department.append(supplier.department or "")
+            region.append(region_of_department(supplier.department) or "")
+        return {"epci": np.array(epci, dtype=object), "department": np.array(department, dtype=object),
+                "region": np.array(region, dtype=object)}
+
+    def in_scope(self, query: LotQuery) -> np.ndarray:
+        """Suppliers inside the lot's EPCI, department or region (all when no scope is asked)."""
+        from procure.geo import commune_by_insee, region_of_department
+
+        if not query.scope:
+            return np.ones(len(self.suppliers), dtype=bool)
+        commune = commune_by_insee(query.commune_insee) if query.commune_insee else None
+        if commune is None:
+            raise ValueError("le lieu d'exécution du lot n'est pas une commune reconnue : périmètre impossible")
+        area = {"epci": commune.epci, "department": commune.department,
+                "region": region_of_department(commune.department)}[query.scope]
+        return self._areas[query.scope] == area
 
     # ------------------------------------------------------------ components
 
@@ -205,10 +234,12 @@ class SupplierIndex:
         total = (WEIGHTS["activity"] * activity + WEIGHTS["distance"] * distance_score
                  + WEIGHTS["eligibility"] * kind_weight + WEIGHTS["capacity"] * capacity)
         too_far = known & (np.nan_to_num(distance) > query.radius_km) & query.exclude_beyond_radius
-        kept = admitted & ~too_far
+        kept = admitted & ~too_far & self.in_scope(query)
         order = np.argsort(-np.where(kept, total, -np.inf), kind="stable")[: min(top, int(kept.sum()))]
-        ranked = [self._explain(i, query, total, activity, crosswalk, similarity, distance, distance_score, kind_weight,
-                                capacity, needed) for i in order]
+        levers = law.levers()
+        lever = levers[query.lever].title if query.lever in levers else "aucun levier choisi"
+        ranked = [self._explain(i, query, lever, total, activity, crosswalk, similarity, distance, distance_score,
+                                kind_weight, capacity, needed) for i in order]
         return MatchResult(query, ranked, np.flatnonzero(~kept), self, distance)
 
     def exclusion_reason(self, index: int, query: LotQuery, distance: np.ndarray) -> str:
@@ -216,9 +247,12 @@ class SupplierIndex:
         rule = eligibility_rules().get(query.lever) or {}
         if rule.get("admits") and not kinds & set(rule["admits"]):
             return f"type {', '.join(sorted(kinds))} non admis pour ce lot ({rule['reference']})"
+        if query.scope and not self.in_scope(query)[index]:
+            scope = {"epci": "de l'EPCI", "department": "du département", "region": "de la région"}[query.scope]
+            return f"hors {scope} du lieu d'exécution"
         return f"à {distance[index]:.0f} km, au-delà du rayon de {query.radius_km:.0f} km"
 
-    def _explain(self, index, query, total, activity, crosswalk, similarity, distance, distance_score, kind_weight,
+    def _explain(self, index, query, lever, total, activity, crosswalk, similarity, distance, distance_score, kind_weight,
                  capacity, needed) -> Match:
         supplier = self.suppliers[index]
         components = {"activity": float(activity[index]), "distance": float(distance_score[index]),
@@ -237,7 +271,6 @@ class SupplierIndex:
             place = f" de {query.place_name}" if query.place_name else ""
             distance_text = f"distance : {distance[index]:.0f} km{place} (rayon {query.radius_km:.0f} km)"
         kinds = ", ".join(f"{k} ({KIND_LABELS_FR.get(k, k)})" for k in supplier.kinds)
-        lever = law.levers()[query.lever].title if query.lever in law.levers() else "aucun levier choisi"
         eligibility_text = f"type : {kinds}, poids {_fr(kind_weight[index])} pour « {lever} »"
         if needed is None:
             capacity_text = "capacité : taille du lot inconnue"

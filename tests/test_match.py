@@ -93,3 +93,18 @@ def test_crosswalk_uses_the_longest_naf_prefix():
     assert "45442" in cpv_prefixes_for_naf("4334Z")
     assert cpv_prefixes_for_naf("8130Z") == cpv_prefixes_for_naf("8130")
     assert cpv_prefixes_for_naf("0000Z") == []
+
+
+def test_scope_keeps_only_the_lot_area(index):
+    query = vitry(title="Peinture", cpv="45442100", radius_km=1000, commune_insee="94081")
+    everyone = {m.supplier.name for m in index.match(query).ranked}
+    assert "Nettoyage Insertion Lyon" in everyone  # 1000 km radius: Lyon is in
+    query.scope = "department"
+    result = index.match(query)
+    assert "Nettoyage Insertion Lyon" not in {m.supplier.name for m in result.ranked}
+    reasons = {e.supplier.name: e.reason for e in result.excluded()}
+    assert reasons["Nettoyage Insertion Lyon"] == "hors du département du lieu d'exécution"
+    query.scope = "region"
+    assert "Nettoyage Insertion Lyon" not in {m.supplier.name for m in index.match(query).ranked}
+    query.scope = "epci"
+    assert {m.supplier.name for m in index.match(query).ranked} >= {"Peinture Solidaire", "ESAT des Bords de Marne"}
