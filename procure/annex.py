@@ -63,10 +63,11 @@ def annex_context(advice: Advice, generated: date | None = None, suppliers: dict
     summary = [
         {"number": lot.lot.number, "title": ctx["title"],
          "amount": format_euros(lot.amount_ht) + " HT" if lot.amount_ht is not None else "—",
-         "levers": "; ".join(f"{s.title} ({s.status})" for s in lot.suggestions) or "aucun"}
+         "levers": typo_fr("; ".join(f"{s.title} ({s.status})" for s in lot.suggestions) or "aucun")}
         for lot, ctx in zip(advice.lots, lots)
     ]
-    alerts = [typo_fr(a.message) for a in advice.alerts] + [typo_fr(a.message) for lot in advice.lots for a in lot.alerts]
+    alerts = [typo_fr(a.message) for a in advice.alerts]
+    alerts += [typo_fr(f"Lot {a.lot} : {a.message}") for lot in advice.lots for a in lot.alerts]
     checks = sorted({c for lot in lots for s in lot["suggestions"] for c in s["checks"]})
     return {
         "tender_object": typo_fr(tender.object.value if tender.object else "Consultation"),

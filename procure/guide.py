@@ -10,7 +10,7 @@ from pathlib import Path
 
 from procure import law
 from procure.annex import typo_fr
-from procure.model import format_euros, format_int
+from procure.model import format_euros, format_int, format_percent
 from procure.practice import Territory
 from procure.suggest import compute_hours
 from procure.suppliers import KIND_LABELS_FR, Supplier, naf_labels
@@ -224,6 +224,9 @@ def _mandatory(document, on: date) -> None:
 
 def _levers(document, on: date) -> None:
     _h(document, "2. Les leviers", level=1)
+    values = {"lot_numero": "[n°]", "lot_intitule": "[intitulé du lot]",
+              "ponderation": format_percent(law.parameter("social_criterion_weight", on).value),
+              "part_minimale": format_percent(law.parameter("reserved_minimum_share", on).value)}
     for lever in law.levers().values():
         _h(document, lever.title, level=2)
         old = ", ".join(lever.old_articles) or "aucun équivalent"
@@ -231,7 +234,7 @@ def _levers(document, on: date) -> None:
                      f"Ancien code des marchés publics : {old}. Source : {lever.source}.")
         _p(document, lever.conditions)
         _p(document, "Modèle de rédaction :")
-        for paragraph in lever.render({"lot_numero": "[n°]", "lot_intitule": "[intitulé du lot]"}):
+        for paragraph in lever.render(values):
             _p(document, paragraph, "Quote")
         for point in lever.unverified_points:
             _p(document, f"{point} ({law.UNVERIFIED_FR})", "List Bullet")

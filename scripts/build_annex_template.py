@@ -12,7 +12,7 @@ import docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Cm, Pt
 
 TARGET = Path(__file__).resolve().parents[1] / "procure" / "templates" / "annexe_clauses.docx"
 
@@ -42,9 +42,15 @@ def add_page_number_footer(document) -> None:
             run._r.append(instr)
 
 
-def loop_table(document, header: list[str], loop: str, cells: list[str]) -> None:
+def loop_table(document, header: list[str], loop: str, cells: list[str], widths_cm: list[float]) -> None:
     table = document.add_table(rows=4, cols=len(header))
     table.style = "Light Grid Accent 1"
+    table.autofit = False
+    for column, width in zip(table.columns, widths_cm):
+        column.width = Cm(width)  # the grid, which Word and LibreOffice lay out from
+    for row in table.rows:  # the loop's body row keeps these widths when docxtpl repeats it
+        for cell, width in zip(row.cells, widths_cm):
+            cell.width = Cm(width)
     for cell, text in zip(table.rows[0].cells, header):
         cell.text = text
     table.rows[1].cells[0].text = "{%tr for row in " + loop + " %}"
@@ -85,7 +91,7 @@ def build() -> None:
     add("{{ disclaimer }}", style="Intense Quote")
     heading("Synthèse par lot", 1)
     loop_table(document, ["Lot", "Intitulé", "Montant estimé", "Dispositifs proposés"], "summary",
-               ["{{ row.number }}", "{{ row.title }}", "{{ row.amount }}", "{{ row.levers }}"])
+               ["{{ row.number }}", "{{ row.title }}", "{{ row.amount }}", "{{ row.levers }}"], [1.1, 4.0, 3.1, 7.8])
     add("{%p if alerts %}")
     heading("Points de conformité", 1)
     add("{%p for alert in alerts %}")
@@ -129,7 +135,7 @@ def build() -> None:
     add("{%p endfor %}")
     heading("Correspondance ancien code → code de la commande publique", 1)
     loop_table(document, ["Ancien code", "Objet", "Code de la commande publique"], "old_to_new",
-               ["{{ row.old }}", "{{ row.subject }}", "{{ row.new }}"])
+               ["{{ row.old }}", "{{ row.subject }}", "{{ row.new }}"], [3.3, 6.5, 6.2])
     heading("Points à vérifier avant publication", 1)
     add("{%p for check in checks %}")
     add("{{ check }}", style="List Number")
