@@ -146,9 +146,8 @@ def map_png(suppliers: list[Supplier], territory: Territory, width: int = 1400, 
 
 def write_guide(data: GuideData, out: str | Path) -> Path:
     import docx
-    from docx.enum.section import WD_SECTION
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-    from docx.shared import Cm, Pt
+    from docx.shared import Pt
 
     document = docx.Document()
     document.styles["Normal"].font.name = "Calibri"

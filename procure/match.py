@@ -299,7 +299,3 @@ def _needed_fte(query: LotQuery) -> float | None:
     hourly = float(law.parameter("loaded_hourly_cost", on).value)
     years = max((query.duration_months or 12) / 12, 1 / 12)
     return float(query.amount_ht) * share / hourly / years / HOURS_PER_FTE_YEAR
-
-
-def match_lot(suppliers: list[Supplier], query: LotQuery, top: int = 20) -> MatchResult:
-    return SupplierIndex(suppliers).match(query, top)

@@ -101,10 +101,6 @@ class Workspace:
                 user.password_hash = hash_password(password)
             return self._info(session, user)
 
-    def user(self, user_id: int) -> UserInfo:
-        with self.sessions() as session:
-            return self._info(session, session.get(User, user_id))
-
     def users(self, actor: UserInfo) -> list[UserInfo]:
         self._require_admin(actor)
         with self.sessions() as session:
@@ -204,7 +200,7 @@ class Workspace:
 
     def analyse(self, actor: UserInfo, tender_id: int, progress: Callable[[float, str], None] | None = None):
         """(Re-)analyse a tender: lots, suggestions and matches of a new version; decisions carry over."""
-        from procure.match import LotQuery, SupplierIndex
+        from procure.match import SupplierIndex
         from procure.suggest import suggest
         from procure.suppliers import SupplierRepository
 

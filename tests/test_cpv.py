@@ -1,7 +1,6 @@
 import csv
 import gzip
 
-import pytest
 
 from procure.cpv import find_cpv_codes, load_nomenclature, normalize_cpv
 
