@@ -19,7 +19,7 @@ system-deps:
 
 run: install
 	$(BIN)/procure demo-setup
-	$(BIN)/streamlit run app.py --server.headless true
+	$(BIN)/streamlit run app.py
 
 test: install system-deps
 	PROCURE_TEST_POSTGRES_URL="$${PROCURE_TEST_POSTGRES_URL:-$$(bash scripts/start-postgres.sh)}" $(BIN)/python -m pytest
