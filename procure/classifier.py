@@ -214,6 +214,10 @@ class Prediction:
     group: str
     group_probability: float
     alternatives: list[tuple[str, float]]
+    distribution: dict[str, float]  # every division's probability, to judge a declared code without rescoring
+
+    def probability_of(self, division: str) -> float:
+        return self.distribution.get(division, 0.0)
 
 
 def predict(text: str, bundle: dict | None = None) -> Prediction | None:
@@ -231,14 +235,5 @@ def predict(text: str, bundle: dict | None = None) -> Prediction | None:
     best_group = max(in_division, key=lambda i: group_proba[i]) if in_division else int(np.argmax(group_proba))
     return Prediction(division, float(division_proba[order[0]]), group_model.classes[best_group],
                       float(group_proba[best_group]),
-                      [(division_model.classes[i], float(division_proba[i])) for i in order[1:3]])
-
-
-def declared_probability(text: str, division: str, bundle: dict | None = None) -> float | None:
-    bundle = bundle or load()
-    if bundle is None:
-        return None
-    model = bundle["division"]
-    proba = model.proba_features(_transform(bundle, [text]))[0]
-    matches = np.flatnonzero(model.classes == division)
-    return float(proba[matches[0]]) if len(matches) else 0.0
+                      [(division_model.classes[i], float(division_proba[i])) for i in order[1:3]],
+                      dict(zip(division_model.classes, map(float, division_proba))))

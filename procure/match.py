@@ -108,6 +108,8 @@ class MatchResult:
     _excluded_indices: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
     _index: "SupplierIndex | None" = None
     _distances: np.ndarray | None = None
+    _admitted: np.ndarray | None = None  # the masks match() computed, reused to word each exclusion
+    _in_scope: np.ndarray | None = None
 
     @property
     def excluded_count(self) -> int:
@@ -115,7 +117,8 @@ class MatchResult:
 
     def excluded(self) -> list[Exclusion]:
         """Every supplier a rule kept out, with the French reason (built on demand: there can be thousands)."""
-        return [Exclusion(self._index.suppliers[i], self._index.exclusion_reason(i, self.query, self._distances))
+        return [Exclusion(self._index.suppliers[i],
+                          self._index.exclusion_reason(i, self.query, self._distances, self._admitted, self._in_scope))
                 for i in self._excluded_indices]
 
 
@@ -234,20 +237,22 @@ class SupplierIndex:
         total = (WEIGHTS["activity"] * activity + WEIGHTS["distance"] * distance_score
                  + WEIGHTS["eligibility"] * kind_weight + WEIGHTS["capacity"] * capacity)
         too_far = known & (np.nan_to_num(distance) > query.radius_km) & query.exclude_beyond_radius
-        kept = admitted & ~too_far & self.in_scope(query)
+        in_scope = self.in_scope(query)
+        kept = admitted & ~too_far & in_scope
         order = np.argsort(-np.where(kept, total, -np.inf), kind="stable")[: min(top, int(kept.sum()))]
         levers = law.levers()
         lever = levers[query.lever].title if query.lever in levers else "aucun levier choisi"
         ranked = [self._explain(i, query, lever, total, activity, crosswalk, similarity, distance, distance_score,
                                 kind_weight, capacity, needed) for i in order]
-        return MatchResult(query, ranked, np.flatnonzero(~kept), self, distance)
+        return MatchResult(query, ranked, np.flatnonzero(~kept), self, distance, admitted, in_scope)
 
-    def exclusion_reason(self, index: int, query: LotQuery, distance: np.ndarray) -> str:
-        kinds = set(self.suppliers[index].kinds)
-        rule = eligibility_rules().get(query.lever) or {}
-        if rule.get("admits") and not kinds & set(rule["admits"]):
-            return f"type {', '.join(sorted(kinds))} non admis pour ce lot ({rule['reference']})"
-        if query.scope and not self.in_scope(query)[index]:
+    def exclusion_reason(self, index: int, query: LotQuery, distance: np.ndarray, admitted: np.ndarray,
+                         in_scope: np.ndarray) -> str:
+        if not admitted[index]:
+            rule = eligibility_rules()[query.lever]
+            kinds = ", ".join(sorted(self.suppliers[index].kinds))
+            return f"type {kinds} non admis pour ce lot ({rule['reference']})"
+        if not in_scope[index]:
             scope = {"epci": "de l'EPCI", "department": "du département", "region": "de la région"}[query.scope]
             return f"hors {scope} du lieu d'exécution"
         return f"à {distance[index]:.0f} km, au-delà du rayon de {query.radius_km:.0f} km"

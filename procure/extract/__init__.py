@@ -73,8 +73,8 @@ def check_cpv_with_model(tender: Tender) -> None:
                                       "alternatives": prediction.alternatives}, lot.title.evidence if lot.title else None)
             continue
         declared = lot.cpv_codes[0].division
-        probability = classifier.declared_probability(text, declared, bundle)
-        if probability is not None and probability < DOUBT_DECLARED_BELOW and prediction.division_probability > DOUBT_WHEN_TOP_ABOVE:
+        probability = prediction.probability_of(declared)
+        if probability < DOUBT_DECLARED_BELOW and prediction.division_probability > DOUBT_WHEN_TOP_ABOVE:
             lot.cpv_doubt = (f"CPV déclaré peu probable pour « {text} » : division {declared} ({probability:.0%}) ; "
                              f"le modèle propose la division {prediction.division} ({prediction.division_probability:.0%}).")
 
