@@ -10,9 +10,9 @@ import random
 import time
 from decimal import Decimal
 
-from procure.geo import communes_index
-from procure.match import LotQuery, SupplierIndex, naf_cpv_crosswalk
-from procure.suppliers import KINDS, Supplier, naf_labels
+from procure.reference.geo import communes_index
+from procure.matching.match import LotQuery, SupplierIndex, naf_cpv_crosswalk
+from procure.directory.suppliers import KINDS, Supplier, naf_labels
 
 LOTS = [("Peinture intérieure", "45442100"), ("Gros œuvre", "45262522"), ("Nettoyage des locaux", "90911200"),
         ("Espaces verts", "77310000"), ("Collecte des déchets", "90511000"), ("Restauration scolaire", "55523100"),

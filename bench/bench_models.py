@@ -11,7 +11,7 @@ start = time.perf_counter()
 import joblib, scipy.sparse, sklearn.feature_extraction.text, sklearn.pipeline
 imports = time.perf_counter() - start
 start = time.perf_counter()
-from procure import classifier
+from procure.market import classifier
 bundle = classifier.load()
 load = time.perf_counter() - start
 start = time.perf_counter()

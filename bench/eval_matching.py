@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from procure.cpv import normalize_cpv
-from procure.geo import commune_by_insee, communes_by_postcode, communes_index
-from procure.match import LotQuery, SupplierIndex
-from procure.suppliers import ASP_SIAE, parse_rows, read_table
+from procure.reference.cpv import normalize_cpv
+from procure.reference.geo import commune_by_insee, communes_by_postcode, communes_index
+from procure.matching.match import LotQuery, SupplierIndex
+from procure.directory.suppliers import ASP_SIAE, parse_rows, read_table
 
 
 def place(code: str, kind: str) -> tuple[float | None, float | None]:

@@ -95,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _analyze(args: argparse.Namespace) -> int:
     from procure.extract import analyze
-    from procure.report import summary_fr
+    from procure.outputs.report import summary_fr
 
     tender = analyze(args.files)
     print(summary_fr(tender))
@@ -125,8 +125,8 @@ def _analysed(files: list[Path]):
 
 
 def _suggest(args: argparse.Namespace) -> int:
-    from procure.suggest import suggest
-    from procure.suggest_report import advice_fr
+    from procure.advice.suggest import suggest
+    from procure.advice.report import advice_fr
 
     tender = _analysed(args.files)
     if not tender.readable:
@@ -137,8 +137,8 @@ def _suggest(args: argparse.Namespace) -> int:
 
 
 def _annex(args: argparse.Namespace) -> int:
-    from procure.annex import write_annex
-    from procure.suggest import suggest
+    from procure.outputs.annex import write_annex
+    from procure.advice.suggest import suggest
 
     tender = _analysed(args.files)
     if not tender.readable:
@@ -155,7 +155,7 @@ def _annex(args: argparse.Namespace) -> int:
 
 def _import_suppliers(args: argparse.Namespace) -> int:
     from procure.db import session_factory
-    from procure.suppliers import FORMATS, Mapping, SupplierRepository, import_file
+    from procure.directory.suppliers import FORMATS, Mapping, SupplierRepository, import_file
 
     if args.format == "mapping":
         pairs = dict(item.split("=", 1) for item in args.map if "=" in item)
@@ -182,8 +182,8 @@ def _import_suppliers(args: argparse.Namespace) -> int:
 
 def _match(args: argparse.Namespace) -> int:
     from procure.db import session_factory
-    from procure.match import LotQuery, SupplierIndex
-    from procure.suppliers import SupplierRepository
+    from procure.matching.match import LotQuery, SupplierIndex
+    from procure.directory.suppliers import SupplierRepository
 
     tender = _analysed(args.files)
     lot = tender.lot(args.lot)
@@ -215,7 +215,7 @@ def _match(args: argparse.Namespace) -> int:
 
 def _read_decp(path: Path):
     """A DECP export as a cleaned frame, or None after saying why it could not be read."""
-    from procure.decp import read_any
+    from procure.market.decp import read_any
 
     try:
         return read_any(path)
@@ -225,7 +225,7 @@ def _read_decp(path: Path):
 
 
 def _train_models(args: argparse.Namespace) -> int:
-    from procure import classifier
+    from procure.market import classifier
 
     frame = _read_decp(args.data)
     if frame is None:
@@ -242,7 +242,7 @@ def _train_models(args: argparse.Namespace) -> int:
 
 def _import_decp(args: argparse.Namespace) -> int:
     from procure.db import session_factory
-    from procure.similar import ContractRepository
+    from procure.market.similar import ContractRepository
 
     frame = _read_decp(args.path)
     if frame is None:
@@ -254,8 +254,8 @@ def _import_decp(args: argparse.Namespace) -> int:
 
 def _similar(args: argparse.Namespace) -> int:
     from procure.db import session_factory
-    from procure.similar import ContractRepository, SimilarIndex
-    from procure.suggest import suggest
+    from procure.market.similar import ContractRepository, SimilarIndex
+    from procure.advice.suggest import suggest
 
     tender = _analysed(args.files)
     lot_advice = next((l for l in suggest(tender).lots if l.lot.number == args.lot), None)
@@ -279,8 +279,8 @@ def _similar(args: argparse.Namespace) -> int:
 
 def _guide(args: argparse.Namespace) -> int:
     from procure.db import session_factory
-    from procure.guide import guide_data, write_guide
-    from procure.practice import Territory
+    from procure.outputs.guide import guide_data, write_guide
+    from procure.market.practice import Territory
 
     try:
         territory = Territory.parse(args.territory)
@@ -298,7 +298,7 @@ def _guide(args: argparse.Namespace) -> int:
 
 def _practice(args: argparse.Namespace) -> int:
     from procure.db import session_factory
-    from procure.practice import decp_facts, export, lot_facts, practice_table
+    from procure.market.practice import decp_facts, export, lot_facts, practice_table
 
     sessions = session_factory()
     table = practice_table(lot_facts(sessions), decp_facts(sessions))
@@ -309,9 +309,9 @@ def _practice(args: argparse.Namespace) -> int:
 
 def _demo_setup(args: argparse.Namespace) -> int:
     from procure.db import database_url, session_factory
-    from procure.demo import setup_demo
-    from procure.suppliers import SupplierRepository
-    from procure.workspace import ROLES, Workspace
+    from procure.directory.demo import setup_demo
+    from procure.directory.suppliers import SupplierRepository
+    from procure.service.workspace import ROLES, Workspace
 
     sessions = session_factory()
     repository = SupplierRepository(sessions)
@@ -326,8 +326,8 @@ def _demo_setup(args: argparse.Namespace) -> int:
 
 
 def _import_cpv(args: argparse.Namespace) -> int:
-    from procure.config import reference_dir
-    from procure.cpv import _load
+    from procure.settings import reference_dir
+    from procure.reference.cpv import _load
 
     try:
         nomenclature = _load(str(args.path))

@@ -1,4 +1,4 @@
-"""Build procure/templates/annexe_clauses.docx, the docxtpl template of the clause annex.
+"""Build procure/outputs/templates/annexe_clauses.docx, the docxtpl template of the clause annex.
 
 The template is committed; rerun this script after changing its layout:
     .venv/bin/python scripts/build_annex_template.py
@@ -14,7 +14,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-TARGET = Path(__file__).resolve().parents[1] / "procure" / "templates" / "annexe_clauses.docx"
+TARGET = Path(__file__).resolve().parents[1] / "procure" / "outputs" / "templates" / "annexe_clauses.docx"
 
 
 def set_french(document) -> None:

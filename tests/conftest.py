@@ -71,6 +71,6 @@ def sessions(database_url):
 
 @pytest.fixture
 def repository(sessions):
-    from procure.suppliers import SupplierRepository
+    from procure.directory.suppliers import SupplierRepository
 
     return SupplierRepository(sessions)

@@ -8,9 +8,9 @@ import pytest
 from docx.oxml.ns import qn
 
 import dce
-from procure.annex import typo_fr, write_annex
+from procure.outputs.annex import typo_fr, write_annex
 from procure.extract import analyze
-from procure.suggest import suggest
+from procure.advice.suggest import suggest
 
 
 @pytest.fixture

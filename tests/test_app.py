@@ -6,9 +6,9 @@ from streamlit.testing.v1 import AppTest
 
 import dce
 from procure.db import get_engine, session_factory
-from procure.demo import setup_demo
-from procure.suppliers import SupplierRepository
-from procure.workspace import Workspace
+from procure.directory.demo import setup_demo
+from procure.directory.suppliers import SupplierRepository
+from procure.service.workspace import Workspace
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 

@@ -2,7 +2,7 @@ import csv
 import gzip
 
 
-from procure.cpv import find_cpv_codes, load_nomenclature, normalize_cpv
+from procure.reference.cpv import find_cpv_codes, load_nomenclature, normalize_cpv
 
 
 def test_structural_repair_without_nomenclature(no_shared_cpv):

@@ -6,10 +6,10 @@ import sys
 import pandas as pd
 import pytest
 
-from procure import classifier
-from procure.decp import read_2024_json, read_flat_csv, repair_text, social_from_text, social_share_by_division
+from procure.market import classifier
+from procure.market.decp import read_2024_json, read_flat_csv, repair_text, social_from_text, social_share_by_division
 from procure.extract import analyze
-from procure.similar import ContractRepository, SimilarIndex
+from procure.market.similar import ContractRepository, SimilarIndex
 
 import dce
 
@@ -53,7 +53,7 @@ def test_2024_format_reads_social_considerations(decp_2024):
 
 
 def test_flat_2019_export_is_cleaned(with_cpv):
-    from procure.cpv import load_nomenclature
+    from procure.reference.cpv import load_nomenclature
 
     frame = read_flat_csv(with_cpv / "decp" / "decp_2018_2021_train.csv.gz")
     assert 8000 < len(frame) < 8686  # duplicates removed

@@ -16,9 +16,9 @@ import pytest
 
 import dce
 from procure.db import get_engine, session_factory
-from procure.demo import setup_demo
-from procure.suppliers import SupplierRepository
-from procure.workspace import Workspace
+from procure.directory.demo import setup_demo
+from procure.directory.suppliers import SupplierRepository
+from procure.service.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

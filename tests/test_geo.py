@@ -1,6 +1,6 @@
 import pytest
 
-from procure.geo import commune_by_insee, haversine_km, resolve_commune
+from procure.reference.geo import commune_by_insee, haversine_km, resolve_commune
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,13 @@ import pytest
 from docx.oxml.ns import qn
 
 import dce
-from procure.decp import read_2024_json
-from procure.demo import demo_suppliers
-from procure.guide import guide_data, supplier_families, write_guide
-from procure.practice import Territory, decp_facts, export, lever_counts, lot_facts, practice_table, territory_figures
-from procure.similar import ContractRepository
-from procure.suppliers import SupplierRepository
-from procure.workspace import Workspace
+from procure.market.decp import read_2024_json
+from procure.directory.demo import demo_suppliers
+from procure.outputs.guide import guide_data, supplier_families, write_guide
+from procure.market.practice import Territory, decp_facts, export, lever_counts, lot_facts, practice_table, territory_figures
+from procure.market.similar import ContractRepository
+from procure.directory.suppliers import SupplierRepository
+from procure.service.workspace import Workspace
 from test_decp_models import record
 
 

@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from procure.geo import commune_by_insee
-from procure.match import LotQuery, SupplierIndex, cpv_prefixes_for_naf
-from procure.suppliers import Supplier
+from procure.reference.geo import commune_by_insee
+from procure.matching.match import LotQuery, SupplierIndex, cpv_prefixes_for_naf
+from procure.directory.suppliers import Supplier
 
 
 def supplier(siret, name, kinds, naf, insee=None, activities=None, headcount=None):

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from procure.model import format_euros
-from procure.normalize import find_amounts, find_articles, find_dates, find_duration_months
+from procure.text.normalize import find_amounts, find_articles, find_dates, find_duration_months
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from procure.model import Amount, CpvCode, Evidence, Fact, Lot, ProvisionKind, SocialProvision, Tender
-from procure.suggest import compute_hours, suggest
+from procure.advice.suggest import compute_hours, suggest
 
 EV = Evidence("RC.pdf", 1, 0, 0, 10, "passage")
 

@@ -3,9 +3,9 @@ import docx
 import pytest
 
 import dce
-from procure.demo import demo_suppliers
-from procure.suppliers import SupplierRepository
-from procure.workspace import AccessDenied, ReviewConflict, Workspace
+from procure.directory.demo import demo_suppliers
+from procure.directory.suppliers import SupplierRepository
+from procure.service.workspace import AccessDenied, ReviewConflict, Workspace
 
 
 @pytest.fixture

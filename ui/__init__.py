@@ -1,1 +1,1 @@
-"""Streamlit pages of procure: thin views over procure.workspace (all texts in French)."""
+"""Streamlit pages of procure: thin views over procure.service.workspace (all texts in French)."""

@@ -2,7 +2,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import IntegrityError
 
-from procure.workspace import ROLES, AccessDenied
+from procure.service.workspace import ROLES, AccessDenied
 from ui.common import current_user, workspace
 
 user = current_user()

@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from procure.suppliers import FORMATS, KIND_LABELS_FR, import_file
+from procure.directory.suppliers import FORMATS, KIND_LABELS_FR, import_file
 from ui.common import current_user, suppliers
 
 user = current_user()

@@ -4,8 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from procure.db import database_url, get_engine, session_factory
-from procure.suppliers import SupplierRepository
-from procure.workspace import ROLES, UserInfo, Workspace
+from procure.directory.suppliers import SupplierRepository
+from procure.service.workspace import ROLES, UserInfo, Workspace
 
 
 @st.cache_resource(show_spinner=False)

@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from procure.workspace import DECISIONS_FR, AccessDenied, ReviewConflict
+from procure.service.workspace import DECISIONS_FR, AccessDenied, ReviewConflict
 from ui.common import current_user, euros, workspace
 
 ACTIONS_FR = {"accept": "a accepté", "reject": "a rejeté", "comment": "a commenté", "reset": "a remis à examiner"}

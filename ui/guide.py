@@ -4,8 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from procure.guide import guide_data, write_guide
-from procure.practice import Territory
+from procure.outputs.guide import guide_data, write_guide
+from procure.market.practice import Territory
 from ui.common import current_user, workspace
 
 user = current_user()

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from procure import law
-from procure.practice import decp_facts, lever_counts, lot_facts, practice_table
+from procure.market.practice import decp_facts, lever_counts, lot_facts, practice_table
 from ui.common import current_user, euros, workspace
 
 user = current_user()

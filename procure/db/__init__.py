@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from procure.config import data_home
+from procure.settings import data_home
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

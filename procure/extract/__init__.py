@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterable
 
-from procure.cpv import load_nomenclature
+from procure.reference.cpv import load_nomenclature
 from procure.extract.context import ordered_documents, segments
 from procure.extract.header import extract_header
 from procure.extract.lots import apply_tender_level, extract_lots
@@ -55,7 +55,7 @@ DOUBT_WHEN_TOP_ABOVE = 0.6
 
 def check_cpv_with_model(tender: Tender) -> None:
     """Predict a CPV for lots without one; flag a declared CPV the model finds very unlikely."""
-    from procure import classifier
+    from procure.market import classifier
     from procure.model import Fact
 
     bundle = classifier.load()

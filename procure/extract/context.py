@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from procure.ingest import ReadDocument
 from procure.model import Block
-from procure.nlp import fold_aligned
+from procure.text.nlp import fold_aligned
 
 DOC_PRIORITY = {"RC": 0, "AAPC": 1, "CCAP": 2, "AE": 3, "CCTP": 4, "BPU": 5, "DPGF": 5, "DQE": 5}
 

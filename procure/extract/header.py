@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 
 from procure.extract.context import Segment
-from procure.geo import resolve_commune
+from procure.reference.geo import resolve_commune
 from procure.model import Evidence, Fact, Tender
-from procure.nlp import buyer_entities
-from procure.normalize import find_dates
+from procure.text.nlp import buyer_entities
+from procure.text.normalize import find_dates
 
 LABEL_SEP = r"\s*(?:[:\-–—]\s*|\s+)"
 BUYER_LABEL_RE = re.compile(

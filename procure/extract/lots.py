@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import re
 
-from procure.cpv import Nomenclature, find_cpv_codes
+from procure.reference.cpv import Nomenclature, find_cpv_codes
 from procure.extract.context import Segment
 from procure.extract.header import PLACE_LABEL_RE, place_fact
 from procure.ingest import Table
 from procure.model import Amount, Evidence, Fact, Lot, Tender
-from procure.nlp import fold_aligned
-from procure.normalize import find_amounts, find_duration_months, parse_number
+from procure.text.nlp import fold_aligned
+from procure.text.normalize import find_amounts, find_duration_months, parse_number
 
 TITLE_END_RE = re.compile(
     r"\s*[(\[]?\s*(?:code\s+)?cpv\b|\s*[-–—,(;]\s*(?:montant|estim|duree|lieu)|\s+\d{8}|\s+\d[\d \u202f\u00a0.]*(?:,\d+)?\s*(?:€|euros)"
@@ -155,7 +155,7 @@ def _fill_cell(lot: Lot, role: str, cell: str, block, header_tax: str | None, no
         if found:
             lot.duration_months = Fact(found[0], evidence)
     elif role == "place" and lot.place is None:
-        from procure.geo import resolve_commune
+        from procure.reference.geo import resolve_commune
 
         commune = resolve_commune(cell)
         lot.place = Fact(commune if commune else cell, evidence)

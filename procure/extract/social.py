@@ -6,8 +6,8 @@ import re
 
 from procure.extract.context import Segment, mentioned_lots
 from procure.model import Evidence, ProvisionKind, SocialProvision, Tender
-from procure.nlp import load_matcher_nlp
-from procure.normalize import find_articles, parse_number
+from procure.text.nlp import load_matcher_nlp
+from procure.text.normalize import find_articles, parse_number
 
 # Cheap pre-filter so that the tokenizer runs only on blocks that can hold a provision.
 PREFILTER_RE = re.compile(

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from procure.db.models import SupplierRow
-from procure.geo import commune_by_insee, communes_by_postcode, resolve_commune
+from procure.reference.geo import commune_by_insee, communes_by_postcode, resolve_commune
 
 SIAE_KINDS = {"EI", "ACI", "AI", "ETTI", "EITI"}
 KINDS = SIAE_KINDS | {"GEIQ", "EA", "EATT", "ESAT", "SCOP", "SCIC", "ASSOCIATION", "REGIE", "ESS"}
@@ -57,7 +57,7 @@ def clean_siret(raw: str) -> str:
 
 
 def normalize_kind(raw: str) -> str | None:
-    from procure.normalize import fold
+    from procure.text.normalize import fold
 
     key = fold(str(raw or "")).upper().strip()
     key = KIND_ALIASES.get(key, key)

@@ -1,7 +1,7 @@
 """Readable French summary of an analysed tender, for the terminal."""
 from __future__ import annotations
 
-from procure.cpv import CPV_STATUS_FR
+from procure.reference.cpv import CPV_STATUS_FR
 from procure.model import Commune, Fact, Lot, SocialProvision, Tender
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from procure.cpv import normalize_cpv
-from procure.normalize import fold
+from procure.reference.cpv import normalize_cpv
+from procure.text.normalize import fold
 
 COLUMNS = ["id", "objet", "cpv", "division", "group", "procedure", "montant", "duree_mois", "date", "year", "acheteur_id",
            "acheteur_nom", "lieu_code", "lieu_type", "titulaires", "social", "source_format"]

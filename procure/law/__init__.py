@@ -11,10 +11,12 @@ from typing import Any
 
 import yaml
 
+from procure.settings import package_or_checkout_dir
+
 UNVERIFIED_FR = "à vérifier"
 
 
-DEFAULT_CLAUSES_DIR = Path(__file__).resolve().parents[1] / "clauses"  # resolved once: this is called in loops
+DEFAULT_CLAUSES_DIR = package_or_checkout_dir("clauses")  # resolved once: this is called in loops
 
 
 def clauses_dir() -> Path:

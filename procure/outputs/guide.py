@@ -9,11 +9,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from procure import law
-from procure.annex import typo_fr
+from procure.outputs.annex import typo_fr
 from procure.model import format_euros, format_int, format_percent
-from procure.practice import Territory
-from procure.suggest import compute_hours
-from procure.suppliers import KIND_LABELS_FR, Supplier, naf_labels
+from procure.market.practice import Territory
+from procure.advice.suggest import compute_hours
+from procure.directory.suppliers import KIND_LABELS_FR, Supplier, naf_labels
 
 PROCESS_STEPS = [
     ("Associer le facilitateur", "Dès la définition du besoin, associer le facilitateur de la clause sociale (PLIE, "
@@ -104,7 +104,7 @@ def map_png(suppliers: list[Supplier], territory: Territory, width: int = 1400, 
     """A plain map: communes of the territory in grey, inclusive suppliers coloured by kind (Pillow only)."""
     from PIL import Image, ImageDraw
 
-    from procure.geo import communes_index
+    from procure.reference.geo import communes_index
 
     index = communes_index()["insee"]
     towns = [index[c] for c in territory.communes if index[c].latitude is not None]
@@ -310,8 +310,8 @@ def _memo(document) -> None:
 
 def guide_data(sessions, territory: Territory, on: date, tender_ids: list[int] | None = None) -> GuideData:
     """Suppliers located in the territory and the figures of the tenders analysed there (visible ones only)."""
-    from procure.practice import lot_facts, territory_figures
-    from procure.suppliers import SupplierRepository
+    from procure.market.practice import lot_facts, territory_figures
+    from procure.directory.suppliers import SupplierRepository
 
     suppliers = [s for s in SupplierRepository(sessions).all() if s.commune_insee in territory.communes]
     lots = lot_facts(sessions, tender_ids)

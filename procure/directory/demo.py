@@ -5,9 +5,9 @@ import secrets
 
 from sqlalchemy.exc import IntegrityError
 
-from procure.geo import commune_by_insee
-from procure.suppliers import Supplier, SupplierRepository, luhn_ok
-from procure.workspace import Workspace
+from procure.reference.geo import commune_by_insee
+from procure.directory.suppliers import Supplier, SupplierRepository, luhn_ok
+from procure.service.workspace import Workspace
 
 DEMO_ORGANISATION = "Ville de démonstration (fictive)"
 GROUP_ORGANISATION = "Groupe de travail achats responsables (CAPAP)"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from procure import law
 from procure.db.models import PublicContract
 from procure.model import format_percent
-from procure.normalize import fold
+from procure.text.normalize import fold
 
 SOCIAL_FR = {"clause": "clause sociale", "criterion": "critère social", "reserved": "marché réservé"}
 

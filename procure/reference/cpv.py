@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from procure.config import reference_dir
+from procure.settings import reference_dir
 from procure.model import CpvCode
 
 CPV_IN_TEXT_RE = re.compile(r"(?<![\d/])(\d{8}|\d{2}[ .]\d{3}[ .]\d{3})(?:\s?-\s?(\d))?(?![\d/])")

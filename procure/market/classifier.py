@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from procure.normalize import fold
+from procure.settings import package_or_checkout_dir
+from procure.text.normalize import fold
 
-MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+MODELS_DIR = package_or_checkout_dir("models")
 MODEL_FILE = "cpv_classifier.joblib"
 TEMPERATURES = np.geomspace(0.02, 2.0, 40)
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from procure.db.models import LotRow, Organisation, PublicContract, SuggestionRow, TenderRow
-from procure.geo import communes_index
+from procure.reference.geo import communes_index
 
 SOCIAL_LEVERS = {"insertion_clause", "reserved_disability", "reserved_siae", "reserved_ess", "social_criterion",
                  "ethical_purchasing", "fair_trade"}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from procure.model import format_euros
-from procure.suggest import DATE_SOURCES_FR, Advice
+from procure.advice.suggest import DATE_SOURCES_FR, Advice
 
 
 def advice_fr(advice: Advice) -> str:

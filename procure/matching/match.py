@@ -17,7 +17,7 @@ import numpy as np
 import yaml
 
 from procure import law
-from procure.suppliers import KIND_LABELS_FR, Supplier
+from procure.directory.suppliers import KIND_LABELS_FR, Supplier
 
 WEIGHTS = {"activity": 0.45, "distance": 0.25, "eligibility": 0.15, "capacity": 0.15}
 DEFAULT_RADIUS_KM = 50.0
@@ -26,7 +26,7 @@ HOURS_PER_FTE_YEAR = 1607  # legal working time in France, hours per year
 
 @functools.lru_cache(maxsize=1)
 def naf_cpv_crosswalk() -> dict[str, list[str]]:
-    return yaml.safe_load(resources.files("procure").joinpath("data", "naf_cpv.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load(resources.files("procure.reference").joinpath("naf_cpv.yaml").read_text(encoding="utf-8"))
 
 
 @functools.lru_cache(maxsize=1)
@@ -66,7 +66,7 @@ class LotQuery:
     @classmethod
     def from_lot(cls, lot, lever: str | None = None, radius_km: float = DEFAULT_RADIUS_KM) -> "LotQuery":
         from procure.model import Commune
-        from procure.suggest import amount_ht
+        from procure.advice.suggest import amount_ht
 
         place = lot.place.value if lot.place and isinstance(lot.place.value, Commune) else None
         code = lot.cpv_codes[0] if lot.cpv_codes else None
@@ -148,7 +148,7 @@ class SupplierIndex:
         self._areas = self._supplier_areas()
 
     def _supplier_areas(self) -> dict[str, np.ndarray]:
-        from procure.geo import commune_by_insee, region_of_department
+        from procure.reference.geo import commune_by_insee, region_of_department
 
         epci, department, region = [], [], []
         for supplier in self.suppliers:
@@ -161,7 +161,7 @@ class SupplierIndex:
 
     def in_scope(self, query: LotQuery) -> np.ndarray:
         """Suppliers inside the lot's EPCI, department or region (all when no scope is asked)."""
-        from procure.geo import commune_by_insee, region_of_department
+        from procure.reference.geo import commune_by_insee, region_of_department
 
         if not query.scope:
             return np.ones(len(self.suppliers), dtype=bool)
@@ -297,7 +297,7 @@ def _needed_fte(query: LotQuery) -> float | None:
     """Full-time equivalents the lot's labour represents per year."""
     if query.amount_ht is None:
         return None
-    from procure.suggest import nature_of
+    from procure.advice.suggest import nature_of
 
     on = date.today()
     share, _, _, _ = law.labour_share(query.cpv, nature_of(query.cpv), on)

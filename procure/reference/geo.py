@@ -16,9 +16,9 @@ import struct
 import sys
 from importlib import metadata, resources
 
-from procure.config import cache_dir
+from procure.settings import cache_dir
 from procure.model import Commune
-from procure.normalize import fold
+from procure.text.normalize import fold
 
 COMMUNE_TYPES = {"COM", "ARM"}
 INDEX_FORMAT = 4

@@ -200,9 +200,9 @@ class Workspace:
 
     def analyse(self, actor: UserInfo, tender_id: int, progress: Callable[[float, str], None] | None = None):
         """(Re-)analyse a tender: lots, suggestions and matches of a new version; decisions carry over."""
-        from procure.match import SupplierIndex
-        from procure.suggest import suggest
-        from procure.suppliers import SupplierRepository
+        from procure.matching.match import SupplierIndex
+        from procure.advice.suggest import suggest
+        from procure.directory.suppliers import SupplierRepository
 
         notify = progress or (lambda fraction, text: None)
         with self.sessions() as session:
@@ -233,7 +233,7 @@ class Workspace:
         return advice
 
     def _add_similar(self, advice) -> None:
-        from procure.similar import ContractRepository, SimilarIndex, add_similar_evidence
+        from procure.market.similar import ContractRepository, SimilarIndex, add_similar_evidence
 
         contracts = ContractRepository(self.sessions).frame()
         if not contracts.empty:
@@ -247,7 +247,7 @@ class Workspace:
             document.doc_type = types.get(document.filename)
 
     def _store_lot(self, session, tender_row, lot_advice, index, supplier_ids, previous) -> None:
-        from procure.match import LotQuery
+        from procure.matching.match import LotQuery
         from procure.model import Commune, to_jsonable
 
         lot = lot_advice.lot
@@ -380,8 +380,8 @@ class Workspace:
 
     def annex(self, actor: UserInfo, tender_id: int, out: Path) -> Path:
         """Word annex of the suggestions not rejected, with the suppliers the group accepted."""
-        from procure.annex import write_annex
-        from procure.suggest import suggest
+        from procure.outputs.annex import write_annex
+        from procure.advice.suggest import suggest
 
         tender = self.load_tender(actor, tender_id)
         advice = suggest(tender)

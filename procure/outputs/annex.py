@@ -1,4 +1,4 @@
-"""Word annex of suggested clauses, rendered with docxtpl from procure/templates/annexe_clauses.docx."""
+"""Word annex of suggested clauses, rendered with docxtpl from procure/outputs/templates/annexe_clauses.docx."""
 from __future__ import annotations
 
 import re
@@ -7,8 +7,8 @@ from pathlib import Path
 
 from procure import law
 from procure.model import format_euros
-from procure.report import describe_place
-from procure.suggest import DATE_SOURCES_FR, Advice, LotAdvice, Suggestion
+from procure.outputs.report import describe_place
+from procure.advice.suggest import DATE_SOURCES_FR, Advice, LotAdvice, Suggestion
 
 TEMPLATE = Path(__file__).parent / "templates" / "annexe_clauses.docx"
 DISCLAIMER = (

@@ -21,3 +21,15 @@ def cache_dir() -> Path:
     path = Path(os.environ.get("PROCURE_CACHE") or Path.home() / ".cache" / "procure")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def package_or_checkout_dir(name: str) -> Path:
+    """`clauses/` or `models/`: inside the installed package (wheel), else at the root of the checkout.
+
+    The folders stay at the top of the repository, where jurists and maintainers look for them; the wheel maps
+    them into `procure/` (see `[tool.setuptools.package-dir]` in pyproject.toml).
+    """
+    installed = Path(__file__).resolve().parent / name
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[1] / name
