@@ -64,10 +64,30 @@ class Fact:
     inherited: bool = False
 
 
+class AmountKind(str, Enum):
+    """What a figure of a tender is: an estimate, a framework maximum or minimum, or a firm total."""
+
+    ESTIMATE = "estimate"
+    MAXIMUM = "maximum"
+    MINIMUM = "minimum"
+    TOTAL = "total"
+
+
+AMOUNT_KIND_LABELS_FR = {
+    AmountKind.ESTIMATE: "estimation",
+    AmountKind.MAXIMUM: "montant maximum",
+    AmountKind.MINIMUM: "montant minimum",
+    AmountKind.TOTAL: "montant total",
+}
+
+
 @dataclass
 class Amount:
     value: Decimal
     tax: str | None  # "HT", "TTC" or None when the text does not say
+    kind: AmountKind | None = None  # None when the text does not say
+    # How the value was obtained when it is not a figure of the text: e.g. "2 500 000 € HT par an × 4 ans"
+    computation: str | None = None
 
     def __str__(self) -> str:
         return format_euros(self.value) + (f" {self.tax}" if self.tax else "")
@@ -104,6 +124,52 @@ class Commune:
     longitude: float | None = None
 
 
+class BuyerCategory(str, Enum):
+    """The kind of buyer, which sets the European thresholds (and hence the L2112-2-1 obligation)."""
+
+    CENTRAL = "central"  # State: ministries, prefectures, national public bodies (autorités publiques centrales)
+    LOCAL = "local"  # other contracting authorities: communes, EPCI, departments, regions, hospitals, local bodies
+    CONTRACTING_ENTITY = "contracting_entity"  # entités adjudicatrices (networks: water, energy, transport)
+
+
+BUYER_CATEGORY_LABELS_FR = {
+    BuyerCategory.CENTRAL: "autorité publique centrale (État)",
+    BuyerCategory.LOCAL: "pouvoir adjudicateur (collectivité, établissement public local…)",
+    BuyerCategory.CONTRACTING_ENTITY: "entité adjudicatrice",
+}
+
+
+class PlaceScope(str, Enum):
+    COMMUNE = "commune"
+    SEVERAL = "several"  # several communes or departments
+    DEPARTMENT = "department"
+    REGION = "region"
+    NATIONAL = "national"
+    UNKNOWN = "unknown"  # stated, but not resolved to a territory
+
+
+@dataclass
+class Place:
+    """A place of execution as a territory: communes, a department, a region or the whole country."""
+
+    scope: PlaceScope
+    label: str  # as written in the tender
+    communes: list["Commune"] = field(default_factory=list)
+    departments: list[str] = field(default_factory=list)  # INSEE department codes ("27", "2A", "971")
+    region: str | None = None  # INSEE region code
+
+    @property
+    def commune(self) -> "Commune | None":
+        """The commune where distances are measured from (the first one named)."""
+        return self.communes[0] if self.communes else None
+
+    @property
+    def department(self) -> str | None:
+        if self.departments:
+            return self.departments[0]
+        return self.communes[0].department if self.communes else None
+
+
 class ProvisionKind(str, Enum):
     INSERTION_CLAUSE = "insertion_clause"
     RESERVED_DISABILITY = "reserved_disability"  # L2113-12, EA/ESAT
@@ -134,6 +200,7 @@ class SocialProvision:
     lot: int | None = None  # None: the whole tender
     articles: list[str] = field(default_factory=list)
     hours: int | None = None
+    hours_per: str | None = None  # "total" or "year" (hours required per year of execution)
     weight_percent: float | None = None
 
     @property
@@ -148,7 +215,7 @@ class Lot:
     cpv: list[tuple[CpvCode, Evidence]] = field(default_factory=list)
     estimated_amount: Fact | None = None  # value: Amount
     duration_months: Fact | None = None  # value: int
-    place: Fact | None = None  # value: Commune or str when it could not be resolved
+    place: Fact | None = None  # value: Place
     provisions: list[SocialProvision] = field(default_factory=list)
     predicted_cpv: Fact | None = None  # value: dict(division, group, probability…), when the lot states no CPV
     cpv_doubt: str | None = None  # French warning when the model finds the declared CPV very unlikely
@@ -180,10 +247,11 @@ class Tender:
     documents: list[DocumentInfo] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
     buyer: Fact | None = None
+    buyer_category: Fact | None = None  # value: BuyerCategory
     object: Fact | None = None
     reference: Fact | None = None
     procedure: Fact | None = None  # value: dict(code, label, article)
-    place: Fact | None = None
+    place: Fact | None = None  # value: Place
     dates: dict[str, Fact] = field(default_factory=dict)  # key -> Fact(date)
     lots: list[Lot] = field(default_factory=list)
     provisions: list[SocialProvision] = field(default_factory=list)  # tender-wide ones
