@@ -1,0 +1,102 @@
+"""French formatting of dates, numbers, percentages and euros (Babel, locale fr_FR).
+
+One place for the app, the CSV exports and the Word outputs, so a buyer reads "15/07/2026", "2 042",
+"0,83", "30 %" and "1 234 567,50 €" everywhere, never "2026-07-15", "2042", "0.83" or "None".
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from babel.dates import format_date as _babel_date
+from babel.dates import format_datetime as _babel_datetime
+from babel.numbers import format_currency as _babel_currency
+from babel.numbers import format_decimal as _babel_decimal
+from babel.numbers import format_percent as _babel_percent
+
+LOCALE = "fr_FR"
+MISSING = "non renseigné"
+
+
+def _parse_date(value: date | datetime | str) -> date | datetime:
+    if isinstance(value, str):
+        return datetime.fromisoformat(value) if "T" in value or " " in value.strip() else date.fromisoformat(value)
+    return value
+
+
+def format_date(value: date | datetime | str | None, long: bool = False, missing: str = MISSING) -> str:
+    """15/07/2026, or « 15 juillet 2026 » with long=True; ISO strings are accepted."""
+    if value is None or value == "":
+        return missing
+    value = _parse_date(value)
+    if isinstance(value, datetime):
+        value = value.date()
+    return _babel_date(value, format="long" if long else "dd/MM/yyyy", locale=LOCALE)
+
+
+def format_datetime(value: datetime | str | None, missing: str = MISSING) -> str:
+    """« 15/07/2026 à 14:03 » (local time of the value as stored)."""
+    if value is None or value == "":
+        return missing
+    value = _parse_date(value)
+    if not isinstance(value, datetime):
+        return format_date(value)
+    return f"{_babel_date(value.date(), format='dd/MM/yyyy', locale=LOCALE)} à " \
+           f"{_babel_datetime(value, format='HH:mm', locale=LOCALE)}"
+
+
+def format_number(value: float | int | Decimal | None, decimals: int | None = None, missing: str = MISSING) -> str:
+    """2042 → « 2 042 », 0.83 → « 0,83 »; `decimals` fixes the number of decimals shown."""
+    if value is None:
+        return missing
+    if decimals is None:
+        return _babel_decimal(value, locale=LOCALE)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return _babel_decimal(value, format=pattern, locale=LOCALE)
+
+
+def format_int(value: float | int | Decimal | None, missing: str = MISSING) -> str:
+    """100000 → « 100 000 » (rounded)."""
+    return format_number(value, decimals=0, missing=missing)
+
+
+def format_percent(ratio: float | Decimal | None, decimals: int = 0, missing: str = MISSING) -> str:
+    """0.3 → « 30 % »."""
+    if ratio is None:
+        return missing
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "\u00a0%"
+    return _babel_percent(ratio, format=pattern, locale=LOCALE)
+
+
+def format_euros(value: float | int | Decimal | None, cents: bool = True, tax: str | None = None,
+                 missing: str = MISSING) -> str:
+    """1234567.5 → « 1 234 567,50 € » (« 1 234 568 € » with cents=False), followed by « HT »/« TTC » if given."""
+    if value is None:
+        return missing
+    if cents:
+        text = _babel_currency(value, "EUR", locale=LOCALE)
+    else:
+        text = _babel_currency(value, "EUR", format="#,##0\u00a0¤", locale=LOCALE, currency_digits=False)
+    return f"{text} {tax}" if tax else text
+
+
+def format_hours(hours: int | float | None, missing: str = MISSING) -> str:
+    """2042 → « 2 042 heures », 1 → « 1 heure »."""
+    if hours is None:
+        return missing
+    return f"{format_int(hours)} heure{'s' if abs(hours) >= 2 else ''}"
+
+
+def format_distance(km: float | None, missing: str = "distance inconnue") -> str:
+    """12.34 → « 12,3 km »; None (no coordinates) → « distance inconnue »."""
+    if km is None:
+        return missing
+    return f"{format_number(km, decimals=1)}\u00a0km"
+
+
+def write_csv(frame, path: str | Path) -> Path:
+    """A pandas frame as a CSV French Excel opens in columns: `;`, decimal comma, UTF-8 with BOM."""
+    path = Path(path)
+    frame.to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+    return path
