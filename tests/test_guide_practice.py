@@ -72,7 +72,12 @@ def test_practice_table_and_exports(world, tmp_path, shared_data):
     export(table, tmp_path / "pratiques.xlsx")
     export(table, tmp_path / "pratiques.csv")
     assert pd.read_excel(tmp_path / "pratiques.xlsx").shape == table.shape
-    assert pd.read_csv(tmp_path / "pratiques.csv")["insertion_hours"].sum() == table["insertion_hours"].sum()
+    raw = (tmp_path / "pratiques.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]  # French Excel: BOM and semicolons
+    csv = pd.read_csv(tmp_path / "pratiques.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    assert csv["insertion_hours"].sum() == table["insertion_hours"].sum()
+    assert csv["share_social"].tolist() == table["share_social"].tolist()  # decimal comma read back as numbers
+    assert b"0,5" in raw and b"0.5" not in raw
 
 
 def test_guide_structure_and_figures_equal_the_database(world, tmp_path):

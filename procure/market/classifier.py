@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -205,6 +206,8 @@ def load(path: str | None = None) -> dict | None:
     import joblib
 
     file = Path(path) if path else MODELS_DIR / MODEL_FILE
+    # The committed model was pickled when this module was procure.classifier (before the layout change).
+    sys.modules.setdefault("procure.classifier", sys.modules[__name__])
     return joblib.load(file) if file.is_file() else None
 
 

@@ -153,9 +153,11 @@ def territory_figures(lots: pd.DataFrame, territory: Territory) -> dict:
 
 
 def export(table: pd.DataFrame, path) -> None:
-    """CSV or XLSX by the file's extension."""
+    """CSV or XLSX by the file's extension; the CSV is the one French Excel opens in columns (`;`, decimal comma, BOM)."""
+    from procure.outputs.format_fr import write_csv
+
     path = str(path)
     if path.endswith(".xlsx"):
         table.to_excel(path, index=False)
     else:
-        table.to_csv(path, index=False)
+        write_csv(table, path)
