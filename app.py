@@ -1,30 +1,53 @@
-"""Streamlit entry point of procure: log-in gate and navigation. Pages live in ui/, logic in procure/."""
+"""Streamlit entry point of procure: sign-in gate and navigation by role. Pages live in ui/, logic in procure/."""
 from __future__ import annotations
+
+import logging
 
 import streamlit as st
 
-st.set_page_config(page_title="procure — clauses sociales", page_icon=":material/handshake:", layout="wide")
+from ui.session import restore_user, sign_out, write_cookie
 
-user = st.session_state.get("user")
-if user is None:
-    pages = [st.Page("ui/connexion.py", title="Connexion", icon=":material/login:", default=True)]
-else:
+st.set_page_config(page_title="procure — clauses sociales", page_icon=":material/handshake:", layout="wide")
+# Streamlit's uploader and menus carry built-in English the app cannot translate: hide what can be hidden.
+st.html("<style>[data-testid='stFileUploaderDropzoneInstructions'] > div > span {display: none;}"
+        "[data-testid='stFileUploaderDropzoneInstructions'] > div::before {content: 'Glissez-déposez vos fichiers ici';}"
+        "[data-testid='stFileUploaderDropzoneInstructions'] > div > small {display: none;}"
+        "[data-testid='stFileUploaderDropzone'] button {font-size: 0;}"
+        "[data-testid='stFileUploaderDropzone'] button::after {content: 'Parcourir'; font-size: 1rem;}"
+        "[data-testid='stMainMenu'] {display: none;}</style>")
+
+
+def _pages(user) -> list | dict:
+    if user is None:
+        return [st.Page("ui/connexion.py", title="Connexion", icon=":material/login:", default=True)]
+    tenders = [st.Page("ui/consultations.py", title="Consultations", icon=":material/folder_open:", default=True)]
+    if user.role in ("buyer", "admin"):  # a working-group member reviews, never files a DCE
+        tenders.append(st.Page("ui/deposer.py", title="Déposer un DCE", icon=":material/upload_file:"))
     pages = {
-        "Consultations": [
-            st.Page("ui/consultations.py", title="Consultations", icon=":material/folder_open:", default=True),
-            st.Page("ui/deposer.py", title="Déposer un DCE", icon=":material/upload_file:"),
-        ],
+        "Consultations": tenders,
         "Structures inclusives": [st.Page("ui/annuaire.py", title="Annuaire", icon=":material/groups:")],
         "Pilotage": [st.Page("ui/tableau_de_bord.py", title="Tableau de bord", icon=":material/monitoring:"),
                      st.Page("ui/guide.py", title="Guide du territoire", icon=":material/menu_book:")],
     }
     if user.role == "admin":
-        pages["Administration"] = [st.Page("ui/administration.py", title="Utilisateurs", icon=":material/admin_panel_settings:")]
+        pages["Administration"] = [st.Page("ui/administration.py", title="Utilisateurs",
+                                           icon=":material/admin_panel_settings:")]
+    return pages
+
+
+user = restore_user()
+if user is not None:
     with st.sidebar:
         st.caption(f"Connecté : {user.display_name}")
         st.caption(user.organisation)
         if st.button("Se déconnecter", icon=":material/logout:"):
-            st.session_state.clear()
+            sign_out()
             st.rerun()
-
-st.navigation(pages).run()
+write_cookie()
+page = st.navigation(_pages(user))
+try:
+    page.run()
+except Exception:  # a bug must never show a traceback to a buyer; the log keeps it for the maintainers
+    logging.getLogger("procure.app").exception("page %s", page.title)
+    st.error("Une erreur inattendue est survenue sur cette page. Rechargez la page ; si l'erreur persiste, "
+             "signalez-la à votre administrateur en indiquant l'heure.")

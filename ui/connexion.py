@@ -1,6 +1,8 @@
 import streamlit as st
 
+from procure.service.workspace import AccessDenied
 from ui.common import workspace
+from ui.session import sign_in
 
 st.title("procure : clauses sociales dans vos marchés publics")
 st.write("Connectez-vous pour déposer un dossier de consultation ou examiner les propositions du groupe de travail.")
@@ -9,10 +11,16 @@ with st.form("connexion"):
     password = st.text_input("Mot de passe", type="password")
     submitted = st.form_submit_button("Se connecter", type="primary")
 if submitted:
-    user = workspace().authenticate(email, password)
+    try:
+        user = workspace().authenticate(email, password)
+    except AccessDenied as refused:  # too many failures: the message says how long to wait
+        st.error(str(refused))
+        st.stop()
     if user is None:
         st.error("Adresse e-mail ou mot de passe incorrect.")
     else:
-        st.session_state["user"] = user
+        sign_in(user)
         st.rerun()
+st.caption("Vous restez connecté 10 heures sur ce navigateur, même en rechargeant la page ; "
+           "« Se déconnecter » met fin à la session.")
 st.caption("Comptes de démonstration : les identifiants sont affichés dans le terminal au lancement (make run).")

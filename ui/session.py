@@ -1,0 +1,63 @@
+"""Sign-in that survives a reload: a signed, expiring cookie written by a maintained component.
+
+The server reads the cookie from the page request (st.context.cookies), so a reload shows the page at once;
+writing and deleting go through extra-streamlit-components' CookieManager, which runs in the browser.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+
+from procure.service.session_token import COOKIE_NAME, SESSION_LIFETIME, issue_token, user_from_token
+from procure.service.workspace import UserInfo
+from ui.common import workspace
+
+_TOKEN = "session_token"        # token issued in this browser session, still to be written as a cookie
+_SIGNED_OUT = "signed_out"      # the cookie of the page request must not sign the user back in
+
+
+def restore_user() -> UserInfo | None:
+    """The signed-in user, from this session or from a valid cookie sent with the page request."""
+    user = st.session_state.get("user")
+    if user is not None or st.session_state.get(_SIGNED_OUT):
+        return user
+    user = user_from_token(workspace().sessions, st.context.cookies.get(COOKIE_NAME))
+    if user is not None:
+        st.session_state["user"] = user
+    return user
+
+
+def sign_in(user: UserInfo) -> None:
+    st.session_state.pop(_SIGNED_OUT, None)
+    st.session_state["user"] = user
+    st.session_state[_TOKEN] = issue_token(workspace().sessions, user)
+
+
+def sign_out() -> None:
+    st.session_state.clear()
+    st.session_state[_SIGNED_OUT] = True
+
+
+def write_cookie() -> None:
+    """Render, on every run, the component that writes (or deletes) the cookie in the browser.
+
+    Same key and arguments at each run, so the browser runs it once; it must stay rendered until it has run,
+    which is why it is drawn on every page rather than only right after the sign-in.
+    """
+    token = st.session_state.get(_TOKEN)
+    signed_out = st.session_state.get(_SIGNED_OUT)
+    if not token and not signed_out:
+        return
+    import extra_streamlit_components as stx
+
+    with st.sidebar:
+        manager = stx.CookieManager(key="procure-cookies")
+        if token:
+            manager.set(COOKIE_NAME, token, key="procure-cookie-set", expires_at=datetime.now() + SESSION_LIFETIME,
+                        same_site="strict")
+        elif COOKIE_NAME in (manager.cookies or {}) or COOKIE_NAME in st.context.cookies:
+            try:
+                manager.delete(COOKIE_NAME, key="procure-cookie-delete")
+            except KeyError:  # the component forgets a cookie it has not listed yet; the browser deletes it anyway
+                pass
