@@ -98,7 +98,7 @@ def test_zip_that_is_not_word(tmp_path):
     path = tmp_path / "archive.docx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("readme.txt", "hello")
-    assert "n'est pas un document Word" in _message(path)
+    assert "n'est ni un document Word" in _message(path)
 
 
 def test_broken_docx_xml(tmp_path):

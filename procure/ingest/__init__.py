@@ -5,21 +5,22 @@ callers decide whether the tender can go on without that file.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
-import os
+import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from procure import settings
+from procure.errors import ProcureError
 from procure.model import Block, DocumentInfo, FileProblem
 
+logger = logging.getLogger(__name__)
 
-class IngestError(Exception):
+
+class IngestError(ProcureError):
     """A file that cannot be read; `message_fr` is shown to the user as is."""
-
-    def __init__(self, message_fr: str):
-        super().__init__(message_fr)
-        self.message_fr = message_fr
 
 
 @dataclass
@@ -39,7 +40,7 @@ class ReadDocument:
 
 
 def _limit(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+    return settings.get_int(name)  # defaults live in procure.settings
 
 
 def max_file_bytes() -> int:
@@ -100,41 +101,143 @@ def describe_unknown(head: bytes) -> str:
 
 
 def read_document(path: str | Path, display_name: str | None = None) -> ReadDocument:
-    """Read one file; raise IngestError with a French message when nothing can be read."""
+    """Read one file; raise IngestError with a French message when nothing can be read.
+
+    Whatever fails inside the readers (memory, recursion, a library's own exception) ends as an IngestError
+    for this file only: the caller goes on with the other pieces of the tender.
+    """
     path = Path(path)
     name = display_name or path.name
+    try:
+        doc = _read(path, name)
+    except IngestError:
+        raise
+    except ProcureError as error:
+        raise IngestError(error.message_fr) from error
+    except MemoryError as exc:
+        raise IngestError("Document trop volumineux pour la mémoire disponible : il n'a pas pu être lu.") from exc
+    except RecursionError as exc:
+        raise IngestError("Document illisible : sa structure est imbriquée à l'infini (fichier corrompu ou piégé).") from exc
+    except Exception as exc:  # a reader library's own exception: this file only is lost, and the log says why
+        logger.info("lecture de %r impossible", name, exc_info=True)
+        raise IngestError(f"Document illisible : il est endommagé ou d'une structure non prise en charge ({type(exc).__name__}).") from exc
+    doc.info.sha256 = _sha256(path)
+    doc.info.doc_type = detect_doc_type(name, doc.blocks)
+    return doc
+
+
+def _read(path: Path, name: str) -> ReadDocument:
     size = _checked_size(path)
     with open(path, "rb") as handle:
         head = handle.read(4096)
     kind = sniff_format(head)
+    suffix = path.suffix.lower()
     if kind == "pdf":
         from procure.ingest.pdf import read_pdf
 
         doc = read_pdf(path, name)
     elif kind == "zip":
-        from procure.ingest.docx import read_docx
-
-        doc = read_docx(path, name)
+        doc = _read_zip(path, name, suffix)
     elif kind == "ole":
         raise IngestError(_ole_message(path))
     else:
-        suffix = path.suffix.lower()
         what = describe_unknown(head)
-        if suffix in (".pdf", ".docx"):
+        if suffix in (".pdf", ".docx", ".xlsx"):
             raise IngestError(f"Le fichier porte l'extension {suffix} mais son contenu est {what} : il n'a pas pu être lu.")
-        raise IngestError(f"Format non pris en charge ({what}) : procure lit les documents PDF et Word (.docx).")
-    doc.info.sha256 = _sha256(path)
-    doc.info.doc_type = detect_doc_type(name, doc.blocks)
+        raise IngestError(f"Format non pris en charge ({what}) : {SUPPORTED_FR}.")
+    bound_blocks(doc)
     if size and not doc.blocks:
         raise IngestError(_no_text_message(doc))
     return doc
 
 
+SUPPORTED_FR = "procure lit les documents PDF, Word (.docx) et les classeurs Excel (.xlsx)"
+
+
+def _read_zip(path: Path, name: str, suffix: str) -> ReadDocument:
+    from procure.ingest.archive import member_names, opendocument_kind
+
+    names = member_names(path)
+    if "xl/workbook.xml" in names:
+        from procure.ingest.xlsx import read_xlsx
+
+        return read_xlsx(path, name)
+    if "word/document.xml" in names or not names:
+        from procure.ingest.docx import read_docx
+
+        return read_docx(path, name)  # an unreadable archive gets the DOCX reader's message
+    opendocument = opendocument_kind(path)
+    if opendocument == "ods" or suffix == ".ods":
+        raise IngestError("Classeur OpenDocument (.ods) non pris en charge : enregistrez-le au format Excel (.xlsx).")
+    if opendocument == "odt" or suffix == ".odt":
+        raise IngestError("Document OpenDocument (.odt) non pris en charge : enregistrez-le au format Word (.docx) ou PDF.")
+    raise IngestError(f"Ce fichier ZIP n'est ni un document Word (.docx) ni un classeur Excel (.xlsx) : {SUPPORTED_FR}.")
+
+
+# Extraction works passage by passage: a 5 MB paragraph or a 100 000-character "word" would make spaCy refuse it
+# and some regular expressions crawl. Real passages stay far below these bounds.
+MAX_BLOCK_CHARS = 20_000
+MAX_TOKEN_CHARS = 200
+MAX_DIGIT_RUN = 40
+
+
+def bound_blocks(doc: ReadDocument) -> None:
+    """Split over-long passages and break over-long tokens, so that no block can stall extraction."""
+    bounded: list[Block] = []
+    replaced: dict[int, Block] = {}
+    for block in doc.blocks:
+        text = _break_long_tokens(block.text)
+        if len(text) <= MAX_BLOCK_CHARS or block.kind == "table_row":
+            new = replace(block, index=len(bounded), text=text[: MAX_BLOCK_CHARS * 5])
+            replaced[id(block)] = new
+            bounded.append(new)
+            continue
+        for piece in _pieces(text):
+            bounded.append(replace(block, index=len(bounded), text=piece))
+    doc.blocks[:] = bounded
+    for table in doc.tables:
+        table.blocks = [replaced.get(id(block), block) for block in table.blocks]
+        table.rows = [[_break_long_tokens(cell)[:MAX_BLOCK_CHARS] for cell in row] for row in table.rows]
+    doc.info.blocks = len(bounded)
+
+
+def _break_long_tokens(text: str) -> str:
+    if len(text) <= MAX_DIGIT_RUN:
+        return text
+    # Linear passes; only runs over the bounds are rebuilt. Amount patterns backtrack over digit runs
+    # (quadratic), and no French number, SIRET or reference has more than a few dozen digits in a row.
+    text = re.sub(rf"\d{{{MAX_DIGIT_RUN + 1},}}", lambda m: _spaced(m.group(0), MAX_DIGIT_RUN), text)
+    return re.sub(rf"\S{{{MAX_TOKEN_CHARS + 1},}}", lambda m: _spaced(m.group(0), MAX_TOKEN_CHARS), text)
+
+
+def _spaced(token: str, width: int) -> str:
+    return " ".join(token[i:i + width] for i in range(0, len(token), width))
+
+
+def _pieces(text: str) -> list[str]:
+    """Cut at the last sentence end, else the last space, before each bound."""
+    pieces = []
+    while len(text) > MAX_BLOCK_CHARS:
+        window = text[:MAX_BLOCK_CHARS]
+        cut = max(window.rfind(". "), window.rfind("; "))
+        if cut < MAX_BLOCK_CHARS // 2:
+            cut = window.rfind(" ")
+        cut = cut + 1 if cut > 0 else MAX_BLOCK_CHARS
+        pieces.append(text[:cut].strip())
+        text = text[cut:]
+    pieces.append(text.strip())
+    return [piece for piece in pieces if piece]
+
+
 def _checked_size(path: Path) -> int:
     try:
+        if path.is_dir():
+            raise IngestError("C'est un dossier, pas un fichier : déposez les fichiers qu'il contient.")
         size = path.stat().st_size
+    except ValueError as exc:  # "embedded null byte"
+        raise IngestError("Nom de fichier invalide (caractère nul) : renommez le fichier.") from exc
     except OSError as exc:
-        raise IngestError(f"Fichier introuvable ou inaccessible ({exc.strerror}).") from exc
+        raise IngestError(_os_message(exc)) from exc
     if size == 0:
         raise IngestError("Le fichier est vide (0 octet).")
     limit = max_file_bytes()
@@ -145,10 +248,20 @@ def _checked_size(path: Path) -> int:
     return size
 
 
+def _os_message(exc: OSError) -> str:
+    reasons = {
+        errno.ENOENT: "fichier introuvable", errno.EACCES: "accès refusé", errno.EPERM: "accès refusé",
+        errno.ENAMETOOLONG: "nom de fichier trop long", errno.EISDIR: "c'est un dossier, pas un fichier",
+    }
+    return f"Fichier inaccessible : {reasons.get(exc.errno, 'erreur du système de fichiers')}."
+
+
 def _ole_message(path: Path) -> str:
     data = path.read_bytes()
     if "EncryptionInfo".encode("utf-16-le") in data:
         return "Document Office protégé par mot de passe : retirez la protection puis déposez-le à nouveau."
+    if path.suffix.lower() == ".xls" or "Workbook".encode("utf-16-le") in data:
+        return "Classeur Excel 97-2003 (.xls) non pris en charge : enregistrez-le au format .xlsx."
     return "Format Word 97-2003 (.doc) ou Excel ancien non pris en charge : enregistrez le document en .docx ou en PDF."
 
 

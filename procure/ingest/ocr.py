@@ -7,7 +7,11 @@ import shutil
 import subprocess
 import tempfile
 
-OCR_TIMEOUT_SECONDS = 120
+from procure import settings
+
+OCR_TIMEOUT_SECONDS = 60  # per page: tesseract reads a dense A4 page at 300 dpi in a few seconds
+OCR_DOCUMENT_SECONDS = 300  # per document: beyond, the remaining scanned pages are reported, not read
+MAX_RENDER_PIXELS = 40_000_000  # an A3 page at 300 dpi is 17 Mpx; huge pages are scaled down to this
 
 
 class OcrUnavailable(Exception):
@@ -16,7 +20,7 @@ class OcrUnavailable(Exception):
 
 def tesseract_command() -> str | None:
     # PROCURE_TESSERACT lets an operator point at another binary, or disable OCR with an empty value.
-    configured = os.environ.get("PROCURE_TESSERACT")
+    configured = settings.raw("PROCURE_TESSERACT")
     if configured is not None:
         return configured if configured and shutil.which(configured) else None
     return shutil.which("tesseract")
@@ -38,20 +42,25 @@ def ocr_status() -> str | None:
     return None
 
 
-def ocr_image(image) -> str:
-    """Text of a PIL image, in French."""
+def ocr_image(image, timeout: float | None = None) -> str:
+    """Text of a PIL image, in French, within `timeout` seconds (default: the per-page limit)."""
     reason = ocr_status()
     if reason:
         raise OcrUnavailable(reason)
     with tempfile.TemporaryDirectory(prefix="procure-ocr-") as tmp:
         png = os.path.join(tmp, "page.png")
         image.save(png)
-        result = subprocess.run(
-            [tesseract_command(), png, "stdout", "-l", "fra", "--psm", "3"],
-            capture_output=True,
-            text=True,
-            timeout=OCR_TIMEOUT_SECONDS,
-        )
+        try:
+            result = subprocess.run(
+                [tesseract_command(), png, "stdout", "-l", "fra", "--psm", "3"],
+                capture_output=True,
+                text=True,
+                timeout=timeout or OCR_TIMEOUT_SECONDS,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise OcrUnavailable(f"l'OCR a dépassé le temps imparti ({exc.timeout:.0f} s) pour cette page.") from exc
+        except OSError as exc:
+            raise OcrUnavailable(f"l'OCR n'a pas pu être lancé ({exc.strerror}).") from exc
     if result.returncode != 0:
         raise OcrUnavailable(f"l'OCR a échoué ({result.stderr.strip()[:200]}).")
     return result.stdout

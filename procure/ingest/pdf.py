@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import re
+import time
+import zlib
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from procure.ingest import IngestError, ReadDocument, Table, max_pages, split_paragraphs
+from procure.ingest import ocr
 from procure.ingest.ocr import OcrUnavailable, ocr_image
 from procure.model import Block, DocumentInfo, FileProblem
 
@@ -17,7 +20,16 @@ TABLE_HINT = re.compile(r"\blots?\b", re.I)
 TABLE_COLUMN_HINT = re.compile(r"\bcpv\b|montant|d[ée]signation|intitul[ée]", re.I)
 
 
+# Reading stops (with a warning) past this many seconds of text extraction for one document.
+TEXT_DOCUMENT_SECONDS = 300
+# A page's content stream is drawing instructions: 1 MiB is already dense. Past this bound pdfium needs minutes
+# and gigabytes to parse it (a 165 MiB stream: 16 s and 2.3 GB for one page), so the document is refused first.
+MAX_CONTENT_STREAM_BYTES = 32 * 1024 * 1024
+MAX_STREAMS_CHECKED_BYTES = 512 * 1024 * 1024
+
+
 def read_pdf(path: Path, name: str) -> ReadDocument:
+    _check_streams(path)
     pdf = _open(path)
     try:
         page_count = len(pdf)
@@ -29,28 +41,108 @@ def read_pdf(path: Path, name: str) -> ReadDocument:
         warnings: list[FileProblem] = []
         ocr_pages: list[int] = []
         table_pages: list[int] = []
+        budget = Budget()
         for page_number in range(1, page_count + 1):
-            page = pdf[page_number - 1]
-            try:
-                text = _page_text(page)
-                ocr = False
-                if len(text.strip()) < SCANNED_TEXT_THRESHOLD and _has_image(page):
-                    text, ocr = _ocr_page(page, page_number, warnings)
-                    if ocr:
-                        ocr_pages.append(page_number)
-            finally:
-                page.close()
+            if budget.text_spent() > TEXT_DOCUMENT_SECONDS:
+                warnings.append(FileProblem("", f"Lecture arrêtée à la page {page_number - 1} sur {page_count} : "
+                                                f"le document dépasse le temps de lecture permis ({TEXT_DOCUMENT_SECONDS} s).", fatal=False))
+                break
+            text, from_ocr = _read_page(pdf, page_number, warnings, budget)
+            if from_ocr:
+                ocr_pages.append(page_number)
             for paragraph in split_paragraphs(text):
-                blocks.append(Block(name, page_number, len(blocks), "line", paragraph, ocr))
-            if not ocr and TABLE_HINT.search(text) and TABLE_COLUMN_HINT.search(text):
+                blocks.append(Block(name, page_number, len(blocks), "line", paragraph, from_ocr))
+            if not from_ocr and TABLE_HINT.search(text) and TABLE_COLUMN_HINT.search(text):
                 table_pages.append(page_number)
+        if budget.ocr_skipped:
+            pages = ", ".join(map(str, budget.ocr_skipped[:20])) + (" …" if len(budget.ocr_skipped) > 20 else "")
+            warnings.append(FileProblem("", f"{len(budget.ocr_skipped)} page(s) scannée(s) non lue(s) (p. {pages}) : "
+                                            f"le temps d'OCR permis par document ({ocr.OCR_DOCUMENT_SECONDS} s) est épuisé.", fatal=False))
     finally:
         pdf.close()
-    tables = _read_tables(path, name, table_pages, start_index=len(blocks))
+    tables = _read_tables(path, name, table_pages, start_index=len(blocks), warnings=warnings)
     for table in tables:
         blocks.extend(table.blocks)
     info = DocumentInfo(name, "AUTRE", page_count, len(blocks), ocr_pages)
     return ReadDocument(info, blocks, tables, warnings)
+
+
+class Budget:
+    """Seconds spent on text extraction and on OCR for one document."""
+
+    def __init__(self):
+        self.started = time.monotonic()
+        self.ocr_seconds = 0.0
+        self.ocr_skipped: list[int] = []
+
+    def text_spent(self) -> float:
+        return time.monotonic() - self.started - self.ocr_seconds
+
+    def ocr_left(self) -> float:
+        return ocr.OCR_DOCUMENT_SECONDS - self.ocr_seconds
+
+
+def _read_page(pdf: pdfium.PdfDocument, page_number: int, warnings: list[FileProblem], budget: Budget) -> tuple[str, bool]:
+    try:
+        page = pdf[page_number - 1]
+    except pdfium.PdfiumError:
+        warnings.append(FileProblem("", f"Page {page_number} illisible : elle a été ignorée.", fatal=False))
+        return "", False
+    try:
+        text = _page_text(page)
+        if len(text.strip()) < SCANNED_TEXT_THRESHOLD and _has_image(page):
+            if budget.ocr_left() <= 0:
+                budget.ocr_skipped.append(page_number)
+                return text, False
+            started = time.monotonic()
+            try:
+                ocr_text, done = _ocr_page(page, page_number, warnings, min(ocr.OCR_TIMEOUT_SECONDS, budget.ocr_left()))
+            finally:
+                budget.ocr_seconds += time.monotonic() - started
+            if done:
+                return ocr_text, True
+        return text, False
+    finally:
+        page.close()
+
+
+def _check_streams(path: Path) -> None:
+    """Refuse a PDF whose drawing instructions decompress beyond any real page (images are not concerned)."""
+    data = path.read_bytes()
+    checked = 0
+    for match in STREAM_RE.finditer(data):
+        dictionary = data[max(0, match.start() - 2048):match.start()]
+        dictionary = dictionary[dictionary.rfind(b"obj") + 3:]
+        if b"/Image" in dictionary or b"/FlateDecode" not in dictionary:
+            continue
+        size = _inflated_size(data, match.end(), MAX_CONTENT_STREAM_BYTES + 1)
+        checked += size
+        if size > MAX_CONTENT_STREAM_BYTES:
+            raise IngestError("PDF suspect refusé : une page contient des instructions de dessin anormalement "
+                              f"volumineuses (plus de {MAX_CONTENT_STREAM_BYTES // 1048576} Mo une fois décompressées).")
+        if checked > MAX_STREAMS_CHECKED_BYTES:
+            raise IngestError("PDF suspect refusé : son contenu décompressé est anormalement volumineux.")
+
+
+STREAM_RE = re.compile(rb"stream\r?\n")
+
+
+def _inflated_size(data: bytes, start: int, limit: int) -> int:
+    """Decompressed size of the Flate stream starting at `start`, counted up to `limit` (0 when not Flate data)."""
+    inflater = zlib.decompressobj()
+    size, position = 0, start
+    try:
+        while size < limit and position < len(data):
+            chunk = data[position:position + (1 << 16)]
+            position += len(chunk)
+            size += len(inflater.decompress(chunk, limit - size + 1))
+            while inflater.unconsumed_tail and size < limit:
+                size += len(inflater.decompress(inflater.unconsumed_tail, limit - size + 1))
+            if inflater.eof:
+                break
+    except zlib.error:
+        return size  # encrypted or damaged: pdfium will judge
+    return size
 
 
 def _open(path: Path) -> pdfium.PdfDocument:
@@ -76,24 +168,46 @@ def _has_image(page: pdfium.PdfPage) -> bool:
     return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2))
 
 
-def _ocr_page(page: pdfium.PdfPage, page_number: int, warnings: list[FileProblem]) -> tuple[str, bool]:
-    image = page.render(scale=300 / 72).to_pil()
+def _ocr_page(page: pdfium.PdfPage, page_number: int, warnings: list[FileProblem], timeout: float) -> tuple[str, bool]:
+    image = page.render(scale=render_scale(*page.get_size())).to_pil()
     try:
-        return ocr_image(image), True
+        return ocr_image(image, timeout=timeout), True
     except OcrUnavailable as exc:
         warnings.append(FileProblem("", f"Page {page_number} scannée (image sans texte) : {exc}", fatal=False))
         return "", False
 
 
-def _read_tables(path: Path, name: str, pages: list[int], start_index: int) -> list[Table]:
+def render_scale(width_pt: float, height_pt: float) -> float:
+    """300 dpi, or less for a page so large that its image would exceed the pixel bound."""
+    scale = 300 / 72
+    area = max(width_pt, 1.0) * max(height_pt, 1.0) * scale * scale
+    if area > ocr.MAX_RENDER_PIXELS:
+        scale *= (ocr.MAX_RENDER_PIXELS / area) ** 0.5
+    return scale
+
+
+def _read_tables(path: Path, name: str, pages: list[int], start_index: int, warnings: list[FileProblem]) -> list[Table]:
+    """Tables of the pages that look like a lot table; pdfminer rejects some files pdfium reads: then text only."""
     if not pages:
         return []
+    try:
+        return _plumbed_tables(path, name, pages, start_index)
+    except Exception:  # pdfminer's own exceptions, recursion in a looping page tree, memory...
+        warnings.append(FileProblem("", "Tableaux non lus (structure du PDF non prise en charge) : le texte des pages reste analysé.",
+                                    fatal=False))
+        return []
+
+
+def _plumbed_tables(path: Path, name: str, pages: list[int], start_index: int) -> list[Table]:
     import pdfplumber
 
     tables: list[Table] = []
     index = start_index
+    started = time.monotonic()
     with pdfplumber.open(str(path), pages=pages) as pdf:
         for page in pdf.pages:
+            if time.monotonic() - started > TEXT_DOCUMENT_SECONDS:
+                break
             try:
                 for raw in page.extract_tables():
                     rows = [[" ".join((cell or "").split()) for cell in row] for row in raw]
