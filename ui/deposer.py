@@ -4,12 +4,12 @@ from ui.common import current_user, workspace
 
 user = current_user()
 st.title("Déposer un dossier de consultation")
-st.write("Pièces acceptées : RC, CCAP, CCTP, AE, BPU… au format PDF ou Word (.docx). Chaque fichier illisible est "
+st.write("Pièces acceptées : RC, CCAP, CCTP, AE, BPU… au format PDF, Word (.docx) ou Excel (.xlsx). Chaque fichier illisible est "
          "signalé sans empêcher l'analyse des autres.")
 with st.form("depot", clear_on_submit=False):
     title = st.text_input("Intitulé de la consultation (facultatif : repris de l'objet du RC)")
     shared = st.checkbox("Partager avec le groupe de travail achats responsables")
-    uploads = st.file_uploader("Pièces du DCE", type=["pdf", "docx"], accept_multiple_files=True)
+    uploads = st.file_uploader("Pièces du DCE", type=["pdf", "docx", "xlsx"], accept_multiple_files=True)
     submitted = st.form_submit_button("Analyser le dossier", type="primary")
 if submitted:
     if not uploads:
