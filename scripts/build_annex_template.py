@@ -86,8 +86,9 @@ def build() -> None:
 
     heading("Annexe : clauses sociales proposées", 0)
     add("{{ tender_object }}")
-    add("Acheteur : {{ buyer }} — Référence : {{ reference }}")
-    add("Date de référence : {{ reference_date }} ({{ date_source }}). Document généré par procure le {{ generated }}.")
+    add("Acheteur : {{ buyer }}")
+    add("Référence de la consultation : {{ reference }}")
+    add("Date de référence : {{ reference_date }}, {{ date_source }}. Document généré par procure le {{ generated }}.")
     add("{{ disclaimer }}", style="Intense Quote")
     heading("Synthèse par lot", 1)
     loop_table(document, ["Lot", "Intitulé", "Montant estimé", "Dispositifs proposés"], "summary",
@@ -103,6 +104,9 @@ def build() -> None:
     add("{{ lot.facts }}")
     add("{%p for s in lot.suggestions %}")
     heading("{{ s.title }} — {{ s.status }}", 2)
+    add("{%p if s.decision %}")
+    add("Décision : {{ s.decision }}.")
+    add("{%p endif %}")
     add("Fondement : {{ s.legal }}. Ancien code des marchés publics : {{ s.old }}. À insérer dans : {{ s.target }}.")
     add("Pourquoi ce dispositif :")
     add("{%p for reason in s.reasons %}")
@@ -116,8 +120,10 @@ def build() -> None:
     add("{{ paragraph }}", style="Quote")
     add("{%p endfor %}")
     add("{%p if s.hours %}")
-    heading("Calcul du volume d’heures d’insertion", 3)
+    heading("{{ s.hours_title }}", 3)
+    add("{%p if not s.existing_hours %}")
     add("Heures = montant HT × part de main-d'œuvre × taux d'insertion ÷ coût horaire chargé.")
+    add("{%p endif %}")
     add("{%p for step in s.hours %}")
     add("{{ step }}", style="List Number")
     add("{%p endfor %}")
@@ -128,11 +134,16 @@ def build() -> None:
     add("{%p endfor %}")
     add("{%p if lot.suppliers %}")
     heading("Structures inclusives retenues pour le sourcing", 2)
-    add("{%p for name in lot.suppliers %}")
-    add("{{ name }}", style="List Bullet")
-    add("{%p endfor %}")
+    loop_table(document, ["Structure", "Type", "Commune", "SIRET"], "lot.suppliers",
+               ["{{ row.name }}", "{{ row.kind }}", "{{ row.commune }}", "{{ row.siret }}"], [5.6, 4.4, 3.2, 2.8])
     add("{%p endif %}")
     add("{%p endfor %}")
+    add("{%p if decisions %}")
+    heading("Décisions prises", 1)
+    loop_table(document, ["Lot", "Dispositif", "Décision", "Par", "Le"], "decisions",
+               ["{{ row.lot }}", "{{ row.what }}", "{{ row.decision }}", "{{ row.who }}", "{{ row.when }}"],
+               [1.1, 6.3, 2.2, 4.0, 2.4])
+    add("{%p endif %}")
     heading("Correspondance ancien code → code de la commande publique", 1)
     loop_table(document, ["Ancien code", "Objet", "Code de la commande publique"], "old_to_new",
                ["{{ row.old }}", "{{ row.subject }}", "{{ row.new }}"], [3.3, 6.5, 6.2])

@@ -3,12 +3,15 @@ import subprocess
 import sys
 from datetime import date
 
+import re
+from datetime import datetime
+
 import docx
 import pytest
 from docx.oxml.ns import qn
 
 import dce
-from procure.outputs.annex import typo_fr, write_annex
+from procure.outputs.annex import Decision, annex_context, typo_fr, unnest_parentheses, write_annex
 from procure.extract import analyze
 from procure.advice.suggest import suggest
 
@@ -39,15 +42,56 @@ def test_structure_uses_real_word_headings_lists_and_tables(annex):
     assert not any("{%" in p.text or "{{" in p.text for p in document.paragraphs)
 
 
-def test_hours_computation_is_shown_step_by_step(annex):
+def _body(document) -> str:
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_hours_computed_when_the_dossier_has_none_and_one_figure_otherwise(annex):
     advice, document = annex
-    lot1 = advice.lots[0]
-    clause = next(s for s in lot1.suggestions if s.lever_id == "insertion_clause")
     steps = _texts(document, "List Number")
-    assert clause.hours.steps[0] in steps and clause.hours.steps[-1] in steps
-    assert "2\u202f042 heures" in clause.hours.steps[-1]
-    body = "\n".join(p.text for p in document.paragraphs)
-    assert "au minimum 2\u202f042 heures de travail d’insertion" in body
+    lot3 = next(s for s in advice.lots[2].suggestions if s.lever_id == "insertion_clause")
+    assert lot3.existing is None or lot3.existing.hours is None
+    assert all(typo_fr(step) in steps for step in lot3.hours.steps)
+    body = _body(document)
+    lot1_text = body.split("Lot 1 — ")[1].split("Lot 2 — ")[0]
+    # Lot 1: the CCAP already requires 1 200 hours; the clause repeats that figure, never procure's 2 042.
+    assert "au minimum 1\u202f200 heures de travail d’insertion" in lot1_text
+    assert "Volume d’heures d’insertion fixé par le dossier" in lot1_text
+    assert "au minimum 2\u202f042" not in lot1_text
+
+
+def test_placeholders_are_accented_and_name_what_the_buyer_decides(annex):
+    _, document = annex
+    body = _body(document)
+    placeholders = set(re.findall(r"\[à compléter\u00a0: ([^\]]+)\]", body))
+    assert placeholders and placeholders <= {"pénalité", "numéro du critère", "facilitateur", "numéro de l’article",
+                                             "produits concernés", "nombre d’heures", "nom de l’acheteur"}
+    assert "penalite" not in body and "numero critere" not in body
+
+
+def test_no_nested_parentheses(annex):
+    _, document = annex
+    for text in _body(document).splitlines():
+        depth = 0
+        for char in text:
+            depth += (char == "(") - (char == ")")
+            assert depth <= 1, text
+    assert unnest_parentheses("date limite (approximation (à vérifier))") == "date limite (approximation, à vérifier)"
+
+
+def test_buyer_named_from_the_organisation_when_the_dossier_omits_it(tmp_path):
+    advice = suggest(analyze(dce.works_tender(tmp_path)))
+    advice.tender.buyer = None
+    assert annex_context(advice, buyer="Ville de Vitry-sur-Seine")["buyer"] == "Ville de Vitry-sur-Seine"
+    assert "[à compléter" in annex_context(advice)["buyer"]
+
+
+def test_decision_labels_say_who_decided():
+    at = datetime(2026, 11, 12, 9, 30)
+    assert Decision("accepted", "Marie Curie", "buyer", at).label_fr() == "retenue par l'acheteur (Marie Curie, 12/11/2026)"
+    assert Decision("rejected", "Paul", "reviewer", at).label_fr() == "écartée par le groupe de travail (Paul, 12/11/2026)"
+    assert Decision("pending").label_fr() == "en attente de décision"
 
 
 def test_each_numbered_list_restarts(annex):
@@ -102,5 +146,5 @@ def test_cli_suggest_prints_reasons(tmp_path):
     result = subprocess.run([sys.executable, "-m", "procure.cli", "suggest", *map(str, files), "--date", "2026-09-01"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "Condition d'exécution sociale OBLIGATOIRE (L2112-2-1)" in result.stdout
-    assert "Non-conformité probable" in result.stdout
+    assert "Condition d'exécution sociale obligatoire" in result.stdout and "(L2112-2-1)" in result.stdout
+    assert "Non-conformité" in result.stdout

@@ -1,97 +1,308 @@
-"""Word annex of suggested clauses, rendered with docxtpl from procure/outputs/templates/annexe_clauses.docx."""
+"""Word annex of suggested clauses, rendered with docxtpl from procure/outputs/templates/annexe_clauses.docx.
+
+Two sources feed the same template: a fresh analysis (command line), or the stored, reviewed suggestions of the
+analysis version the working group decided on (application), with who decided what and the suppliers retained.
+"""
 from __future__ import annotations
 
 import re
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 from procure import law
-from procure.model import format_euros
-from procure.outputs.report import describe_place
-from procure.advice.suggest import DATE_SOURCES_FR, Advice, LotAdvice, Suggestion
+from procure.advice.suggest import DATE_SOURCES_FR, Advice
+from procure.model import Commune, Place, to_jsonable
+from procure.outputs.format_fr import format_date, format_euros, format_hours
 
 TEMPLATE = Path(__file__).parent / "templates" / "annexe_clauses.docx"
 DISCLAIMER = (
     "Proposition d'aide à la rédaction : les clauses sont à adapter au besoin et validées par le service juridique. "
     "Les mentions « à vérifier » signalent des points non confirmés dans les sources."
 )
+# Placeholders of the clause library, as a buyer reads them (accents, full words).
+PLACEHOLDER_LABELS_FR = {
+    "penalite": "pénalité", "numero critere": "numéro du critère", "facilitateur": "facilitateur",
+    "article": "numéro de l'article", "produits": "produits concernés", "heures": "nombre d'heures",
+    "lot numero": "numéro du lot", "lot intitule": "intitulé du lot", "ponderation": "pondération",
+    "part minimale": "part minimale",
+}
+PLACEHOLDER_RE = re.compile(r"\[à compléter\s*:\s*([^\]]+)\]")
+DECIDER_LABELS_FR = {"buyer": "l'acheteur", "reviewer": "le groupe de travail", "admin": "l'administrateur"}
+KIND_LABELS_SHORT_FR = {"EI": "entreprise d'insertion", "ACI": "atelier et chantier d'insertion",
+                        "AI": "association intermédiaire", "ETTI": "entreprise de travail temporaire d'insertion",
+                        "EITI": "entreprise d'insertion par le travail indépendant", "GEIQ": "GEIQ",
+                        "EA": "entreprise adaptée", "ESAT": "ESAT", "REGIE": "régie de quartier"}
+PER_FR = {"year": "par an", "total": "au total"}
 
 
 def typo_fr(text: str) -> str:
-    """French typography: no-break spaces before high punctuation, guillemets with inner spaces."""
+    """French typography: no-break spaces before high punctuation, guillemets with inner spaces, no nested brackets."""
+    text = unnest_parentheses(text)
     text = re.sub(r"\s+([:;!?»])", "\u00a0\\1", text)
     text = re.sub(r"«\s*", "«\u00a0", text)
     text = re.sub(r"(\d)\s+%", "\\1\u202f%", text)
     return text.replace("'", "’")
 
 
-def _suggestion_context(suggestion: Suggestion) -> dict:
-    existing = suggestion.existing
+def unnest_parentheses(text: str) -> str:
+    """« a (b (c) d) » → « a (b, c, d) »: a bracket inside a bracket reads badly in a legal document."""
+    out, depth = [], 0
+    for char in text:
+        if char == "(":
+            if depth:
+                while out and out[-1] == " ":
+                    out.pop()
+                out.append(", ")
+            else:
+                out.append(char)
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            if not depth:
+                out.append(char)
+        else:
+            out.append(char)
+    return re.sub(r",\s*,", ",", "".join(out)).replace(", )", ")")
+
+
+def accent_placeholders(text: str) -> str:
+    """« [à compléter : penalite] » → « [à compléter : pénalité] »."""
+    return PLACEHOLDER_RE.sub(lambda m: f"[à compléter : {PLACEHOLDER_LABELS_FR.get(m.group(1).strip(), m.group(1).strip())}]",
+                              text)
+
+
+@dataclass
+class Decision:
+    """A working-group decision on a suggestion or a supplier: what, by whom (name and role), when."""
+
+    decision: str  # accepted, rejected, pending
+    by: str | None = None
+    role: str | None = None
+    at: datetime | None = None
+
+    def label_fr(self) -> str:
+        if self.decision == "pending":
+            return "en attente de décision"
+        verb = "retenue" if self.decision == "accepted" else "écartée"
+        who = DECIDER_LABELS_FR.get(self.role or "", "le groupe de travail")
+        details = ", ".join(x for x in (self.by, format_date(self.at, missing="")) if x)
+        return f"{verb} par {who}" + (f" ({details})" if details else "")
+
+
+@dataclass
+class ReviewedLot:
+    """What the working group decided for one lot of the stored analysis."""
+
+    number: int
+    suggestions: list[dict]  # stored payloads (to_jsonable(Suggestion)), each with a "decision": Decision
+    suppliers: list[dict] = field(default_factory=list)  # accepted suppliers: siret, name, kinds, commune, demo
+
+
+def reviewed_lots(items: dict, roles: dict[int, str]) -> list[ReviewedLot]:
+    """From Workspace.review_items (stored payloads and decisions) and the role of each suggestion's decider."""
+    lots = []
+    for lot in items["lots"]:
+        suggestions = []
+        for item in lot["suggestions"]:
+            payload = dict(item)
+            payload["status"] = item.get("status_label") or item.get("status", "")
+            payload.setdefault("existing", _stored_existing(item))
+            payload["decision"] = Decision(item["decision"], item.get("decided_by"), roles.get(item["id"]),
+                                           item.get("decided_at"))
+            suggestions.append(payload)
+        suppliers = [m["supplier"] for m in lot["matches"] if m["decision"] == "accepted"]
+        lots.append(ReviewedLot(lot["number"], suggestions, suppliers))
+    return lots
+
+
+def _stored_existing(item: dict) -> dict | None:
+    """The provision already in the dossier: its passage is the last evidence the suggestion stored."""
+    if item.get("status") not in ("present", "déjà présente") or not item.get("evidence"):
+        return None
+    return {"evidence": item["evidence"][-1], "hours": item.get("existing_hours"),
+            "hours_per": item.get("existing_hours_per")}
+
+
+def _where(evidence: dict | None) -> str:
+    if not evidence:
+        return ""
+    if evidence.get("page") is not None:
+        return f"{evidence['file']}, p. {evidence['page']}"
+    return f"{evidence['file']}, § {int(evidence.get('block', 0)) + 1}"
+
+
+def _existing_hours_text(existing: dict | None, stored_hours: int | None) -> str:
+    hours = (existing or {}).get("hours") or stored_hours
+    if not hours:
+        return ""
+    per = PER_FR.get((existing or {}).get("hours_per") or "", "")
+    return f"{format_hours(hours)} {per}".strip()
+
+
+def _coherent_clause(paragraphs: list[str], computed: int | None, existing_text: str, source: str | None = None) -> list[str]:
+    """When the dossier already requires hours, the clause states that figure, not procure's estimate."""
+    if not existing_text or not computed:
+        return paragraphs
+    if source == "tender":  # procure.advice already wrote the dossier's own volume into the clause
+        return paragraphs
+    pattern = re.compile(r"\b" + format_hours(computed).replace("\u202f", "[\u202f\u00a0 ]?") + r"\b")
+    return [pattern.sub(existing_text, p) for p in paragraphs]
+
+
+def _suggestion_context(payload: dict, decision: Decision | None) -> dict:
+    existing = payload.get("existing")
+    hours = payload.get("hours") or {}
+    if hours.get("source") == "tender" and not (existing or {}).get("hours"):  # the dossier's own figure
+        existing = {**(existing or {}), "hours": hours.get("hours"), "hours_per": hours.get("per")}
+    existing_text = _existing_hours_text(existing, payload.get("existing_hours"))
+    clause = _coherent_clause(payload.get("clause_paragraphs", []), hours.get("hours"), existing_text, hours.get("source"))
+    status = payload.get("status", "")
     return {
-        "title": typo_fr(suggestion.title),
-        "status": suggestion.status,
-        "legal": ", ".join(suggestion.legal_basis),
-        "old": ", ".join(suggestion.old_articles) or "aucun équivalent",
-        "target": suggestion.target_document,
-        "reasons": [typo_fr(r) for r in suggestion.reasons],
-        "existing": typo_fr(existing.evidence.passage) if existing else "",
-        "existing_where": existing.evidence.where() if existing else "",
-        "clause": [typo_fr(p) for p in suggestion.clause_paragraphs],
-        "hours": suggestion.hours.steps if suggestion.hours else [],
-        "checks": [typo_fr(c) for c in suggestion.points_to_check],
+        "title": typo_fr(payload["title"]),
+        "status": typo_fr(status),
+        "decision": typo_fr(decision.label_fr()) if decision else "",
+        "legal": ", ".join(payload.get("legal_basis", [])),
+        "old": ", ".join(payload.get("old_articles", [])) or "aucun équivalent",
+        "target": payload.get("target_document", ""),
+        "reasons": [typo_fr(r) for r in payload.get("reasons", [])],
+        "existing": typo_fr((existing or {}).get("evidence", {}).get("passage", "")),
+        "existing_where": _where((existing or {}).get("evidence")),
+        "existing_hours": typo_fr(existing_text),
+        "clause": [typo_fr(accent_placeholders(p)) for p in clause],
+        # One figure: when the dossier fixes the hours, the steps say so instead of computing another volume.
+        "hours": [typo_fr(step) for step in hours.get("steps", [])],
+        "hours_title": "Volume d’heures d’insertion fixé par le dossier" if existing_text
+        else "Calcul du volume d’heures d’insertion",
+        "checks": [typo_fr(c) for c in payload.get("points_to_check", [])],
     }
 
 
-def _lot_context(advice: LotAdvice, suppliers: list[str]) -> dict:
-    lot = advice.lot
-    facts = [f"CPV : {', '.join(c.full for c in lot.cpv_codes) or 'non renseigné'}"]
-    facts.append(f"montant estimé : {format_euros(advice.amount_ht) + ' HT' if advice.amount_ht is not None else 'non renseigné'}")
-    if lot.place:
-        facts.append(f"lieu d'exécution : {describe_place(lot.place.value)}")
-    return {
-        "number": lot.number,
-        "title": typo_fr(lot.title.value if lot.title else f"Lot {lot.number}"),
-        "facts": typo_fr(" ; ".join(facts) + "."),
-        "suggestions": [_suggestion_context(s) for s in advice.suggestions],
-        "suppliers": [typo_fr(name) for name in suppliers],
-    }
+def _place_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Commune):
+        return f"{value.name}, {value.department}"
+    if isinstance(value, Place):
+        return value.label
+    if isinstance(value, dict):
+        return value.get("label") or value.get("name") or ""
+    return str(value)
 
 
-def annex_context(advice: Advice, generated: date | None = None, suppliers: dict[int, list[str]] | None = None) -> dict:
+def _supplier_row(supplier: dict) -> dict:
+    kinds = [k.strip() for k in (supplier.get("kinds") or "").split(",") if k.strip()] \
+        if isinstance(supplier.get("kinds"), str) else list(supplier.get("kinds") or [])
+    return {"name": typo_fr(supplier["name"] + (" — structure FICTIVE de démonstration" if supplier.get("demo") else "")),
+            "kind": typo_fr(", ".join(KIND_LABELS_SHORT_FR.get(k, k) for k in kinds) or "non renseigné"),
+            "commune": supplier.get("commune") or "non renseignée",
+            "siret": _siret(supplier.get("siret"))}
+
+
+def _siret(siret: str | None) -> str:
+    """SIRET grouped as printed on a Kbis: 123 456 789 00012."""
+    if not siret or len(siret) != 14:
+        return siret or "non renseigné"
+    return f"{siret[:3]}\u00a0{siret[3:6]}\u00a0{siret[6:9]}\u00a0{siret[9:]}"
+
+
+def _lot_facts(lot_json: dict | None, cpv: list[str], amount_ht) -> str:
+    facts = [f"CPV : {', '.join(cpv) or 'non renseigné'}",
+             f"montant estimé : {format_euros(amount_ht, tax='HT') if amount_ht is not None else 'non renseigné'}"]
+    place = _place_text(((lot_json or {}).get("place") or {}).get("value"))
+    if place:
+        facts.append(f"lieu d'exécution : {place}")
+    return typo_fr(" ; ".join(facts) + ".")
+
+
+def _lots_from_advice(advice: Advice) -> list[dict]:
+    lots = []
+    for lot_advice in advice.lots:
+        lot = lot_advice.lot
+        lots.append({"number": lot.number, "title": lot.title.value if lot.title else None,
+                     "cpv": [c.full for c in lot.cpv_codes], "amount_ht": lot_advice.amount_ht,
+                     "place": to_jsonable(lot.place) if lot.place else None,
+                     "suggestions": [(to_jsonable(s), None) for s in lot_advice.suggestions], "suppliers": []})
+    return lots
+
+
+def _lots_from_review(advice: Advice, reviewed: list[ReviewedLot]) -> list[dict]:
+    """The stored suggestions the group reviewed, rejected ones left out; lot facts from the stored analysis."""
+    by_number = {lot_advice.lot.number: lot_advice for lot_advice in advice.lots}
+    lots = []
+    for item in reviewed:
+        lot_advice = by_number.get(item.number)
+        lot = lot_advice.lot if lot_advice else None
+        kept = [(s, s["decision"]) for s in item.suggestions if s["decision"].decision != "rejected"]
+        lots.append({"number": item.number, "title": lot.title.value if lot and lot.title else None,
+                     "cpv": [c.full for c in lot.cpv_codes] if lot else [],
+                     "amount_ht": lot_advice.amount_ht if lot_advice else None,
+                     "place": to_jsonable(lot.place) if lot and lot.place else None,
+                     "suggestions": kept, "suppliers": item.suppliers})
+    return lots
+
+
+def _lot_context(lot: dict) -> dict:
+    title = lot["title"] or f"Lot {lot['number']}"
+    suggestions = [_suggestion_context(payload, decision) for payload, decision in lot["suggestions"]]
+    return {"number": lot["number"], "title": typo_fr(title),
+            "facts": _lot_facts({"place": lot["place"]}, lot["cpv"], lot["amount_ht"]),
+            "suggestions": suggestions, "suppliers": [_supplier_row(s) for s in lot["suppliers"]]}
+
+
+def _decisions_table(reviewed: list[ReviewedLot] | None) -> list[dict]:
+    rows = []
+    for item in reviewed or []:
+        for s in item.suggestions:
+            decision: Decision = s["decision"]
+            if decision.decision == "pending":
+                continue
+            rows.append({"lot": item.number, "what": typo_fr(s["title"]),
+                         "decision": "retenue" if decision.decision == "accepted" else "écartée",
+                         "who": typo_fr(f"{decision.by or 'inconnu'}, {DECIDER_LABELS_FR.get(decision.role or '', 'groupe de travail')}"),
+                         "when": format_date(decision.at, missing="—")})
+    return rows
+
+
+def annex_context(advice: Advice, generated: date | None = None, reviewed: list[ReviewedLot] | None = None,
+                  buyer: str | None = None) -> dict:
+    """`reviewed`: the stored, reviewed suggestions (application); `buyer`: the organisation, when the dossier omits it."""
     tender = advice.tender
-    lots = [_lot_context(lot, (suppliers or {}).get(lot.lot.number, [])) for lot in advice.lots]
+    raw_lots = _lots_from_review(advice, reviewed) if reviewed is not None else _lots_from_advice(advice)
+    lots = [_lot_context(lot) for lot in raw_lots]
     summary = [
-        {"number": lot.lot.number, "title": ctx["title"],
-         "amount": format_euros(lot.amount_ht) + " HT" if lot.amount_ht is not None else "—",
-         "levers": typo_fr("; ".join(f"{s.title} ({s.status})" for s in lot.suggestions) or "aucun")}
-        for lot, ctx in zip(advice.lots, lots)
+        {"number": lot["number"], "title": ctx["title"],
+         "amount": format_euros(lot["amount_ht"], tax="HT") if lot["amount_ht"] is not None else "—",
+         "levers": "\n".join(f"{s['title']} — {s['decision'] or s['status']}" for s in ctx["suggestions"]) or "aucun"}
+        for lot, ctx in zip(raw_lots, lots)
     ]
     alerts = [typo_fr(a.message) for a in advice.alerts]
     alerts += [typo_fr(f"Lot {a.lot} : {a.message}") for lot in advice.lots for a in lot.alerts]
     checks = sorted({c for lot in lots for s in lot["suggestions"] for c in s["checks"]})
+    buyer_name = tender.buyer.value if tender.buyer else buyer
     return {
         "tender_object": typo_fr(tender.object.value if tender.object else "Consultation"),
-        "buyer": typo_fr(tender.buyer.value if tender.buyer else "non renseigné"),
+        "buyer": typo_fr(buyer_name or "[à compléter : nom de l'acheteur]"),
         "reference": tender.reference.value if tender.reference else "non renseignée",
-        "reference_date": advice.reference_date.strftime("%d/%m/%Y"),
-        "date_source": DATE_SOURCES_FR[advice.date_source],
-        "generated": (generated or date.today()).strftime("%d/%m/%Y"),
+        "reference_date": format_date(advice.reference_date),
+        "date_source": typo_fr(DATE_SOURCES_FR[advice.date_source]),
+        "generated": format_date(generated or date.today()),
         "disclaimer": typo_fr(DISCLAIMER),
         "summary": summary,
         "alerts": alerts,
         "lots": lots,
+        "decisions": _decisions_table(reviewed),
         "old_to_new": [{"old": o, "subject": typo_fr(s), "new": n} for o, s, n in law.OLD_TO_NEW],
         "checks": checks or ["Aucun point signalé."],
     }
 
 
 def write_annex(advice: Advice, out: str | Path, generated: date | None = None,
-                suppliers: dict[int, list[str]] | None = None) -> Path:
-    """`suppliers`: per lot number, the inclusive structures the working group retained."""
+                reviewed: list[ReviewedLot] | None = None, buyer: str | None = None) -> Path:
     from docxtpl import DocxTemplate
 
     template = DocxTemplate(str(TEMPLATE))
-    template.render(annex_context(advice, generated, suppliers), autoescape=True)
+    template.render(annex_context(advice, generated, reviewed, buyer), autoescape=True)
     _restart_numbered_lists(template.docx)
     out = Path(out)
     template.save(str(out))
