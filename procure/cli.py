@@ -18,7 +18,30 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 1
-    return args.handler(args)
+    from procure.law.schema import ClauseLibraryError
+
+    try:
+        return args.handler(args)
+    except ClauseLibraryError as error:  # a broken clauses/ file: say which file and key, no traceback
+        print(str(error), file=sys.stderr)
+        return 1
+
+
+CATEGORIES = {"central": "central", "locale": "local", "entite-adjudicatrice": "contracting_entity"}
+
+
+def _law_options(command: argparse.ArgumentParser) -> None:
+    """What the documents may not say but the thresholds depend on (L2112-2-1)."""
+    command.add_argument("--categorie", choices=list(CATEGORIES),
+                         help="catégorie de l'acheteur quand le dossier ne la dit pas : central (État), locale "
+                              "(collectivité, établissement local), entite-adjudicatrice (réseaux)")
+    command.add_argument("--defense-securite", action="store_true",
+                         help="marché de défense ou de sécurité (hors du champ de L2112-2-1)")
+
+
+def _law_arguments(args: argparse.Namespace) -> dict:
+    return {"category": CATEGORIES.get(args.categorie) if args.categorie else None,
+            "defence_security": True if args.defense_securite else None}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,12 +54,23 @@ def _parser() -> argparse.ArgumentParser:
     suggest = commands.add_parser("suggest", help="proposer des clauses sociales par lot")
     suggest.add_argument("files", nargs="+", type=Path)
     suggest.add_argument("--date", type=_iso_date, help="date de lancement de la consultation (AAAA-MM-JJ)")
+    _law_options(suggest)
     suggest.set_defaults(handler=_suggest)
     annex = commands.add_parser("annex", help="générer l'annexe Word des clauses proposées")
     annex.add_argument("files", nargs="+", type=Path)
     annex.add_argument("--out", type=Path, required=True, help="fichier .docx à écrire")
     annex.add_argument("--date", type=_iso_date, help="date de lancement de la consultation (AAAA-MM-JJ)")
+    _law_options(annex)
     annex.set_defaults(handler=_annex)
+    tracked = commands.add_parser("tracked", help="insérer les clauses proposées dans votre CCAP ou RC (Word, "
+                                                  "modifications suivies)")
+    tracked.add_argument("files", nargs="+", type=Path, help="pièces de la consultation à analyser")
+    tracked.add_argument("--into", type=Path, required=True, help="votre CCAP ou RC au format .docx (jamais modifié)")
+    tracked.add_argument("--out", type=Path, required=True, help="fichier .docx à écrire")
+    tracked.add_argument("--lever", action="append", help="dispositif à insérer (insertion_clause, social_criterion…) ; "
+                                                          "par défaut : les dispositifs obligatoires et recommandés")
+    tracked.add_argument("--date", type=_iso_date, help="date de lancement de la consultation (AAAA-MM-JJ)")
+    tracked.set_defaults(handler=_tracked)
     suppliers = commands.add_parser("suppliers", help="annuaire des structures inclusives")
     supplier_commands = suppliers.add_subparsers()
     imp = supplier_commands.add_parser("import", help="importer un fichier de structures (CSV ou XLSX)")
@@ -132,7 +166,7 @@ def _suggest(args: argparse.Namespace) -> int:
     if not tender.readable:
         print("Aucun document n'a pu être lu.", file=sys.stderr)
         return EXIT_UNREADABLE
-    print(advice_fr(suggest(tender, on=args.date)))
+    print(advice_fr(suggest(tender, on=args.date, **_law_arguments(args))))
     return EXIT_OK
 
 
@@ -145,11 +179,43 @@ def _annex(args: argparse.Namespace) -> int:
         print("Aucun document n'a pu être lu : annexe non générée.", file=sys.stderr)
         return EXIT_UNREADABLE
     try:
-        write_annex(suggest(tender, on=args.date), args.out)
+        write_annex(suggest(tender, on=args.date, **_law_arguments(args)), args.out)
     except OSError as exc:
         print(f"Impossible d'écrire {args.out} : {exc.strerror}", file=sys.stderr)
         return EXIT_UNREADABLE
     print(f"Annexe écrite dans {args.out}")
+    return EXIT_OK
+
+
+def _tracked(args: argparse.Namespace) -> int:
+    from procure.advice.suggest import suggest
+    from procure.outputs.tracked import clauses_from_advice, insert_clauses
+
+    if args.into.suffix.lower() != ".docx" or not args.into.is_file():
+        print(f"« {args.into} » : indiquez votre CCAP ou RC au format Word (.docx).", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if args.out.resolve() == args.into.resolve():
+        print("Le fichier écrit doit être différent de l'original, qui n'est jamais modifié.", file=sys.stderr)
+        return 1
+    files = list(args.files) + ([args.into] if args.into.resolve() not in {f.resolve() for f in args.files} else [])
+    tender = _analysed(files)
+    if not tender.readable:
+        print("Aucun document n'a pu être lu : rien n'est inséré.", file=sys.stderr)
+        return EXIT_UNREADABLE
+    clauses = clauses_from_advice(suggest(tender, on=args.date), args.into.name, args.lever)
+    if not clauses:
+        print("Aucune clause à insérer dans ce document (déjà présentes, ou destinées à une autre pièce).")
+        return EXIT_OK
+    try:
+        result = insert_clauses(args.into, clauses, args.out)
+    except ValueError as exc:
+        print(f"Insertion impossible : {exc}.", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except OSError as exc:
+        print(f"Impossible d'écrire {args.out} : {exc.strerror}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    print(result.summary_fr())
+    print(f"Document écrit dans {args.out} : ouvrez-le dans Word ou LibreOffice pour accepter ou refuser chaque ajout.")
     return EXIT_OK
 
 

@@ -316,3 +316,19 @@ def _insert_bold(run_props) -> None:
         leading[-1].addnext(bold)
     else:
         run_props.insert(0, bold)
+
+
+def clauses_from_advice(advice, filename: str, levers: list[str] | None = None) -> list[ClauseToInsert]:
+    """Command line, without a review: the chosen levers, else the mandatory and recommended suggestions."""
+    kind = document_kind(filename, {"documents": [{"file": d.file, "doc_type": d.doc_type}
+                                                  for d in advice.tender.documents]})
+    clauses = []
+    for lot_advice in advice.lots:
+        for s in lot_advice.suggestions:
+            if s.existing is not None or s.status.startswith("déjà"):
+                continue
+            chosen = s.lever_id in levers if levers else (s.status.startswith("obligatoire") or s.status == "recommandée")
+            if not chosen or (kind and kind not in s.target_document.replace(",", " ").split()):
+                continue
+            clauses.append(clause_from_suggestion(s.lever_id, s.title, s.clause_paragraphs, lot_advice.lot.number))
+    return clauses
