@@ -1,12 +1,82 @@
-"""Where procure keeps its own files (imported reference data, caches, database)."""
+"""The one registry of procure's settings (environment variables), and where procure keeps its own files.
+
+Every `PROCURE_*` variable is declared here with its default and a French help line, and read through
+`get()`; the README's configuration table is checked against this registry by tests/test_docs.py.
+Values are read at each call, never cached, so that tests and long-running apps see a changed environment.
+"""
+
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None  # None: not set, the code falls back to its own behaviour (described in default_fr)
+    help_fr: str
+    default_fr: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("PROCURE_HOME", None, "dossier des données de procure (base SQLite, référentiels importés)",
+            "`~/.local/share/procure`"),
+    Setting("PROCURE_DATABASE_URL", None, "base partagée, p. ex. `postgresql+psycopg://user@hôte/procure`",
+            "SQLite dans `PROCURE_HOME`"),
+    Setting("PROCURE_SHARED_DATA", None, "données de référence (`cpv/`, `siae/`, `decp/`) pour les tests et les imports",
+            "`../shared/data` en CI"),
+    Setting("PROCURE_CPV_FILE", None, "nomenclature CPV 2008 (CSV) à utiliser directement", "aucune"),
+    Setting("PROCURE_CLAUSES", None, "autre bibliothèque de clauses et paramètres datés", "`clauses/`"),
+    Setting("PROCURE_CACHE", None, "cache de l'index des communes", "`~/.cache/procure`"),
+    Setting("PROCURE_TESSERACT", None, "binaire tesseract ; vide pour désactiver l'OCR", "`tesseract` du système"),
+    Setting("PROCURE_MAX_FILE_MB", "100", "taille maximale d'un fichier déposé (Mo)", "100 Mo"),
+    Setting("PROCURE_MAX_PAGES", "2000", "nombre maximal de pages d'un fichier déposé", "2 000 pages"),
+    Setting("PROCURE_LOGIN_MAX_FAILURES", "5",
+            "échecs de connexion tolérés par compte avant blocage temporaire", "5"),
+    Setting("PROCURE_LOGIN_MAX_FAILURES_PER_ADDRESS", "20",
+            "échecs de connexion tolérés par adresse réseau avant blocage temporaire", "20"),
+    Setting("PROCURE_LOGIN_LOCK_MINUTES", "15", "durée de la fenêtre de comptage et du blocage (minutes)", "15"),
+    Setting("PROCURE_ANALYSIS_LEASE_MINUTES", "30",
+            "au-delà de cette durée, une analyse interrompue ne bloque plus la consultation", "30"),
+    Setting("PROCURE_TEST_POSTGRES_URL", None, "serveur PostgreSQL des tests (posé par `make test`)",
+            "démarré sur 127.0.0.1:55432"),
+)
+REGISTRY = {setting.name: setting for setting in SETTINGS}
+
+
+def raw(name: str) -> str | None:
+    """The value as set in the environment, empty string included (None when unset)."""
+    _declared(name)
+    return os.environ.get(name)
+
+
+def get(name: str) -> str | None:
+    """The configured value, or the registry default when unset or empty."""
+    return raw(name) or REGISTRY[name].default
+
+
+def get_int(name: str) -> int:
+    value = get(name)
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} doit être un nombre entier (valeur lue : {value!r})") from None
+
+
+def get_path(name: str) -> Path | None:
+    value = get(name)
+    return Path(value).expanduser() if value else None
+
+
+def _declared(name: str) -> None:
+    if name not in REGISTRY:  # a typo would silently read nothing
+        raise KeyError(f"paramètre inconnu : {name} (déclarez-le dans procure.settings.SETTINGS)")
+
+
 def data_home() -> Path:
-    path = Path(os.environ.get("PROCURE_HOME") or Path.home() / ".local" / "share" / "procure")
+    path = get_path("PROCURE_HOME") or Path.home() / ".local" / "share" / "procure"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -18,7 +88,7 @@ def reference_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    path = Path(os.environ.get("PROCURE_CACHE") or Path.home() / ".cache" / "procure")
+    path = get_path("PROCURE_CACHE") or Path.home() / ".cache" / "procure"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -13,7 +13,7 @@ from procure.outputs.guide import guide_data, supplier_families, write_guide
 from procure.market.practice import Territory, decp_facts, export, lever_counts, lot_facts, practice_table, territory_figures
 from procure.market.similar import ContractRepository
 from procure.directory.suppliers import SupplierRepository
-from procure.service.workspace import Workspace
+from procure.service.workspace import SYSTEM, Workspace
 from test_decp_models import record
 
 
@@ -21,8 +21,8 @@ from test_decp_models import record
 def world(sessions, tmp_path):
     SupplierRepository(sessions).upsert(demo_suppliers())
     ws = Workspace(sessions)
-    organisation = ws.create_organisation("Ville de Vitry-sur-Seine")
-    ws.create_user("a@vitry.fr", "motdepasse-solide", "Acheteuse", "buyer", organisation)
+    organisation = ws.create_organisation("Ville de Vitry-sur-Seine", actor=SYSTEM)
+    ws.create_user("a@vitry.fr", "motdepasse-solide", "Acheteuse", "buyer", organisation, actor=SYSTEM)
     buyer = ws.authenticate("a@vitry.fr", "motdepasse-solide")
     tender_id = ws.create_tender(buyer, "Travaux")
     ws.add_documents(buyer, tender_id, [(p.name, p.read_bytes()) for p in dce.works_tender(tmp_path)])

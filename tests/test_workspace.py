@@ -5,21 +5,21 @@ import pytest
 import dce
 from procure.directory.demo import demo_suppliers
 from procure.directory.suppliers import SupplierRepository
-from procure.service.workspace import AccessDenied, ReviewConflict, Workspace
+from procure.service.workspace import SYSTEM, AccessDenied, ReviewConflict, Workspace
 
 
 @pytest.fixture
 def world(sessions):
     SupplierRepository(sessions).upsert(demo_suppliers())
     ws = Workspace(sessions)
-    vitry = ws.create_organisation("Ville de Vitry-sur-Seine")
-    creteil = ws.create_organisation("Ville de Créteil")
-    group = ws.create_organisation("CAPAP")
+    vitry = ws.create_organisation("Ville de Vitry-sur-Seine", actor=SYSTEM)
+    creteil = ws.create_organisation("Ville de Créteil", actor=SYSTEM)
+    group = ws.create_organisation("CAPAP", actor=SYSTEM)
     users = {}
     for email, role, org in [("a@vitry.fr", "buyer", vitry), ("b@creteil.fr", "buyer", creteil),
                              ("r1@capap.fr", "reviewer", group), ("r2@capap.fr", "reviewer", group),
                              ("admin@capap.fr", "admin", group)]:
-        ws.create_user(email, "motdepasse-solide", email.split("@")[0], role, org)
+        ws.create_user(email, "motdepasse-solide", email.split("@")[0], role, org, actor=SYSTEM)
         users[email.split("@")[0]] = ws.authenticate(email, "motdepasse-solide")
     return ws, users
 
@@ -126,8 +126,9 @@ def test_annex_reflects_the_review(world, tmp_path):
     text = "\n".join(p.text for p in document.paragraphs)
     lot2_text = text.split("Lot 2 — ")[1].split("Lot 3 — ")[0]
     assert "Structures inclusives retenues pour le sourcing" in lot2_text
-    assert "Peinture Solidaire du Val [fictive]" in lot2_text and "structure fictive de démonstration" in lot2_text
-    assert "retenue par le groupe de travail" in lot2_text
+    suppliers = [[c.text for c in row.cells] for t in document.tables for row in t.rows]
+    assert any(row[0].startswith("Peinture Solidaire du Val") and "FICTIVE" in row[0] for row in suppliers)
+    assert "retenue par l’acheteur" in lot2_text  # the buyer decided, not the working group
     assert "structures d’insertion par l’activité économique" not in lot2_text.split("Structures inclusives")[0]
 
 

@@ -27,8 +27,9 @@ with st.form("nouvel-utilisateur", clear_on_submit=True):
     submitted = st.form_submit_button("Créer", type="primary")
 if submitted:
     try:
-        organisation_id = ws.create_organisation(new_organisation) if new_organisation.strip() else organisation
-        ws.create_user(email, password, name or email, role, organisation_id)
+        organisation_id = (ws.create_organisation(new_organisation, actor=user) if new_organisation.strip()
+                           else organisation)
+        ws.create_user(email, password, name or email, role, organisation_id, actor=user)
         st.success(f"Compte {email} créé.")
     except ValueError as problem:
         st.error(f"Compte non créé : {problem}.")

@@ -1,54 +1,95 @@
 import io
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
-from procure import law
-from procure.market.practice import decp_facts, lever_counts, lot_facts, practice_table
+from procure.outputs.format_fr import format_euros, format_int, format_number, format_percent
+from procure.service.app_views import lever_titles, practice
 from ui.common import current_user, euros, workspace
+
+LABELS = {"source": "Source", "organisation": "Acheteur", "year": "Année", "lots_or_contracts": "Lots ou marchés",
+          "with_social": "Avec disposition sociale", "share_social": "Part avec disposition sociale",
+          "target": "Cible nationale", "amount_ht": "Montant HT", "amount_social_ht": "Montant avec disposition sociale HT",
+          "reserved": "Réservés", "insertion_hours": "Heures d'insertion prévues"}
+SOURCES_FR = {"procure": "consultations analysées", "decp": "marchés publiés (DECP)"}
 
 user = current_user()
 ws = workspace()
 st.title("Tableau de bord")
 stats = ws.dashboard(user)
 first, second, third, fourth = st.columns(4)
-first.metric("Consultations", stats["tenders"])
-second.metric("Lots", stats["lots"])
-third.metric("Heures d'insertion retenues", stats["accepted_insertion_hours"])
-fourth.metric("Structures retenues", stats["accepted_matches"])
+first.metric("Consultations", format_int(stats["tenders"]))
+second.metric("Lots", format_int(stats["lots"]))
+third.metric("Heures d'insertion retenues", format_int(stats["accepted_insertion_hours"]))
+fourth.metric("Structures retenues", format_int(stats["accepted_matches"]))
 st.caption(f"Montant estimé des lots : {euros(stats['amount_ht'])}")
 
-st.header("Pratiques d'achat par acheteur et par période")
-visible = [t["id"] for t in ws.visible_tenders(user)]
-lots = lot_facts(ws.sessions, visible)
+st.header("Pratiques d'achat par acheteur et par année")
 include_decp = st.toggle("Inclure les marchés publics importés (DECP)", value=True)
-table = practice_table(lots, decp_facts(ws.sessions) if include_decp else None)
+table, levers, target = practice(ws, user, include_decp)
 if table.empty:
-    st.info("Aucune donnée : analysez des consultations ou importez des marchés DECP (procure decp import).")
+    st.info("Aucune donnée : analysez des consultations ou importez des marchés publiés (DECP) avec "
+            "« procure decp import ».")
     st.stop()
-target = law.parameter("national_social_target", pd.Timestamp.today().date())
 organisations = sorted(table["organisation"].dropna().unique())
-chosen = st.multiselect("Acheteurs", organisations, default=organisations[:5])
+chosen = st.multiselect("Acheteurs", organisations, default=organisations[:5], placeholder="Tous les acheteurs")
 shown = table[table["organisation"].isin(chosen)] if chosen else table
-labels = {"source": "Source", "organisation": "Acheteur", "year": "Année", "lots_or_contracts": "Lots ou marchés",
-          "with_social": "Avec disposition sociale", "share_social": "Part", "target": "Cible nationale",
-          "amount_ht": "Montant HT", "amount_social_ht": "Montant avec disposition sociale HT", "reserved": "Réservés",
-          "insertion_hours": "Heures d'insertion prévues"}
-st.dataframe(shown.rename(columns=labels), hide_index=True, use_container_width=True)
-evolution = shown.pivot_table(index="year", columns="organisation", values="share_social", aggfunc="mean")
-evolution[f"Cible nationale ({target.value:.0%})"] = target.value
+shown = shown.assign(source=shown["source"].map(lambda s: SOURCES_FR.get(s, s)))
+
+# ---------------------------------------------------------------- share of contracts with a social provision
 st.subheader("Part des lots et marchés avec une disposition sociale")
-st.line_chart(evolution)
-counts = lever_counts(lots)
-if not counts.empty:
-    names = {lever_id: lever.title for lever_id, lever in law.levers().items()}
-    st.subheader("Leviers utilisés (consultations analysées)")
-    st.bar_chart(counts.assign(lever=counts["lever"].map(names)).pivot_table(index="lever", columns="organisation",
-                                                                              values="lots", aggfunc="sum"))
+st.caption(f"La ligne pointillée rouge est la cible nationale : {format_percent(target)} des marchés avec une "
+           "considération sociale.")
+share = shown.assign(Année=pd.to_datetime(shown["year"].astype(str), format="%Y"),
+                     Part=shown["share_social"], Acheteur=shown["organisation"] + " — " + shown["source"],
+                     Libellé=shown["share_social"].map(format_percent),
+                     Lots=shown["lots_or_contracts"].map(format_int))
+lines = alt.Chart(share).mark_line(point=alt.OverlayMarkDef(size=90, filled=True), strokeWidth=2.5).encode(
+    x=alt.X("Année:T", timeUnit="year", title="Année", axis=alt.Axis(format="%Y", tickCount="year")),
+    y=alt.Y("Part:Q", title="Part avec disposition sociale", scale=alt.Scale(domain=[0, 1]),
+            axis=alt.Axis(format=".0%")),
+    color=alt.Color("Acheteur:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=600, title=None)),
+    tooltip=[alt.Tooltip("Acheteur:N"), alt.Tooltip("year:O", title="Année"),
+             alt.Tooltip("Libellé:N", title="Part"), alt.Tooltip("Lots:N", title="Lots ou marchés")])
+rule = alt.Chart(pd.DataFrame({"Cible": [target], "Libellé": [f"Cible nationale {format_percent(target)}"]})).encode(
+    y="Cible:Q")
+reference = rule.mark_rule(color="#c00", strokeDash=[6, 4], strokeWidth=2) + rule.mark_text(
+    align="left", dx=4, dy=-8, color="#c00", fontWeight="bold").encode(text="Libellé:N", x=alt.value(0))
+st.altair_chart((lines + reference).properties(height=360), use_container_width=True)
+
+# ---------------------------------------------------------------- levers used
+if not levers.empty:
+    st.subheader("Leviers utilisés dans les consultations analysées")
+    titles = lever_titles()
+    bars = levers.assign(Levier=levers["lever"].map(lambda lever: titles.get(lever, lever)),
+                         Acheteur=levers["organisation"], Lots=levers["lots"],
+                         Montant=levers["amount_ht"].map(lambda v: format_euros(v, cents=False, tax="HT")))
+    chart = alt.Chart(bars).mark_bar().encode(
+        y=alt.Y("Levier:N", title=None, sort="-x", axis=alt.Axis(labelLimit=0)),
+        x=alt.X("Lots:Q", title="Nombre de lots", axis=alt.Axis(tickMinStep=1, format="d")),
+        color=alt.Color("Acheteur:N", legend=alt.Legend(orient="bottom", title=None, labelLimit=600)),
+        tooltip=[alt.Tooltip("Levier:N"), alt.Tooltip("Acheteur:N"), alt.Tooltip("Lots:Q", title="Lots"),
+                 alt.Tooltip("Montant:N", title="Montant des lots")])
+    st.altair_chart(chart.properties(height=max(160, 42 * bars["Levier"].nunique())), use_container_width=True)
+
+# ---------------------------------------------------------------- the table, shown and exported in French
+st.subheader("Détail")
+readable = shown.assign(share_social=shown["share_social"].map(format_percent),
+                        target=shown["target"].map(format_percent),
+                        amount_ht=shown["amount_ht"].map(lambda v: format_euros(v, cents=False)),
+                        amount_social_ht=shown["amount_social_ht"].map(lambda v: format_euros(v, cents=False)),
+                        insertion_hours=shown["insertion_hours"].map(format_int),
+                        year=shown["year"].astype(int).astype(str)).rename(columns=LABELS)
+st.dataframe(readable, hide_index=True, use_container_width=True)
+exported = shown.rename(columns=LABELS)
 left, right = st.columns(2)
-left.download_button("Exporter (CSV)", shown.rename(columns=labels).to_csv(index=False).encode("utf-8"),
+# French Excel opens a CSV in columns only with ';', a decimal comma and a BOM.
+left.download_button("Exporter pour Excel (CSV)",
+                     exported.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
                      "pratiques-achat.csv", "text/csv")
 buffer = io.BytesIO()
-shown.rename(columns=labels).to_excel(buffer, index=False)
+exported.to_excel(buffer, index=False)
 right.download_button("Exporter (XLSX)", buffer.getvalue(), "pratiques-achat.xlsx",
                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+st.caption(f"Parts et cible en valeur décimale dans les exports (0,3 = 30 %) ; {format_number(len(exported))} ligne(s).")

@@ -2,20 +2,20 @@
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from procure import settings
 from procure.settings import data_home
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def database_url() -> str:
-    return os.environ.get("PROCURE_DATABASE_URL") or f"sqlite:///{data_home() / 'procure.sqlite'}"
+    return settings.get("PROCURE_DATABASE_URL") or f"sqlite:///{data_home() / 'procure.sqlite'}"
 
 
 def make_engine(url: str | None = None) -> Engine:

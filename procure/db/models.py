@@ -70,6 +70,8 @@ class TenderRow(Base):
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     analysed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set while an analysis runs: one analysis at a time per tender (a stale lease expires, see settings).
+    analysing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class DocumentRow(Base):
@@ -117,8 +119,8 @@ class SuggestionRow(Reviewable, Base):
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id", ondelete="CASCADE"), index=True)
     lever_id: Mapped[str] = mapped_column(String(50))
     score: Mapped[float] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(30))
-    payload_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(30))  # a procure.service.schema.SuggestionStatus code
+    payload_json: Mapped[str] = mapped_column(Text)  # a procure.service.schema.StoredSuggestion
 
 
 class MatchRow(Reviewable, Base):
@@ -149,6 +151,17 @@ class ReviewEvent(Base):
     target_version: Mapped[int] = mapped_column(Integer)
     analysis_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LoginFailure(Base):
+    """Failed log-ins of the last minutes, counted per account and per network address (login throttle)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), index=True)
+    address: Mapped[str | None] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class PublicContract(Base):

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from procure.reference.geo import commune_by_insee
 from procure.directory.suppliers import Supplier, SupplierRepository, luhn_ok
-from procure.service.workspace import Workspace
+from procure.service.workspace import SYSTEM, Workspace
 
 DEMO_ORGANISATION = "Ville de démonstration (fictive)"
 GROUP_ORGANISATION = "Groupe de travail achats responsables (CAPAP)"
@@ -61,12 +61,12 @@ def setup_demo(workspace: Workspace, repository: SupplierRepository) -> list[tup
     """Create (or reset) the demo accounts; returns (email, password, role) to print."""
     credentials = []
     for email, name, role, organisation in DEMO_ACCOUNTS:
-        organisation_id = workspace.create_organisation(organisation, demo=True)
+        organisation_id = workspace.create_organisation(organisation, demo=True, actor=SYSTEM)
         password = secrets.token_urlsafe(9)
         try:
-            workspace.create_user(email, password, name, role, organisation_id)
-        except IntegrityError:  # already there: give it a fresh password, since hashes cannot be shown
-            workspace.set_password(email, password)
+            workspace.create_user(email, password, name, role, organisation_id, actor=SYSTEM)
+        except (IntegrityError, ValueError):  # already there: give it a fresh password, since hashes cannot be shown
+            workspace.set_password(email, password, actor=SYSTEM)
         credentials.append((email, password, role))
     if not repository.has_real_records():
         repository.upsert(demo_suppliers())

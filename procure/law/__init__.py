@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from procure import settings
 from procure.settings import package_or_checkout_dir
 
 UNVERIFIED_FR = "à vérifier"
@@ -20,7 +21,7 @@ DEFAULT_CLAUSES_DIR = package_or_checkout_dir("clauses")  # resolved once: this 
 
 
 def clauses_dir() -> Path:
-    configured = os.environ.get("PROCURE_CLAUSES")
+    configured = settings.get("PROCURE_CLAUSES")
     return Path(configured) if configured else DEFAULT_CLAUSES_DIR
 
 

@@ -6,6 +6,7 @@ imported DECP contracts (social considerations in the 2024 field or visible in t
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -14,10 +15,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from procure.db.models import LotRow, Organisation, PublicContract, SuggestionRow, TenderRow
 from procure.reference.geo import communes_index
+from procure.service.schema import Decision, StoredSuggestion, SuggestionStatus
 
-SOCIAL_LEVERS = {"insertion_clause", "reserved_disability", "reserved_siae", "reserved_ess", "social_criterion",
-                 "ethical_purchasing", "fair_trade"}
-RESERVED = {"reserved_disability", "reserved_siae", "reserved_ess"}
+
+
+def social_levers() -> frozenset[str]:
+    """Levers that count as a social consideration (roles in clauses/levers/*.yaml)."""
+    from procure import law
+
+    return law.levers_with_role("social_consideration")
+
+
+def reserved_levers() -> frozenset[str]:
+    from procure import law
+
+    return law.levers_with_role("reservation")
 
 
 @dataclass(frozen=True)
@@ -76,24 +88,25 @@ def _period(analysis: dict, tender: TenderRow) -> pd.Timestamp:
 
 
 def _lot_row(tender, organisation, period, lot, suggestions) -> dict:
-    used = sorted({s.lever_id for s in suggestions if s.lever_id in SOCIAL_LEVERS and _in_use(s)})
+    social = social_levers()
+    used = sorted({s.lever_id for s in suggestions if s.lever_id in social and _in_use(s)})
     hours = 0
     for s in suggestions:
         if s.lever_id == "insertion_clause" and _in_use(s):
-            payload = json.loads(s.payload_json)
-            if s.status.startswith("déjà"):  # planned = what the tender states, not procure's proposal
-                hours = payload.get("existing_hours") or 0
+            stored = StoredSuggestion.from_json(s.payload_json)
+            if s.status == SuggestionStatus.PRESENT:  # planned = what the tender states, not procure's proposal
+                hours = stored.existing_hours or 0
             else:  # accepted by the group: the computed volume
-                hours = (payload.get("hours") or {}).get("hours", 0)
+                hours = stored.hours.hours if stored.hours else 0
     return {"source": "procure", "organisation": organisation, "tender_id": tender.id, "year": period.year,
             "quarter": f"{period.year}-T{(period.month - 1) // 3 + 1}", "lot": lot.number, "commune": lot.commune_insee,
             "amount_ht": lot.amount_ht or 0.0, "levers": ",".join(used), "social": bool(used),
-            "reserved": bool(set(used) & RESERVED), "insertion_hours": int(hours or 0)}
+            "reserved": bool(set(used) & reserved_levers()), "insertion_hours": int(hours or 0)}
 
 
 def _in_use(suggestion: SuggestionRow) -> bool:
     """A lever is used on a lot when the tender already has it or the group accepted it."""
-    return suggestion.status.startswith("déjà") or suggestion.decision == "accepted"
+    return suggestion.status == SuggestionStatus.PRESENT or suggestion.decision == Decision.ACCEPTED
 
 
 def decp_facts(sessions: sessionmaker[Session]) -> pd.DataFrame:
@@ -153,11 +166,52 @@ def territory_figures(lots: pd.DataFrame, territory: Territory) -> dict:
 
 
 def export(table: pd.DataFrame, path) -> None:
-    """CSV or XLSX by the file's extension; the CSV is the one French Excel opens in columns (`;`, decimal comma, BOM)."""
+    """CSV or XLSX by the file's extension; the CSV is the one French Excel opens in columns (`;`, decimal comma, BOM).
+
+    Texts come from users and imported data: they are made inert for spreadsheets first (see `spreadsheet_safe`).
+    """
     from procure.outputs.format_fr import write_csv
 
     path = str(path)
+    safe = spreadsheet_safe(table)
     if path.endswith(".xlsx"):
-        table.to_excel(path, index=False)
+        safe.to_excel(path, index=False)
     else:
-        write_csv(table, path)
+        write_csv(safe, path)
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """The French CSV export in memory (for a download button)."""
+    return spreadsheet_safe(table).to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
+
+
+def xlsx_bytes(table: pd.DataFrame) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    spreadsheet_safe(table).to_excel(buffer, index=False)
+    return buffer.getvalue()
+
+
+# A cell starting with one of these is run as a formula by Excel and LibreOffice (CSV injection, OWASP).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose texts (cells and column names) cannot become formulas nor break the XLSX writer."""
+    safe = table.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):  # object or string dtypes, whatever pandas infers
+            safe[column] = safe[column].map(safe_cell)
+    safe.columns = [safe_cell(c) if isinstance(c, str) else c for c in safe.columns]
+    return safe
+
+
+def safe_cell(value):
+    if not isinstance(value, str):
+        return value
+    text = CONTROL_CHARACTERS.sub("", value)
+    if text.lstrip(" ").startswith(FORMULA_PREFIXES):
+        text = "'" + text  # shown as text, the apostrophe tells the reader why
+    return text

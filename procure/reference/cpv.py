@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import csv
 import functools
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from procure import settings
 from procure.settings import reference_dir
 from procure.model import CpvCode
 
@@ -34,11 +34,11 @@ class Nomenclature:
 
 def nomenclature_path() -> Path | None:
     candidates = []
-    if os.environ.get("PROCURE_CPV_FILE"):
-        candidates.append(Path(os.environ["PROCURE_CPV_FILE"]))
+    if settings.get("PROCURE_CPV_FILE"):
+        candidates.append(Path(settings.get("PROCURE_CPV_FILE")))
     candidates.append(reference_dir() / "cpv2008_fr.csv")
-    if os.environ.get("PROCURE_SHARED_DATA"):
-        candidates.append(Path(os.environ["PROCURE_SHARED_DATA"]) / "cpv" / "cpv2008_fr.csv")
+    if settings.get("PROCURE_SHARED_DATA"):
+        candidates.append(Path(settings.get("PROCURE_SHARED_DATA")) / "cpv" / "cpv2008_fr.csv")
     return next((path for path in candidates if path.is_file()), None)
 
 

@@ -1,0 +1,211 @@
+"""Working-group review: decisions on suggestions and matches, optimistic locking, audit trail.
+
+A decision carries the version the user saw: two reviewers never overwrite each other silently. A decision
+is taken only on the current analysis: on an item of an older version it is refused with a French message
+(it would otherwise be stored and never shown again).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from procure.db.models import LotRow, MatchRow, ReviewEvent, SuggestionRow, SupplierRow, User
+from procure.service import access
+from procure.service.access import AccessDenied, Actor
+from procure.service.accounts import now
+from procure.service.schema import Action, Decision, StoredSuggestion, SuggestionStatus, TargetType
+from procure.service.tenders import tender_for
+
+_MODELS = {TargetType.SUGGESTION: SuggestionRow, TargetType.MATCH: MatchRow}
+
+
+class ReviewConflict(Exception):
+    """Someone else changed the decision since the user loaded it."""
+
+
+class StaleAnalysis(ReviewConflict):
+    """The item belongs to an older analysis of the tender."""
+
+
+class Review:
+    def __init__(self, sessions: sessionmaker[Session]):
+        self.sessions = sessions
+
+    def review_items(self, actor: Actor, tender_id: int) -> dict:
+        """Lots of the latest analysis with their suggestions and matches and their decisions."""
+        with self.sessions() as session:
+            _, tender = tender_for(session, actor, tender_id)
+            names = dict(session.execute(select(User.id, User.display_name)).all())
+            lots = session.scalars(
+                select(LotRow)
+                .where(LotRow.tender_id == tender.id, LotRow.analysis_version == tender.analysis_version)
+                .order_by(LotRow.number)
+            ).all()
+            return {
+                "tender": {
+                    "id": tender.id,
+                    "title": tender.title,
+                    "reference": tender.reference,
+                    "version": tender.analysis_version,
+                    "shared": tender.shared_with_group,
+                    "analysis": json.loads(tender.analysis_json) if tender.analysis_json else None,
+                },
+                "lots": [_lot_items(session, lot, names) for lot in lots],
+            }
+
+    def can_review(self, actor: Actor, tender_id: int) -> bool:
+        with self.sessions() as session:
+            actor, tender = tender_for(session, actor, tender_id)
+            return access.can_review(actor, tender)
+
+    def review(
+        self,
+        actor: Actor,
+        target_type: str,
+        target_id: int,
+        action: str,
+        expected_version: int,
+        comment: str | None = None,
+    ) -> int:
+        """Accept, reject, reset or comment; returns the new version. ReviewConflict when the version moved."""
+        target_type, action = TargetType(target_type), Action(action)
+        comment = (comment or "").strip() or None
+        if action is Action.COMMENT and not comment:
+            raise ValueError("commentaire vide")
+        model = _MODELS[target_type]
+        with self.sessions.begin() as session:
+            target = session.get(model, target_id)
+            if target is None:
+                raise AccessDenied("Élément introuvable.")
+            lot = session.get(LotRow, target.lot_id)
+            actor, tender = tender_for(session, actor, lot.tender_id, access.can_review)
+            if lot.analysis_version != tender.analysis_version:
+                raise StaleAnalysis(
+                    f"Cet élément appartient à une analyse antérieure (version {lot.analysis_version}) ; la "
+                    f"consultation a été réanalysée (version {tender.analysis_version}) : rechargez la page."
+                )
+            new_version = expected_version
+            if action.decision is not None:
+                # The WHERE on version makes the update atomic: a concurrent decision leaves rowcount at 0.
+                updated = session.execute(
+                    update(model)
+                    .where(model.id == target_id, model.version == expected_version)
+                    .values(
+                        decision=action.decision.value,
+                        version=expected_version + 1,
+                        decided_by=actor.id,
+                        decided_at=now(),
+                    )
+                )
+                if updated.rowcount != 1:
+                    raise ReviewConflict(
+                        "Un autre membre du groupe a modifié cette décision entre-temps : "
+                        "rechargez la page pour voir son choix avant de décider."
+                    )
+                new_version = expected_version + 1
+            session.add(
+                ReviewEvent(
+                    tender_id=tender.id,
+                    target_type=target_type.value,
+                    target_id=target_id,
+                    action=action.value,
+                    comment=comment,
+                    user_id=actor.id,
+                    target_version=expected_version,
+                    analysis_version=tender.analysis_version,
+                )
+            )
+            return new_version
+
+    def history(self, actor: Actor, tender_id: int) -> list[dict]:
+        with self.sessions() as session:
+            _, tender = tender_for(session, actor, tender_id)
+            query = (
+                select(ReviewEvent, User.display_name)
+                .join(User, User.id == ReviewEvent.user_id)
+                .where(ReviewEvent.tender_id == tender.id)
+                .order_by(ReviewEvent.created_at, ReviewEvent.id)
+            )
+            return [
+                {
+                    "when": e.created_at,
+                    "who": name,
+                    "action": e.action,
+                    "action_label": Action(e.action).label,
+                    "target_type": e.target_type,
+                    "target_id": e.target_id,
+                    "comment": e.comment,
+                    "version": e.target_version,
+                    "analysis_version": e.analysis_version,
+                }
+                for e, name in session.execute(query)
+            ]
+
+
+def _lot_items(session: Session, lot: LotRow, names: dict) -> dict:
+    suggestions = session.scalars(
+        select(SuggestionRow).where(SuggestionRow.lot_id == lot.id).order_by(SuggestionRow.score.desc(), SuggestionRow.id)
+    ).all()
+    matches = session.execute(
+        select(MatchRow, SupplierRow)
+        .join(SupplierRow, SupplierRow.id == MatchRow.supplier_id)
+        .where(MatchRow.lot_id == lot.id)
+        .order_by(MatchRow.rank)
+    ).all()
+    return {
+        "number": lot.number,
+        "title": lot.title,
+        "cpv": lot.cpv,
+        "amount_ht": lot.amount_ht,
+        "suggestions": [_suggestion_item(s, names) for s in suggestions],
+        "matches": [_match_item(m, supplier, names) for m, supplier in matches],
+    }
+
+
+def _decision_fields(row, names: dict) -> dict:
+    return {
+        "decision": row.decision,
+        "decision_label": Decision(row.decision).label,
+        "version": row.version,
+        "decided_by": names.get(row.decided_by),
+        "decided_at": row.decided_at,
+    }
+
+
+def _suggestion_item(s: SuggestionRow, names: dict) -> dict:
+    status = SuggestionStatus(s.status)
+    payload = asdict(StoredSuggestion.from_json(s.payload_json))
+    return {
+        "id": s.id,
+        "lever_id": s.lever_id,
+        "score": s.score,
+        "status": status.value,
+        "status_label": status.label,
+        **_decision_fields(s, names),
+        **payload,
+    }
+
+
+def _match_item(m: MatchRow, supplier: SupplierRow, names: dict) -> dict:
+    return {
+        "id": m.id,
+        "rank": m.rank,
+        "score": m.score,
+        "distance_km": m.distance_km,
+        "explanation": m.explanation,
+        "lever_id": m.lever_id,
+        **_decision_fields(m, names),
+        "supplier": {
+            "siret": supplier.siret,
+            "name": supplier.name,
+            "kinds": supplier.kinds,
+            "demo": supplier.demo,
+            "commune": supplier.commune_name,
+            "latitude": supplier.latitude,
+            "longitude": supplier.longitude,
+        },
+    }
