@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import shutil
 import sys
 from datetime import date
@@ -20,10 +21,26 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from procure.law.schema import ClauseLibraryError
 
+    from procure.errors import ProcureError
+
     try:
         return args.handler(args)
     except ClauseLibraryError as error:  # a broken clauses/ file: say which file and key, no traceback
         print(str(error), file=sys.stderr)
+        return 1
+    except ProcureError as error:  # bad input or a limit reached: the French message says what to do
+        print(f"Erreur : {error.message_fr}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except MemoryError:
+        print("Erreur : mémoire insuffisante pour traiter ces données (fichier trop volumineux ?).", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug: no traceback for the user, the log keeps it for maintainers
+        logging.getLogger("procure").debug("erreur inattendue", exc_info=True)
+        print(f"Erreur inattendue de procure ({type(error).__name__}) : merci de la signaler avec la commande lancée.",
+              file=sys.stderr)
         return 1
 
 
@@ -221,22 +238,26 @@ def _tracked(args: argparse.Namespace) -> int:
 
 def _import_suppliers(args: argparse.Namespace) -> int:
     from procure.db import session_factory
-    from procure.directory.suppliers import FORMATS, Mapping, SupplierRepository, import_file
+    from procure.directory.suppliers import FORMATS, SupplierRepository, import_file, mapping_from_pairs
+    from procure.errors import ProcureError
 
     if args.format == "mapping":
-        pairs = dict(item.split("=", 1) for item in args.map if "=" in item)
-        if "siret" not in pairs or "name" not in pairs or not ("kind" in pairs or "fixed_kind" in pairs):
-            print("Format 'mapping' : indiquez au moins siret=, name= et kind= (ou fixed_kind=).", file=sys.stderr)
+        malformed = [item for item in args.map if "=" not in item]
+        if malformed:
+            print(f"--map : « {malformed[0]} » n'est pas de la forme CHAMP=COLONNE.", file=sys.stderr)
             return 1
-        address = [pairs.pop("address")] if "address" in pairs else []
-        mapping = Mapping(address=address, **pairs)
+        try:
+            mapping = mapping_from_pairs(dict(item.split("=", 1) for item in args.map))
+        except ProcureError as error:
+            print(error.message_fr, file=sys.stderr)
+            return 1
     else:
         mapping = FORMATS[args.format]
     try:
         report = import_file(SupplierRepository(session_factory()), args.path, mapping, args.source or args.path.name,
-                             args.source_date)
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"Import impossible : {exc}", file=sys.stderr)
+                             args.source_date, progress=_progress)
+    except ProcureError as error:
+        print(f"Import impossible : {error.message_fr}", file=sys.stderr)
         return EXIT_UNREADABLE
     for row in report.rows:
         if row.status in ("rejected", "warning"):
@@ -279,15 +300,29 @@ def _match(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _progress(count: int, text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 def _read_decp(path: Path):
-    """A DECP export as a cleaned frame, or None after saying why it could not be read."""
+    """A DECP export as a cleaned frame, or None after saying why it could not be read; bad values are listed."""
+    from procure.errors import ProcureError
     from procure.market.decp import read_any
 
     try:
-        return read_any(path)
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"Export DECP illisible : {exc}", file=sys.stderr)
+        frame = read_any(path)
+    except ProcureError as error:
+        print(f"Export DECP illisible : {error.message_fr}", file=sys.stderr)
         return None
+    problems = frame.attrs.get("problems", [])
+    for problem in problems[:MAX_LISTED_PROBLEMS]:
+        print(f"  {problem}", file=sys.stderr)
+    if len(problems) > MAX_LISTED_PROBLEMS:
+        print(f"  … et {len(problems) - MAX_LISTED_PROBLEMS} autre(s) valeur(s) écartée(s)", file=sys.stderr)
+    return frame
+
+
+MAX_LISTED_PROBLEMS = 30
 
 
 def _train_models(args: argparse.Namespace) -> int:
@@ -314,7 +349,9 @@ def _import_decp(args: argparse.Namespace) -> int:
     if frame is None:
         return EXIT_UNREADABLE
     counts = ContractRepository(session_factory()).import_frame(frame)
-    print(f"{counts['added']} marché(s) ajouté(s), {counts['unchanged']} déjà présent(s).")
+    rejected = len(frame.attrs.get("problems", []))
+    print(f"{counts['added']} marché(s) ajouté(s), {counts['unchanged']} déjà présent(s)"
+          + (f", {rejected} valeur(s) ou marché(s) écarté(s) (détail ci-dessus)." if rejected else "."))
     return EXIT_OK
 
 
