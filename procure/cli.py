@@ -87,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     tracked.add_argument("--lever", action="append", help="dispositif à insérer (insertion_clause, social_criterion…) ; "
                                                           "par défaut : les dispositifs obligatoires et recommandés")
     tracked.add_argument("--date", type=_iso_date, help="date de lancement de la consultation (AAAA-MM-JJ)")
+    _law_options(tracked)
     tracked.set_defaults(handler=_tracked)
     suppliers = commands.add_parser("suppliers", help="annuaire des structures inclusives")
     supplier_commands = suppliers.add_subparsers()
@@ -219,7 +220,7 @@ def _tracked(args: argparse.Namespace) -> int:
     if not tender.readable:
         print("Aucun document n'a pu être lu : rien n'est inséré.", file=sys.stderr)
         return EXIT_UNREADABLE
-    clauses = clauses_from_advice(suggest(tender, on=args.date), args.into.name, args.lever)
+    clauses = clauses_from_advice(suggest(tender, on=args.date, **_law_arguments(args)), args.into.name, args.lever)
     if not clauses:
         print("Aucune clause à insérer dans ce document (déjà présentes, ou destinées à une autre pièce).")
         return EXIT_OK
