@@ -1,6 +1,7 @@
 """Suggest social clauses per lot, with reasons, evidence, legal basis and compliance alerts.
 
-All legal figures come from `clauses/` through `procure.law`, at the tender's reference date.
+All legal figures, dates and lists come from `clauses/` through `procure.law`, at the tender's reference date:
+no date, threshold or CPV list is written here.
 """
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from procure import law
-from procure.model import Amount, Evidence, Lot, ProvisionKind, SocialProvision, Tender, format_euros, format_int, format_percent
+from procure.model import (BUYER_CATEGORY_LABELS_FR, Amount, BuyerCategory, Evidence, Lot, ProvisionKind, SocialProvision,
+                           Tender, format_euros, format_int, format_percent)
 
 VAT_RATE = Decimal("1.20")  # only to bring a TTC estimate back to HT; flagged to the user when used
-SOCIAL_EXECUTION_KINDS = {ProvisionKind.INSERTION_CLAUSE, ProvisionKind.ETHICAL_PURCHASING}
+OBLIGATION_ARTICLE = "L2112-2-1"
 DATE_SOURCES_FR = {
     "given": "date fournie par l'utilisateur",
     "launch": "date de lancement de la consultation",
@@ -20,20 +22,31 @@ DATE_SOURCES_FR = {
     "offers_deadline": "date limite de remise des offres (approximation de la date de lancement)",
     "today": "date du jour (aucune date trouvée dans le dossier)",
 }
-NATURE_FR = {"works": "travaux", "supplies": "fournitures", "services": "services"}
+NATURE_FR = {"works": "travaux", "supplies": "fournitures", "services": "services",
+             "social_services": "services sociaux et autres services spécifiques"}
+CATEGORY_SOURCES_FR = {"extracted": "lue dans le dossier", "chosen": "choisie par l'utilisateur", "unknown": "inconnue"}
+FORMAL_PROCEDURES_FR = "procédure formalisée"
+DEFENCE_CPV_DIVISION = "35"  # security, fire-fighting, police and defence equipment: a hint, never a conclusion
 
 
 @dataclass
 class HoursComputation:
-    amount_ht: Decimal
-    labour_share: float
-    labour_family: str
-    rate: float
-    hourly_cost: float
-    hours: int
+    amount_ht: Decimal | None
+    labour_share: float | None
+    labour_family: str | None
+    rate: float | None
+    hourly_cost: float | None
+    hours: int  # the volume proposed: the tender's own when it has one, else the formula's
     steps: list[str]
     unverified: bool
     references: list[str]
+    source: str = "computed"  # "computed" (formula) or "tender" (hours already required by the tender)
+    per: str = "total"  # "total", or "year" when the tender gives hours per year and the duration is unknown
+    computed_hours: int | None = None  # the formula's figure, for comparison when the tender fixes the volume
+
+    def volume_fr(self) -> str:
+        per = " par année d'exécution" if self.per == "year" else ""
+        return f"{format_int(self.hours)} heures{per}"
 
 
 @dataclass
@@ -42,7 +55,7 @@ class Suggestion:
     title: str
     lot: int
     score: float
-    status: str  # obligatoire, recommandée, possible, déjà présente
+    status: str  # obligatoire, obligatoire selon la catégorie d'acheteur, recommandée, possible, déjà présente
     reasons: list[str]
     evidence: list[Evidence]
     legal_basis: list[str]
@@ -52,15 +65,38 @@ class Suggestion:
     points_to_check: list[str] = field(default_factory=list)
     hours: HoursComputation | None = None
     existing: SocialProvision | None = None
+    ready_to_sign: bool = True  # False when the clause text rests on an unconfirmed point
 
 
 @dataclass
 class Alert:
     lot: int | None
-    code: str  # missing_social_condition, clause_without_hours, criterion_without_weight, date_uncertain
+    code: str  # missing_social_condition, clause_without_hours, criterion_without_weight, date_uncertain…
     message: str
     legal_basis: list[str]
     evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class ObligationCheck:
+    """Whether L2112-2-1 applies, and on which facts: the result says the threshold, category and date used."""
+
+    applies: bool | None  # None: it depends on the buyer's category, which is unknown
+    in_force: bool
+    rule: law.ParameterValue
+    entry_into_force: date
+    category: str | None
+    category_source: str  # extracted, chosen, unknown
+    nature: str  # works, supplies, services, social_services: of the whole contract
+    nature_reason: str
+    contract_value: Decimal | None
+    thresholds: list[law.Threshold]  # the one of the category, or one per category when it is unknown
+    excluded: bool  # defence and security contracts
+    explanation: str
+
+    @property
+    def threshold(self) -> law.Threshold | None:
+        return self.thresholds[0] if len(self.thresholds) == 1 else None
 
 
 @dataclass
@@ -71,6 +107,8 @@ class LotAdvice:
     amount_ht: Decimal | None
     suggestions: list[Suggestion]
     alerts: list[Alert]
+    social_service: bool = False
+    ways_to_comply: list[str] = field(default_factory=list)  # French, when L2112-2-1 applies or may apply
 
 
 @dataclass
@@ -79,10 +117,11 @@ class Advice:
     reference_date: date
     date_source: str
     contract_value_ht: Decimal | None
-    eu_threshold: law.ParameterValue | None
-    mandatory_social_condition: bool
+    eu_threshold: law.ParameterValue | None  # None when the buyer's category is unknown: see obligation.thresholds
+    mandatory_social_condition: bool | None  # None: depends on the unknown buyer category
     lots: list[LotAdvice]
     alerts: list[Alert]
+    obligation: ObligationCheck | None = None
 
 
 def nature_of(cpv: str | None) -> str:
@@ -112,16 +151,19 @@ def reference_date(tender: Tender, given: date | None = None, today: date | None
     return today or date.today(), "today"
 
 
-def suggest(tender: Tender, on: date | None = None, today: date | None = None) -> Advice:
+def suggest(tender: Tender, on: date | None = None, today: date | None = None,
+            category: BuyerCategory | str | None = None, defence_security: bool | None = None) -> Advice:
+    """`category`: the user's choice of buyer category, used when given (else the extracted one).
+    `defence_security`: True when the user says the contract is a defence or security contract."""
     ref, source = reference_date(tender, on, today)
-    value = _contract_value(tender)
-    dominant = nature_of(_main_cpv(tender.lots[0])) if tender.lots else "services"
-    threshold = _eu_threshold(dominant, ref)
-    mandatory_rule = law.parameter("social_execution_condition_mandatory", ref)
-    mandatory = bool(mandatory_rule.value) and value is not None and value >= Decimal(threshold.value)
-    alerts = _tender_alerts(source, ref, value, threshold, mandatory_rule)
-    lots = [_advise_lot(tender, lot, ref, mandatory, threshold, value) for lot in tender.lots]
-    return Advice(tender, ref, source, value, threshold, mandatory, lots, alerts)
+    obligation = check_obligation(tender, ref, category, defence_security)
+    alerts = _tender_alerts(tender, source, ref, obligation)
+    lots = [_advise_lot(tender, lot, ref, obligation) for lot in tender.lots]
+    used = obligation.threshold.parameter if obligation.threshold else None
+    return Advice(tender, ref, source, obligation.contract_value, used, obligation.applies, lots, alerts, obligation)
+
+
+# ---------------------------------------------------------------- the L2112-2-1 obligation
 
 
 def _main_cpv(lot: Lot) -> str | None:
@@ -133,38 +175,173 @@ def _main_cpv(lot: Lot) -> str | None:
     return None
 
 
+def lot_nature(cpv: str | None, on: date) -> str:
+    """works, supplies, services, or social_services (R2123-1 3° list in clauses/)."""
+    nature = nature_of(cpv)
+    return "social_services" if nature == "services" and law.is_social_service(cpv, on) else nature
+
+
+def _lot_amount(lot: Lot) -> Decimal | None:
+    return amount_ht(lot.estimated_amount.value)[0] if lot.estimated_amount else None
+
+
 def _contract_value(tender: Tender) -> Decimal | None:
     """Estimated value of the whole contract: the sum of its lots (R2121-1)."""
-    amounts = [amount_ht(lot.estimated_amount.value)[0] for lot in tender.lots if lot.estimated_amount]
+    amounts = [a for a in (_lot_amount(lot) for lot in tender.lots) if a is not None]
     return sum(amounts, Decimal(0)) if amounts else None
 
 
-def _eu_threshold(nature: str, on: date) -> law.ParameterValue:
-    name = "eu_threshold_works" if nature == "works" else "eu_threshold_supplies_services_local"
-    return law.parameter(name, on)
+def contract_nature(tender: Tender, on: date) -> tuple[str, str]:
+    """Nature of the whole contract: the nature carrying the largest estimated value over all lots (mixed
+    contracts), or the most frequent one when amounts are unknown. Returns (nature, French reason)."""
+    by_nature: dict[str, Decimal] = {}
+    counts: dict[str, int] = {}
+    for lot in tender.lots:
+        nature = lot_nature(_main_cpv(lot), on)
+        by_nature[nature] = by_nature.get(nature, Decimal(0)) + (_lot_amount(lot) or Decimal(0))
+        counts[nature] = counts.get(nature, 0) + 1
+    if not counts:
+        return "services", "aucun lot identifié : nature supposée « services » (à vérifier)"
+    if len(counts) == 1:
+        nature = next(iter(counts))
+        return nature, f"tous les lots relèvent des {NATURE_FR[nature]}"
+    if any(by_nature.values()):
+        nature = max(by_nature, key=lambda n: (by_nature[n], n == "works"))
+        shares = ", ".join(f"{NATURE_FR[n]} {format_euros(v)}" for n, v in sorted(by_nature.items(), key=lambda i: -i[1]))
+        return nature, (f"marché mixte, nature retenue d'après la part la plus élevée du montant estimé ({shares}) "
+                        f"({law.UNVERIFIED_FR} : objet principal des marchés mixtes)")
+    nature = max(counts, key=lambda n: (counts[n], n == "works"))
+    return nature, f"marché mixte sans montants : nature la plus fréquente parmi les lots ({law.UNVERIFIED_FR})"
 
 
-def _tender_alerts(source: str, ref: date, value, threshold, rule: law.ParameterValue) -> list[Alert]:
+def _category(tender: Tender, chosen: BuyerCategory | str | None) -> tuple[str | None, str]:
+    if chosen:
+        return BuyerCategory(chosen).value, "chosen"
+    fact = tender.buyer_category
+    if fact is not None and fact.value:
+        return BuyerCategory(fact.value).value, "extracted"
+    return None, "unknown"
+
+
+def check_obligation(tender: Tender, on: date, chosen_category=None, defence_security: bool | None = None) -> ObligationCheck:
+    rule = law.parameter("social_execution_condition_mandatory", on)
+    start = law.entry_into_force("social_execution_condition_mandatory")
+    category, category_source = _category(tender, chosen_category)
+    nature, nature_reason = contract_nature(tender, on)
+    value = _contract_value(tender)
+    thresholds = [law.eu_threshold(category, nature, on)] if category else law.eu_thresholds(nature, on)
+    in_force = bool(rule.value)
+    excluded = bool(defence_security) and in_force and "defence_security" in _exclusions(on)
+    if not in_force or excluded or value is None:
+        applies = False
+    else:
+        above = {value >= t.value for t in thresholds}
+        applies = above.pop() if len(above) == 1 else None
+    check = ObligationCheck(applies, in_force, rule, start, category, category_source, nature, nature_reason, value,
+                            thresholds, excluded, "")
+    check.explanation = _obligation_fr(check, on)
+    return check
+
+
+def _exclusions(on: date) -> list[str]:
+    try:
+        return list(law.parameter("social_execution_condition_exclusions", on).value)
+    except LookupError:
+        return []
+
+
+CATEGORY_SHORT_FR = {"central": "État", "local": "collectivités et autres pouvoirs adjudicateurs",
+                     "contracting_entity": "entités adjudicatrices"}
+
+
+def thresholds_fr(thresholds: list[law.Threshold]) -> str:
+    flag = lambda t: f", {law.UNVERIFIED_FR}" if t.parameter.unverified else ""  # noqa: E731
+    return " ; ".join(f"{format_euros(t.value)} HT ({CATEGORY_SHORT_FR[t.category]}{flag(t)})" for t in thresholds)
+
+
+def _obligation_fr(check: ObligationCheck, on: date) -> str:
+    """Which rule, threshold, category and date were used, in one French paragraph."""
+    parts = [f"Obligation {OBLIGATION_ARTICLE} appréciée au {on:%d/%m/%Y} : applicable aux consultations lancées à partir du "
+             f"{check.entry_into_force:%d/%m/%Y} ({check.rule.label_fr()})."]
+    if not check.in_force:
+        parts.append("Consultation antérieure : l'obligation ne s'applique pas.")
+        return " ".join(parts)
+    if check.excluded:
+        parts.append("Marché de défense ou de sécurité : hors du champ de l'obligation "
+                     f"({law.parameter('social_execution_condition_exclusions', on).label_fr()}).")
+        return " ".join(parts)
+    parts.append(f"Nature du marché dans son ensemble : {NATURE_FR[check.nature]} ({check.nature_reason}).")
+    if check.category:
+        t = check.thresholds[0]
+        parts.append(f"Catégorie d'acheteur {CATEGORY_SOURCES_FR[check.category_source]} : "
+                     f"{BUYER_CATEGORY_LABELS_FR[BuyerCategory(check.category)]} ; seuil européen applicable : "
+                     f"{format_euros(t.value)} HT ({t.parameter.label_fr()}).")
+    else:
+        parts.append("Catégorie d'acheteur inconnue : seuils de chaque catégorie — " + thresholds_fr(check.thresholds)
+                     + f" ({check.thresholds[0].parameter.reference}).")
+    if check.contract_value is None:
+        parts.append("Montant estimé inconnu : comparaison aux seuils impossible.")
+    else:
+        verdict = {True: "l'obligation s'applique", False: "sous le seuil : l'obligation ne s'applique pas",
+                   None: "l'obligation dépend de la catégorie de l'acheteur, à préciser"}[check.applies]
+        parts.append(f"Montant estimé de l'ensemble des lots : {format_euros(check.contract_value)} HT : {verdict}.")
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------- tender-level alerts
+
+
+def _tender_alerts(tender: Tender, source: str, ref: date, check: ObligationCheck) -> list[Alert]:
     alerts = []
     if source in ("offers_deadline", "today"):
         alerts.append(Alert(None, "date_uncertain", f"Date de référence : {DATE_SOURCES_FR[source]} ({ref:%d/%m/%Y}). "
-                            "Les obligations datées (L2112-2-1 au 22/08/2026, seuils) dépendent de la date de lancement : à confirmer.", []))
-    if value is None:
+                            f"Les obligations datées ({OBLIGATION_ARTICLE} à partir du {check.entry_into_force:%d/%m/%Y}, "
+                            "seuils) dépendent de la date de lancement : à confirmer.", []))
+    if check.contract_value is None:
         alerts.append(Alert(None, "value_unknown", "Montant estimé inconnu : la comparaison aux seuils européens n'a pas pu être faite.", []))
-    if rule.unverified:
-        alerts.append(Alert(None, "unverified_rule", f"Obligation L2112-2-1 : {rule.note} ({law.UNVERIFIED_FR})", ["L2112-2-1"]))
+    if check.category is None and check.in_force:
+        alerts.append(Alert(None, "category_unknown",
+                            "Catégorie de l'acheteur inconnue (État, collectivité ou entité adjudicatrice) : le seuil "
+                            "européen en dépend. Précisez-la (option --categorie) ; seuils de chaque catégorie : "
+                            + thresholds_fr(check.thresholds) + ".", [OBLIGATION_ARTICLE]))
+    if check.in_force and check.rule.unverified:
+        alerts.append(Alert(None, "unverified_rule", f"Obligation {OBLIGATION_ARTICLE} : {check.rule.note} ({law.UNVERIFIED_FR})",
+                            [OBLIGATION_ARTICLE]))
+    if check.in_force and not check.excluded and any(_main_cpv(l) and _main_cpv(l).startswith(DEFENCE_CPV_DIVISION) for l in tender.lots):
+        alerts.append(Alert(None, "defence_possible",
+                            "Équipements de sécurité ou de défense (CPV 35) : si le marché est un marché de défense ou de "
+                            f"sécurité, l'obligation {OBLIGATION_ARTICLE} ne s'applique pas ({law.UNVERIFIED_FR}).",
+                            [OBLIGATION_ARTICLE]))
+    alerts += _environmental_alerts(ref)
     return alerts
 
 
-def _advise_lot(tender: Tender, lot: Lot, ref: date, mandatory: bool, threshold, value) -> LotAdvice:
+def _environmental_alerts(ref: date) -> list[Alert]:
+    """Same article 35: an environmental execution condition and an environmental award criterion in every contract."""
+    condition = law.parameter("environmental_execution_condition_mandatory", ref)
+    criterion = law.parameter("environmental_award_criterion_mandatory", ref)
+    if not (condition.value or criterion.value):
+        return []
+    return [Alert(None, "environmental_obligations",
+                  "Obligations environnementales du même article 35 de la loi Climat et Résilience, pour tout marché : "
+                  "une condition d'exécution prenant en compte l'environnement (L2112-2) et au moins un critère "
+                  "d'attribution environnemental (L2152-7). Elles ne relèvent pas des clauses sociales proposées ici "
+                  f"mais doivent figurer au dossier ({condition.label_fr()}).", ["L2112-2", "L2152-7"])]
+
+
+# ---------------------------------------------------------------- per lot
+
+
+def _advise_lot(tender: Tender, lot: Lot, ref: date, check: ObligationCheck) -> LotAdvice:
     cpv = _main_cpv(lot)
     nature = nature_of(cpv)
     amount, amount_note = amount_ht(lot.estimated_amount.value if lot.estimated_amount else None)
     existing = {p.kind: p for p in tender.provisions_for(lot.number)}
-    context = _LotContext(tender, lot, ref, cpv, nature, amount, amount_note, existing, mandatory, threshold, value)
+    context = _LotContext(tender, lot, ref, cpv, nature, amount, amount_note, existing, check)
     suggestions = [s for s in (builder(context) for builder in BUILDERS) if s is not None]
     suggestions.sort(key=lambda s: (-s.score, s.lever_id))
-    return LotAdvice(lot, nature, cpv, amount, suggestions, _lot_alerts(context))
+    ways = _ways_to_comply_fr(context) if check.applies is not False else []
+    return LotAdvice(lot, nature, cpv, amount, suggestions, _lot_alerts(context), law.is_social_service(cpv, ref), ways)
 
 
 @dataclass
@@ -177,19 +354,30 @@ class _LotContext:
     amount: Decimal | None
     amount_note: str | None
     existing: dict[ProvisionKind, SocialProvision]
-    mandatory: bool
-    threshold: law.ParameterValue
-    contract_value: Decimal | None
+    check: ObligationCheck
 
-    def mandatory_lever(self) -> str | None:
-        """The lever that best meets L2112-2-1 for this lot: insertion where labour weighs, else production conditions."""
-        if not self.mandatory:
-            return None
-        share, _, _, _ = law.labour_share(self.cpv, self.nature, self.on)
-        intensive = share >= float(law.parameter("labour_intensive_share", self.on).value)
-        if not intensive and law.cpv_in_family(self.cpv, "ethical_supply_chain", self.on):
-            return "ethical_purchasing"
-        return "insertion_clause"
+    def labour(self) -> tuple[float, str, bool]:
+        share, family, _, _ = law.labour_share(self.cpv, self.nature, self.on)
+        return share, family, share >= float(law.parameter("labour_intensive_share", self.on).value)
+
+    def obligation_lever(self) -> tuple[str | None, str]:
+        """The way to meet L2112-2-1 that fits this lot, and why: the insertion clause where labour weighs,
+        production conditions for supplies with a risky supply chain, else the insertion clause all the same."""
+        if self.check.applies is False:
+            return None, ""
+        share, family, intensive = self.labour()
+        if intensive:
+            return "insertion_clause", (f"clause d'insertion retenue : la main-d'œuvre représente environ "
+                                        f"{format_percent(share)} du montant ({family}).")
+        if law.cpv_in_family(self.cpv, "ethical_purchasing", self.on):
+            return "ethical_purchasing", (f"main-d'œuvre faible ({format_percent(share)}, {family}) : conditions sociales de "
+                                          "production retenues pour ces fournitures ; leur recevabilité au titre de "
+                                          f"{OBLIGATION_ARTICLE} est {law.UNVERIFIED_FR}, la clause d'insertion reste la voie sûre.")
+        return "insertion_clause", (f"clause d'insertion retenue bien que la main-d'œuvre soit faible ({format_percent(share)}, "
+                                    f"{family}) : c'est la voie confirmée ; calibrer le volume avec le facilitateur.")
+
+    def mandatory_status(self) -> str:
+        return "obligatoire" if self.check.applies else "obligatoire selon la catégorie d'acheteur"
 
     def base_evidence(self) -> list[Evidence]:
         evidence = [ev for _, ev in self.lot.cpv[:1]]
@@ -212,9 +400,22 @@ class _LotContext:
         return {"lot_numero": self.lot.number, "lot_intitule": title, **extra}
 
 
+def _ways_to_comply_fr(c: _LotContext) -> list[str]:
+    """Every lever that can meet L2112-2-1, in the order of clauses/ (insertion first), the fitting one marked."""
+    chosen, why = c.obligation_lever()
+    ways = sorted((lever for lever in law.levers().values() if lever.obligation and lever.in_force(c.on)),
+                  key=lambda lever: (lever.obligation.rank, lever.id))
+    lines = []
+    for lever in ways:
+        flag = f" ({law.UNVERIFIED_FR})" if lever.obligation.unverified else ""
+        mark = " — retenue pour ce lot : " + why if lever.id == chosen else ""
+        lines.append(f"{lever.title}{flag} : {lever.obligation.why}{mark}")
+    return lines
+
+
 def _make(context: _LotContext, lever_id: str, score: float, reasons: list[str], values: dict | None = None,
           hours: HoursComputation | None = None, mandatory: bool = False) -> Suggestion | None:
-    lever = law.levers()[lever_id]
+    lever = law.lever(lever_id)
     if not lever.in_force(context.on):
         return None
     existing = context.existing.get(ProvisionKind(lever.provision_kind))
@@ -222,24 +423,30 @@ def _make(context: _LotContext, lever_id: str, score: float, reasons: list[str],
     if existing:
         evidence.append(existing.evidence)
         reasons = reasons + [f"Déjà présent dans le dossier ({existing.evidence.where()})."]
-    status = "déjà présente" if existing else "obligatoire" if mandatory else "recommandée" if score >= 0.7 else "possible"
-    legal = list(lever.articles) + (lever.articles_from_2026 if mandatory else [])
+    status = ("déjà présente" if existing else context.mandatory_status() if mandatory
+              else "recommandée" if score >= 0.7 else "possible")
+    legal = list(lever.articles) + ([lever.obligation.article] if mandatory and lever.obligation else [])
     checks = [f"{point} ({law.UNVERIFIED_FR})" for point in lever.unverified_points]
+    if mandatory and lever.obligation and lever.obligation.unverified:
+        checks.append(f"Recevabilité de ce levier au titre de {lever.obligation.article} ({law.UNVERIFIED_FR}).")
     if hours and hours.unverified:
         checks.append(f"Paramètres du calcul d'heures ({law.UNVERIFIED_FR}) : " + " ; ".join(hours.references))
     if context.amount_note:
         checks.append(context.amount_note[0].upper() + context.amount_note[1:] + ".")
     return Suggestion(lever_id, lever.title, context.lot.number, round(score, 2), status, reasons, evidence, legal,
                       lever.old_articles, lever.target_document, lever.render(context.values(**(values or {}))),
-                      checks, hours, existing)
+                      checks, hours, existing, ready_to_sign=not lever.draft_warning)
+
+
+# ---------------------------------------------------------------- hours
 
 
 def compute_hours(amount: Decimal, cpv: str | None, nature: str, on: date) -> HoursComputation:
-    """hours = amount HT × labour share × insertion rate ÷ loaded hourly cost, each factor a dated parameter."""
+    """hours = amount HT × labour share × insertion rate ÷ average loaded hourly cost of the trade (dated parameters)."""
     share, family, share_unverified, share_param = law.labour_share(cpv, nature, on)
     rate_param = law.parameter("insertion_rate", on)
     cost_param = law.parameter("loaded_hourly_cost", on)
-    rate = float(rate_param.value[nature])
+    rate = float(rate_param.value["services" if nature == "social_services" else nature])
     cost = float(cost_param.value)
     labour_amount = amount * Decimal(str(share))
     insertion_amount = labour_amount * Decimal(str(rate))
@@ -248,82 +455,152 @@ def compute_hours(amount: Decimal, cpv: str | None, nature: str, on: date) -> Ho
         f"Montant estimé du lot : {format_euros(amount)} HT.",
         f"Part de main-d'œuvre ({family}) : {format_percent(share)} → {format_euros(labour_amount)}.",
         f"Taux d'insertion ({NATURE_FR[nature]}) : {format_percent(rate)} → {format_euros(insertion_amount)}.",
-        f"Coût horaire chargé : {cost:g}\u00a0€/h → {format_euros(insertion_amount)} ÷ {cost:g}\u00a0€/h = {format_int(hours)} heures.",
+        f"Coût horaire moyen chargé du métier : {cost:g}\u00a0€/h → {format_euros(insertion_amount)} ÷ {cost:g}\u00a0€/h "
+        f"= {format_int(hours)} heures.",
     ]
     unverified = share_unverified or rate_param.unverified or cost_param.unverified
     references = [share_param.label_fr(), rate_param.label_fr(), cost_param.label_fr()]
     return HoursComputation(amount, share, family, rate, cost, hours, steps, unverified, references)
 
 
+def tender_hours(provision: SocialProvision, duration_months: int | None, computed: HoursComputation | None) -> HoursComputation:
+    """The hours the tender already requires, as the suggestion's volume: per-year hours × years = total."""
+    where = provision.evidence.where()
+    per = provision.hours_per or "total"
+    steps = []
+    if per == "year" and duration_months:
+        years = Decimal(duration_months) / 12
+        total = int((provision.hours * years).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+        steps.append(f"Volume fixé par le dossier : {format_int(provision.hours)} heures par année d'exécution ({where}).")
+        steps.append(f"Durée d'exécution : {duration_months} mois → {format_int(provision.hours)} × "
+                     f"{str(years.normalize()).replace('.', ',')} an(s) = {format_int(total)} heures.")
+        hours, per = total, "total"
+    else:
+        hours = provision.hours
+        label = "heures par année d'exécution (durée inconnue : total non calculable)" if per == "year" else "heures"
+        steps.append(f"Volume fixé par le dossier : {format_int(hours)} {label} ({where}).")
+        if provision.hours_per is None:
+            steps.append(f"Le dossier ne précise pas s'il s'agit d'un total ou d'un volume annuel : total supposé ({law.UNVERIFIED_FR}).")
+    steps.append("Volume repris tel quel : procure ne propose jamais moins d'heures que le dossier.")
+    return HoursComputation(computed.amount_ht if computed else None, computed.labour_share if computed else None,
+                            computed.labour_family if computed else None, computed.rate if computed else None,
+                            computed.hourly_cost if computed else None, hours, steps, False, [], "tender", per,
+                            computed.hours if computed else None)
+
+
+def _hours_for(c: _LotContext) -> tuple[HoursComputation | None, list[str]]:
+    computed = compute_hours(c.amount, c.cpv, c.nature, c.on) if c.amount else None
+    existing = c.existing.get(ProvisionKind.INSERTION_CLAUSE)
+    if existing and existing.hours:
+        duration = c.lot.duration_months.value if c.lot.duration_months else None
+        hours = tender_hours(existing, duration, computed)
+        reasons = [f"Volume repris du dossier : {hours.volume_fr()} (jamais moins que ce que le dossier exige)."]
+        if existing.lot is None and len(c.tender.lots) > 1:
+            reasons.append("Ce volume est fixé pour l'ensemble du marché, pas pour ce seul lot.")
+        if computed and hours.per == "total":
+            comparison = "inférieur" if computed.hours < hours.hours else "supérieur" if computed.hours > hours.hours else "égal"
+            reasons.append(f"Pour comparaison, le calcul usuel donne {format_int(computed.hours)} heures, {comparison} au volume du dossier"
+                           + (" : l'acheteur peut le relever." if comparison == "supérieur" else "."))
+        return hours, reasons
+    if computed:
+        return computed, [f"Volume proposé : {format_int(computed.hours)} heures d'insertion (calcul détaillé ci-dessous)."]
+    return None, ["Montant du lot inconnu : le volume d'heures reste à calculer."]
+
+
+# ---------------------------------------------------------------- builders
+
+
 def _insertion_clause(c: _LotContext) -> Suggestion | None:
-    share, family, _, _ = law.labour_share(c.cpv, c.nature, c.on)
+    share, family, intensive = c.labour()
     threshold = float(law.parameter("labour_intensive_share", c.on).value)
     reasons = [c.cpv_reason(), f"Part de main-d'œuvre estimée : {format_percent(share)} ({family})."]
-    score = 0.4 + 0.6 * min(share / 0.7, 1.0) if share >= threshold else 0.25 * share / threshold
-    mandatory = c.mandatory_lever() == "insertion_clause"
+    score = 0.4 + 0.6 * min(share / 0.7, 1.0) if intensive else 0.25 * share / threshold
+    chosen, why = c.obligation_lever()
+    mandatory = chosen == "insertion_clause"
     if mandatory:
-        reasons.append(_mandatory_reason(c))
+        reasons.append(_mandatory_reason(c) + " Manière de la satisfaire : " + why)
         score = 1.0
-    hours = compute_hours(c.amount, c.cpv, c.nature, c.on) if c.amount else None
-    if hours:
-        reasons.append(f"Volume proposé : {format_int(hours.hours)} heures d'insertion (calcul détaillé ci-dessous).")
-        existing = c.existing.get(ProvisionKind.INSERTION_CLAUSE)
-        if existing and existing.hours and existing.hours < hours.hours * 0.5:
-            reasons.append(f"Le dossier prévoit {existing.hours} heures, moins de la moitié du volume calculé.")
-    else:
-        reasons.append("Montant du lot inconnu : le volume d'heures reste à calculer.")
+    hours, hour_reasons = _hours_for(c)
+    reasons += hour_reasons
     if score < 0.3 and not mandatory and ProvisionKind.INSERTION_CLAUSE not in c.existing:
         return None
-    values = {"heures": format_int(hours.hours) if hours else None}
-    return _make(c, "insertion_clause", score, reasons, {k: v for k, v in values.items() if v is not None}, hours, mandatory)
+    values = {"volume_heures": hours.volume_fr()} if hours else {}
+    return _make(c, "insertion_clause", score, reasons, values, hours, mandatory)
 
 
 def _mandatory_reason(c: _LotContext) -> str:
-    return (f"Marché estimé à {format_euros(c.contract_value)} HT, au moins égal au seuil européen de "
-            f"{format_euros(Decimal(c.threshold.value))} HT, lancé à partir du 22/08/2026 : une condition d'exécution "
-            "sociale est obligatoire (L2112-2-1).")
+    check = c.check
+    start = f"lancé à partir du {check.entry_into_force:%d/%m/%Y}"
+    if check.applies:
+        t = check.threshold or max(check.thresholds, key=lambda t: t.value)
+        return (f"Marché estimé à {format_euros(check.contract_value)} HT, au moins égal au seuil européen de "
+                f"{format_euros(t.value)} HT, {start} : une considération sociale ou relative à l'emploi parmi les "
+                f"conditions d'exécution est obligatoire ({OBLIGATION_ARTICLE}).")
+    return (f"Marché estimé à {format_euros(check.contract_value)} HT, {start} : la condition sociale est obligatoire "
+            f"({OBLIGATION_ARTICLE}) si l'acheteur relève d'une catégorie dont le seuil est atteint — "
+            + thresholds_fr(check.thresholds) + ".")
 
 
-def _applies(c: _LotContext, lever_id: str, family: str) -> bool:
+def _applies(c: _LotContext, lever_id: str) -> bool:
     """The lot's CPV is in the lever's family, or the tender already uses the lever."""
-    kind = ProvisionKind(law.levers()[lever_id].provision_kind)
-    return law.cpv_in_family(c.cpv, family, c.on) or kind in c.existing
+    kind = ProvisionKind(law.lever(lever_id).provision_kind)
+    return law.cpv_in_family(c.cpv, lever_id, c.on) or kind in c.existing
 
 
-def _reserved(lever_id: str, family: str, score: float, why: str):
+def _reserved(lever_id: str, score: float, why: str):
     def build(c: _LotContext) -> Suggestion | None:
-        if not _applies(c, lever_id, family):
+        if not _applies(c, lever_id):
             return None
         reasons = [c.cpv_reason(), why]
         adjusted = score
         if c.amount and c.amount > Decimal(1_000_000):
             adjusted -= 0.2
             reasons.append("Montant élevé : vérifier la capacité des structures locales (sourcing) ou allotir davantage.")
+        if c.check.applies is not False and law.lever(lever_id).obligation:
+            reasons.append(f"Peut contribuer à l'obligation {OBLIGATION_ARTICLE}, sous réserve ({law.UNVERIFIED_FR}) : "
+                           "la clause d'insertion reste la voie confirmée.")
         share = law.parameter("reserved_minimum_share", c.on)
         return _make(c, lever_id, adjusted, reasons, {"part_minimale": format_percent(share.value)})
 
     return build
 
 
+def _reserved_ess(c: _LotContext) -> Suggestion | None:
+    """L2113-15: only the health, social and cultural services of the list, for 3 years at most."""
+    if not _applies(c, "reserved_ess"):
+        return None
+    family = law.lever("reserved_ess").cpv_family_at(c.on)
+    reasons = [c.cpv_reason(), "Service de santé, social ou culturel de la liste ouvrant la réservation aux entreprises "
+               f"de l'ESS (L2113-15) ({family.reference if family else ''}).",
+               "Durée du marché limitée à trois ans ; pas de nouvelle attribution sur ce fondement au même opérateur "
+               "pendant trois ans."]
+    duration = c.lot.duration_months.value if c.lot.duration_months else None
+    if duration and duration > 36:
+        reasons.append(f"Durée prévue de {duration} mois : supérieure au maximum de trois ans, à réduire pour réserver le lot.")
+    return _make(c, "reserved_ess", 0.5 if not (duration and duration > 36) else 0.3, reasons)
+
+
 def _social_criterion(c: _LotContext) -> Suggestion | None:
-    share, family, _, _ = law.labour_share(c.cpv, c.nature, c.on)
-    if share < float(law.parameter("labour_intensive_share", c.on).value) and ProvisionKind.SOCIAL_CRITERION not in c.existing:
+    _, family, intensive = c.labour()
+    if not intensive and ProvisionKind.SOCIAL_CRITERION not in c.existing:
         return None
     weight = law.parameter("social_criterion_weight", c.on)
     reasons = [c.cpv_reason(), f"Marché exécutable en partie par des personnes en insertion ({family}).",
-               f"Pondération suggérée : {format_percent(weight.value)} ({weight.reference}).",
-               "À combiner avec la clause d'insertion, qui fixe le volume d'heures dû."]
+               f"Pondération suggérée : {format_percent(weight.value)} ({weight.reference}). {weight.note}".strip(),
+               "À combiner avec la clause d'insertion, qui fixe le volume d'heures dû : un critère d'attribution n'est "
+               f"pas une condition d'exécution et ne satisfait pas {OBLIGATION_ARTICLE}."]
     return _make(c, "social_criterion", 0.5, reasons, {"ponderation": format_percent(weight.value)})
 
 
-def _supply_chain(lever_id: str, family: str, score: float, why: str):
+def _supply_chain(lever_id: str, score: float, why: str):
     def build(c: _LotContext) -> Suggestion | None:
-        if not _applies(c, lever_id, family):
+        if not _applies(c, lever_id):
             return None
         reasons = [c.cpv_reason(), why]
-        mandatory = c.mandatory_lever() == lever_id
+        chosen, because = c.obligation_lever()
+        mandatory = chosen == lever_id
         if mandatory:
-            reasons.append(_mandatory_reason(c) + " Cette condition sur la production y répond pour des fournitures.")
+            reasons.append(_mandatory_reason(c) + " Manière de la satisfaire : " + because)
         return _make(c, lever_id, 1.0 if mandatory else score, reasons, mandatory=mandatory)
 
     return build
@@ -331,27 +608,25 @@ def _supply_chain(lever_id: str, family: str, score: float, why: str):
 
 BUILDERS = [
     _insertion_clause,
-    _reserved("reserved_disability", "sheltered_sector", 0.6,
+    _reserved("reserved_disability", 0.6,
               "Activité couramment exercée par des entreprises adaptées et des ESAT : le lot peut leur être réservé."),
-    _reserved("reserved_siae", "insertion_sector", 0.55,
+    _reserved("reserved_siae", 0.55,
               "Activité exercée par des structures d'insertion (EI, ACI, AI, ETTI) : réservation possible si l'offre locale suffit."),
-    _reserved("reserved_ess", "social_services", 0.5,
-              "Service social ou spécifique : réservation possible aux entreprises de l'ESS (L2113-15)."),
+    _reserved_ess,
     _social_criterion,
-    _supply_chain("ethical_purchasing", "ethical_supply_chain", 0.7,
+    _supply_chain("ethical_purchasing", 0.7,
                   "Fournitures à risque social dans la chaîne d'approvisionnement (textile, jouets, papeterie, informatique, denrées)."),
-    _supply_chain("fair_trade", "fair_trade", 0.5, "Produits pour lesquels des filières de commerce équitable existent."),
-    _supply_chain("social_services_procedure", "social_services", 0.6,
+    _supply_chain("fair_trade", 0.5, "Produits pour lesquels des filières de commerce équitable existent."),
+    _supply_chain("social_services_procedure", 0.6,
                   "Service social ou spécifique : procédure adaptée possible quel que soit le montant (R2123-1 3°)."),
 ]
 
 
+# ---------------------------------------------------------------- lot alerts
+
+
 def _lot_alerts(c: _LotContext) -> list[Alert]:
-    alerts = []
-    if c.mandatory and not any(kind in c.existing for kind in SOCIAL_EXECUTION_KINDS):
-        alerts.append(Alert(c.lot.number, "missing_social_condition",
-                            f"Non-conformité probable : le lot {c.lot.number} ne comporte aucune condition d'exécution sociale. "
-                            + _mandatory_reason(c), ["L2112-2-1"], c.base_evidence()))
+    alerts = _obligation_alerts(c)
     clause = c.existing.get(ProvisionKind.INSERTION_CLAUSE)
     if clause and not clause.hours:
         alerts.append(Alert(c.lot.number, "clause_without_hours",
@@ -359,6 +634,41 @@ def _lot_alerts(c: _LotContext) -> list[Alert]:
                             ["L2112-2"], [clause.evidence]))
     criterion = c.existing.get(ProvisionKind.SOCIAL_CRITERION)
     if criterion and criterion.weight_percent is None:
-        alerts.append(Alert(c.lot.number, "criterion_without_weight",
-                            "Critère social sans pondération : il doit être pondéré (L2152-7).", ["R2152-7"], [criterion.evidence]))
+        alerts += _weighting_alert(c, criterion)
     return alerts
+
+
+def _obligation_alerts(c: _LotContext) -> list[Alert]:
+    if c.check.applies is False:
+        return []
+    ways = {lever.provision_kind: lever for lever in law.levers().values() if lever.obligation}
+    present = [ways[kind.value] for kind in c.existing if kind.value in ways]
+    if any(not lever.obligation.unverified for lever in present):
+        return []
+    prefix = "Non-conformité probable" if c.check.applies else "Non-conformité possible"
+    if present:
+        names = ", ".join(lever.label for lever in present)
+        return [Alert(c.lot.number, "social_condition_to_confirm",
+                      f"Le lot {c.lot.number} comporte {names} ; sa recevabilité comme considération sociale au titre de "
+                      f"{OBLIGATION_ARTICLE} est {law.UNVERIFIED_FR}. " + _mandatory_reason(c), [OBLIGATION_ARTICLE],
+                      c.base_evidence())]
+    return [Alert(c.lot.number, "missing_social_condition",
+                  f"{prefix} : le lot {c.lot.number} ne comporte aucune condition d'exécution sociale. " + _mandatory_reason(c),
+                  [OBLIGATION_ARTICLE], c.base_evidence())]
+
+
+def _weighting_alert(c: _LotContext, criterion: SocialProvision) -> list[Alert]:
+    """R2152-12: criteria are weighted in formal procedures; in MAPA only an information duty."""
+    rule = law.parameter("criteria_weighting_required", c.on)
+    procedure = c.tender.procedure.value.get("code") if c.tender.procedure and isinstance(c.tender.procedure.value, dict) else None
+    if procedure is None:
+        return [Alert(c.lot.number, "criterion_weight_to_check",
+                      "Critère social sans pondération : en procédure formalisée, les critères doivent être pondérés "
+                      f"(R2152-12) ; procédure non identifiée dans le dossier ({law.UNVERIFIED_FR}).", ["R2152-12"],
+                      [criterion.evidence])]
+    if procedure in rule.value:
+        return [Alert(c.lot.number, "criterion_without_weight",
+                      f"Critère social sans pondération en {FORMAL_PROCEDURES_FR} : les critères doivent être pondérés, ou "
+                      "hiérarchisés si la pondération est objectivement impossible (R2152-12).", ["R2152-12"],
+                      [criterion.evidence])]
+    return []

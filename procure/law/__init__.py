@@ -1,4 +1,9 @@
-"""The legal levers and parameters of `clauses/`, looked up by date like OpenFisca parameters."""
+"""The law of `clauses/`: dated parameters (like OpenFisca parameters), the lever registry and the glossary.
+
+Every file is validated when loaded (`procure.law.schema`); a file with a problem is refused as a whole and
+`ClauseLibraryError` lists « fichier : clé : problème » in French. Code reads the law at a date, never today's
+law by default: callers pass the tender's reference date.
+"""
 from __future__ import annotations
 
 import functools
@@ -6,23 +11,53 @@ import os
 import string
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from procure import settings
+from procure.law.schema import ClauseLibraryError, as_date, check_eligibility, check_glossary, check_lever, check_parameter
 from procure.settings import package_or_checkout_dir
 
+__all__ = ["ClauseLibraryError", "UNVERIFIED_FR", "Lever", "Parameter", "ParameterValue", "Eligibility", "CpvFamily",
+           "Detection", "Obligation", "Threshold", "clauses_dir", "parameters", "parameter", "levers", "lever",
+           "eligibility", "labour_share", "cpv_in_family", "is_social_service", "eu_threshold", "eu_thresholds",
+           "entry_into_force", "glossary", "provision_labels", "levers_with_role", "validate"]
+
 UNVERIFIED_FR = "à vérifier"
-
-
 DEFAULT_CLAUSES_DIR = package_or_checkout_dir("clauses")  # resolved once: this is called in loops
+# Parameters the code reads: a library without one of them is refused at load, not mid-analysis.
+REQUIRED_PARAMETERS = {
+    "eu_threshold_supplies_services_central", "eu_threshold_supplies_services_local",
+    "eu_threshold_supplies_services_contracting_entity", "eu_threshold_works", "eu_threshold_social_services",
+    "eu_threshold_social_services_contracting_entity", "social_execution_condition_mandatory",
+    "social_execution_condition_exclusions", "social_execution_condition_exceptions",
+    "environmental_execution_condition_mandatory", "environmental_award_criterion_mandatory",
+    "criteria_weighting_required", "reserved_minimum_share", "insertion_rate", "loaded_hourly_cost", "labour_share",
+    "labour_intensive_share", "social_criterion_weight", "national_social_target", "spaser_threshold",
+}
+# European threshold parameter per buyer category and nature of the whole contract (works: every buyer).
+THRESHOLD_PARAMETERS = {
+    ("central", "supplies"): "eu_threshold_supplies_services_central",
+    ("central", "services"): "eu_threshold_supplies_services_central",
+    ("central", "social_services"): "eu_threshold_social_services",
+    ("local", "supplies"): "eu_threshold_supplies_services_local",
+    ("local", "services"): "eu_threshold_supplies_services_local",
+    ("local", "social_services"): "eu_threshold_social_services",
+    ("contracting_entity", "supplies"): "eu_threshold_supplies_services_contracting_entity",
+    ("contracting_entity", "services"): "eu_threshold_supplies_services_contracting_entity",
+    ("contracting_entity", "social_services"): "eu_threshold_social_services_contracting_entity",
+}
+SOCIAL_SERVICES_LEVER = "social_services_procedure"  # its CPV family is the list of social and specific services
 
 
 def clauses_dir() -> Path:
-    configured = settings.get("PROCURE_CLAUSES")
+    configured = os.environ.get("PROCURE_CLAUSES")
     return Path(configured) if configured else DEFAULT_CLAUSES_DIR
+
+
+# ---------------------------------------------------------------- typed law
 
 
 @dataclass(frozen=True)
@@ -54,10 +89,58 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class DatedRule:
+    since: date
+    reference: str
+    unverified: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class Eligibility(DatedRule):
+    """Kinds of inclusive structure a lever admits (exclusive) or favours (weights), from a date."""
+
+    admits: frozenset[str] = frozenset()
+    favours: tuple[tuple[str, float], ...] = ()
+
+    def weight(self, kind: str, default: float = 0.3) -> float:
+        return dict(self.favours).get(kind, default)
+
+
+@dataclass(frozen=True)
+class CpvFamily(DatedRule):
+    prefixes: tuple[str, ...] = ()
+
+    def covers(self, cpv: str | None) -> bool:
+        return bool(cpv) and any(cpv.startswith(prefix) for prefix in self.prefixes)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """Vocabulary the extraction uses to find the lever in a tender (folded text)."""
+
+    phrases: tuple[str, ...] = ()
+    articles: tuple[str, ...] = ()
+    negative_context: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """How the lever meets an obligation (L2112-2-1): its rank among the ways to comply, and why."""
+
+    article: str
+    rank: int
+    why: str
+    unverified: bool = False
+
+
+@dataclass(frozen=True)
 class Lever:
     id: str
     title: str
+    label: str
     provision_kind: str
+    roles: tuple[str, ...]
     articles: list[str]
     old_articles: list[str]
     effective_from: date
@@ -66,16 +149,32 @@ class Lever:
     source: str
     conditions: str
     template: str
+    eligibility: tuple[Eligibility, ...]
+    cpv_families: tuple[CpvFamily, ...] = ()
+    detection: Detection | None = None
+    obligation: Obligation | None = None
     unverified_points: list[str] = field(default_factory=list)
-    articles_from_2026: list[str] = field(default_factory=list)
+    draft_warning: str | None = None  # the clause text is not ready to sign until this is checked
 
     def in_force(self, on: date) -> bool:
         return self.effective_from <= on and (self.effective_to is None or on < self.effective_to)
 
+    def eligibility_at(self, on: date) -> Eligibility:
+        return _at(self.eligibility, on, f"éligibilité du levier {self.id}")
+
+    def cpv_family_at(self, on: date) -> CpvFamily | None:
+        applicable = [family for family in self.cpv_families if family.since <= on]
+        return applicable[-1] if applicable else None
+
     def render(self, values: dict[str, Any]) -> list[str]:
-        """Clause paragraphs with the placeholders filled; a missing value stays visibly to complete."""
+        """Clause paragraphs with the placeholders filled; a missing value stays visibly to complete.
+
+        A lever whose text rests on an unconfirmed point starts with a visible warning: never ready to sign."""
         text = string.Formatter().vformat(self.template.strip(), (), _Missing(values))
-        return [line.strip() for line in text.splitlines() if line.strip()]
+        paragraphs = [line.strip() for line in text.splitlines() if line.strip()]
+        if self.draft_warning:
+            paragraphs.insert(0, f"[PROJET – {UNVERIFIED_FR.upper()} avant signature : {self.draft_warning}]")
+        return paragraphs
 
 
 class _Missing(dict):
@@ -83,40 +182,193 @@ class _Missing(dict):
         return f"[à compléter : {key.replace('_', ' ')}]"
 
 
+def _at(rules, on: date, what: str):
+    applicable = [rule for rule in rules if rule.since <= on]
+    if not applicable:
+        raise LookupError(f"{what} non définie au {on:%d/%m/%Y}")
+    return applicable[-1]
+
+
+# ---------------------------------------------------------------- loading
+
+
+class _DatesAsText(yaml.SafeLoader):
+    """Dates stay text so that an impossible date (2016-13-01) is reported with its file and key, not a crash."""
+
+
+_DatesAsText.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_DatesAsText)  # noqa: S506 - a SafeLoader subclass
+
+
+def _read_yaml(path: Path, problems: list[str]) -> Any:
+    try:
+        return load_yaml(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        problems.append(f"{path.name} : - : fichier illisible ({exc.strerror})")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"ligne {mark.line + 1}" if mark else "-"
+        problems.append(f"{path.name} : {line} : YAML invalide ({getattr(exc, 'problem', None) or exc})")
+    return None
+
+
+def _supplier_kinds() -> set[str]:
+    from procure.directory.suppliers import KIND_LABELS_FR
+
+    return set(KIND_LABELS_FR)
+
+
+def _provision_kinds() -> set[str]:
+    from procure.model import ProvisionKind
+
+    return {kind.value for kind in ProvisionKind}
+
+
 @functools.lru_cache(maxsize=4)
 def _load_parameters(folder: str) -> dict[str, Parameter]:
-    raw = yaml.safe_load(Path(folder, "parameters.yaml").read_text(encoding="utf-8"))
-    parameters = {}
+    problems: list[str] = []
+    raw = _read_yaml(Path(folder, "parameters.yaml"), problems)
+    if raw is not None and not isinstance(raw, dict):
+        problems.append("parameters.yaml : - : dictionnaire nom : paramètre attendu")
+    if problems or raw is None:
+        raise ClauseLibraryError(problems or ["parameters.yaml : - : fichier vide"])
     for name, spec in raw.items():
-        history = []
-        for since, entry in sorted(spec["values"].items()):
-            history.append(
-                ParameterValue(name, entry["value"], _as_date(since), entry.get("reference", ""),
-                               bool(entry.get("unverified")), entry.get("note", ""))
-            )
-        parameters[name] = Parameter(name, spec.get("description", "").strip(), spec.get("unit", ""), tuple(history))
-    return parameters
+        problems += check_parameter("parameters.yaml", str(name), spec)
+    problems += [f"parameters.yaml : {name} : paramètre obligatoire absent" for name in sorted(REQUIRED_PARAMETERS - set(raw))]
+    if problems:
+        raise ClauseLibraryError(problems)
+    result = {}
+    for name, spec in raw.items():
+        history = tuple(
+            ParameterValue(name, entry["value"], as_date(since), entry["reference"], bool(entry.get("unverified")),
+                           str(entry.get("note", "")).strip())
+            for since, entry in sorted(spec["values"].items(), key=lambda item: as_date(item[0]))
+        )
+        result[name] = Parameter(name, spec["description"].strip(), spec["unit"], history)
+    return result
+
+
+def _eligibility_rules(entries: list[dict]) -> tuple[Eligibility, ...]:
+    rules = [Eligibility(as_date(e["from"]), e["reference"], bool(e.get("unverified")), str(e.get("note", "")),
+                         frozenset(e.get("admits", [])), tuple(sorted((e.get("favours") or {}).items())))
+             for e in entries]
+    return tuple(sorted(rules, key=lambda rule: rule.since))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_eligibility(folder: str) -> dict[str, tuple[Eligibility, ...]]:
+    """clauses/eligibility.yaml: the rule when no lever is chosen (`default`)."""
+    problems: list[str] = []
+    raw = _read_yaml(Path(folder, "eligibility.yaml"), problems)
+    if raw is not None and not isinstance(raw, dict):
+        problems.append("eligibility.yaml : - : dictionnaire levier : règles datées attendu")
+    if not problems and raw is not None:
+        kinds = _supplier_kinds()
+        for name, entries in raw.items():
+            from procure.law.schema import Problems
+
+            collector = Problems("eligibility.yaml")
+            check_eligibility(collector, str(name), entries, kinds)
+            problems += collector.items
+        if "default" not in raw:
+            problems.append("eligibility.yaml : default : règle obligatoire absente (aucun levier choisi)")
+    if problems or raw is None:
+        raise ClauseLibraryError(problems or ["eligibility.yaml : - : fichier vide"])
+    return {str(name): _eligibility_rules(entries) for name, entries in raw.items()}
 
 
 @functools.lru_cache(maxsize=4)
 def _load_levers(folder: str) -> dict[str, Lever]:
-    levers = {}
-    for path in sorted(Path(folder, "levers").glob("*.yaml")):
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-        effective = spec["effective"]
-        levers[spec["id"]] = Lever(
-            id=spec["id"], title=spec["title"], provision_kind=spec["provision_kind"], articles=spec["articles"],
-            old_articles=spec.get("old_articles", []), effective_from=_as_date(effective["from"]),
-            effective_to=_as_date(effective["to"]) if effective.get("to") else None,
-            target_document=spec["target_document"], source=spec["source"], conditions=spec["conditions"].strip(),
-            template=spec["template"], unverified_points=spec.get("unverified_points", []),
-            articles_from_2026=spec.get("articles_from_2026", []),
-        )
-    return levers
+    problems: list[str] = []
+    specs: dict[str, dict] = {}
+    provision_kinds, supplier_kinds = _provision_kinds(), _supplier_kinds()
+    paths = sorted(Path(folder, "levers").glob("*.yaml"))
+    for path in paths:
+        spec = _read_yaml(path, problems)
+        if spec is None:
+            continue
+        found = check_lever(f"levers/{path.name}", path.stem, spec, provision_kinds, supplier_kinds)
+        problems += found
+        if not found:
+            specs[path.stem] = spec
+    problems += _registry_agreement(specs, provision_kinds, {path.stem for path in paths})
+    if problems:
+        raise ClauseLibraryError(problems)
+    extra = _load_eligibility(folder)
+    return {lever_id: _lever(spec, extra.get(lever_id, ())) for lever_id, spec in specs.items()}
 
 
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+def _registry_agreement(specs: dict[str, dict], provision_kinds: set[str], files: set[str]) -> list[str]:
+    """Each ProvisionKind has exactly one lever file, and each lever file one kind."""
+    problems = []
+    by_kind: dict[str, list[str]] = {}
+    for lever_id, spec in specs.items():
+        by_kind.setdefault(spec["provision_kind"], []).append(lever_id)
+    for kind, lever_ids in sorted(by_kind.items()):
+        if len(lever_ids) > 1:
+            problems.append(f"levers/{lever_ids[1]}.yaml : provision_kind : « {kind} » déjà porté par levers/{lever_ids[0]}.yaml")
+    for kind in sorted(provision_kinds - set(by_kind)):
+        if kind not in files:  # an invalid file of that name is already reported
+            problems.append(f"levers/{kind}.yaml : - : fichier absent : le type de disposition « {kind} » "
+                            "(ProvisionKind) n'a pas de levier")
+    return problems
+
+
+def _lever(spec: dict, extra_eligibility: tuple[Eligibility, ...]) -> Lever:
+    effective = spec["effective"]
+    detection = spec.get("detection")
+    obligation = spec.get("obligation")
+    families = tuple(sorted(
+        (CpvFamily(as_date(f["from"]), f["reference"], bool(f.get("unverified")), str(f.get("note", "")),
+                   tuple(f["prefixes"])) for f in spec.get("cpv_families", [])),
+        key=lambda family: family.since))
+    return Lever(
+        id=spec["id"], title=spec["title"], label=spec["label"], provision_kind=spec["provision_kind"],
+        roles=tuple(spec["roles"]), articles=list(spec["articles"]), old_articles=list(spec.get("old_articles", [])),
+        effective_from=as_date(effective["from"]),
+        effective_to=as_date(effective["to"]) if effective.get("to") else None,
+        target_document=spec["target_document"], source=spec["source"].strip(), conditions=spec["conditions"].strip(),
+        template=spec["template"],
+        eligibility=tuple(sorted(_eligibility_rules(spec["eligibility"]) + extra_eligibility, key=lambda r: r.since)),
+        cpv_families=families,
+        detection=Detection(*(tuple(detection.get(key, [])) for key in ("phrases", "articles", "negative_context")))
+        if detection else None,
+        obligation=Obligation(obligation["article"], obligation["rank"], obligation["why"].strip(),
+                              bool(obligation.get("unverified"))) if obligation else None,
+        unverified_points=list(spec.get("unverified_points", [])), draft_warning=spec.get("draft_warning"),
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _load_glossary(folder: str) -> tuple[tuple[str, str, str, str], ...]:
+    problems: list[str] = []
+    raw = _read_yaml(Path(folder, "glossary.yaml"), problems)
+    if raw is not None:
+        problems += check_glossary("glossary.yaml", raw)
+    if problems or raw is None:
+        raise ClauseLibraryError(problems or ["glossary.yaml : - : fichier vide"])
+    return tuple((e["old"], e["subject"], e["new"], e["reference"]) for e in raw)
+
+
+def validate(folder: Path | None = None) -> list[str]:
+    """Every problem of a clause library, in French (empty when it is valid)."""
+    folder = str(folder or clauses_dir())
+    problems = []
+    for loader in (_load_parameters, _load_eligibility, _load_levers, _load_glossary):
+        try:
+            loader(folder)
+        except ClauseLibraryError as error:
+            problems += [p for p in error.problems if p not in problems]
+    return problems
+
+
+# ---------------------------------------------------------------- lookups
 
 
 def parameters() -> dict[str, Parameter]:
@@ -131,6 +383,42 @@ def levers() -> dict[str, Lever]:
     return _load_levers(str(clauses_dir()))
 
 
+def lever(lever_id: str) -> Lever:
+    return levers()[lever_id]
+
+
+def provision_labels() -> dict[str, str]:
+    """Short French label of each provision kind, from the lever files."""
+    return {lever.provision_kind: lever.label for lever in levers().values()}
+
+
+def eligibility(lever_id: str | None, on: date) -> Eligibility:
+    """Kinds of structure the lever admits or favours at a date; the `default` rule when no lever applies."""
+    known = levers()
+    if lever_id in known:
+        return known[lever_id].eligibility_at(on)
+    return _at(_load_eligibility(str(clauses_dir()))["default"], on, "éligibilité par défaut")
+
+
+def glossary() -> list[tuple[str, str, str]]:
+    """(old article, subject, current article) rows of clauses/glossary.yaml."""
+    return [(old, subject, new) for old, subject, new, _ in _load_glossary(str(clauses_dir()))]
+
+
+def __getattr__(name: str):
+    if name == "OLD_TO_NEW":  # kept for the outputs written before the glossary moved to clauses/
+        return glossary()
+    raise AttributeError(name)
+
+
+def entry_into_force(name: str) -> date:
+    """First date from which a boolean parameter (an obligation) is true."""
+    for value in parameters()[name].history:
+        if value.value is True:
+            return value.since
+    raise LookupError(f"Paramètre {name} jamais en vigueur")
+
+
 def labour_share(cpv_code: str | None, nature: str, on: date) -> tuple[float, str, bool, ParameterValue]:
     """(share, family label, unverified, parameter) for the longest CPV prefix in the table, or the nature default."""
     table = parameter("labour_share", on)
@@ -139,24 +427,42 @@ def labour_share(cpv_code: str | None, nature: str, on: date) -> tuple[float, st
     if cpv_code:
         prefixes = [p for p in entries if not p.startswith("default") and cpv_code.startswith(p)]
         match = max(prefixes, key=len) if prefixes else None
-    entry = entries[match] if match else entries[f"default_{nature}"]
+    entry = entries[match] if match else entries[f"default_{'services' if nature == 'social_services' else nature}"]
     return entry["share"], entry["label"], bool(entry.get("unverified")) or table.unverified, table
 
 
-def cpv_in_family(cpv_code: str | None, family: str, on: date) -> bool:
-    if not cpv_code:
-        return False
-    prefixes = parameter("cpv_families", on).value[family]
-    return any(cpv_code.startswith(prefix) for prefix in prefixes)
+def cpv_in_family(cpv_code: str | None, lever_id: str, on: date) -> bool:
+    """The CPV belongs to the family where the lever is relevant (its `cpv_families` at that date)."""
+    family = lever(lever_id).cpv_family_at(on)
+    return bool(family and family.covers(cpv_code))
 
 
-OLD_TO_NEW = [
-    ("CMP art. 5", "Prise en compte du développement durable dans la définition des besoins", "L2111-1, L3-1"),
-    ("CMP art. 6", "Spécifications techniques, labels", "L2111-2, R2111-12 à R2111-17"),
-    ("CMP art. 14", "Conditions d'exécution sociales (insertion)", "L2112-2, L2112-3, L2112-2-1 (2026)"),
-    ("CMP art. 15", "Marchés réservés aux EA et ESAT", "L2113-12 (EA/ESAT), L2113-13 (SIAE), R2113-7"),
-    ("CMP art. 30", "Services sociaux et spécifiques en procédure adaptée", "R2123-1 3°"),
-    ("CMP art. 53 I", "Critère de performances en matière d'insertion", "L2152-7, R2152-7"),
-    ("CMP art. 55", "Offres anormalement basses (conditions de travail)", "L2152-5, L2152-6, R2152-3, annexe 10"),
-    ("Loi ESS 2014 art. 13", "Schéma de promotion des achats responsables (SPASER)", "L2111-3, D2111-3"),
-]
+def is_social_service(cpv_code: str | None, on: date) -> bool:
+    """A social or other specific service (R2123-1 3°, list of the avis of 31 March 2019)."""
+    return cpv_in_family(cpv_code, SOCIAL_SERVICES_LEVER, on)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """The European threshold used: for which buyer category and contract nature, at which date."""
+
+    category: str  # central, local, contracting_entity
+    nature: str  # works, supplies, services, social_services
+    value: Decimal
+    parameter: ParameterValue
+
+
+def eu_threshold(category: str, nature: str, on: date) -> Threshold:
+    name = "eu_threshold_works" if nature == "works" else THRESHOLD_PARAMETERS[(category, nature)]
+    value = parameter(name, on)
+    return Threshold(category, nature, Decimal(value.value), value)
+
+
+def eu_thresholds(nature: str, on: date) -> list[Threshold]:
+    """The threshold of every buyer category, for when the category is unknown."""
+    return [eu_threshold(category, nature, on) for category in ("central", "local", "contracting_entity")]
+
+
+def levers_with_role(role: str) -> frozenset[str]:
+    """Ids of the levers carrying a role (social_consideration, reservation…) in clauses/levers/."""
+    return frozenset(lever.id for lever in levers().values() if role in lever.roles)

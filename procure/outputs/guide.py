@@ -21,21 +21,18 @@ PROCESS_STEPS = [
     ("Choisir le dispositif", "Tester la pertinence et choisir : clause d'insertion, critère social, marché réservé, "
      "marché d'insertion (R2123-1 3°), conditions éthiques."),
     ("Sourcer", "Identifier les structures inclusives du territoire (R2111-1) : annuaire ci-dessous, marché de l'inclusion."),
-    ("Calibrer en heures", "Heures = montant HT × part de main-d'œuvre × taux d'insertion ÷ coût horaire chargé."),
+    ("Calibrer en heures", "Heures = montant HT × part de main-d'œuvre × taux d'insertion ÷ coût horaire moyen chargé du métier."),
     ("Rédiger", "Rédiger le CCAP, le RC et l'avis : périmètre, publics, volume d'heures, facilitateur, justificatifs, pénalités."),
     ("Analyser les offres", "Appliquer le critère social pondéré, vérifier les engagements et le statut des structures."),
     ("Suivre l'exécution", "Correspondant du titulaire, relevés mensuels, réunions de suivi, pénalités si besoin."),
     ("Évaluer et rendre compte", "Heures réalisées, personnes, sorties vers l'emploi, achats auprès des EA/ESAT/SIAE, "
      "indicateurs du SPASER."),
 ]
-MEMO_TEMPLATE = [
+MEMO_TEMPLATE = [  # the exceptions and the date come from clauses/ (social_execution_condition_exceptions)
     "Objet : justification de l'absence de condition d'exécution sociale — marché « [intitulé] », [référence].",
     "Le marché, d'un montant estimé de [montant] € HT, est égal ou supérieur au seuil européen applicable ; il "
-    "relève de l'obligation de l'article L2112-2-1 du code de la commande publique (consultations lancées à partir du 22 août 2026).",
-    "L'acheteur n'y inclut pas de condition d'exécution sociale pour le motif suivant : [cocher et justifier] "
-    "le besoin peut être satisfait par une solution immédiatement disponible ; la condition serait sans lien suffisant "
-    "avec l'objet du marché ; elle restreindrait la concurrence ou rendrait l'exécution techniquement ou "
-    "économiquement difficile.",
+    "relève de l'obligation de l'article L2112-2-1 du code de la commande publique (consultations lancées à partir du {start}).",
+    "L'acheteur n'y inclut pas de condition d'exécution sociale pour le motif suivant : [cocher et justifier] {exceptions}.",
     "Éléments de fait à l'appui : [sourcing réalisé, structures consultées, caractéristiques du marché].",
     "Fait à [lieu], le [date]. [Nom, qualité, signature].",
 ]
@@ -204,16 +201,30 @@ def _verified(value: law.ParameterValue) -> str:
 
 def _mandatory(document, on: date) -> None:
     _h(document, "1. Ce qui est obligatoire", level=1)
-    rule = law.parameter("social_execution_condition_mandatory", date(2026, 8, 22))
+    start = law.entry_into_force("social_execution_condition_mandatory")
+    rule = law.parameter("social_execution_condition_mandatory", start)
+    environment = law.parameter("environmental_execution_condition_mandatory", start)
+    central = law.parameter("eu_threshold_supplies_services_central", on)
+    entities = law.parameter("eu_threshold_supplies_services_contracting_entity", on)
+    social_services = law.parameter("eu_threshold_social_services", on)
     works = law.parameter("eu_threshold_works", on)
     services = law.parameter("eu_threshold_supplies_services_local", on)
     spaser = law.parameter("spaser_threshold", on)
     target = law.parameter("national_social_target", on)
-    _p(document, "Depuis le 22 août 2026, tout marché d'un montant égal ou supérieur aux seuils européens comporte une "
-                 f"condition d'exécution sociale (article L2112-2-1){_verified(rule)}. {rule.note}", "List Bullet")
-    _p(document, f"Seuils européens au {on:%d/%m/%Y} : {format_euros(Decimal(services.value))} HT pour les fournitures et "
-                 f"services des collectivités, {format_euros(Decimal(works.value))} HT pour les travaux ({works.reference}).",
-       "List Bullet")
+    _p(document, f"Pour les consultations lancées à partir du {start:%d/%m/%Y}, tout marché d'un montant égal ou supérieur "
+                 "aux seuils européens comporte, parmi ses conditions d'exécution, une considération relative au domaine "
+                 "social ou à l'emploi, notamment des personnes défavorisées (article L2112-2-1)"
+                 f"{_verified(rule)} ; la clause d'insertion en est la manière usuelle. Les marchés de défense ou de "
+                 f"sécurité en sont exclus. {rule.note} Source : {rule.reference}.", "List Bullet")
+    _p(document, f"À partir de la même date, tout marché, quel que soit son montant, comporte une condition d'exécution "
+                 "prenant en compte l'environnement (L2112-2) et au moins un critère d'attribution prenant en compte les "
+                 f"caractéristiques environnementales de l'offre (L2152-7) ({environment.reference}).", "List Bullet")
+    _p(document, f"Seuils européens au {on:%d/%m/%Y}, selon l'acheteur et la nature de l'ensemble du marché : fournitures "
+                 f"et services {format_euros(Decimal(central.value))} HT pour l'État (autorités centrales), "
+                 f"{format_euros(Decimal(services.value))} HT pour les collectivités et autres pouvoirs adjudicateurs, "
+                 f"{format_euros(Decimal(entities.value))} HT pour les entités adjudicatrices ; services sociaux et autres "
+                 f"services spécifiques {format_euros(Decimal(social_services.value))} HT ; travaux "
+                 f"{format_euros(Decimal(works.value))} HT ({works.reference}).", "List Bullet")
     _p(document, f"SPASER obligatoire au-delà de {format_euros(Decimal(spaser.value))} HT d'achats annuels "
                  f"(L2111-3, D2111-3 ; {spaser.reference}) : publié, avec indicateurs et objectifs d'achats auprès des "
                  "ESUS, EA, ESAT et SIAE.", "List Bullet")
@@ -229,7 +240,8 @@ def _levers(document, on: date) -> None:
     for lever in law.levers().values():
         _h(document, lever.title, level=2)
         old = ", ".join(lever.old_articles) or "aucun équivalent"
-        _p(document, f"Article(s) actuel(s) : {', '.join(lever.articles + lever.articles_from_2026)}. "
+        obligation = [lever.obligation.article] if lever.obligation else []
+        _p(document, f"Article(s) actuel(s) : {', '.join(lever.articles + obligation)}. "
                      f"Ancien code des marchés publics : {old}. Source : {lever.source}.")
         _p(document, lever.conditions)
         _p(document, "Modèle de rédaction :")
@@ -303,9 +315,16 @@ def _glossary(document) -> None:
 
 def _memo(document) -> None:
     _h(document, "7. Modèle de note : justifier l'absence de condition sociale", level=1)
-    _p(document, f"Motifs d'exception rappelés de mémoire, à confirmer sur Légifrance avant usage ({law.UNVERIFIED_FR}).")
+    start = law.entry_into_force("social_execution_condition_mandatory")
+    exceptions = law.parameter("social_execution_condition_exceptions", start)
+    if exceptions.unverified:
+        # A ready-to-sign memo on unconfirmed exceptions would expose the buyer: withheld until clauses/ confirms them.
+        _p(document, f"Modèle non fourni ({law.UNVERIFIED_FR}) : les exceptions à l'article L2112-2-1 existent "
+                     f"({exceptions.reference}) mais leur libellé n'est pas confirmé. {exceptions.note}")
+        _p(document, "Motifs rappelés, pour la vérification seulement : " + " ; ".join(exceptions.value) + ".", "List Bullet")
+        return
     for paragraph in MEMO_TEMPLATE:
-        _p(document, paragraph, "Quote")
+        _p(document, paragraph.format(start=f"{start:%d/%m/%Y}", exceptions=" ; ".join(exceptions.value)), "Quote")
 
 
 def guide_data(sessions, territory: Territory, on: date, tender_ids: list[int] | None = None) -> GuideData:
