@@ -5,7 +5,7 @@ import pytest
 
 import dce
 from procure.extract import analyze
-from procure.model import Commune, ProvisionKind
+from procure.model import Place, ProvisionKind
 
 
 def kinds(provisions):
@@ -22,7 +22,7 @@ def test_works_tender_header(works):
     assert works.object.value == "Travaux de réhabilitation du groupe scolaire Joliot-Curie"
     assert works.reference.value == "2026-TX-014"
     assert works.procedure.value["code"] == "AOO"
-    assert works.place.value.insee == "94081"
+    assert works.place.value.commune.insee == "94081"
     assert works.dates["publication"].value.isoformat() == "2026-09-03"
     assert works.dates["offers_deadline"].value.isoformat() == "2026-10-15"
     assert [d.doc_type for d in works.documents] == ["RC", "CCAP"]
@@ -39,7 +39,7 @@ def test_works_tender_lots_from_pdf_table(works):
         assert lot.estimated_amount.value.value == Decimal(amount)
         assert lot.estimated_amount.value.tax == "HT"  # from the table header "(€ HT)"
         assert lot.estimated_amount.evidence.file == "RC_travaux.pdf" and lot.estimated_amount.evidence.page == 1
-        assert isinstance(lot.place.value, Commune) and lot.place.value.insee == "94081" and lot.place.inherited
+        assert isinstance(lot.place.value, Place) and lot.place.value.commune.insee == "94081" and lot.place.inherited
         assert lot.duration_months.value == 18
 
 
@@ -65,9 +65,9 @@ def test_reserved_supplies_tender(tmp_path):
     lot1, lot2 = tender.lots
     assert lot1.title.value == "Fourniture de ramettes de papier recyclé"
     assert lot1.cpv_codes[0].code == "30197630"
-    assert lot1.estimated_amount.value.value == Decimal("85000")
+    assert lot1.estimated_amount.value.value == Decimal("255000")  # 85 000 € HT per year over 3 years
     assert lot1.duration_months.value == 36
-    assert lot1.place.value.insee == "38185"
+    assert lot1.place.value.commune.insee == "38185"
     reserved = [p for p in lot1.provisions if p.kind == ProvisionKind.RESERVED_DISABILITY]
     assert reserved and reserved[0].articles == ["L2113-12"]
     assert kinds(lot1.provisions) == {ProvisionKind.RESERVED_DISABILITY}
@@ -85,7 +85,7 @@ def test_services_tender_without_social_provision(tmp_path):
     assert lot.cpv_codes[0].code == "79111000"
     assert lot.estimated_amount.value.value == Decimal("250000")
     assert lot.duration_months.value == 48
-    assert lot.place.value.insee == "06069"
+    assert lot.place.value.commune.insee == "06069"
     # "Le présent marché ne comporte pas de clause sociale." must not read as a clause.
     assert not tender.provisions and not lot.provisions
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterable
 
-from procure.reference.cpv import load_nomenclature
-from procure.extract.context import ordered_documents, segments
-from procure.extract.header import extract_header
-from procure.extract.lots import apply_tender_level, extract_lots
+from procure.extract.context import segments
+from procure.extract.dce import read_document as read_dce_document
+from procure.extract.document import DocText, build_doctext
+from procure.extract.merge import build_tender
+from procure.extract.notice import read_eu_form, read_national_form
+from procure.extract.reading import ROLE_RANK, Reading, read_dates
+from procure.extract.roles import NO_PROVISION_ROLES, classify, layout_of
 from procure.extract.social import extract_provisions
+from procure.reference.cpv import load_nomenclature
 from procure.ingest import IngestError, ReadDocument, read_document
 from procure.model import FileProblem, Tender
 
@@ -36,16 +40,36 @@ def read_files(files: Iterable[str | Path | tuple[str | Path, str]], progress: P
 
 def analyze_documents(documents: list[ReadDocument], problems: list[FileProblem] | None = None) -> Tender:
     tender = Tender(documents=[doc.info for doc in documents], problems=list(problems or []))
-    ordered = ordered_documents(documents)
-    all_segments = [segment for doc in ordered for segment in segments(doc)]
-    tables = [table for doc in ordered for table in doc.tables]
     nomenclature = load_nomenclature()
-    extract_header(tender, all_segments)
-    level = extract_lots(tender, tables, all_segments, nomenclature)
-    apply_tender_level(tender, level)
+    texts = [_doctext(document) for document in documents]
+    readings = [_reading(text, document, nomenclature) for text, document in zip(texts, documents)]
+    build_tender(tender, readings)
+    ordered = sorted(zip(texts, documents), key=lambda pair: ROLE_RANK.get(pair[0].role, 5))
+    all_segments = [segment for text, doc in ordered if text.role not in NO_PROVISION_ROLES for segment in segments(doc)]
     extract_provisions(tender, all_segments)
     check_cpv_with_model(tender)
     return tender
+
+
+def _doctext(document: ReadDocument) -> DocText:
+    text = build_doctext(document)
+    head = text.text[:2500]
+    text.role = classify(document.info.file, head)
+    text.layout = layout_of(text.folded)
+    document.info.doc_type = text.role
+    return text
+
+
+def _reading(text: DocText, document: ReadDocument, nomenclature) -> Reading:
+    rank = ROLE_RANK.get(text.role, 5)
+    if text.layout == "eu_form":
+        reading = read_eu_form(text, rank, nomenclature)
+    elif text.layout == "national_form":
+        reading = read_national_form(text, rank, nomenclature)
+    else:
+        reading = read_dce_document(text, rank, nomenclature, document.tables)
+    reading.dates = read_dates(text, rank)
+    return reading
 
 
 # A declared CPV is doubted only when the model is both confident elsewhere and nearly excludes it.

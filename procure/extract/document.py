@@ -1,0 +1,103 @@
+"""A tender piece as one text stream: lines joined, artefacts of PDF extraction repaired, running headers
+and footers set apart, and every offset traceable back to its file, page and block for evidence.
+
+Real PDFs wrap values anywhere ("Numéro de la" / "consultation : 20835013_ao"), so fields are read on the
+joined stream, while labels are recognised at line starts.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from procure.ingest import ReadDocument
+from procure.model import Block, Evidence
+from procure.text.nlp import fold_aligned
+
+# Characters pdfium or Word leave in the text layer, replaced one for one so that offsets stay valid:
+# U+FFFE marks a hyphen at a line end (pdfium joins the two lines), private-use glyphs are bullets/boxes.
+ARTEFACTS = str.maketrans({"\ufffe": "-", "\u00ad": "-", "\t": " ", "\u2010": "-", "\u2011": "-", "\u2013": "–"})
+PRIVATE_USE_RE = re.compile(r"[\ue000-\uf8ff]")
+FURNITURE_MIN_PAGES = 3
+FURNITURE_EDGE_LINES = 6
+
+
+@dataclass
+class DocText:
+    """One piece of the tender, as a normalised text stream with its provenance."""
+
+    name: str
+    role: str  # RC, CCAP, CCTP, CCP, AE, BPU, DPGF, DQE, AVIS, CANDIDATURE, QR, ANNEXE, AUTRE
+    text: str
+    folded: str
+    starts: list[int]  # offset of each block in `text`
+    blocks: list[Block]
+    furniture: list[Block] = field(default_factory=list)  # running headers and footers, kept apart
+    layout: str = "document"  # "eu_form", "national_form", "document"
+
+    def block_index_at(self, offset: int) -> int:
+        return max(0, bisect.bisect_right(self.starts, offset) - 1)
+
+    def evidence(self, start: int, end: int, context: int = 80) -> Evidence:
+        """Evidence of a span of the stream: the block where it starts and the passage around it."""
+        position = self.block_index_at(start)
+        block, block_start = self.blocks[position], self.starts[position]
+        lo, hi = max(0, start - context), min(len(self.text), end + context)
+        passage = " ".join(self.text[lo:hi].split())
+        return Evidence(block.file, block.page, block.index, start - block_start, end - block_start, passage, block.ocr)
+
+    def page_of(self, offset: int) -> int | None:
+        return self.blocks[self.block_index_at(offset)].page
+
+    def line_start(self, offset: int) -> int:
+        return self.text.rfind("\n", 0, offset) + 1
+
+    def line_end(self, offset: int) -> int:
+        end = self.text.find("\n", offset)
+        return len(self.text) if end < 0 else end
+
+
+def clean_text(text: str) -> str:
+    return PRIVATE_USE_RE.sub(" ", text.translate(ARTEFACTS))
+
+
+def build_doctext(document: ReadDocument) -> DocText:
+    blocks = _stream_blocks(document)
+    furniture_keys = _furniture_keys(blocks)
+    kept, furniture = [], []
+    for block in blocks:
+        (furniture if _furniture_key(block.text) in furniture_keys and len(block.text) < 160 else kept).append(block)
+    starts, parts, offset = [], [], 0
+    for block in kept:
+        text = clean_text(block.text)
+        starts.append(offset)
+        parts.append(text)
+        offset += len(text) + 1
+    text = "\n".join(parts)
+    return DocText(document.info.file, document.info.doc_type, text, fold_aligned(text), starts, kept, furniture)
+
+
+def _stream_blocks(document: ReadDocument) -> list[Block]:
+    """PDF tables are read twice (as lines and as pdfplumber rows): the stream keeps the lines only."""
+    return [b for b in document.blocks if not (b.kind == "table_row" and b.page is not None)]
+
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(fold_aligned(text).split()))
+
+
+def _furniture_keys(blocks: list[Block]) -> set[str]:
+    """Lines standing at the top or bottom of at least half of the pages (3 pages at least): headers, footers."""
+    pages: dict[int, list[Block]] = {}
+    for block in blocks:
+        if block.page is not None and block.kind != "table_row":
+            pages.setdefault(block.page, []).append(block)
+    if len(pages) < FURNITURE_MIN_PAGES:
+        return set()
+    counts: Counter[str] = Counter()
+    for page_blocks in pages.values():
+        edges = page_blocks[:FURNITURE_EDGE_LINES] + page_blocks[-FURNITURE_EDGE_LINES:]
+        counts.update({_furniture_key(b.text) for b in edges})
+    threshold = max(FURNITURE_MIN_PAGES, len(pages) / 2)
+    return {key for key, count in counts.items() if count >= threshold and key.strip("# .-/")}

@@ -1,0 +1,135 @@
+"""Merge what each piece says into one `Tender`: for every fact, the candidate of the most trusted piece.
+
+Lots are united by number; a lot takes its own title, CPV, amount, duration and place from the best piece
+that states them, else inherits what the tender states for all lots. Amounts are summed over the longest
+duration when a piece gives them per year or per period, and the computation is kept for the reader.
+"""
+from __future__ import annotations
+
+import re
+
+from procure.extract.places import place_from_nuts, place_from_text
+from procure.extract.quantities import best_amount, over_duration
+from procure.extract.reading import AmountFound, Found, LotReading, Reading
+from procure.model import Amount, Fact, Lot, Place, PlaceScope, Tender
+
+COMMUNE_BUYER_RE = re.compile(r"^\s*(?:ville|commune|mairie)\s+(?:de\s+la\s+|de\s+l'|de\s+|du\s+|des\s+|d')(.+)$", re.I)
+
+
+def _best(candidates: list[Found | None]) -> Found | None:
+    present = [c for c in candidates if c is not None and c.value not in (None, "")]
+    return min(present, key=lambda c: c.rank) if present else None
+
+
+def _fact(candidate: Found | None, inherited: bool = False) -> Fact | None:
+    return Fact(candidate.value, candidate.evidence, inherited) if candidate else None
+
+
+def build_tender(tender: Tender, readings: list[Reading]) -> None:
+    readings = sorted(readings, key=lambda r: r.rank)
+    tender.buyer = _fact(_best([r.buyer for r in readings]))
+    tender.buyer_category = _fact(_best([r.buyer_category for r in readings]))
+    tender.object = _fact(_best([r.object for r in readings]))
+    tender.reference = _fact(_best([r.reference for r in readings]))
+    tender.procedure = _fact(_best([r.procedure for r in readings]))
+    for key in ("offers_deadline", "publication", "launch"):
+        date_found = _best([r.dates.get(key) for r in readings])
+        if date_found:
+            tender.dates[key] = _fact(date_found)
+    lots = _merge_lots(readings)
+    tender_cpv = next((r.cpv for r in readings if r.cpv), [])
+    duration = _best([r.duration for r in readings])
+    place = _best([r.place for r in readings]) or _best([lot.place for r in readings for lot in r.lots.values()])
+    place = place or _place_from_buyer(tender, readings)
+    tender.place = _fact(place)
+    tender_amounts = [a for r in readings for a in r.amounts]
+    if not lots:
+        lots = {1: LotReading(1)}
+    single = len(lots) == 1
+    for number in sorted(lots):
+        tender.lots.append(_lot(number, lots[number], tender, tender_cpv, duration, place, tender_amounts if single else []))
+
+
+def _merge_lots(readings: list[Reading]) -> dict[int, LotReading]:
+    divided = next((r.divided for r in readings if r.divided is not None), None)
+    best_lots = next((r for r in readings if r.lots), None)
+    if divided is False and (best_lots is None or best_lots.rank > min(r.rank for r in readings if r.divided is False)):
+        merged = LotReading(1)
+        for reading in readings:
+            for lot in reading.lots.values():
+                _absorb(merged, lot, keep_title=False)
+        return {1: merged}
+    merged_lots: dict[int, LotReading] = {}
+    for reading in readings:
+        for number, lot in reading.lots.items():
+            _absorb(merged_lots.setdefault(number, LotReading(number)), lot)
+    return merged_lots
+
+
+def _absorb(target: LotReading, lot: LotReading, keep_title: bool = True) -> None:
+    if keep_title and lot.title and (target.title is None or lot.title.rank < target.title.rank):
+        target.title = lot.title
+    if lot.cpv and not target.cpv:
+        target.cpv = list(lot.cpv)
+    target.amounts += lot.amounts
+    if lot.duration and (target.duration is None or lot.duration.rank < target.duration.rank):
+        target.duration = lot.duration
+    if lot.place and (target.place is None or lot.place.rank < target.place.rank):
+        target.place = lot.place
+
+
+def _lot(number: int, reading: LotReading, tender: Tender, tender_cpv, duration: Found | None, place: Found | None,
+         tender_amounts: list[AmountFound]) -> Lot:
+    lot = Lot(number)
+    if reading.title:
+        lot.title = _fact(reading.title)
+    elif tender.object is not None:
+        lot.title = Fact(tender.object.value, tender.object.evidence, inherited=True)
+    lot.cpv = list(reading.cpv) if reading.cpv else list(tender_cpv)
+    lot_duration = reading.duration or duration
+    if lot_duration:
+        lot.duration_months = Fact(lot_duration.value.months, lot_duration.evidence, inherited=reading.duration is None)
+    lot_place = reading.place or place
+    if lot_place:
+        lot.place = Fact(lot_place.value, lot_place.evidence, inherited=reading.place is None)
+    lot.estimated_amount = _amount(reading.amounts or tender_amounts, lot_duration)
+    return lot
+
+
+def _amount(candidates: list[AmountFound], duration: Found | None) -> Fact | None:
+    if not candidates:
+        return None
+    best_rank = min(c.rank for c in candidates)
+    for rank in sorted({c.rank for c in candidates}):
+        pool = [c for c in candidates if c.rank == rank]
+        chosen = best_amount([c.mention for c in pool])
+        if chosen is None:
+            continue
+        found = next(c for c in pool if c.mention is chosen)
+        months = duration.value.months if duration else None
+        initial = duration.value.initial if duration else None
+        value, computation = over_duration(chosen, months, initial)
+        if chosen.period == "year" and not months:
+            computation = "montant annuel : durée inconnue, non cumulé"
+        amount = Amount(value, chosen.tax, chosen.kind, computation)
+        return Fact(amount, found.evidence(), inherited=rank > best_rank and False)
+    return None
+
+
+def _place_from_buyer(tender: Tender, readings: list[Reading]) -> Found | None:
+    """A notice with no place of execution: the buyer's NUTS department, narrowed to the buyer's commune when
+    the buyer is a commune of that department ("Ville de Rennes", FRH03)."""
+    notice = next((r for r in readings if r.doc.role == "AVIS"), None)
+    if notice is None:
+        return None
+    match = re.search(r"code\s+nuts\s*:\s*-?\s*(fr[a-z0-9]{1,3})", notice.doc.folded)
+    region = place_from_nuts(match.group(1)) if match else None
+    if region is None:
+        return None
+    buyer = tender.buyer.value if tender.buyer else ""
+    named = COMMUNE_BUYER_RE.match(buyer or "")
+    if named:
+        commune_place = place_from_text(named.group(1), region.department)
+        if commune_place and commune_place.scope == PlaceScope.COMMUNE and commune_place.department in region.departments:
+            return Found(commune_place, tender.buyer.evidence, 9)
+    return Found(Place(region.scope, region.label, [], region.departments), notice.doc.evidence(match.start(1), match.end(1)), 9)

@@ -1,0 +1,348 @@
+"""Published notices: the BOAMP print of the EU standard form (sections I to VI, one II.2 block per lot) and
+the national BOAMP form ("Label : value." lines, "Lot(s) 1. - …" blocks, with or without a summary first)."""
+from __future__ import annotations
+
+import re
+
+from procure.extract import buyer as buyer_rules
+from procure.extract.document import DocText
+from procure.extract.fields import Value, first_value, read_value
+from procure.extract.places import nuts_codes, place_from_nuts, place_from_text
+from procure.extract.quantities import amount_mentions, find_duration
+from procure.extract.reading import (
+    AmountFound, Found, LotReading, Reading, duration_found, found, procedure_in, procedure_value,
+)
+from procure.reference.cpv import Nomenclature, find_cpv_codes
+
+CODE_RE = re.compile(r"^[ \t]*((?:vi|iv|v|i{1,3})\.\d{1,2}(?:\.\d{1,2})?)\s?\)", re.M)
+LOT_NUMBER_RE = re.compile(r"lot\s*n?\s*[°ºo]?\s*:?\s*(\d{1,3})\b")
+LOT_PREFIX_RE = re.compile(r"^\s*lot\s*n?\s*[°ºo]?\s*\.?\s*\d{1,3}\s*[:.\-–]*\s*")
+
+
+class EuForm:
+    """Sections of an EU standard form, addressable by code ("ii.1.1") within a range."""
+
+    def __init__(self, doc: DocText) -> None:
+        self.doc = doc
+        marks = [(m.group(1), m.start()) for m in CODE_RE.finditer(doc.folded)]
+        self.sections = [(code, start, marks[i + 1][1] if i + 1 < len(marks) else len(doc.folded))
+                         for i, (code, start) in enumerate(marks)]
+
+    def find(self, code: str, lo: int = 0, hi: int | None = None) -> tuple[int, int] | None:
+        hi = len(self.doc.folded) if hi is None else hi
+        for key, start, end in self.sections:
+            if key == code and lo <= start < hi:
+                return start, min(end, hi)
+        return None
+
+    def span(self, code: str, lo: int = 0, hi: int | None = None) -> tuple[int, int] | None:
+        """A section with its subsections ("ii.2.7" up to the next section that is not "ii.2.7.x")."""
+        found_at = self.find(code, lo, hi)
+        if not found_at:
+            return None
+        start = found_at[0]
+        hi = len(self.doc.folded) if hi is None else hi
+        following = [s for key, s, _ in self.sections if s > start and not key.startswith(code + ".") and s <= hi]
+        return start, (following[0] if following else hi)
+
+    def lot_blocks(self) -> list[tuple[int, int]]:
+        starts = [start for key, start, _ in self.sections if key == "ii.2"]
+        ends = [start for key, start, _ in self.sections if not key.startswith("ii.2") and start > (starts[0] if starts else 0)]
+        blocks = []
+        for i, start in enumerate(starts):
+            limit = starts[i + 1] if i + 1 < len(starts) else next((e for e in ends if e > start), len(self.doc.folded))
+            blocks.append((start, limit))
+        return blocks
+
+    def text(self, span: tuple[int, int] | None) -> str:
+        return self.doc.folded[span[0] : span[1]] if span else ""
+
+
+def read_eu_form(doc: DocText, rank: float, nomenclature: Nomenclature | None) -> Reading:
+    form, reading = EuForm(doc), Reading(doc, rank)
+    _eu_buyer(form, reading)
+    title = form.find("ii.1.1")
+    if title:
+        value = first_value(doc, re.compile(r"intitule\s*:"), title[0], title[1] + 400, line_start=False,
+                            stop=re.compile(r"numero\s+de\s+reference|ii\.1\.2\)"))
+        if value:
+            reading.object = Found(value.text, value.evidence(), rank)
+        reference = first_value(doc, re.compile(r"numero\s+de\s+reference\s*:"), title[0], title[1] + 400, line_start=False, max_lines=1)
+        if reference and _reference_token(reference.text):
+            reading.reference = Found(_reference_token(reference.text), reference.evidence(), rank)
+    if reading.reference is None:
+        _reference_in_free_text(doc, reading, rank)
+    main_cpv = form.span("ii.1.2")
+    if main_cpv:
+        reading.cpv = _codes(doc, main_cpv, nomenclature)
+    division = form.text(form.span("ii.1.6"))
+    if re.search(r"divise\s+en\s+lots\s*:\s*non", division):
+        reading.divided = False
+    elif re.search(r"divise\s+en\s+lots\s*:\s*oui", division):
+        reading.divided = True
+    _eu_procedure(form, reading)
+    description = form.span("ii.1.4")
+    extra = form.span("vi.3")
+    for span in (description, extra, form.span("ii.1.5")):
+        if span:
+            reading.amounts += _amounts(doc, span, rank + 0.5)
+    for index, block in enumerate(form.lot_blocks()):
+        _eu_lot(form, reading, block, index, nomenclature)
+    if reading.divided is False and len(reading.lots) > 1:
+        reading.lots = {1: next(iter(reading.lots.values()))}
+    durations = [lot.duration for lot in reading.lots.values() if lot.duration]
+    if durations:
+        reading.duration = durations[0]
+    return reading
+
+
+def _eu_buyer(form: EuForm, reading: Reading) -> None:
+    doc, section = form.doc, form.find("i.1")
+    if section:
+        header_end = doc.line_end(section[0])
+        value = read_value(doc, header_end, section[1], max_lines=2)
+        if value:
+            name = buyer_rules.clean_name(value.text)
+            if name:
+                position = doc.text.find(name, value.start)
+                reading.buyer = Found(name, doc.evidence(position, position + len(name)), reading.rank)
+    category = buyer_rules.category(reading.buyer.value if reading.buyer else None,
+                                    form.text(form.span("i.4")) + " " + doc.folded[:3000])
+    if category:
+        reading.buyer_category = Found(category, reading.buyer.evidence if reading.buyer else None, reading.rank)
+
+
+def _eu_procedure(form: EuForm, reading: Reading) -> None:
+    doc = form.doc
+    for span in (form.span("iv.1.1"), (0, min(len(doc.folded), 1500))):
+        if not span:
+            continue
+        named = procedure_in(doc.folded[span[0] : span[1]])
+        if named:
+            code, _, start, end = named
+            reading.procedure = found(doc, procedure_value(code), span[0] + start, span[0] + end, reading.rank)
+            return
+
+
+def _eu_lot(form: EuForm, reading: Reading, block: tuple[int, int], index: int, nomenclature) -> None:
+    doc, rank = form.doc, reading.rank
+    number_match = LOT_NUMBER_RE.search(doc.folded, block[0], min(block[1], block[0] + 600))
+    number = int(number_match.group(1)) if number_match else index + 1
+    lot = reading.lot(number)
+    title_span = form.find("ii.2.1", *block)
+    title = None
+    if title_span:
+        title = first_value(doc, re.compile(r"intitule\s*:"), title_span[0], title_span[1], line_start=False,
+                            stop=re.compile(r"\blot\s*n\s*[°ºo]\s*:"), max_lines=3)
+    title_text = _strip_lot_prefix(title.text) if title else ""
+    if title and len(title_text) > 2:
+        lot.title = Found(title_text, title.evidence(), rank)
+    else:
+        described = form.find("ii.2.4", *block)
+        value = first_value(doc, re.compile(r"description\s+des\s+prestations\s*:"), described[0], described[1],
+                            line_start=False, max_lines=3) if described else None
+        if value:
+            lot.title = Found(_first_phrase(_strip_lot_prefix(value.text)), value.evidence(), rank + 0.5)
+    codes = form.span("ii.2.2", *block)
+    if codes:
+        lot.cpv = _codes(doc, codes, nomenclature)
+    _eu_lot_place(form, lot, block, rank)
+    for code in ("ii.2.6", "ii.2.4", "ii.2.14"):
+        span = form.span(code, *block)
+        if span:
+            lot.amounts += _amounts(doc, span, rank + (0 if code == "ii.2.6" else 0.2))
+    duration_span = form.span("ii.2.7", *block)
+    if duration_span:
+        end = form.find("ii.2.9", *block) or form.find("ii.2.10", *block)
+        scope = (duration_span[0], end[0] if end else duration_span[1])
+        info = form.span("ii.2.14", *block)
+        text = doc.folded[scope[0] : scope[1]] + (" " + doc.folded[info[0] : info[1]] if info else "")
+        lot.duration = duration_found(doc, find_duration(text), scope[0], rank)
+
+
+def _eu_lot_place(form: EuForm, lot: LotReading, block: tuple[int, int], rank: float) -> None:
+    doc = form.doc
+    span = form.span("ii.2.3", *block)
+    if not span:
+        return
+    nuts = nuts_codes(doc.text[span[0] : span[1]])
+    hint = place_from_nuts(nuts[0]) if nuts else None
+    value = first_value(doc, re.compile(r"lieu\s+principal\s+d'execution\s*:"), span[0], span[1], line_start=False, max_lines=2)
+    if value:
+        place = place_from_text(value.text, hint.department if hint else None)
+        if place:
+            lot.place = Found(place, value.evidence(), rank)
+            return
+    if hint:
+        position = doc.text.upper().find(nuts[0], span[0], span[1])
+        lot.place = Found(hint, doc.evidence(position, position + len(nuts[0])), rank + 0.5)
+
+
+# National BOAMP form --------------------------------------------------------------------------------------
+
+NATIONAL_LABELS = {
+    "buyer": re.compile(r"nom\s+et\s+adresse\s+officiels?\s+de\s+l'organisme\s+acheteur\s*:|nom\s+complet\s+de\s+l'acheteur\s*:"),
+    "object": re.compile(r"objet\s+du\s+marche\s*:|intitule\s+du\s+marche\s*:"),
+    "reference": re.compile(r"numero\s+de\s+reference\s+attribue\s+au\s+marche[^:]{0,80}:|numero\s+de\s+la\s+consultation\s*:|"
+                            r"reference\s+(?:de\s+la\s+consultation|acheteur)\s*:"),
+    "cpv": re.compile(r"c\.?p\.?v\.?\s*-\s*objet\s+principal\s*:|objets?\s+supplementaires?\s*:|classification\s+cpv\s*:"),
+    "place": re.compile(r"lieu\s+d'execution(?:\s+des\s+travaux[^:]{0,90})?\s*:|lieu\s+de\s+livraison\s*:|lieu\s+d'execution\s+et\s+de\s+livraison\s*:"),
+    "procedure": re.compile(r"type\s+de\s+procedure\s*:|procedure\s*:"),
+    "divided": re.compile(r"prestations\s+divisees\s+en\s+lots\s*:\s*(oui|non)"),
+}
+NATIONAL_LOT_RE = re.compile(r"^[ \t]*lots?\s*(?:\(s\))?\s*(?:n\s*[°ºo]\s*)?(\d{1,3})\s*(?:\.\s*-|\.|:|-|–)\s*", re.M)
+NATIONAL_LOT_END_RE = re.compile(
+    r"^[ \t]*(?:renseignements\s+complementaires|date\s+(?:limite|d'envoi)|conditions\s+de\s+participation|criteres\s+d'attribution|"
+    r"instance\s+chargee|adresse\s+auprès|adresse\s+aupres|type\s+de\s+procedure)", re.M)
+
+
+def read_national_form(doc: DocText, rank: float, nomenclature: Nomenclature | None) -> Reading:
+    reading = Reading(doc, rank)
+    folded = doc.folded
+    value = first_value(doc, NATIONAL_LABELS["buyer"], line_start=False, max_lines=2)
+    if value:
+        name = buyer_rules.clean_name(value.text)
+        if name:
+            reading.buyer = Found(name, value.evidence(), rank)
+    category = buyer_rules.category(reading.buyer.value if reading.buyer else None, folded[:4000])
+    if category:
+        reading.buyer_category = Found(category, reading.buyer.evidence if reading.buyer else None, rank)
+    value = _last_complete(doc, NATIONAL_LABELS["object"])
+    if value:
+        text = re.sub(r"^\s*(?:num[ée]ro\s+de\s+la\s+consultation\s*:\s*)?\S*\d\S*\s+(?=[a-zA-Zéè])", "", value.text) \
+            if re.match(r"^\s*(?:num[ée]ro\s+de\s+la\s+consultation|\S*\d)", value.text, re.I) else value.text
+        reading.object = Found(text, value.evidence(), rank)
+    value = first_value(doc, NATIONAL_LABELS["reference"], line_start=False, max_lines=2)
+    if value and _reference_token(value.text):
+        reading.reference = Found(_reference_token(value.text), value.evidence(), rank)
+    _national_procedure(doc, reading)
+    divided = NATIONAL_LABELS["divided"].search(folded)
+    if divided:
+        reading.divided = divided.group(1) == "oui"
+    reading.cpv = _labelled_codes(doc, 0, len(folded), nomenclature, stop_at_lots=True)
+    _national_place(doc, reading)
+    _national_lots(doc, reading, nomenclature)
+    reading.amounts = _amounts(doc, (0, _lots_start(doc)), rank + 0.5)
+    duration = find_duration(folded[: _lots_start(doc)])
+    reading.duration = duration_found(doc, duration, 0, rank)
+    if reading.divided is False:
+        reading.lots = {}
+    return reading
+
+
+def _last_complete(doc: DocText, pattern: re.Pattern) -> Value | None:
+    """The last labelled value: in a summary-then-full-text notice, the full text comes last and is cleaner."""
+    values = [read_value(doc, m.end(), max_lines=4) for m in pattern.finditer(doc.folded)]
+    values = [v for v in values if v is not None and len(v.text) > 3]
+    return max(values, key=lambda v: (len(v.text) < 400, v.start)) if values else None
+
+
+def _national_procedure(doc: DocText, reading: Reading) -> None:
+    for match in NATIONAL_LABELS["procedure"].finditer(doc.folded):
+        value = read_value(doc, match.end(), max_lines=2)
+        named = procedure_in(value.folded) if value else None
+        if named:
+            reading.procedure = Found(procedure_value(named[0]), value.evidence(), reading.rank)
+            return
+    named = procedure_in(doc.folded[:1500])
+    if named:
+        reading.procedure = found(doc, procedure_value(named[0]), named[2], named[3], reading.rank + 0.5)
+
+
+def _national_place(doc: DocText, reading: Reading) -> None:
+    nuts_match = re.search(r"code\s+nuts\s*:\s*-?\s*(fr[a-z0-9]{0,3})", doc.folded)
+    hint = place_from_nuts(nuts_match.group(1)) if nuts_match else None
+    for match in NATIONAL_LABELS["place"].finditer(doc.folded):
+        value = read_value(doc, match.end(), max_lines=2)
+        if value:
+            place = place_from_text(value.text, hint.department if hint else None)
+            if place:
+                reading.place = Found(place, value.evidence(), reading.rank)
+                return
+    if hint:
+        reading.place = found(doc, hint, nuts_match.start(1), nuts_match.end(1), reading.rank + 0.5)
+
+
+def _lots_start(doc: DocText) -> int:
+    match = re.search(r"renseignements\s+relatifs\s+aux\s+lots", doc.folded)
+    return match.start() if match else len(doc.folded)
+
+
+def _national_lots(doc: DocText, reading: Reading, nomenclature) -> None:
+    folded = doc.folded
+    heads = [m for m in NATIONAL_LOT_RE.finditer(folded)]
+    for i, head in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(folded)
+        stop = NATIONAL_LOT_END_RE.search(folded, head.end(), end)
+        end = stop.start() if stop else end
+        number = int(head.group(1))
+        if number == 0:
+            continue
+        lot = reading.lot(number)
+        value = read_value(doc, head.end(), end, max_lines=2,
+                           stop=re.compile(r"\s(?:duree|cout\s+estime|c\.p\.v\.|montant|mots\s+descripteurs)\b"))
+        title = _strip_lot_prefix(value.text) if value else ""
+        if title:  # a summary comes first: the full text that follows is cleaner and wins
+            lot.title = Found(title.strip(" .-"), value.evidence(), reading.rank)
+        codes = _labelled_codes(doc, head.start(), end, nomenclature)
+        if codes:
+            lot.cpv = codes
+        lot.amounts += _amounts(doc, (head.start(), end), reading.rank)
+        duration = find_duration(folded[head.start() : end])
+        if duration:
+            lot.duration = duration_found(doc, duration, head.start(), reading.rank)
+
+
+def _labelled_codes(doc: DocText, start: int, end: int, nomenclature, stop_at_lots: bool = False):
+    if stop_at_lots:
+        end = min(end, _lots_start(doc))
+    codes, seen = [], set()
+    for match in NATIONAL_LABELS["cpv"].finditer(doc.folded, start, end):
+        stop = re.search(r"[a-z]{4,}", doc.folded[match.end() : match.end() + 200])
+        limit = match.end() + (stop.start() if stop else 200)
+        for code, s, e in find_cpv_codes(doc.text[match.end() : limit], nomenclature):
+            if code.code not in seen:
+                seen.add(code.code)
+                codes.append((code, doc.evidence(match.end() + s, match.end() + e)))
+    return codes
+
+
+# Shared helpers ----------------------------------------------------------------------------------------------
+
+REFERENCE_TOKEN_RE = re.compile(r"^\s*(?:n\s*[°ºo]\s*)?([A-Za-z0-9][A-Za-z0-9_./-]{1,40})")
+
+
+def _reference_token(text: str) -> str | None:
+    match = REFERENCE_TOKEN_RE.match(text)
+    if not match:
+        return None
+    token = match.group(1).rstrip("./-")
+    return token if re.search(r"\d", token) and len(token) >= 3 else None
+
+
+def _reference_in_free_text(doc: DocText, reading: Reading, rank: float) -> None:
+    pattern = re.compile(r"numero\s+de\s+la\s+consultation\s*:|reference\s+de\s+la\s+consultation\s*:|sous\s+la\s+reference\s*:")
+    for match in pattern.finditer(doc.folded):
+        value = read_value(doc, match.end(), max_lines=1)
+        token = _reference_token(value.text) if value else None
+        if token:
+            reading.reference = Found(token, value.evidence(), rank + 0.5)
+            return
+
+
+def _codes(doc: DocText, span: tuple[int, int], nomenclature):
+    return [(code, doc.evidence(span[0] + s, span[0] + e)) for code, s, e in find_cpv_codes(doc.text[span[0] : span[1]], nomenclature)]
+
+
+def _amounts(doc: DocText, span: tuple[int, int], rank: float) -> list[AmountFound]:
+    mentions = amount_mentions(doc.text[span[0] : span[1]], doc.folded[span[0] : span[1]], span[0])
+    return [AmountFound(m, doc, rank) for m in mentions]
+
+
+def _strip_lot_prefix(text: str) -> str:
+    return LOT_PREFIX_RE.sub("", text).strip(" :-–.")
+
+
+def _first_phrase(text: str, limit: int = 160) -> str:
+    cut = re.split(r"(?<=[a-zé])\.\s|\s[-–]\s(?=[A-Z][a-z]+\s*:)", text)[0]
+    return cut[:limit].strip()

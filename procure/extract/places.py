@@ -1,0 +1,112 @@
+"""A place of execution as written ("Paris (75)", "84350 Courthezon", "dpt 27", "France métropolitaine",
+"Code NUTS : FRK24") turned into a territory: communes, departments, a region or the whole country."""
+from __future__ import annotations
+
+import re
+
+from procure.model import Commune, Place, PlaceScope
+from procure.reference.geo import communes_by_postcode, communes_named, department_names, departments_of_nuts, name_key
+from procure.text.normalize import fold
+
+NATIONAL_RE = re.compile(
+    r"france\s+(?:metropolitaine|entiere|continentale)|territoire\s+(?:national|francais|metropolitain)|ensemble\s+du\s+territoire|"
+    r"toute\s+la\s+france|echelle\s+nationale|niveau\s+national|\bnational\b"
+)
+POSTCODE_RE = re.compile(r"(?<!\d)((?:0[1-9]|[1-8]\d|9[0-5]|2[ab]|97[1-6])\d{3})(?!\d)")
+DEPT_IN_PARENS_RE = re.compile(r"([A-Za-zÀ-ÿ'’ -]{2,40}?)\s*\(\s*(\d{2}|2[AB]|97\d)\s*\)")
+DEPT_NUMBER_RE = re.compile(r"\b(?:dpt|dept|departement|département)\.?\s*(?:n°\s*)?(\d{2}|2[AB]|97\d)\b", re.I)
+NUTS_RE = re.compile(r"\b(FR[A-Z0-9]{1,3})\b")
+STOP_WORDS = {"ville", "commune", "mairie", "territoire", "site", "sites", "de", "du", "des", "la", "le", "les", "l", "d", "et",
+              "sur", "en", "ou", "a", "au", "aux", "cedex", "bp", "cs", "rue", "avenue", "place", "boulevard", "chemin"}
+
+
+def place_from_text(text: str, department_hint: str | None = None) -> Place | None:
+    """The territory a place-of-execution text names; None when it names none."""
+    folded = fold(text)
+    if not folded.strip(" .:-"):
+        return None
+    communes = _communes(text, department_hint)
+    if len(communes) > 1:
+        return Place(PlaceScope.SEVERAL, text, communes, sorted({c.department for c in communes}))
+    if communes:
+        return Place(PlaceScope.COMMUNE, text, communes, [communes[0].department])
+    departments = _departments(text)
+    if len(departments) == 1:
+        return Place(PlaceScope.DEPARTMENT, text, [], departments)
+    if departments:
+        return Place(PlaceScope.SEVERAL, text, [], departments)
+    if NATIONAL_RE.search(folded):
+        return Place(PlaceScope.NATIONAL, text)
+    return None
+
+
+def place_from_nuts(code: str, label: str | None = None) -> Place | None:
+    departments = departments_of_nuts(code)
+    if not departments:
+        return None
+    scope = PlaceScope.DEPARTMENT if len(departments) == 1 else PlaceScope.REGION
+    return Place(scope, label or f"Code NUTS {code}", [], departments)
+
+
+def nuts_codes(text: str) -> list[str]:
+    return [code for code in NUTS_RE.findall(text.upper().replace("-FR", " FR")) if departments_of_nuts(code)]
+
+
+def _communes(text: str, department_hint: str | None) -> list[Commune]:
+    found: list[Commune] = []
+    for match in DEPT_IN_PARENS_RE.finditer(text):  # "Biscarrosse (40), Toulon (83)"
+        commune = _by_name(match.group(1), match.group(2))
+        if commune and commune not in found:
+            found.append(commune)
+    for match in POSTCODE_RE.finditer(text):  # "84350 Courthezon", "(93350)"
+        commune = _by_postcode(match.group(1), text)
+        if commune and commune not in found:
+            found.append(commune)
+    if found:
+        return found
+    commune = _by_name(_head_name(text), department_hint)
+    return [commune] if commune else []
+
+
+def _by_postcode(postcode: str, text: str) -> Commune | None:
+    candidates = communes_by_postcode(postcode.upper())
+    if len(candidates) == 1:
+        return candidates[0]
+    key = f" {name_key(text)} "
+    named = [c for c in candidates if f" {name_key(c.name)} " in key]
+    return max(named, key=lambda c: len(c.name)) if named else None
+
+
+def _by_name(raw: str, department: str | None) -> Commune | None:
+    words = [w for w in name_key(raw).split()]
+    # Try the longest run of words first: "commune de Courthezon" → "courthezon", "Saint Médard en Jalles".
+    for size in range(min(len(words), 6), 0, -1):
+        for begin in range(0, len(words) - size + 1):
+            chunk = words[begin : begin + size]
+            if chunk[0] in STOP_WORDS or chunk[-1] in STOP_WORDS or (size == 1 and len(chunk[0]) < 3):
+                continue
+            candidates = communes_named(" ".join(chunk))
+            if department:
+                candidates = [c for c in candidates if c.department == department]
+            if len(candidates) == 1 or (candidates and size > 1):
+                return candidates[0]
+            if candidates and department is None:
+                return max(candidates, key=lambda c: (c.latitude is not None, c.insee.startswith(("75", "69", "13"))))
+    return None
+
+
+def _head_name(text: str) -> str:
+    """The part of a place text where a commune's name stands: before an address or a list separator."""
+    head = re.split(r"[,;:]|\s[-–]\s|\bou\b|\d", text)[0]
+    return head if head.strip() else text
+
+
+def _departments(text: str) -> list[str]:
+    found = [m.group(1).upper() for m in DEPT_NUMBER_RE.finditer(text)]
+    found += [m.group(1).upper() for m in re.finditer(r"\(\s*(\d{2}|2[AB]|97\d)\s*\)", text)]
+    folded = f" {name_key(text)} "
+    for code, name in department_names().items():
+        key = name_key(name)
+        if re.search(rf"\b(?:departement|dept|conseil departemental)\s+(?:de\s+la\s+|de\s+l\s+|du\s+|des\s+|de\s+|d\s+)?{re.escape(key)}\b", folded):
+            found.append(code)
+    return list(dict.fromkeys(code.zfill(2) if code.isdigit() and len(code) == 1 else code for code in found))

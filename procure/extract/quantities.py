@@ -1,0 +1,262 @@
+"""Durations with their renewals, and amounts with their kind and period, as real tenders phrase them.
+
+A duration is read as a buyer reads it: an explicit total first ("durée maximale … 48 mois", "ne pourra excéder
+3 ans", "2 + 1 + 1", a start and an end date), else the first period plus its renewals; when the length of a
+renewal is not stated, the longest duration is unknown. An amount keeps what it is (estimate, maximum, minimum)
+and the period it covers (a year, the first period, the whole duration), so that it can be summed over the
+longest duration; amounts of advances, guarantees, penalties, subcontracting or turnover are never contract
+amounts.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from procure.model import AmountKind
+from procure.text.normalize import find_amounts, find_dates
+
+NUMBER_WORDS = {
+    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9,
+    "dix": 10, "onze": 11, "douze": 12, "dix-huit": 18, "vingt-quatre": 24, "trente-six": 36, "quarante-huit": 48,
+}
+_NUM = r"(\d{1,3}(?:[.,]\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
+_PAREN = r"(?:\s*\(\s*[\w-]+\s*\))?"  # "un (1) an", "3 (TROIS) fois"
+_UNIT = r"(mois|ans?|annees?|jours?|semaines?)\b"
+QTY = _NUM + _PAREN + r"\s*" + _UNIT
+
+TOTAL_PATTERNS = [
+    re.compile(r"duree\s+(?:maximale|totale|globale)(?:\s+(?:du|de\s+l'|de\s+la)\s*[\w-]+)?(?:\s*,\s*toutes\s+periodes\s+confondues)?"
+               r"[^.;]{0,40}?\b(?:est\s+(?:fixee\s+)?(?:a|de)\s+|de\s+|:\s*)" + QTY),
+    re.compile(r"toutes\s+periodes\s+confondues[^.;\d]{0,30}" + QTY),
+    re.compile(r"soit\s+(?:un\s+maximum\s+de|une\s+duree\s+(?:maximale|totale)\s+de|au\s+maximum)\s+" + QTY),
+    re.compile(r"(?:ne\s+pourra|ne\s+peut|sans\s+pouvoir|sans\s+que\s+sa\s+duree\s+(?:ne\s+puisse\s+|n')?)\s*(?:donc\s+)?(?:pas\s+)?"
+               r"(?:exceder|depasser|excede)\s+(?:une\s+duree\s+(?:totale\s+|maximale\s+)?de\s+)?" + QTY),
+    re.compile(r"dans\s+la\s+limite\s+(?:d'une\s+duree\s+(?:totale|maximale)\s+)?de\s+" + QTY),
+]
+SUM_RE = re.compile(r"\(\s*(\d{1,2})\s*(?:ans?\s*)?(?:\+\s*(\d{1,2})\s*(?:ans?\s*)?){1,5}\)")
+INITIAL_PATTERNS = [
+    re.compile(r"(?:periode|duree)\s+initiale\s+(?:de\s+l'[\w-]+\s+|du\s+marche\s+)?(?:est\s+(?:fixee\s+)?(?:a|de)\s+|de\s+|d'|:\s*)" + QTY),
+    re.compile(r"(?:conclue?|passee?|etabli[e]?)\s+pour\s+(?:une\s+(?:duree|periode)\s+(?:ferme\s+)?(?:initiale\s+)?(?:de\s+|d')?)?" + QTY),
+    re.compile(r"duree\s+en\s+mois\s*:\s*(\d{1,3})()\s*()"),
+    re.compile(r"duree\s+(?:du\s+marche|de\s+l'accord-cadre|du\s+contrat|des\s+prestations|d'execution)(?:\s+ou\s+delai\s+d'execution)?"
+               r"\s*(?:est\s+(?:fixee\s+)?(?:a|de)\s+|:\s*|de\s+)" + QTY),
+    re.compile(r"(?:^|\n|\.\s)\s*duree\s*:\s*" + QTY),
+    re.compile(r"(?:^|\n|\.\s)\s*duree\s*:[^.\n]{0,90}?" + QTY),
+    re.compile(r"delai\s+(?:global\s+|d'execution\s+|contractuel\s+)*(?:de\s+|:\s*)" + QTY),
+    re.compile(r"pour\s+une\s+duree\s+(?:ferme\s+)?(?:initiale\s+)?(?:de\s+|d')" + QTY),
+]
+RENEWAL_COUNT_PATTERNS = [
+    re.compile(r"(?:reconductible|renouvelable|reconduite?s?|renouvelee?s?)\s+(?:tacitement\s+|expressement\s+|annuellement\s+)?"
+               r"(?:au\s+(?:maximum|plus)\s+)?" + _NUM + _PAREN + r"\s*fois"),
+    re.compile(r"(?:reconduite?|renouvelee?)\s+(?:tacitement\s+|expressement\s+)?a\s+" + _NUM + _PAREN + r"\s*reprises"),
+    re.compile(r"nombre\s+de\s+(?:periodes\s+de\s+)?reconductions?\s+(?:fixe\s+)?(?:a|:)\s*" + _NUM),
+    re.compile(r"(?:reconductible|renouvelable)\s+(?:tacitement\s+)?(une)\s+fois"),
+]
+RENEWAL_LENGTH_PATTERNS = [
+    re.compile(r"duree\s+de\s+chaque\s+periode\s+de\s+reconduction\s+(?:de\s+|:\s*)" + QTY),
+    re.compile(r"(?:reconduction|reconductible|renouvel\w*|reconduite?)[^.;]{0,60}?(?:pour\s+une\s+(?:duree|periode)\s+(?:supplementaire\s+)?"
+               r"(?:de\s+|d')|par\s+periodes?\s+(?:successives?\s+)?(?:de\s+|d')|d'une\s+duree\s+de\s+)" + QTY),
+]
+SAME_LENGTH_RE = re.compile(r"(?:reconduction|reconductible|renouvel\w*|reconduite?)[^.;]{0,80}?(?:pour\s+la\s+meme\s+(?:periode|duree)|"
+                            r"dans\s+les\s+memes\s+termes|pour\s+une\s+duree\s+identique|d'une\s+duree\s+egale)")
+ANNUAL_RENEWAL_RE = re.compile(r"(?:reconductible|renouvelable|reconduite?)\s+(?:tacitement\s+)?annuellement|reconduction\s+annuelle")
+NO_RENEWAL_RE = re.compile(r"(?:reconduction|reconductions?)\s*:\s*non\b|n'est\s+pas\s+(?:reconductible|renouvelable)|sans\s+reconduction")
+DATE_SPAN_RE = re.compile(r"(?:debut\s*:|a\s+compter\s+du|du)\s*([^.;]{6,25}?)\s*(?:-\s*fin\s*:|jusqu'au|au)\s*([^.;]{6,25})")
+
+
+@dataclass
+class Duration:
+    months: float
+    start: int
+    end: int
+    how: str  # "total", "initial+renewals", "initial", "dates"
+    initial: float | None = None  # months of the first period, when known
+
+
+def _number(raw: str) -> float:
+    raw = raw.lower()
+    return float(raw.replace(",", ".")) if raw[0].isdigit() else float(NUMBER_WORDS[raw])
+
+
+def _months(number: float, unit: str) -> float:
+    unit = unit.lower()
+    if unit.startswith("mois"):
+        return number
+    if unit.startswith(("an", "annee")):
+        return number * 12
+    if unit.startswith("semaine"):
+        return round(number * 7 / 30, 1)
+    return round(number / 30, 1)
+
+
+def _clean(months: float) -> float | int:
+    return int(months) if float(months).is_integer() else months
+
+
+def find_duration(folded: str) -> Duration | None:
+    """Longest possible duration in months stated by a passage (a lot block, a notice, a document)."""
+    total = _explicit_total(folded)
+    initial = _initial(folded)
+    if total:
+        total.initial = initial[0] if initial else None
+        return total
+    if initial is None:
+        return _date_span(folded)
+    months, start, end = initial
+    if NO_RENEWAL_RE.search(folded):
+        return Duration(_clean(months), start, end, "initial", months)
+    count = _renewal_count(folded)
+    if count is None:
+        if ANNUAL_RENEWAL_RE.search(folded):
+            return None  # renewed every year up to an unstated limit: the longest duration is not known
+        return Duration(_clean(months), start, end, "initial", months)
+    length = _renewal_length(folded, months)
+    if length is None:
+        return None  # "3 ans reconductible une fois": the renewal's length is not stated
+    stated = re.search(r"duree\s+en\s+mois\s*:\s*(\d{1,3})", folded)
+    if stated and float(stated.group(1)) == months + count * length and not re.search(r"(?:periode|duree)\s+initiale", folded):
+        return Duration(_clean(months), start, end, "total", months - count * length)
+    return Duration(_clean(months + count * length), start, end, "initial+renewals", months)
+
+
+def _explicit_total(folded: str) -> Duration | None:
+    for pattern in TOTAL_PATTERNS:
+        match = pattern.search(folded)
+        if match:
+            return Duration(_clean(_months(_number(match.group(1)), match.group(2))), match.start(), match.end(), "total")
+    summed = SUM_RE.search(folded)
+    if summed and re.search(r"reconduct|renouvel", folded[max(0, summed.start() - 200) : summed.end()]):
+        numbers = [int(n) for n in re.findall(r"\d{1,2}", summed.group(0))]
+        return Duration(sum(numbers) * 12, summed.start(), summed.end(), "total")
+    return None
+
+
+def _initial(folded: str) -> tuple[float, int, int] | None:
+    for pattern in INITIAL_PATTERNS:
+        for match in pattern.finditer(folded):
+            before = folded[max(0, match.start() - 60) : match.start()]
+            if re.search(r"validite\s+des\s+offres|delai\s+de\s+(?:livraison|validite|paiement)|garantie", before + match.group(0)):
+                continue
+            unit = match.group(2) or "mois"
+            return _months(_number(match.group(1)), unit), match.start(), match.end()
+    return None
+
+
+def _renewal_count(folded: str) -> int | None:
+    for pattern in RENEWAL_COUNT_PATTERNS:
+        match = pattern.search(folded)
+        if match:
+            return int(_number(match.group(1)))
+    return None
+
+
+def _renewal_length(folded: str, initial_months: float) -> float | None:
+    for pattern in RENEWAL_LENGTH_PATTERNS:
+        match = pattern.search(folded)
+        if match:
+            return _months(_number(match.group(1)), match.group(2))
+    if SAME_LENGTH_RE.search(folded):
+        return initial_months
+    if ANNUAL_RENEWAL_RE.search(folded):
+        return 12
+    return None
+
+
+def _date_span(folded: str) -> Duration | None:
+    for match in DATE_SPAN_RE.finditer(folded):
+        first, last = find_dates(match.group(1)), find_dates(match.group(2))
+        if first and last and last[0][0] > first[0][0]:
+            return Duration(_month_span(first[0][0], last[0][0]), match.start(), match.end(), "dates")
+    return None
+
+
+def _month_span(first: date, last: date) -> int:
+    months = (last.year - first.year) * 12 + last.month - first.month
+    return months + (1 if last.day >= first.day else 0)
+
+
+# Amounts ------------------------------------------------------------------------------------------------
+
+NOT_CONTRACT_AMOUNT_RE = re.compile(
+    r"avance|sous-trait|garantie|retenue|penalit|indemnite|recouvrement|chiffre\s+d'affaires|capital\s+social|assurance|"
+    r"cautionnement|seuil|inferieure?s?\s+a|superieure?s?\s+a|au-dela\s+d|en\s+deca|prime|par\s+(?:heure|jour)\s+de\s+retard|"
+    r"frais|interets|dommages|astreinte|plafond\s+de\s+l'assurance|acompte|nantissement|tva\s+de|references?\s+de"
+)
+MAXIMUM_RE = re.compile(r"maxim|plafond|ne\s+pourra\s+(?:pas\s+)?exceder|dans\s+la\s+limite|enveloppe\s+maximale|au\s+plus")
+MINIMUM_RE = re.compile(r"minim|au\s+moins")
+ESTIMATE_RE = re.compile(r"estim|valeur|previsionnel|enveloppe|budget|cout")
+TOTAL_RE = re.compile(r"montant\s+(?:total|global)|prix\s+global")
+PER_YEAR_RE = re.compile(r"annuel|par\s+an\b|/\s*an\b|par\s+annee|chaque\s+annee|l'annee")
+PER_INITIAL_RE = re.compile(r"(?:duree|periode)\s+initiale|premiere\s+periode|periode\s+ferme")
+PER_TOTAL_RE = re.compile(r"duree\s+(?:totale|globale)|toutes\s+periodes|ensemble\s+de\s+la\s+duree|sur\s+\d+\s+ans|pour\s+\d+\s+ans")
+RANGE_RE = re.compile(r"entre\s*$")
+
+
+@dataclass
+class AmountMention:
+    value: Decimal
+    tax: str | None
+    kind: AmountKind | None
+    period: str | None  # "year", "initial", "total" or None
+    start: int
+    end: int
+
+
+def amount_mentions(text: str, folded: str, offset: int = 0, context_before: int = 140) -> list[AmountMention]:
+    """Contract amounts in a passage, each with its kind and period, distractors left out."""
+    mentions = []
+    for amount, start, end in find_amounts(text):
+        before = _sentence_before(folded, start, context_before)
+        after = folded[end : end + 40].split(".")[0]
+        if NOT_CONTRACT_AMOUNT_RE.search(before[-90:]) or amount.value < 500:
+            continue
+        kind = _kind(before)
+        period = "year" if PER_YEAR_RE.search(before[-80:] + " " + after[:12]) else (
+            "initial" if PER_INITIAL_RE.search(before + after) else "total" if PER_TOTAL_RE.search(before + after) else None)
+        tax = amount.tax or ("HT" if re.match(r"\s*\(?\s*(?:h\.?t|hors\s+tax)", after) else None)
+        mentions.append(AmountMention(amount.value, tax, kind, period, offset + start, offset + end))
+    return mentions
+
+
+def _sentence_before(folded: str, start: int, size: int) -> str:
+    window = folded[max(0, start - size) : start]
+    cut = max(window.rfind(". "), window.rfind(";"))
+    return window[cut + 1 :] if cut >= 0 else window
+
+
+def _kind(before: str) -> AmountKind | None:
+    tail = before[-110:]
+    found = [(m.end(), kind) for pattern, kind in ((MAXIMUM_RE, AmountKind.MAXIMUM), (MINIMUM_RE, AmountKind.MINIMUM),
+                                                   (ESTIMATE_RE, AmountKind.ESTIMATE), (TOTAL_RE, AmountKind.TOTAL))
+             for m in pattern.finditer(tail)]
+    return max(found)[1] if found else None
+
+
+KIND_PREFERENCE = {AmountKind.MAXIMUM: 0, AmountKind.ESTIMATE: 1, AmountKind.TOTAL: 2, None: 3}
+
+
+def best_amount(mentions: list[AmountMention]) -> AmountMention | None:
+    """The figure a buyer would quote for a lot: HT before TTC, a maximum before an estimate; a minimum alone is
+    not the lot's amount."""
+    usable = [m for m in mentions if m.kind != AmountKind.MINIMUM]
+    if not usable:
+        return None
+    return min(usable, key=lambda m: (m.tax == "TTC", KIND_PREFERENCE[m.kind], -m.value if m.kind == AmountKind.MAXIMUM else 0))
+
+
+def over_duration(mention: AmountMention, duration_months: float | None, initial_months: float | None) -> tuple[Decimal, str | None]:
+    """The amount summed over the longest duration, with the computation when one was needed."""
+    if mention.period == "year" and duration_months:
+        years = Decimal(str(duration_months)) / 12
+        return (mention.value * years).quantize(Decimal("1")), f"{_fmt(mention.value)} par an × {_fmt(years)} an(s)"
+    if mention.period == "initial" and duration_months and initial_months and duration_months > initial_months:
+        periods = Decimal(str(duration_months)) / Decimal(str(initial_months))
+        return (mention.value * periods).quantize(Decimal("1")), f"{_fmt(mention.value)} par période × {_fmt(periods)} périodes"
+    return mention.value, None
+
+
+def _fmt(value: Decimal) -> str:
+    text = f"{value.normalize():f}"
+    return text.replace(".", ",")

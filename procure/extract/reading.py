@@ -1,0 +1,126 @@
+"""What one piece of a tender says, before the pieces are merged: candidates with evidence and a rank."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from procure.extract.document import DocText
+from procure.extract.quantities import AmountMention, Duration
+from procure.model import CpvCode, Evidence
+
+# Which piece is trusted first for tender facts (lower is better). The notice and the RC describe the
+# consultation; the AE and CCAP the contract; the CCTP restates ceilings with other scopes, so it comes last.
+ROLE_RANK = {"AVIS": 0, "RC": 1, "AE": 1, "CCAP": 2, "CONTRAT": 2, "CCP": 3, "CCTP": 4, "AUTRE": 5, "ANNEXE": 5,
+             "BPU": 6, "DPGF": 6, "DQE": 6, "QR": 7, "CANDIDATURE": 8}
+
+
+@dataclass
+class Found:
+    value: Any
+    evidence: Evidence | None
+    rank: float = 0.0
+
+
+@dataclass
+class AmountFound:
+    mention: AmountMention
+    doc: DocText
+    rank: float = 0.0
+
+    def evidence(self) -> Evidence:
+        return self.doc.evidence(self.mention.start, self.mention.end)
+
+
+@dataclass
+class LotReading:
+    number: int
+    title: Found | None = None
+    cpv: list[tuple[CpvCode, Evidence]] = field(default_factory=list)
+    amounts: list[AmountFound] = field(default_factory=list)
+    duration: Found | None = None  # value: Duration
+    place: Found | None = None  # value: Place
+
+
+@dataclass
+class Reading:
+    doc: DocText
+    rank: float
+    buyer: Found | None = None
+    buyer_category: Found | None = None
+    object: Found | None = None
+    reference: Found | None = None
+    procedure: Found | None = None  # value: (code, label)
+    place: Found | None = None
+    divided: bool | None = None
+    lot_count: int | None = None  # "composé de 3 lots"
+    lots: dict[int, LotReading] = field(default_factory=dict)
+    cpv: list[tuple[CpvCode, Evidence]] = field(default_factory=list)
+    amounts: list[AmountFound] = field(default_factory=list)
+    duration: Found | None = None  # value: Duration
+    dates: dict[str, Found] = field(default_factory=dict)  # offers_deadline, publication, launch
+
+    def lot(self, number: int) -> LotReading:
+        return self.lots.setdefault(number, LotReading(number))
+
+
+def found(doc: DocText, value: Any, start: int, end: int, rank: float) -> Found:
+    return Found(value, doc.evidence(start, end), rank)
+
+
+def duration_found(doc: DocText, duration: Duration | None, offset: int, rank: float) -> Found | None:
+    if duration is None:
+        return None
+    return Found(duration, doc.evidence(offset + duration.start, offset + duration.end), rank)
+
+
+PROCEDURES = [
+    ("AOR", "Appel d'offres restreint", r"appel\s+d'offres?\s+restreint|procedure\s+restreinte"),
+    ("AOO", "Appel d'offres ouvert", r"appel\s+d'offres?\s+ouvert|procedure\s+ouverte"),
+    ("PCN", "Procédure avec négociation", r"procedure\s+(?:concurrentielle\s+)?avec\s+negociation|procedure\s+negociee"),
+    ("DC", "Dialogue compétitif", r"dialogue\s+competitif"),
+    ("CONCOURS", "Concours", r"\bconcours\b"),
+    ("SPAMC", "Marché sans publicité ni mise en concurrence", r"sans\s+publicite\s+ni\s+mise\s+en\s+concurrence"),
+    ("MAPA", "Procédure adaptée", r"procedure\s+adaptee|\bmapa\b|marche\s+a\s+procedure\s+adaptee|l\.?\s?2123-1|r\.?\s?2123-1"),
+]
+ARTICLE_PROCEDURES = [("AOO", r"r\.?\s?2124-2|l\.?\s?2124-2"), ("AOR", r"r\.?\s?2124-3"), ("PCN", r"r\.?\s?2124-4|l\.?\s?2124-3")]
+
+
+def procedure_in(folded: str) -> tuple[str, str, int, int] | None:
+    """The procedure a passage names (first mention wins), with its offsets."""
+    best = None
+    for code, label, pattern in PROCEDURES:
+        match = re.search(pattern, folded)
+        if match and (best is None or match.start() < best[2]):
+            best = (code, label, match.start(), match.end())
+    return best
+
+
+def procedure_value(code: str) -> dict:
+    label = next(label for c, label, _ in PROCEDURES if c == code)
+    return {"code": code, "label": label}
+
+
+DATE_LABELS = {
+    "offers_deadline": re.compile(r"date\s+(?:et\s+heure\s+)?limites?\s+(?:de\s+)?(?:reception|remise|depot)\s+des\s+"
+                                  r"(?:offres|plis|candidatures|demandes)|iv\.2\.2\)\s*date\s+limite"),
+    "publication": re.compile(r"date\s+d'envoi\s+(?:de\s+l'avis|du\s+present\s+avis|a\s+la\s+publication)|date\s+de\s+(?:publication|mise\s+en\s+ligne)|"
+                              r"^\s*publie\s+le|vi\.5\)\s*date\s+d'envoi"),
+    "launch": re.compile(r"date\s+de\s+lancement|consultation\s+lancee\s+le|date\s+d'engagement\s+de\s+la\s+consultation"),
+}
+
+
+def read_dates(doc: DocText, rank: float) -> dict[str, Found]:
+    """Dates after their label, on the same line or the next one ("IV.2.2) Date limite …" / "9 septembre 2020")."""
+    from procure.text.normalize import find_dates
+
+    dates: dict[str, Found] = {}
+    for key, pattern in DATE_LABELS.items():
+        for match in pattern.finditer(doc.folded):
+            window = doc.text[match.end() : match.end() + 160]
+            found_dates = find_dates(window.replace("1.e.r", "1er"))
+            if found_dates:
+                value, start, end = found_dates[0]
+                dates[key] = Found(value, doc.evidence(match.end() + start, match.end() + end), rank)
+                break
+    return dates
