@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -181,16 +182,25 @@ class ProvisionKind(str, Enum):
     SOCIAL_SERVICES_PROCEDURE = "social_services_procedure"  # R2123-1 3°
 
 
-PROVISION_LABELS_FR = {
-    ProvisionKind.INSERTION_CLAUSE: "Clause d'insertion (condition d'exécution)",
-    ProvisionKind.RESERVED_DISABILITY: "Marché réservé EA/ESAT",
-    ProvisionKind.RESERVED_SIAE: "Marché réservé SIAE",
-    ProvisionKind.RESERVED_ESS: "Marché réservé ESS",
-    ProvisionKind.SOCIAL_CRITERION: "Critère social d'attribution",
-    ProvisionKind.ETHICAL_PURCHASING: "Achat éthique (conventions OIT)",
-    ProvisionKind.FAIR_TRADE: "Commerce équitable",
-    ProvisionKind.SOCIAL_SERVICES_PROCEDURE: "Procédure adaptée services sociaux et spécifiques",
-}
+class _ProvisionLabels(Mapping):
+    """Short French label of each kind, read from the lever registry (`label` in clauses/levers/<kind>.yaml)."""
+
+    def _labels(self) -> dict[ProvisionKind, str]:
+        from procure import law  # the registry checks at load that every kind has its lever file
+
+        return {ProvisionKind(kind): label for kind, label in law.provision_labels().items()}
+
+    def __getitem__(self, kind) -> str:
+        return self._labels()[ProvisionKind(kind)]
+
+    def __iter__(self):
+        return iter(self._labels())
+
+    def __len__(self) -> int:
+        return len(self._labels())
+
+
+PROVISION_LABELS_FR: Mapping[ProvisionKind, str] = _ProvisionLabels()
 
 
 @dataclass
