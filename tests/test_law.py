@@ -216,3 +216,9 @@ def test_cli_reports_a_broken_library_in_french_without_traceback(broken, tmp_pa
     assert result.returncode == 1
     assert "levers/reserved_siae.yaml : eligibility[0].admits : type de structure inconnu « XX »" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_readme_lists_the_source_of_every_lever_and_parameter():
+    readme = (CLAUSES / "README.md").read_text(encoding="utf-8")
+    for name in list(law.parameters()) + list(law.levers()):
+        assert f"`{name}`" in readme, f"clauses/README.md ne cite pas la source de {name}"
