@@ -9,6 +9,8 @@ import string
 from datetime import date
 from typing import Any
 
+from procure.errors import ProcureError
+
 ARTICLE_RE = re.compile(r"^[LRD]\d{4}-\d+(?:-\d+)*(?: \d+°)?$")
 OLD_ARTICLE_RE = re.compile(r"^CMP (?:\d{4} )?art\. \d+(?: [IVX]+)?$")
 ROLES = {"social_consideration", "execution_condition", "award_criterion", "reservation", "procedure"}
@@ -27,7 +29,7 @@ VALUE_KEYS = {"value", "reference", "unverified", "note"}
 GLOSSARY_KEYS = {"old", "subject", "new", "reference"}
 
 
-class ClauseLibraryError(ValueError):
+class ClauseLibraryError(ProcureError, ValueError):
     """The clause library cannot be used; `problems` lists « fichier : clé : problème » in French."""
 
     def __init__(self, problems: list[str]):
