@@ -140,24 +140,38 @@ class Workspace:
     # ------------------------------------------------------------------ outputs
 
     def annex(self, actor: Actor, tender_id: int, out: Path) -> Path:
-        """Word annex of the suggestions not rejected, with the suppliers the group accepted."""
+        """Word annex of the stored, reviewed suggestions of the latest analysis: who decided what, suppliers retained."""
         from procure.advice.suggest import suggest
-        from procure.outputs.annex import write_annex
+        from procure.outputs.annex import reviewed_lots, write_annex
 
-        tender = self.load_tender(actor, tender_id)
-        advice = suggest(tender)
-        items = self.review_items(actor, tender_id)
-        decisions = {(lot["number"], s["lever_id"]): s["decision"] for lot in items["lots"] for s in lot["suggestions"]}
-        suppliers = {lot["number"]: [_supplier_line(m) for m in lot["matches"] if m["decision"] == Decision.ACCEPTED]
-                     for lot in items["lots"]}
-        for lot_advice in advice.lots:
-            number = lot_advice.lot.number
-            kept = [s for s in lot_advice.suggestions if decisions.get((number, s.lever_id)) != Decision.REJECTED]
-            lot_advice.suggestions = kept
-            for s in kept:
-                if decisions.get((number, s.lever_id)) == Decision.ACCEPTED:
-                    s.status = f"{s.status}, retenue par le groupe de travail"
-        return write_annex(advice, out, suppliers=suppliers)
+        items = self.review_items(actor, tender_id)  # checks access
+        advice = suggest(self.load_tender(actor, tender_id))  # header facts and compliance alerts
+        roles, organisation = self._deciders(tender_id, items)
+        return write_annex(advice, out, reviewed=reviewed_lots(items, roles), buyer=organisation)
+
+    def tracked_document(self, actor: Actor, tender_id: int, filename: str, out: Path):
+        """The buyer's own CCAP or RC (DOCX) with the accepted clauses inserted as Word tracked changes."""
+        from procure.outputs.tracked import clauses_from_review, insert_clauses
+
+        items = self.review_items(actor, tender_id)  # checks access
+        files = dict(self.tenders.files(actor, tender_id))
+        if filename not in files:
+            raise ValueError(f"document « {filename} » absent de la consultation")
+        return insert_clauses(files[filename], clauses_from_review(items, filename), out)
+
+    def _deciders(self, tender_id: int, items: dict) -> tuple[dict[int, str], str | None]:
+        """Role of whoever decided each suggestion (buyer or working group), and the buyer's organisation."""
+        from sqlalchemy import select
+
+        from procure.db.models import Organisation, SuggestionRow, TenderRow, User
+
+        ids = [s["id"] for lot in items["lots"] for s in lot["suggestions"]]
+        with self.sessions() as session:
+            roles = dict(session.execute(select(SuggestionRow.id, User.role).join(User, User.id == SuggestionRow.decided_by)
+                                         .where(SuggestionRow.id.in_(ids))).all()) if ids else {}
+            organisation = session.scalar(select(Organisation.name).join(TenderRow, TenderRow.organisation_id == Organisation.id)
+                                          .where(TenderRow.id == tender_id))
+        return roles, organisation
 
     def dashboard(self, actor: Actor) -> dict:
         return self.figures.dashboard(actor)
@@ -181,10 +195,3 @@ class Workspace:
         access.require(self.can_manage_directory(actor), access.ADMIN_ONLY_FR)
         return SupplierRepository(self.sessions).delete_demo()
 
-
-
-def _supplier_line(match: dict) -> str:
-    supplier = match["supplier"]
-    kinds = ", ".join(supplier["kinds"].split(","))
-    line = f"{supplier['name']} ({kinds}, {supplier['commune'] or 'commune inconnue'})"
-    return line + (" — structure fictive de démonstration" if supplier["demo"] else "")
