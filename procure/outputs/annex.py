@@ -13,7 +13,7 @@ from pathlib import Path
 from procure import law
 from procure.advice.suggest import DATE_SOURCES_FR, Advice
 from procure.model import Commune, Place, to_jsonable
-from procure.outputs.format_fr import format_date, format_euros, format_hours
+from procure.outputs.format_fr import format_date, format_euros, format_hours, format_siret
 
 TEMPLATE = Path(__file__).parent / "templates" / "annexe_clauses.docx"
 DISCLAIMER = (
@@ -196,14 +196,7 @@ def _supplier_row(supplier: dict) -> dict:
     return {"name": typo_fr(supplier["name"] + (" — structure FICTIVE de démonstration" if supplier.get("demo") else "")),
             "kind": typo_fr(", ".join(KIND_LABELS_SHORT_FR.get(k, k) for k in kinds) or "non renseigné"),
             "commune": supplier.get("commune") or "non renseignée",
-            "siret": _siret(supplier.get("siret"))}
-
-
-def _siret(siret: str | None) -> str:
-    """SIRET grouped as printed on a Kbis: 123 456 789 00012."""
-    if not siret or len(siret) != 14:
-        return siret or "non renseigné"
-    return f"{siret[:3]}\u00a0{siret[3:6]}\u00a0{siret[6:9]}\u00a0{siret[9:]}"
+            "siret": format_siret(supplier.get("siret"))}
 
 
 def _lot_facts(lot_json: dict | None, cpv: list[str], amount_ht) -> str:

@@ -100,3 +100,12 @@ def write_csv(frame, path: str | Path) -> Path:
     path = Path(path)
     frame.to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig")
     return path
+
+
+def format_siret(siret: str | None, missing: str = MISSING) -> str:
+    """SIRET grouped as printed on a Kbis: « 123 456 789 00012 »."""
+    if not siret:
+        return missing
+    if len(siret) != 14 or not siret.isdigit():
+        return siret
+    return f"{siret[:3]}\u00a0{siret[3:6]}\u00a0{siret[6:9]}\u00a0{siret[9:]}"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from procure import law
 from procure.outputs.annex import typo_fr
+from procure.outputs.format_fr import format_date, format_siret
 from procure.model import format_euros, format_int, format_percent
 from procure.market.practice import Territory
 from procure.advice.suggest import compute_hours
@@ -67,15 +69,6 @@ def _field(paragraph, instruction: str, placeholder: str = "") -> None:
     paragraph.add_run()._r.append(char("end"))
 
 
-def _update_fields_on_open(document) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    update = OxmlElement("w:updateFields")
-    update.set(qn("w:val"), "true")
-    document.settings.element.append(update)
-
-
 def _family(supplier: Supplier) -> str:
     """Activity family of a supplier: the NAF division label."""
     if not supplier.naf:
@@ -97,51 +90,193 @@ def supplier_families(suppliers: list[Supplier]) -> list[tuple[str, int, str]]:
     return sorted(rows, key=lambda row: (-row[1], row[0]))
 
 
-def map_png(suppliers: list[Supplier], territory: Territory, width: int = 1400, height: int = 1000) -> bytes:
-    """A plain map: communes of the territory in grey, inclusive suppliers coloured by kind (Pillow only)."""
+def _toc_entries(document, after) -> list:
+    """Heading 1 and 2 paragraphs that follow the table of contents, in order."""
+    entries, seen = [], False
+    for paragraph in document.paragraphs:
+        if paragraph._p is after._p:
+            seen = True
+            continue
+        style = paragraph.style.name if paragraph.style is not None else ""
+        if seen and style in ("Heading 1", "Heading 2") and paragraph.text.strip():
+            entries.append(paragraph)
+    return entries
+
+
+def _write_toc(document, anchor, headings: list) -> list:
+    """The table of contents as real paragraphs (title, dot leader, page), readable without updating any field."""
+    from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
+    from docx.shared import Cm
+
+    lines = []
+    previous = anchor
+    for heading in headings:
+        paragraph = _paragraph_after(previous)
+        level = 2 if heading.style.name == "Heading 2" else 1
+        paragraph.paragraph_format.left_indent = Cm(0.8 * (level - 1))
+        paragraph.paragraph_format.space_after = Cm(0.05 if level == 2 else 0.15)
+        paragraph.paragraph_format.tab_stops.add_tab_stop(Cm(16), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+        run = paragraph.add_run(heading.text)
+        run.bold = level == 1
+        paragraph.add_run("\t")
+        lines.append(paragraph)
+        previous = paragraph
+    return lines
+
+
+def _paragraph_after(paragraph):
+    from docx.oxml import OxmlElement
+    from docx.text.paragraph import Paragraph
+
+    new = OxmlElement("w:p")
+    paragraph._p.addnext(new)
+    return Paragraph(new, paragraph._parent)
+
+
+def heading_pages(docx_path: Path, headings: list[str]) -> list[int | None] | None:
+    """Page of each heading in the document as LibreOffice lays it out; None when LibreOffice is not installed."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    if not (shutil.which("soffice") and shutil.which("pdftotext")):
+        return None
+    with tempfile.TemporaryDirectory(prefix="procure-toc-") as folder:
+        try:
+            subprocess.run(["soffice", f"-env:UserInstallation=file://{folder}/profile", "--headless", "--convert-to",
+                            "pdf", "--outdir", folder, str(docx_path)], check=True, capture_output=True, timeout=180)
+            pdf = Path(folder, docx_path.with_suffix(".pdf").name)
+            text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True,
+                                  text=True, timeout=60).stdout
+        except (OSError, subprocess.SubprocessError):
+            return None
+    pages = [" ".join(page.split()) for page in text.split("\f")]
+    toc_page = next((i for i, page in enumerate(pages) if "Sommaire" in page), 0)
+    found, start = [], toc_page + 1
+    for heading in headings:
+        key = " ".join(heading.split())[:60]
+        page = next((i for i in range(start, len(pages)) if key in pages[i]), None)
+        found.append(page + 1 if page is not None else None)
+        start = page if page is not None else start
+    return found
+
+
+KIND_COLOURS = {"EI": (200, 30, 60), "ACI": (230, 120, 0), "AI": (0, 130, 80), "ETTI": (0, 90, 200),
+                "EITI": (90, 90, 200), "GEIQ": (110, 140, 0), "EA": (120, 40, 170), "EATT": (150, 80, 200),
+                "ESAT": (170, 0, 120), "REGIE": (0, 150, 150)}
+OTHER_COLOUR = (90, 90, 90)
+MAP_LABELS = 8  # communes named on the map: those with the most structures
+
+
+def _rings(geometry: dict) -> list[list[tuple[float, float]]]:
+    """Outer rings of a GeoJSON Polygon or MultiPolygon, as (lon, lat) lists."""
+    if geometry["type"] == "Polygon":
+        return [[tuple(p) for p in geometry["coordinates"][0]]]
+    if geometry["type"] == "MultiPolygon":
+        return [[tuple(p) for p in polygon[0]] for polygon in geometry["coordinates"]]
+    return []
+
+
+def _font(size: int):
+    """DejaVu Sans (accents, dashes) when the system has it; Pillow's own font otherwise."""
+    from PIL import ImageFont
+
+    for name in ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"):
+        try:
+            return ImageFont.truetype(name, size)
+        except OSError:
+            continue
+    return ImageFont.load_default(size=size)
+
+
+def _territory_outlines(territory: Territory) -> tuple[list, list]:
+    """(department rings, commune rings) of the territory, from the outlines shipped with procure."""
+    from procure.reference.outlines import commune_outlines, department_of, department_outlines
+
+    departments = sorted({department_of(code) for code in territory.communes})
+    department_rings = [ring for f in department_outlines(departments)["features"] for ring in _rings(f["geometry"])]
+    communes = commune_outlines(territory.communes)["features"] if len(territory.communes) <= 1500 else []
+    return department_rings, [ring for f in communes for ring in _rings(f["geometry"])]
+
+
+def map_png(suppliers: list[Supplier], territory: Territory, width: int = 1600, height: int = 1400) -> bytes:
+    """Map of the territory: department outline, communes, structures coloured by kind, main communes named, legend."""
     from PIL import Image, ImageDraw
 
-    from procure.reference.geo import communes_index
-
-    index = communes_index()["insee"]
-    towns = [index[c] for c in territory.communes if index[c].latitude is not None]
-    points = [(s.latitude, s.longitude) for s in suppliers if s.latitude is not None]
-    every = [(t.latitude, t.longitude) for t in towns] + points
+    department_rings, commune_rings = _territory_outlines(territory)
+    located = [s for s in suppliers if s.latitude is not None and s.longitude is not None]
+    points = [p for ring in department_rings + commune_rings for p in ring] + [(s.longitude, s.latitude) for s in located]
+    legend_height = 170
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    if not every:
-        draw.text((20, 20), "Aucune coordonnée disponible", fill="black")
-    else:
-        lats, lons = [p[0] for p in every], [p[1] for p in every]
-        south, north, west, east = min(lats), max(lats), min(lons), max(lons)
-        span_lat, span_lon = max(north - south, 0.01), max(east - west, 0.01)
+    if not points:
+        draw.text((40, 40), "Aucune coordonnée disponible pour ce territoire.", fill="black", font=_font(36))
+        return _png(image)
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    west, east, south, north = min(lons), max(lons), min(lats), max(lats)
+    shrink = math.cos(math.radians((north + south) / 2))  # a degree of longitude is shorter than one of latitude
+    span_x, span_y = max((east - west) * shrink, 0.01), max(north - south, 0.01)
+    scale = min((width - 80) / span_x, (height - legend_height - 80) / span_y)
+    left = (width - span_x * scale) / 2
+    top = 40 + (height - legend_height - 80 - span_y * scale) / 2
 
-        def xy(lat, lon):
-            return (60 + (lon - west) / span_lon * (width - 120), 60 + (north - lat) / span_lat * (height - 160))
+    def xy(lon: float, lat: float) -> tuple[float, float]:
+        return left + (lon - west) * shrink * scale, top + (north - lat) * scale
 
-        for town in towns:
-            x, y = xy(town.latitude, town.longitude)
-            draw.ellipse((x - 3, y - 3, x + 3, y + 3), fill=(190, 190, 190))
-        colours = {"EI": (200, 30, 60), "ACI": (230, 120, 0), "AI": (0, 130, 80), "ETTI": (0, 90, 200), "EA": (120, 40, 170),
-                   "ESAT": (170, 0, 120), "REGIE": (0, 150, 150)}
-        for supplier in suppliers:
-            if supplier.latitude is None:
-                continue
-            x, y = xy(supplier.latitude, supplier.longitude)
-            colour = colours.get(supplier.kinds[0], (60, 60, 60))
-            draw.ellipse((x - 7, y - 7, x + 7, y + 7), fill=colour, outline="black")
-        legend_y = height - 70
-        for position, (kind, colour) in enumerate(colours.items()):
-            x = 60 + position * (width - 120) // len(colours)
-            draw.ellipse((x, legend_y, x + 14, legend_y + 14), fill=colour, outline="black")
-            draw.text((x + 20, legend_y), kind, fill="black")
-        draw.text((60, height - 40), "Communes du territoire en gris ; structures inclusives en couleur.", fill="black")
+    for ring in commune_rings:
+        draw.polygon([xy(*p) for p in ring], fill=(245, 245, 240), outline=(200, 200, 200))
+    for ring in department_rings:
+        draw.line([xy(*p) for p in ring] + [xy(*ring[0])], fill=(40, 40, 40), width=4)
+    for supplier in located:
+        x, y = xy(supplier.longitude, supplier.latitude)
+        colour = KIND_COLOURS.get(supplier.kinds[0] if supplier.kinds else "", OTHER_COLOUR)
+        draw.ellipse((x - 9, y - 9, x + 9, y + 9), fill=colour, outline="black")
+    _label_communes(draw, located, xy)
+    _legend(draw, located, width, height - legend_height + 20)
+    return _png(image)
+
+
+def _label_communes(draw, located: list[Supplier], xy) -> None:
+    """Names of the communes with the most structures, on a white box so they stay readable over the dots."""
+    by_commune: dict[str, list[Supplier]] = {}
+    for supplier in located:
+        by_commune.setdefault(supplier.commune_name or "", []).append(supplier)
+    font = _font(28)
+    for name, members in sorted(by_commune.items(), key=lambda item: -len(item[1]))[:MAP_LABELS]:
+        if not name:
+            continue
+        x, y = xy(sum(s.longitude for s in members) / len(members), sum(s.latitude for s in members) / len(members))
+        text = f"{name} ({len(members)})"
+        box = draw.textbbox((x + 14, y - 16), text, font=font)
+        draw.rectangle((box[0] - 4, box[1] - 2, box[2] + 4, box[3] + 2), fill="white", outline=(120, 120, 120))
+        draw.text((x + 14, y - 16), text, fill="black", font=font)
+
+
+def _legend(draw, located: list[Supplier], width: int, y: int) -> None:
+    counts = Counter(s.kinds[0] if s.kinds and s.kinds[0] in KIND_COLOURS else "autre" for s in located)
+    font = _font(28)
+    x = 40
+    draw.text((x, y), "Structures par type (nombre) — trait noir : limite du département ; gris : communes",
+              fill="black", font=font)
+    y += 50
+    for kind, count in sorted(counts.items(), key=lambda item: -item[1]):
+        label = f"{kind} ({count})"
+        step = draw.textlength(label, font=font) + 70
+        if x + step > width - 40:
+            x, y = 40, y + 44
+        draw.ellipse((x, y + 4, x + 26, y + 30), fill=KIND_COLOURS.get(kind, OTHER_COLOUR), outline="black")
+        draw.text((x + 36, y), label, fill="black", font=font)
+        x += step
+
+
+def _png(image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 
-def write_guide(data: GuideData, out: str | Path) -> Path:
+def write_guide(data: GuideData, out: str | Path, page_numbers: bool = True) -> Path:
+    """The guide as Word; `page_numbers`: page numbers in the table of contents from a LibreOffice layout pass."""
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
     from docx.shared import Pt
@@ -165,15 +300,13 @@ def write_guide(data: GuideData, out: str | Path) -> Path:
     edition.alignment = WD_ALIGN_PARAGRAPH.CENTER
     edition.add_run().add_break(WD_BREAK.PAGE)
 
-    # Table of contents and page numbers
-    _h(document, "Sommaire", level=1)
-    _field(document.add_paragraph(), 'TOC \\o "1-2" \\h \\z \\u', "Mettez à jour le sommaire (F9) s'il n'apparaît pas.")
-    _update_fields_on_open(document)
+    # Table of contents (filled once the headings exist) and page numbers
+    toc_title = _h(document, "Sommaire", level=1)
     footer = document.sections[0].footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer.add_run("Donneurs d'ordre publics, mode d'emploi — page ")
+    footer.add_run(typo_fr("Donneurs d'ordre publics, mode d'emploi — page "))
     _field(footer, "PAGE", "1")
-    document.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     _mandatory(document, on)
     _levers(document, on)
@@ -183,7 +316,14 @@ def write_guide(data: GuideData, out: str | Path) -> Path:
     _glossary(document)
     _memo(document)
     out = Path(out)
+    headings = _toc_entries(document, toc_title)
+    toc = _write_toc(document, toc_title, headings)
     document.save(str(out))
+    pages = heading_pages(out, [h.text for h in headings]) if page_numbers else None
+    if pages:  # the numbers fill the space the dot leader already takes: the layout does not move
+        for line, page in zip(toc, pages):
+            line.runs[-1].text = f"\t{page}" if page else "\t"
+        document.save(str(out))
     return out
 
 
@@ -270,18 +410,64 @@ def _suppliers(document, data: GuideData) -> None:
     from docx.shared import Cm
 
     _h(document, "4. Les structures inclusives du territoire", level=1)
-    demo = any(s.demo for s in data.suppliers)
-    _p(document, f"{len(data.suppliers)} structure(s) de l'annuaire de procure sur le territoire."
-                 + (" Annuaire de démonstration : structures FICTIVES." if demo else ""))
+    real = [s for s in data.suppliers if not s.demo]
+    demo = len(data.suppliers) - len(real)
+    _p(document, f"{format_int(len(data.suppliers))} structure(s) inclusive(s) de l'annuaire de procure à "
+                 f"{data.territory.name}." + _directory_sources(real))
+    if demo:
+        _p(document, f"Dont {format_int(demo)} structure(s) FICTIVE(S) de démonstration, signalées comme telles : "
+                     "importez l'annuaire réel avant de diffuser ce guide.")
+    if not data.suppliers:
+        return
+    document.add_picture(io.BytesIO(map_png(data.suppliers, data.territory)), width=Cm(16))
+    _h(document, "Par famille d'activité", level=2)
     table = document.add_table(rows=1, cols=3)
     table.style = "Light Grid Accent 1"
     for cell, text in zip(table.rows[0].cells, ["Famille d'activité", "Structures", "Types"]):
         cell.text = text
     for family, count, kinds in supplier_families(data.suppliers):
         cells = table.add_row().cells
-        cells[0].text, cells[1].text, cells[2].text = family, str(count), kinds
+        cells[0].text, cells[1].text, cells[2].text = family, format_int(count), kinds
+    _h(document, "Liste des structures", level=2)
+    _supplier_list(document, data.suppliers)
     _p(document, "Types : " + " ; ".join(f"{k} = {v}" for k, v in KIND_LABELS_FR.items()))
-    document.add_picture(io.BytesIO(map_png(data.suppliers, data.territory)), width=Cm(16))
+
+
+def _directory_sources(suppliers: list[Supplier]) -> str:
+    """« Source : fichier ASP des SIAE (juillet 2019) » — where the listed structures come from, and how old it is."""
+    sources = Counter((s.source, s.source_date) for s in suppliers if s.source)
+    if not sources:
+        return ""
+    parts = [f"{name}{' du ' + format_date(when) if when else ''} ({format_int(n)})" for (name, when), n in sources.most_common()]
+    return " Sources de l'annuaire : " + " ; ".join(parts) + "."
+
+
+def _supplier_list(document, suppliers: list[Supplier]) -> None:
+    """Name, kind, commune, activity and SIRET of every structure: the buyer's sourcing list."""
+    from docx.shared import Cm, Pt
+
+    widths = [Cm(4.6), Cm(2.0), Cm(3.0), Cm(4.2), Cm(2.9)]
+    table = document.add_table(rows=1, cols=5)
+    table.style = "Light Grid Accent 1"
+    table.autofit = False
+    for cell, text in zip(table.rows[0].cells, ["Structure", "Type", "Commune", "Activité", "SIRET"]):
+        cell.text = text
+    for supplier in sorted(suppliers, key=lambda s: ((s.commune_name or "").lower(), s.name.lower())):
+        activity = supplier.naf_label or (supplier.activities or "").split(";")[0].strip() or "non renseignée"
+        name = supplier.name + (" — FICTIVE, démonstration" if supplier.demo else "")
+        values = [typo_fr(name), ", ".join(supplier.kinds), supplier.commune_name or "non renseignée",
+                  typo_fr(activity[:120]), format_siret(supplier.siret)]
+        cells = table.add_row().cells
+        for cell, value in zip(cells, values):
+            cell.text = value
+    for column, width in zip(table.columns, widths):
+        column.width = width  # the grid, which LibreOffice lays out from
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = width
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(9)
 
 
 def _figures(document, data: GuideData) -> None:
