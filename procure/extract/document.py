@@ -17,7 +17,7 @@ from procure.text.nlp import fold_aligned
 
 # Characters pdfium or Word leave in the text layer, replaced one for one so that offsets stay valid:
 # U+FFFE marks a hyphen at a line end (pdfium joins the two lines), private-use glyphs are bullets/boxes.
-ARTEFACTS = str.maketrans({"\ufffe": "-", "\u00ad": "-", "\t": " ", "\u2010": "-", "\u2011": "-", "\u2013": "–"})
+ARTEFACTS = str.maketrans({"\ufffe": "-", "\x02": "-", "\u00ad": "-", "\t": " ", "\u2010": "-", "\u2011": "-", "\u2013": "–"})
 PRIVATE_USE_RE = re.compile(r"[\ue000-\uf8ff]")
 FURNITURE_MIN_PAGES = 3
 FURNITURE_EDGE_LINES = 6
@@ -59,7 +59,8 @@ class DocText:
 
 
 def clean_text(text: str) -> str:
-    return PRIVATE_USE_RE.sub(" ", text.translate(ARTEFACTS))
+    # BOAMP prints "1er" as "1.e.r": same length replacement keeps offsets.
+    return PRIVATE_USE_RE.sub(" ", text.translate(ARTEFACTS)).replace("1.e.r", "1er  ")
 
 
 def build_doctext(document: ReadDocument) -> DocText:

@@ -13,7 +13,7 @@ from procure.extract.document import DocText
 # A line that opens another field: a section code ("II.2.4)", "1.2 -", "Article 3"), or "Label :" where the
 # label is a short run of words starting the line.
 SECTION_CODE_RE = re.compile(r"^\s*(?:[ivx]{1,4}(?:\.\d{1,2}){0,3}\)|[ivx]{1,4}\.\d|\d{1,2}(?:\.\d{1,2}){0,3}\s*[-–.)/]\s|article\s+\d|section\s+[ivx\d])")
-LABEL_LINE_RE = re.compile(r"^\s*[-*•]?\s*[a-z][a-z'’()/ ,.-]{2,90}?\s?:(?:\s|$)")
+LABEL_LINE_RE = re.compile(r"^\s*[-*•]?\s*[a-z][a-z'’()/ .-]{2,90}?\s?:(?:\s|$)")
 EMPTY_VALUE_RE = re.compile(r"^[\s.:;,_…-]*$")
 MAX_VALUE_CHARS = 600
 

@@ -40,7 +40,7 @@ def build_tender(tender: Tender, readings: list[Reading]) -> None:
     tender_cpv = next((r.cpv for r in readings if r.cpv), [])
     duration = _best([r.duration for r in readings])
     place = _best([r.place for r in readings]) or _best([lot.place for r in readings for lot in r.lots.values()])
-    place = place or _place_from_buyer(tender, readings)
+    place = _refined(place, tender) if place else _place_from_buyer(tender, readings)
     tender.place = _fact(place)
     tender_amounts = [a for r in readings for a in r.amounts]
     if not lots:
@@ -116,6 +116,24 @@ def _amount(candidates: list[AmountFound], duration: Found | None) -> Fact | Non
     return None
 
 
+def _refined(place: Found, tender: Tender) -> Found:
+    """A department alone (a NUTS code, "(86)") narrowed to a commune of it that the buyer or the object names:
+    "Ville de Rennes" with FRH03, "Poitiers 86 Construction de …" with FRI34."""
+    value = place.value
+    if not isinstance(value, Place) or value.scope != PlaceScope.DEPARTMENT or len(value.departments) != 1:
+        return place
+    department = value.departments[0]
+    named = COMMUNE_BUYER_RE.match(tender.buyer.value) if tender.buyer else None
+    candidates = [named.group(1)] if named else []
+    if tender.object:
+        candidates += re.findall(r"\b[A-ZÉÈ][\w'’-]+(?:[ -](?:sur|sous|en|de|du|la|le|lès|[A-ZÉÈ][\w'’-]+))*", tender.object.value)
+    for candidate in candidates:
+        commune_place = place_from_text(candidate, department)
+        if commune_place and commune_place.scope == PlaceScope.COMMUNE and commune_place.department == department:
+            return Found(Place(PlaceScope.COMMUNE, value.label, commune_place.communes, [department]), place.evidence, place.rank)
+    return place
+
+
 def _place_from_buyer(tender: Tender, readings: list[Reading]) -> Found | None:
     """A notice with no place of execution: the buyer's NUTS department, narrowed to the buyer's commune when
     the buyer is a commune of that department ("Ville de Rennes", FRH03)."""
@@ -126,10 +144,5 @@ def _place_from_buyer(tender: Tender, readings: list[Reading]) -> Found | None:
     region = place_from_nuts(match.group(1)) if match else None
     if region is None:
         return None
-    buyer = tender.buyer.value if tender.buyer else ""
-    named = COMMUNE_BUYER_RE.match(buyer or "")
-    if named:
-        commune_place = place_from_text(named.group(1), region.department)
-        if commune_place and commune_place.scope == PlaceScope.COMMUNE and commune_place.department in region.departments:
-            return Found(commune_place, tender.buyer.evidence, 9)
-    return Found(Place(region.scope, region.label, [], region.departments), notice.doc.evidence(match.start(1), match.end(1)), 9)
+    found_place = Found(Place(region.scope, region.label, [], region.departments), notice.doc.evidence(match.start(1), match.end(1)), 9)
+    return _refined(found_place, tender)

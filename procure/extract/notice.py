@@ -90,6 +90,10 @@ def read_eu_form(doc: DocText, rank: float, nomenclature: Nomenclature | None) -
         _eu_lot(form, reading, block, index, nomenclature)
     if reading.divided is False and len(reading.lots) > 1:
         reading.lots = {1: next(iter(reading.lots.values()))}
+    if reading.divided is False and reading.lots:
+        lot = next(iter(reading.lots.values()))  # not divided: the main code of II.1.2, then those of II.2.2
+        known = {code.code for code, _ in reading.cpv}
+        lot.cpv = list(reading.cpv) + [(c, e) for c, e in lot.cpv if c.code not in known]
     durations = [lot.duration for lot in reading.lots.values() if lot.duration]
     if durations:
         reading.duration = durations[0]
@@ -219,12 +223,13 @@ def read_national_form(doc: DocText, rank: float, nomenclature: Nomenclature | N
     divided = NATIONAL_LABELS["divided"].search(folded)
     if divided:
         reading.divided = divided.group(1) == "oui"
-    reading.cpv = _labelled_codes(doc, 0, len(folded), nomenclature, stop_at_lots=True)
     _national_place(doc, reading)
-    _national_lots(doc, reading, nomenclature)
-    reading.amounts = _amounts(doc, (0, _lots_start(doc)), rank + 0.5)
-    duration = find_duration(folded[: _lots_start(doc)])
-    reading.duration = duration_found(doc, duration, 0, rank)
+    blocks = _national_lots(doc, reading, nomenclature)
+    outside = _blank(folded, blocks)
+    reading.cpv = [(c, e) for c, e in _labelled_codes(doc, 0, len(folded), nomenclature) if not _inside(e, doc, blocks)]
+    amounts = [a for a in _amounts(doc, (0, len(folded)), rank + 0.5) if not any(s <= a.mention.start < e for s, e in blocks)]
+    reading.amounts = _to_lots(doc, reading, amounts)
+    reading.duration = duration_found(doc, find_duration(outside), 0, rank)
     if reading.divided is False:
         reading.lots = {}
     return reading
@@ -268,8 +273,39 @@ def _lots_start(doc: DocText) -> int:
     return match.start() if match else len(doc.folded)
 
 
-def _national_lots(doc: DocText, reading: Reading, nomenclature) -> None:
+def _blank(folded: str, spans: list[tuple[int, int]]) -> str:
+    """The text with some spans blanked out (offsets kept)."""
+    chars = list(folded)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def _inside(evidence, doc: DocText, spans: list[tuple[int, int]]) -> bool:
+    index = next((i for i, b in enumerate(doc.blocks) if b.index == evidence.block), None)
+    offset = doc.starts[index] + evidence.start if index is not None else -1
+    return any(start <= offset < end for start, end in spans)
+
+
+INLINE_LOT_RE = re.compile(r"lot\s*(?:n\s*[°ºo]\s*)?(\d{1,2})\s*:[^:\d\n]{0,90}$")
+
+
+def _to_lots(doc: DocText, reading: Reading, amounts: list[AmountFound]) -> list[AmountFound]:
+    """Amounts of a list "- lot no1 : 35 000 euros- lot no2 : 10 000 euros" go to their lots."""
+    remaining = []
+    for amount in amounts:
+        before = doc.folded[max(0, amount.mention.start - 90) : amount.mention.start]
+        match = INLINE_LOT_RE.search(before)
+        if match and int(match.group(1)) in reading.lots:
+            reading.lots[int(match.group(1))].amounts.append(AmountFound(amount.mention, doc, reading.rank))
+        else:
+            remaining.append(amount)
+    return remaining
+
+
+def _national_lots(doc: DocText, reading: Reading, nomenclature) -> list[tuple[int, int]]:
     folded = doc.folded
+    spans: list[tuple[int, int]] = []
     heads = [m for m in NATIONAL_LOT_RE.finditer(folded)]
     for i, head in enumerate(heads):
         end = heads[i + 1].start() if i + 1 < len(heads) else len(folded)
@@ -278,6 +314,7 @@ def _national_lots(doc: DocText, reading: Reading, nomenclature) -> None:
         number = int(head.group(1))
         if number == 0:
             continue
+        spans.append((head.start(), end))
         lot = reading.lot(number)
         value = read_value(doc, head.end(), end, max_lines=2,
                            stop=re.compile(r"\s(?:duree|cout\s+estime|c\.p\.v\.|montant|mots\s+descripteurs)\b"))
@@ -291,6 +328,7 @@ def _national_lots(doc: DocText, reading: Reading, nomenclature) -> None:
         duration = find_duration(folded[head.start() : end])
         if duration:
             lot.duration = duration_found(doc, duration, head.start(), reading.rank)
+    return spans
 
 
 def _labelled_codes(doc: DocText, start: int, end: int, nomenclature, stop_at_lots: bool = False):

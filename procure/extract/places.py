@@ -12,7 +12,7 @@ NATIONAL_RE = re.compile(
     r"france\s+(?:metropolitaine|entiere|continentale)|territoire\s+(?:national|francais|metropolitain)|ensemble\s+du\s+territoire|"
     r"toute\s+la\s+france|echelle\s+nationale|niveau\s+national|\bnational\b"
 )
-POSTCODE_RE = re.compile(r"(?<!\d)((?:0[1-9]|[1-8]\d|9[0-5]|2[ab]|97[1-6])\d{3})(?!\d)")
+POSTCODE_RE = re.compile(r"(?<!\d)((?:0[1-9]|[1-8]\d|9[0-5])\d{3}|97[1-6]\d{2})(?!\d)")
 DEPT_IN_PARENS_RE = re.compile(r"([A-Za-zÀ-ÿ'’ -]{2,40}?)\s*\(\s*(\d{2}|2[AB]|97\d)\s*\)")
 DEPT_NUMBER_RE = re.compile(r"\b(?:dpt|dept|departement|département)\.?\s*(?:n°\s*)?(\d{2}|2[AB]|97\d)\b", re.I)
 NUTS_RE = re.compile(r"\b(FR[A-Z0-9]{1,3})\b")

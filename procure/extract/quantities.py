@@ -31,32 +31,35 @@ TOTAL_PATTERNS = [
                r"[^.;]{0,40}?\b(?:est\s+(?:fixee\s+)?(?:a|de)\s+|de\s+|:\s*)" + QTY),
     re.compile(r"toutes\s+periodes\s+confondues[^.;\d]{0,30}" + QTY),
     re.compile(r"soit\s+(?:un\s+maximum\s+de|une\s+duree\s+(?:maximale|totale)\s+de|au\s+maximum)\s+" + QTY),
-    re.compile(r"(?:ne\s+pourra|ne\s+peut|sans\s+pouvoir|sans\s+que\s+sa\s+duree\s+(?:ne\s+puisse\s+|n')?)\s*(?:donc\s+)?(?:pas\s+)?"
+    re.compile(r"(?:ne\s+pourra|ne\s+peut|sans\s+pouvoir|sans\s+que\s+sa\s+duree(?:\s+totale)?\s+(?:ne\s+puisse\s+|n')?)\s*(?:donc\s+)?(?:pas\s+)?"
                r"(?:exceder|depasser|excede)\s+(?:une\s+duree\s+(?:totale\s+|maximale\s+)?de\s+)?" + QTY),
     re.compile(r"dans\s+la\s+limite\s+(?:d'une\s+duree\s+(?:totale|maximale)\s+)?de\s+" + QTY),
 ]
 SUM_RE = re.compile(r"\(\s*(\d{1,2})\s*(?:ans?\s*)?(?:\+\s*(\d{1,2})\s*(?:ans?\s*)?){1,5}\)")
+# First period as prose states it, in order of trust; "Durée en mois : N" of the EU form comes apart (STATED_RE)
+# because it is the first period in some notices and the whole duration in others.
 INITIAL_PATTERNS = [
     re.compile(r"(?:periode|duree)\s+initiale\s+(?:de\s+l'[\w-]+\s+|du\s+marche\s+)?(?:est\s+(?:fixee\s+)?(?:a|de)\s+|de\s+|d'|:\s*)" + QTY),
     re.compile(r"(?:conclue?|passee?|etabli[e]?)\s+pour\s+(?:une\s+(?:duree|periode)\s+(?:ferme\s+)?(?:initiale\s+)?(?:de\s+|d')?)?" + QTY),
-    re.compile(r"duree\s+en\s+mois\s*:\s*(\d{1,3})()\s*()"),
     re.compile(r"duree\s+(?:du\s+marche|de\s+l'accord-cadre|du\s+contrat|des\s+prestations|d'execution)(?:\s+ou\s+delai\s+d'execution)?"
-               r"\s*(?:est\s+(?:fixee\s+)?(?:a|de)\s+|:\s*|de\s+)" + QTY),
+               r"\s*(?:est\s+(?:fixee\s+)?(?:a|de)\s+|est\s+d'|:\s*|de\s+)" + QTY),
     re.compile(r"(?:^|\n|\.\s)\s*duree\s*:\s*" + QTY),
     re.compile(r"(?:^|\n|\.\s)\s*duree\s*:[^.\n]{0,90}?" + QTY),
     re.compile(r"delai\s+(?:global\s+|d'execution\s+|contractuel\s+)*(?:de\s+|:\s*)" + QTY),
     re.compile(r"pour\s+une\s+duree\s+(?:ferme\s+)?(?:initiale\s+)?(?:de\s+|d')" + QTY),
 ]
+STATED_RE = re.compile(r"duree\s+en\s+mois\s*:\s*(\d{1,3})\b(?!\s*\(\s*a\s+compter\s+de\s+la\s+date\s+limite)")
 RENEWAL_COUNT_PATTERNS = [
     re.compile(r"(?:reconductible|renouvelable|reconduite?s?|renouvelee?s?)\s+(?:tacitement\s+|expressement\s+|annuellement\s+)?"
                r"(?:au\s+(?:maximum|plus)\s+)?" + _NUM + _PAREN + r"\s*fois"),
-    re.compile(r"(?:reconduite?|renouvelee?)\s+(?:tacitement\s+|expressement\s+)?a\s+" + _NUM + _PAREN + r"\s*reprises"),
+    re.compile(r"(?:reconduc\w*|renouvel\w*)[^.;]{0,40}?\ba\s+" + _NUM + _PAREN + r"\s*reprises"),
     re.compile(r"nombre\s+de\s+(?:periodes\s+de\s+)?reconductions?\s+(?:fixe\s+)?(?:a|:)\s*" + _NUM),
     re.compile(r"(?:reconductible|renouvelable)\s+(?:tacitement\s+)?(une)\s+fois"),
+    re.compile(r"(?:reconduit|renouvele)e?\s+(?:tacitement\s+|expressement\s+)?" + _NUM + _PAREN + r"\s*fois"),
 ]
 RENEWAL_LENGTH_PATTERNS = [
     re.compile(r"duree\s+de\s+chaque\s+periode\s+de\s+reconduction\s+(?:de\s+|:\s*)" + QTY),
-    re.compile(r"(?:reconduction|reconductible|renouvel\w*|reconduite?)[^.;]{0,60}?(?:pour\s+une\s+(?:duree|periode)\s+(?:supplementaire\s+)?"
+    re.compile(r"(?:reconduction|reconductible|renouvel\w*|reconduite?|reprises)[^.;]{0,60}?(?:pour\s+une\s+(?:duree|periode)\s+(?:supplementaire\s+)?"
                r"(?:de\s+|d')|par\s+periodes?\s+(?:successives?\s+)?(?:de\s+|d')|d'une\s+duree\s+de\s+)" + QTY),
 ]
 SAME_LENGTH_RE = re.compile(r"(?:reconduction|reconductible|renouvel\w*|reconduite?)[^.;]{0,80}?(?:pour\s+la\s+meme\s+(?:periode|duree)|"
@@ -102,23 +105,26 @@ def find_duration(folded: str) -> Duration | None:
     if total:
         total.initial = initial[0] if initial else None
         return total
+    stated = STATED_RE.search(folded)
+    if initial is None and stated:
+        initial = (float(stated.group(1)), stated.start(), stated.end())
     if initial is None:
         return _date_span(folded)
     months, start, end = initial
     if NO_RENEWAL_RE.search(folded):
         return Duration(_clean(months), start, end, "initial", months)
     count = _renewal_count(folded)
-    if count is None:
-        if ANNUAL_RENEWAL_RE.search(folded):
-            return None  # renewed every year up to an unstated limit: the longest duration is not known
-        return Duration(_clean(months), start, end, "initial", months)
-    length = _renewal_length(folded, months)
-    if length is None:
-        return None  # "3 ans reconductible une fois": the renewal's length is not stated
-    stated = re.search(r"duree\s+en\s+mois\s*:\s*(\d{1,3})", folded)
-    if stated and float(stated.group(1)) == months + count * length and not re.search(r"(?:periode|duree)\s+initiale", folded):
-        return Duration(_clean(months), start, end, "total", months - count * length)
-    return Duration(_clean(months + count * length), start, end, "initial+renewals", months)
+    length = _renewal_length(folded, months) if count is not None else None
+    if count is None or length is None:
+        if stated and float(stated.group(1)) > months:  # the form's figure already counts the renewals
+            return Duration(_clean(float(stated.group(1))), stated.start(), stated.end(), "total", months)
+        if count is None and not ANNUAL_RENEWAL_RE.search(folded):
+            return Duration(_clean(months), start, end, "initial", months)
+        return None  # renewed, but for how long is not stated: the longest duration is not known
+    computed = months + count * length
+    if stated and float(stated.group(1)) > computed:
+        return Duration(_clean(float(stated.group(1))), stated.start(), stated.end(), "total", months)
+    return Duration(_clean(computed), start, end, "initial+renewals", months)
 
 
 def _explicit_total(folded: str) -> Duration | None:
@@ -205,19 +211,53 @@ class AmountMention:
 
 
 def amount_mentions(text: str, folded: str, offset: int = 0, context_before: int = 140) -> list[AmountMention]:
-    """Contract amounts in a passage, each with its kind and period, distractors left out."""
+    """Contract amounts in a passage, each with its kind and period, distractors left out.
+
+    "entre 12 000 et 88 000 euros" gives its upper bound as a maximum; an item of a list ("comme suit :" /
+    "Lot 1 : … Montant maximum : 30 000 euros") takes the period its introducing sentence states ("annuels")."""
     mentions = []
     for amount, start, end in find_amounts(text):
         before = _sentence_before(folded, start, context_before)
         after = folded[end : end + 40].split(".")[0]
         if NOT_CONTRACT_AMOUNT_RE.search(before[-90:]) or amount.value < 500:
             continue
-        kind = _kind(before)
-        period = "year" if PER_YEAR_RE.search(before[-80:] + " " + after[:12]) else (
-            "initial" if PER_INITIAL_RE.search(before + after) else "total" if PER_TOTAL_RE.search(before + after) else None)
+        if re.search(r"\bentre\s*$", before):
+            continue  # lower bound of a range
+        kind = AmountKind.MAXIMUM if re.search(r"\bentre\s+[\d\s.,\u202f\u00a0]+(?:euros?|€)?[^.;]{0,12}\bet\s*$", before) else _kind(before)
+        context = before[-80:] + " " + after[:12]
+        introduction = _list_introduction(folded, start)
+        period = _period(context, before + after) or _period(introduction, introduction)
+        kind = kind or _kind(introduction)
         tax = amount.tax or ("HT" if re.match(r"\s*\(?\s*(?:h\.?t|hors\s+tax)", after) else None)
         mentions.append(AmountMention(amount.value, tax, kind, period, offset + start, offset + end))
     return mentions
+
+
+def _period(near: str, sentence: str) -> str | None:
+    if PER_YEAR_RE.search(near):
+        return "year"
+    if PER_INITIAL_RE.search(sentence):
+        return "initial"
+    if PER_TOTAL_RE.search(sentence):
+        return "total"
+    return None
+
+
+INTRODUCTION_END_RE = re.compile(r"(?:suit|suivants?|lots?|ci-dessous|par\s+lot(?:\s+de)?|est\s+de|sont\s+de|s'eleve\s+a|fixes?)\s*$")
+
+
+def _list_introduction(folded: str, start: int, reach: int = 500) -> str:
+    """The sentence that introduces the list an amount stands in ("… montants minimum et maximum annuels fixés
+    comme suit :"), or "" when the amount is not in such a list."""
+    window = folded[max(0, start - reach) : start]
+    colon = len(window)
+    while True:
+        colon = window.rfind(":", 0, colon)
+        if colon < 0:
+            return ""
+        if INTRODUCTION_END_RE.search(window[:colon]):
+            sentence_start = max(window.rfind(". ", 0, colon), window.rfind(".\n", 0, colon), 0)
+            return window[sentence_start:colon]
 
 
 def _sentence_before(folded: str, start: int, size: int) -> str:
