@@ -55,7 +55,7 @@ def test_social_condition_date_boundary(launch, mandatory):
     advice = suggest(tender(lot(cpv="90911200", amount="300000"), launch=launch))
     assert advice.mandatory_social_condition is mandatory
     assert ("missing_social_condition" in alert_codes(advice)) is mandatory
-    assert (levers_of(advice)["insertion_clause"].status == "obligatoire") is mandatory
+    assert (levers_of(advice)["insertion_clause"].obligation is not None) is mandatory
 
 
 @pytest.mark.parametrize("amount, mandatory", [("215999", False), ("216000", True)])
@@ -145,7 +145,8 @@ def test_ethical_purchasing_and_fair_trade_on_supply_chains():
 
 def test_mandatory_supplies_lot_gets_the_production_condition():
     levers = levers_of(suggest(tender(lot(cpv="18110000", amount="300000"))))
-    assert levers["ethical_purchasing"].status == "obligatoire"
+    assert levers["ethical_purchasing"].obligation
+    assert [s for s in levers.values() if s.obligation] == [levers["ethical_purchasing"]]
     assert "L2112-2-1" in levers["ethical_purchasing"].legal_basis
 
 
@@ -187,7 +188,8 @@ def test_unknown_category_shows_every_threshold_and_does_not_guess():
     assert advice.mandatory_social_condition is None and advice.eu_threshold is None
     assert [t.value for t in advice.obligation.thresholds] == [140000, 216000, 432000]
     assert "category_unknown" in {a.code for a in advice.alerts}
-    assert levers_of(advice)["insertion_clause"].status == "obligatoire selon la catégorie d'acheteur"
+    clause = levers_of(advice)["insertion_clause"]
+    assert clause.status == "recommandée" and clause.obligation.endswith("si la catégorie de l'acheteur l'impose")
     assert suggest(tender(lot(cpv="90911200", amount="500000"), category=None)).mandatory_social_condition is True
     assert suggest(tender(lot(cpv="90911200", amount="100000"), category=None)).mandatory_social_condition is False
 
@@ -218,6 +220,9 @@ def test_defence_and_security_contracts_are_excluded():
 
 def test_ways_to_comply_put_the_insertion_clause_first_and_explain():
     advice = suggest(tender(lot(cpv="90911200", amount="300000")))
+    clause = levers_of(advice)["insertion_clause"]
+    assert clause.status == "recommandée"  # the law asks for a social consideration, not this clause as such
+    assert clause.obligation.startswith("répond à l'obligation L2112-2-1")
     ways = advice.lots[0].ways_to_comply
     assert ways[0].startswith("Clause d'insertion") and "retenue pour ce lot" in ways[0]
     assert any("à vérifier" in way for way in ways[1:])

@@ -28,6 +28,8 @@ def advice_fr(advice: Advice) -> str:
         for s in lot.suggestions:
             draft = "" if s.ready_to_sign else ", texte à vérifier avant signature"
             lines.append(f"  - {s.title} [{s.status}, score {s.score:.2f}{draft}] — {', '.join(s.legal_basis)}")
+            if s.obligation:
+                lines.append(f"      → {s.obligation[0].upper()}{s.obligation[1:]}.")
             lines.extend(f"      · {reason}" for reason in s.reasons)
             if s.hours:
                 lines.extend(f"      {n}. {step}" for n, step in enumerate(s.hours.steps, 1))

@@ -55,7 +55,7 @@ class Suggestion:
     title: str
     lot: int
     score: float
-    status: str  # obligatoire, obligatoire selon la catégorie d'acheteur, recommandée, possible, déjà présente
+    status: str  # recommandée, possible, déjà présente (labels of procure.service.schema.SuggestionStatus)
     reasons: list[str]
     evidence: list[Evidence]
     legal_basis: list[str]
@@ -66,6 +66,9 @@ class Suggestion:
     hours: HoursComputation | None = None
     existing: SocialProvision | None = None
     ready_to_sign: bool = True  # False when the clause text rests on an unconfirmed point
+    # The obligation this lever is the chosen way to meet. The lever itself is never "obligatoire": the law asks
+    # for a social consideration, the insertion clause being the usual way (L2112-2-1).
+    obligation: str | None = None
 
 
 @dataclass
@@ -376,8 +379,9 @@ class _LotContext:
         return "insertion_clause", (f"clause d'insertion retenue bien que la main-d'œuvre soit faible ({format_percent(share)}, "
                                     f"{family}) : c'est la voie confirmée ; calibrer le volume avec le facilitateur.")
 
-    def mandatory_status(self) -> str:
-        return "obligatoire" if self.check.applies else "obligatoire selon la catégorie d'acheteur"
+    def obligation_fr(self) -> str:
+        rule = f"{OBLIGATION_ARTICLE} : une considération sociale ou relative à l'emploi parmi les conditions d'exécution"
+        return f"répond à l'obligation {rule}" + ("" if self.check.applies else ", si la catégorie de l'acheteur l'impose")
 
     def base_evidence(self) -> list[Evidence]:
         evidence = [ev for _, ev in self.lot.cpv[:1]]
@@ -423,8 +427,7 @@ def _make(context: _LotContext, lever_id: str, score: float, reasons: list[str],
     if existing:
         evidence.append(existing.evidence)
         reasons = reasons + [f"Déjà présent dans le dossier ({existing.evidence.where()})."]
-    status = ("déjà présente" if existing else context.mandatory_status() if mandatory
-              else "recommandée" if score >= 0.7 else "possible")
+    status = "déjà présente" if existing else "recommandée" if mandatory or score >= 0.7 else "possible"
     legal = list(lever.articles) + ([lever.obligation.article] if mandatory and lever.obligation else [])
     checks = [f"{point} ({law.UNVERIFIED_FR})" for point in lever.unverified_points]
     if mandatory and lever.obligation and lever.obligation.unverified:
@@ -435,7 +438,8 @@ def _make(context: _LotContext, lever_id: str, score: float, reasons: list[str],
         checks.append(context.amount_note[0].upper() + context.amount_note[1:] + ".")
     return Suggestion(lever_id, lever.title, context.lot.number, round(score, 2), status, reasons, evidence, legal,
                       lever.old_articles, lever.target_document, lever.render(context.values(**(values or {}))),
-                      checks, hours, existing, ready_to_sign=not lever.draft_warning)
+                      checks, hours, existing, ready_to_sign=not lever.draft_warning,
+                      obligation=context.obligation_fr() if mandatory else None)
 
 
 # ---------------------------------------------------------------- hours

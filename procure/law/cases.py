@@ -16,7 +16,7 @@ CASE_KEYS = {"name", "date", "buyer_category", "defence_security", "procedure", 
 LOT_KEYS = {"number", "cpv", "amount", "tax", "nature", "months", "provisions"}
 PROVISION_KEYS = {"kind", "hours", "per", "weight", "lot"}
 EXPECTED_KEYS = {"obligation", "threshold", "thresholds", "threshold_category", "nature", "entry_into_force", "levers",
-                 "absent_levers", "status", "hours", "alerts", "absent_alerts", "text", "ready_to_sign"}
+                 "absent_levers", "status", "hours", "alerts", "absent_alerts", "text", "ready_to_sign", "meets_obligation"}
 OBLIGATION_VALUES = {True: True, False: False, "selon_categorie": None}
 CATEGORIES = {"central", "local", "contracting_entity"}
 
@@ -177,6 +177,9 @@ def run_case(case: LawCase) -> list[str]:
         got = {s.lever_id: s.status for s in lots[number].suggestions}
         for lever, status in statuses.items():
             compare(f"lot {number} : statut de {lever}", got.get(lever), status)
+    for number, wanted in (expected.get("meets_obligation") or {}).items():
+        got = [s.lever_id for s in lots[number].suggestions if s.obligation]
+        compare(f"lot {number} : levier retenu pour satisfaire L2112-2-1", got, wanted)
     for number, hours in (expected.get("hours") or {}).items():
         clause = next((s for s in lots[number].suggestions if s.lever_id == "insertion_clause"), None)
         compare(f"lot {number} : heures d'insertion proposées", clause.hours.hours if clause and clause.hours else None, hours)
