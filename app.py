@@ -14,7 +14,7 @@ st.html("<style>[data-testid='stFileUploaderDropzoneInstructions'] > div > span 
         "[data-testid='stFileUploaderDropzoneInstructions'] > div > small {display: none;}"
         "[data-testid='stFileUploaderDropzone'] button {font-size: 0;}"
         "[data-testid='stFileUploaderDropzone'] button::after {content: 'Parcourir'; font-size: 1rem;}"
-        "[data-testid='stMainMenu'] {display: none;}</style>")
+        "[data-testid='stMainMenu'], [data-testid='stStatusWidget'] {display: none;}</style>")
 
 
 def _pages(user) -> list | dict:

@@ -1,4 +1,6 @@
 """Streamlit pages with AppTest, against a real SQLite database prepared through the library."""
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -7,19 +9,35 @@ from streamlit.testing.v1 import AppTest
 import dce
 from procure.db import get_engine, session_factory
 from procure.directory.demo import setup_demo
-from procure.directory.suppliers import SupplierRepository
+from procure.directory.suppliers import Supplier, SupplierRepository
+from procure.service import session_token
 from procure.service.workspace import Workspace
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+# Words of Streamlit's or the library's English that must never reach a French buyer.
+ENGLISH = re.compile(r"\b(Upload|Browse files|Drag and drop|Choose options|Deploy|rejected|warning|None|NaN|nan|"
+                     r"True|False|pending|accepted|present|mandatory|recommended)\b")
 
 
 @pytest.fixture
 def demo(tmp_path, monkeypatch):
     monkeypatch.setenv("PROCURE_DATABASE_URL", f"sqlite:///{tmp_path / 'app.sqlite'}")
+    monkeypatch.setenv("PROCURE_HOME", str(tmp_path / "home"))
     sessions = session_factory(get_engine())
     workspace = Workspace(sessions)
     credentials = {role: (email, password) for email, password, role in setup_demo(workspace, SupplierRepository(sessions))}
     return workspace, credentials
+
+
+@pytest.fixture
+def analysed(demo, tmp_path):
+    """The demo with the works tender (3 lots) uploaded by the buyer, shared and analysed."""
+    workspace, credentials = demo
+    buyer = workspace.authenticate(*credentials["buyer"])
+    tender_id = workspace.create_tender(buyer, "Travaux", True)
+    workspace.add_documents(buyer, tender_id, [(p.name, p.read_bytes()) for p in dce.works_tender(tmp_path)])
+    workspace.analyse(buyer, tender_id)
+    return workspace, credentials, buyer, tender_id
 
 
 def app(timeout=60):
@@ -32,11 +50,37 @@ def logged_in(workspace, credentials, role="buyer"):
     return test
 
 
+def page_text(test) -> str:
+    """Every text a person reads on the page as AppTest sees it (titles, markdown, captions, alerts, labels)."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success",
+                 "metric", "button", "text_input", "selectbox", "multiselect", "toggle", "checkbox", "tab"):
+        for element in getattr(test, kind, []):
+            for attribute in ("value", "label", "body", "placeholder", "options"):
+                value = getattr(element, attribute, None)
+                if isinstance(value, str):
+                    parts.append(value)
+                elif isinstance(value, list):
+                    parts.extend(str(v) for v in value)
+    return "\n".join(parts)
+
+
+def spaced(text: str) -> str:
+    """Babel's French spaces (narrow no-break, no-break) as plain spaces, for comparisons."""
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def assert_french(test) -> None:
+    found = ENGLISH.findall(page_text(test))
+    assert not found, f"texte anglais visible : {sorted(set(found))}"
+
+
 def test_login_page_in_french_and_wrong_password(demo):
     workspace, credentials = demo
     test = app().run()
     assert not test.exception
     assert "clauses sociales" in test.title[0].value
+    assert_french(test)
     test.text_input[0].input(credentials["buyer"][0])
     test.text_input[1].input("mauvais mot de passe")
     test.button[0].click().run()
@@ -44,7 +88,7 @@ def test_login_page_in_french_and_wrong_password(demo):
     assert "user" not in test.session_state
 
 
-def test_login_then_empty_consultations(demo):
+def test_login_issues_a_session_token_and_logout_forgets_it(demo):
     workspace, credentials = demo
     test = app().run()
     test.text_input[0].input(credentials["buyer"][0])
@@ -54,50 +98,139 @@ def test_login_then_empty_consultations(demo):
     assert test.session_state["user"].role == "buyer"
     assert test.title[0].value == "Consultations"
     assert "Aucune consultation visible" in test.info[0].value
+    token = test.session_state["session_token"]
+    assert session_token.user_from_token(workspace.sessions, token).email == credentials["buyer"][0]
+    next(b for b in test.sidebar.button if b.label == "Se déconnecter").click().run()
+    assert not test.exception
+    assert "user" not in test.session_state and test.session_state["signed_out"]
+    assert test.title[0].value.startswith("procure")
 
 
-def test_consultation_page_shows_lots_suggestions_and_review(demo, tmp_path):
+def test_session_token_refused_when_forged_expired_or_password_changed(demo, monkeypatch):
     workspace, credentials = demo
     buyer = workspace.authenticate(*credentials["buyer"])
-    tender_id = workspace.create_tender(buyer, "Travaux", True)
-    workspace.add_documents(buyer, tender_id, [(p.name, p.read_bytes()) for p in dce.works_tender(tmp_path)])
-    workspace.analyse(buyer, tender_id)
+    token = session_token.issue_token(workspace.sessions, buyer)
+    assert session_token.user_from_token(workspace.sessions, token) == buyer
+    assert session_token.user_from_token(workspace.sessions, token[:-2] + ("AA" if token[-2:] != "AA" else "BB")) is None
+    assert session_token.user_from_token(workspace.sessions, "n'importe quoi") is None
+    assert session_token.user_from_token(workspace.sessions, None) is None
+    monkeypatch.setattr(session_token, "SESSION_LIFETIME", timedelta(seconds=-1))
+    assert session_token.user_from_token(workspace.sessions, token) is None
+    monkeypatch.undo()
+    admin = workspace.authenticate(*credentials["admin"])
+    workspace.set_password(credentials["buyer"][0], "un autre mot de passe", actor=admin)
+    assert session_token.user_from_token(workspace.sessions, token) is None
+
+
+def test_menu_by_role(demo):
+    workspace, credentials = demo
+    reviewer = logged_in(workspace, credentials, "reviewer").run()
+    assert not reviewer.exception
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        reviewer.switch_page("ui/deposer.py")  # a working-group member does not file a DCE
+    buyer = logged_in(workspace, credentials, "buyer").run()
+    buyer.switch_page("ui/deposer.py").run()
+    assert not buyer.exception and buyer.title[0].value == "Déposer un dossier de consultation"
+    assert_french(buyer)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        buyer.switch_page("ui/administration.py")  # not even registered for a buyer
+
+
+def test_consultation_page_shows_passages_history_and_french_numbers(analysed):
+    workspace, credentials, buyer, tender_id = analysed
     test = logged_in(workspace, credentials, "reviewer").run(timeout=120)
     assert not test.exception
     headers = [h.value for h in test.header]
     assert "Lot 2 : Peinture intérieure" in headers and "Annexe Word" in headers
-    assert any("Clause d'insertion" in s.value for s in test.subheader)
+    assert any("Clause d'insertion" in s.value and "déjà présente" in s.value for s in test.subheader)
+    captions = [c.value for c in test.caption]
+    # The existing 1 200 hours are shown with their passage, file and paragraph, not only "déjà présent".
+    assert any("CCAP\\_travaux.docx, § " in c and "1 200 heures" in c for c in captions), captions
+    assert any("RC\\_travaux.pdf, p. 1" in c and "Vitry-sur-Seine" in c for c in captions)
+    assert any(m.value.startswith("**Envoi de l'avis** : 3 septembre 2026") for m in test.markdown)
+    assert any(re.match(r"Pertinence \d+\s%", c) for c in captions)
+    assert_french(test)
     accept = next(b for b in test.button if b.label == "Accepter" and b.key.startswith("accept-match-"))
     accept.click().run(timeout=120)
     assert not test.exception
     assert workspace.history(buyer, tender_id)[0]["action"] == "accept"
-    test.switch_page("ui/tableau_de_bord.py").run(timeout=120)
+    history = test.dataframe[-1].value
+    assert history.iloc[0]["Action"] == "a accepté"
+    assert re.match(r"Lot \d — structure .+", history.iloc[0]["Élément"])
+    assert re.match(r"\d\d/\d\d/\d{4} à \d\d:\d\d", history.iloc[0]["Quand"])
+
+
+def test_conflicting_decision_says_reload_and_keeps_the_comment(analysed):
+    workspace, credentials, buyer, tender_id = analysed
+    reviewer = workspace.authenticate(*credentials["reviewer"])
+    test = logged_in(workspace, credentials, "buyer").run(timeout=120)
+    item = workspace.review_items(buyer, tender_id)["lots"][0]["suggestions"][0]
+    key = f"suggestion-{item['id']}"
+    # Someone else decides while the buyer's page is open…
+    workspace.review(reviewer, "suggestion", item["id"], "accept", item["version"], "vu en réunion")
+    # …then the buyer rejects what they saw, with a comment.
+    next(t for t in test.text_input if t.key == f"comment-{key}").input("trop d'heures pour ce lot")
+    next(b for b in test.button if b.key == f"reject-{key}").click().run(timeout=120)
     assert not test.exception
-    practice = test.dataframe[0].value
-    row = practice[practice["Source"] == "procure"].iloc[0]
-    assert (row["Acheteur"], row["Lots ou marchés"], row["Heures d'insertion prévues"]) == (
-        "Ville de démonstration (fictive)", 3, 1550)
+    assert any(e.value.startswith("Quelqu'un a décidé entre-temps : rechargez") for e in test.error)
+    assert next(t for t in test.text_input if t.key == f"comment-{key}").value == "trop d'heures pour ce lot"
+    stored = workspace.review_items(buyer, tender_id)["lots"][0]["suggestions"][0]
+    assert stored["decision"] == "accepted"  # the second click did not overwrite the first decision silently
+    next(b for b in test.button if b.key == f"reload-{key}").click().run(timeout=120)
+    assert not any(e.value.startswith("Quelqu'un a décidé") for e in test.error)
+    next(b for b in test.button if b.key == f"reject-{key}").click().run(timeout=120)
+    assert workspace.review_items(buyer, tender_id)["lots"][0]["suggestions"][0]["decision"] == "rejected"
+    assert workspace.history(buyer, tender_id)[-1]["comment"] == "trop d'heures pour ce lot"
 
 
-def test_dashboard_and_directory_pages(demo):
+def test_directory_tells_the_truth_and_removes_the_demo(demo):
     workspace, credentials = demo
-    test = logged_in(workspace, credentials, "admin")
-    test.run()
-    test.switch_page("ui/tableau_de_bord.py").run()
-    assert not test.exception and test.title[0].value == "Tableau de bord"
-    test.switch_page("ui/guide.py").run()
-    assert not test.exception
-    test.button[0].click().run(timeout=120)
-    assert not test.exception and "Département 94 : 10 structure(s)" in test.success[0].value
+    repository = SupplierRepository(workspace.sessions)
+    repository.upsert([Supplier(siret="73282932000074", name="Régie réelle", kinds=["REGIE"], commune_name="Grenoble",
+                                department="38", source="siae_asp_2019_07.csv")])
+    test = logged_in(workspace, credentials, "admin").run()
     test.switch_page("ui/annuaire.py").run()
     assert not test.exception
-    assert "FICTIVES" in test.warning[0].value
+    metrics = {m.label: m.value for m in test.metric}
+    assert metrics["Structures réelles"] == "1" and metrics["Structures fictives (démonstration)"] == "10"
+    assert "mélange 1 structure(s) réelle(s) et 10 structure(s) fictive(s)" in test.warning[0].value
+    assert set(test.dataframe[0].value["Source"]) >= {"siae_asp_2019_07.csv"}
+    assert_french(test)
+    next(b for b in test.button if b.label == "Retirer les structures fictives de démonstration").click().run()
+    assert not test.exception
+    assert "10 structure(s) fictive(s) retirée(s)" in test.success[0].value
+    assert [s.name for s in repository.all()] == ["Régie réelle"]
+    assert not test.warning
+
+
+def test_dashboard_guide_and_administration(analysed):
+    workspace, credentials, buyer, tender_id = analysed
+    test = logged_in(workspace, credentials, "admin")
+    test.run()
+    test.switch_page("ui/tableau_de_bord.py").run(timeout=120)
+    assert not test.exception and test.title[0].value == "Tableau de bord"
+    practice = test.dataframe[0].value
+    row = practice[practice["Source"] == "consultations analysées"].iloc[0]
+    assert (row["Acheteur"], row["Année"], row["Lots ou marchés"]) == ("Ville de démonstration (fictive)", "2026", 3)
+    assert spaced(row["Cible nationale"]) == "30 %" and spaced(row["Heures d'insertion prévues"]) == "1 550"
+    assert_french(test)
     test.switch_page("ui/administration.py").run()
     assert not test.exception and test.title[0].value == "Utilisateurs"
+    guide = logged_in(workspace, credentials, "buyer").run(timeout=120)
+    guide.switch_page("ui/guide.py").run()
+    assert not guide.exception
+    # The territory comes from where the organisation's tenders are (Vitry-sur-Seine, Val-de-Marne).
+    assert guide.text_input(key="guide-territory").value == "94"
+    next(b for b in guide.button if b.label == "Générer le guide").click().run(timeout=120)
+    assert not guide.exception and guide.success[0].value.startswith("Val-de-Marne")
+    assert "10 structure(s) inclusive(s), 3 lot(s)" in guide.success[0].value
+    assert_french(guide)
 
 
-def test_buyer_cannot_open_administration(demo):
+def test_guide_territory_is_asked_when_unknown(demo):
     workspace, credentials = demo
     test = logged_in(workspace, credentials, "buyer").run()
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        test.switch_page("ui/administration.py")  # not even registered for a buyer
+    test.switch_page("ui/guide.py").run()
+    assert test.text_input(key="guide-territory").value == ""  # never a department picked at random
+    next(b for b in test.button if b.label == "Générer le guide").click().run()
+    assert test.error[0].value == "Indiquez d'abord un territoire."

@@ -14,7 +14,7 @@ except AccessDenied as denied:
     st.error(str(denied))
     st.stop()
 st.dataframe(pd.DataFrame([{"E-mail": u.email, "Nom": u.display_name, "Rôle": ROLES[u.role], "Organisation": u.organisation}
-                           for u in users]), hide_index=True, use_container_width=True)
+                           for u in users]), hide_index=True, width="stretch")
 st.header("Créer un compte")
 organisations = dict(ws.organisations())
 with st.form("nouvel-utilisateur", clear_on_submit=True):

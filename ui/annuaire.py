@@ -1,50 +1,105 @@
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from procure.directory.suppliers import FORMATS, KIND_LABELS_FR, import_file
-from ui.common import current_user, suppliers
+from procure.outputs.format_fr import format_date, format_int
+from procure.service.app_views import (DIRECTORY_FORMATS_FR, KIND_LABELS_FR, directory_overview,
+                                       import_directory_file)
+from procure.service.workspace import AccessDenied
+from ui.common import current_user, workspace
+
+# French words for the import report (the library keeps codes).
+ROW_STATUS_FR = {"added": "ajoutée", "updated": "mise à jour", "unchanged": "inchangée", "rejected": "refusée",
+                 "warning": "importée avec avertissement"}
 
 user = current_user()
-repository = suppliers()
+ws = workspace()
 st.title("Annuaire des structures inclusives")
-directory = repository.all()
-if directory and not repository.has_real_records():
-    st.warning("Annuaire de démonstration : ces structures sont FICTIVES. Importez la liste officielle de votre territoire.")
-kinds = st.multiselect("Types", sorted(KIND_LABELS_FR), format_func=lambda k: f"{k} — {KIND_LABELS_FR[k]}")
-department = st.text_input("Département (code)", max_chars=3)
-rows = [s for s in directory if (not kinds or set(kinds) & set(s.kinds)) and (not department or s.department == department)]
-st.caption(f"{len(rows)} structure(s) sur {len(directory)}")
-st.dataframe(pd.DataFrame([{"SIRET": s.siret, "Nom": s.name, "Types": ", ".join(s.kinds), "NAF": s.naf,
-                            "Activité": s.naf_label, "Commune": s.commune_name, "Département": s.department,
-                            "Effectif": s.headcount, "Source": s.source, "Fictive": "oui" if s.demo else ""} for s in rows]),
-             hide_index=True, use_container_width=True)
+overview = directory_overview(ws)
 
-if user.role != "admin":
-    st.caption("Les imports sont réservés aux administrateurs.")
+# ---------------------------------------------------------------- what the directory really holds
+first, second, third = st.columns(3)
+first.metric("Structures réelles", format_int(overview.real))
+second.metric("Structures fictives (démonstration)", format_int(overview.fictitious))
+third.metric("Sources importées", format_int(len([s for s in overview.sources if not s.demo])))
+if overview.fictitious and not overview.real:
+    st.warning("Annuaire de démonstration : toutes les structures sont FICTIVES. Importez la liste officielle de "
+               "votre territoire avant de vous en servir pour un marché.")
+elif overview.fictitious:
+    st.warning(f"L'annuaire mélange {format_int(overview.real)} structure(s) réelle(s) et "
+               f"{format_int(overview.fictitious)} structure(s) fictive(s) de démonstration, marquées « fictive ». "
+               "Un administrateur peut retirer les structures fictives ci-dessous.")
+if overview.sources:
+    st.dataframe(pd.DataFrame([{"Source": s.source, "Date des données": format_date(s.source_date, missing="non datée"),
+                                "Structures": s.count, "Nature": "fictive (démonstration)" if s.demo else "réelle"}
+                               for s in overview.sources]), hide_index=True, width="stretch")
+
+# ---------------------------------------------------------------- search
+st.header("Rechercher")
+left, right, demo_column = st.columns([3, 1, 1])
+kinds = left.multiselect("Types de structure", sorted(KIND_LABELS_FR), format_func=lambda k: f"{k} — {KIND_LABELS_FR[k]}",
+                         placeholder="Tous les types")
+department = right.text_input("Département (code)", max_chars=3, placeholder="p. ex. 38")
+hide_demo = demo_column.toggle("Masquer les fictives", value=bool(overview.real))
+rows = [s for s in overview.suppliers if (not kinds or set(kinds) & set(s.kinds))
+        and (not department or s.department == department.strip().upper().zfill(2))
+        and not (hide_demo and s.demo)]
+st.caption(f"{format_int(len(rows))} structure(s) affichée(s) sur {format_int(len(overview.suppliers))}")
+st.dataframe(pd.DataFrame([{"SIRET": s.siret, "Nom": s.name, "Types": ", ".join(s.kinds), "NAF": s.naf or "",
+                            "Activité": s.naf_label or "", "Commune": s.commune_name or "commune inconnue",
+                            "Département": s.department or "", "Effectif": format_int(s.headcount, missing="inconnu"),
+                            "Source": s.source, "Fictive": "oui" if s.demo else "non"} for s in rows[:5000]]),
+             hide_index=True, width="stretch")
+if len(rows) > 5000:
+    st.caption("Seules les 5 000 premières structures sont affichées : précisez le type ou le département.")
+
+if not ws.can_manage_directory(user):
+    st.caption("Les imports et le retrait des structures fictives sont réservés aux administrateurs.")
     st.stop()
+
+# ---------------------------------------------------------------- administration of the directory
+if overview.fictitious:
+    st.header("Structures fictives de démonstration")
+    st.write(f"{format_int(overview.fictitious)} structure(s) fictive(s) apparaissent dans les appariements, les annexes "
+             "et les guides tant qu'elles ne sont pas retirées.")
+    if st.button("Retirer les structures fictives de démonstration", icon=":material/delete:"):
+        try:
+            removed = ws.remove_demo_suppliers(user)
+        except AccessDenied as denied:
+            st.error(str(denied))
+        else:
+            st.session_state["directory-notice"] = (f"{format_int(removed)} structure(s) fictive(s) retirée(s). "
+                                                    "Relancez l'analyse des consultations pour mettre à jour leurs "
+                                                    "appariements.")
+            st.rerun()
+if "directory-notice" in st.session_state:
+    st.success(st.session_state.pop("directory-notice"))
+
 st.header("Importer des structures")
-formats = {"asp-siae": "Liste officielle des SIAE (ASP)", "marche-inclusion": "Export du marché de l'inclusion",
-           "finess": "Extrait FINESS (ESAT, catégorie 246)"}
 with st.form("import"):
-    chosen = st.selectbox("Format", list(formats), format_func=formats.get)
+    chosen = st.selectbox("Format", list(DIRECTORY_FORMATS_FR), format_func=DIRECTORY_FORMATS_FR.get)
+    source_date = st.date_input("Date des données (date de l'extraction)", value=None, format="DD/MM/YYYY")
+    st.caption("Fichier CSV ou Excel (.xlsx), 200 Mo au plus : glissez-le dans le cadre ou cliquez sur « Parcourir ».")
     upload = st.file_uploader("Fichier CSV ou XLSX", type=["csv", "txt", "xlsx"])
     submitted = st.form_submit_button("Importer", type="primary")
+if submitted and not upload:
+    st.error("Choisissez d'abord le fichier à importer.")
 if submitted and upload:
-    with tempfile.TemporaryDirectory() as folder:
+    with st.spinner(f"Import de {upload.name}…"), tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(upload.name).name
         path.write_bytes(upload.getvalue())
         try:
-            report = import_file(repository, path, FORMATS[chosen], upload.name)
-        except (ValueError, KeyError, OSError) as problem:
+            report = import_directory_file(ws, user, path, chosen, upload.name,
+                                           source_date if isinstance(source_date, date) else None)
+        except (ValueError, KeyError, OSError, AccessDenied) as problem:
             st.error(f"Import impossible : {problem}")
             st.stop()
     st.success(report.summary_fr())
     issues = [r for r in report.rows if r.status in ("rejected", "warning")]
     if issues:
-        st.dataframe(pd.DataFrame([{"Ligne": r.line, "SIRET": r.siret, "Statut": r.status, "Motif": r.reason} for r in issues]),
-                     hide_index=True)
-    if repository.has_real_records() and st.button("Retirer les structures fictives de démonstration"):
-        st.info(f"{repository.delete_demo()} structure(s) fictive(s) retirée(s).")
+        st.dataframe(pd.DataFrame([{"Ligne": r.line, "SIRET": r.siret, "Statut": ROW_STATUS_FR.get(r.status, r.status),
+                                    "Motif": r.reason} for r in issues]), hide_index=True, width="stretch")
+    st.button("Actualiser l'annuaire", icon=":material/refresh:")

@@ -1,16 +1,21 @@
-"""Shared helpers of the Streamlit pages: cached resources and the signed-in user."""
+"""Shared helpers of the Streamlit pages: cached resources, the signed-in user, French text and formats."""
 from __future__ import annotations
+
+import re
 
 import streamlit as st
 
-from procure.db import database_url, get_engine, session_factory
-from procure.directory.suppliers import SupplierRepository
+from procure.outputs.format_fr import format_euros
+from procure.service.app_views import database_url, open_workspace
 from procure.service.workspace import ROLES, UserInfo, Workspace
+
+# The signs that make Markdown (links, images, emphasis, code, HTML, formulas, emoji codes, tables, headings).
+_MARKDOWN_SPECIALS = {ord(c): "\\" + c for c in "\\`*_[]<>~$:|#"}
 
 
 @st.cache_resource(show_spinner=False)
 def _workspace(url: str) -> Workspace:
-    return Workspace(session_factory(get_engine(url)))
+    return open_workspace(url)
 
 
 def workspace() -> Workspace:
@@ -18,13 +23,13 @@ def workspace() -> Workspace:
     return _workspace(database_url())
 
 
-def suppliers() -> SupplierRepository:
-    return SupplierRepository(workspace().sessions)
-
-
 def current_user() -> UserInfo:
     user = st.session_state.get("user")
+    if user is not None:  # re-read at each page: a deactivated account or a changed role takes effect at once
+        user = workspace().refresh(user)
+        st.session_state["user"] = user
     if user is None:
+        st.session_state.pop("user", None)
         st.warning("Veuillez vous connecter.")
         st.stop()
     return user
@@ -34,11 +39,25 @@ def role_label(user: UserInfo) -> str:
     return f"{user.display_name} — {ROLES[user.role]} ({user.organisation})"
 
 
+def plain(text: object) -> str:
+    """Text from a document or a file name, safe inside st.markdown: every Markdown sign is escaped.
+
+    A passage must never become a link, a remote image, a formula ($…$), an emoji code or coloured text.
+    """
+    escaped = str(text).translate(_MARKDOWN_SPECIALS)
+    # A line starting with "-", "+", ">" or "1." would become a list or a quote.
+    escaped = re.sub(r"(?m)^(\s*)([-+>])", r"\1\\\2", escaped)
+    return re.sub(r"(?m)^(\s*\d+)\.", r"\1\\.", escaped)
+
+
 def euros(value: float | None) -> str:
-    if value is None:
-        return "—"
-    from decimal import Decimal
+    return format_euros(value, cents=False, tax="HT", missing="—")
 
-    from procure.model import format_euros
 
-    return format_euros(Decimal(str(value))) + " HT"
+def evidence_line(evidence: dict | None) -> str | None:
+    """« RC.pdf, p. 3 — « passage » », escaped for Markdown; None without evidence."""
+    if not evidence:
+        return None
+    where = f"p. {evidence['page']}" if evidence.get("page") else f"§ {evidence['block'] + 1}"
+    passage = " ".join(str(evidence.get("passage") or "").split())
+    return plain(f"{evidence['file']}, {where} — « {passage} »")

@@ -12,7 +12,9 @@ with st.form("connexion"):
     submitted = st.form_submit_button("Se connecter", type="primary")
 if submitted:
     try:
-        user = workspace().authenticate(email, password)
+        # The address lets the throttle count failures per client as well as per account.
+        address = st.context.ip_address
+        user = workspace().authenticate(email, password, address=address if isinstance(address, str) else None)
     except AccessDenied as refused:  # too many failures: the message says how long to wait
         st.error(str(refused))
         st.stop()

@@ -4,10 +4,18 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from procure.model import PROVISION_LABELS_FR
+from procure.outputs.format_fr import format_date, format_datetime, format_distance, format_hours, format_percent
+from procure.service.schema import SuggestionStatus
 from procure.service.workspace import DECISIONS_FR, AccessDenied, ReviewConflict
-from ui.common import current_user, euros, workspace
+from ui.common import current_user, euros, evidence_line, plain, workspace
+from ui.maps import lot_map, place_communes
 
 ACTIONS_FR = {"accept": "a accepté", "reject": "a rejeté", "comment": "a commenté", "reset": "a remis à examiner"}
+CONFLICT_FR = ("Quelqu'un a décidé entre-temps : rechargez la page pour voir sa décision avant de décider. "
+               "Votre commentaire est conservé.")
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PROVISION_LABELS = {getattr(kind, "value", kind): label for kind, label in PROVISION_LABELS_FR.items()}
 
 user = current_user()
 ws = workspace()
@@ -15,7 +23,8 @@ st.title("Consultations")
 tenders = ws.visible_tenders(user)
 if not tenders:
     st.info("Aucune consultation visible pour vous. Déposez un DCE ou demandez à un acheteur de la partager avec le groupe.")
-    st.page_link("ui/deposer.py", label="Déposer un DCE", icon=":material/upload_file:")
+    if user.role in ("buyer", "admin"):
+        st.page_link("ui/deposer.py", label="Déposer un DCE", icon=":material/upload_file:")
     st.stop()
 
 labels = {t["id"]: f"{t['title']} — {t['organisation']}" + (" (partagée)" if t["shared"] else "") for t in tenders}
@@ -24,16 +33,20 @@ chosen = st.session_state.get("tender_id")
 tender_id = st.selectbox("Consultation", ids, index=ids.index(chosen) if chosen in ids else 0, format_func=labels.get)
 st.session_state["tender_id"] = tender_id
 items = ws.review_items(user, tender_id)
-can_review = ws.can_review(user, tender_id)
+permissions = ws.permissions(user, tender_id)
+can_review = permissions["review"]
 analysis = items["tender"]["analysis"] or {}
 
 
-def fact(label: str, value, evidence=None) -> None:
-    where = ""
-    if evidence:
-        page = f", p. {evidence['page']}" if evidence.get("page") else f", § {evidence['block'] + 1}"
-        where = f"  \n:gray[{evidence['file']}{page} — « {evidence['passage'][:200]} »]"
-    st.markdown(f"**{label}** : {value if value not in (None, '') else '—'}{where}")
+# ---------------------------------------------------------------- facts and their passages
+
+def fact(label: str, value, evidence: dict | None = None) -> None:
+    """A value read in the documents, with the passage it comes from (file, page), rendered as plain text."""
+    shown = plain(value) if value not in (None, "") else "non trouvé dans le dossier"
+    st.markdown(f"**{label}** : {shown}")
+    line = evidence_line(evidence)
+    if line:
+        st.caption(line)
 
 
 def fact_of(data: dict | None, label: str, render=lambda v: v) -> None:
@@ -43,34 +56,100 @@ def fact_of(data: dict | None, label: str, render=lambda v: v) -> None:
         fact(label, render(data["value"]), data.get("evidence"))
 
 
-def place(value) -> str:
-    return f"{value['name']} ({value['department']}, INSEE {value['insee']})" if isinstance(value, dict) else f"{value} (non reconnue)"
+def place_text(value) -> str:
+    if isinstance(value, dict) and "insee" in value:
+        return f"{value['name']} ({value['department']}, code INSEE {value['insee']})"
+    if isinstance(value, dict):
+        communes = ", ".join(c["name"] for c in place_communes(value))
+        label = value.get("label") or communes
+        if value.get("scope") == "unknown" or not (communes or value.get("departments") or value.get("region")):
+            return f"{label} (lieu non reconnu)"
+        return label + (f" — {communes}" if communes and communes not in label else "")
+    return f"{value} (lieu non reconnu)"
 
+
+def status_text(status: str) -> str:
+    try:
+        return SuggestionStatus.parse(status).label
+    except ValueError:
+        return status
+
+
+def amount_text(value) -> str:
+    if isinstance(value, dict):
+        return euros(value.get("value")) if value.get("tax", "HT") == "HT" else f"{euros(value.get('value'))[:-3]} TTC"
+    return euros(value)
+
+
+def provision_text(provision: dict) -> str:
+    text = PROVISION_LABELS.get(provision["kind"], provision["kind"])
+    if provision.get("hours"):
+        text += f" : {format_hours(provision['hours'])}" + (" par an" if provision.get("hours_per") == "year" else "")
+    if provision.get("weight_percent"):
+        text += f" (pondération {format_percent(provision['weight_percent'] / 100)})"
+    if provision.get("articles"):
+        text += f" — {', '.join(provision['articles'])}"
+    return text
+
+
+def provisions_block(provisions: list[dict], title: str) -> None:
+    if not provisions:
+        return
+    st.markdown(f"**{title}**")
+    for provision in provisions:
+        fact("Déjà présent", provision_text(provision), provision.get("evidence"))
+
+
+# ---------------------------------------------------------------- decisions, with conflict detection
 
 def decide(kind: str, item: dict) -> None:
-    st.caption(f"Décision : **{DECISIONS_FR[item['decision']]}**"
-               + (f" par {item['decided_by']} le {item['decided_at']:%d/%m/%Y %H:%M}" if item.get("decided_at") else ""))
+    """Accept / reject / comment buttons; the version sent is the one the user saw, not the one just reloaded."""
+    if item.get("decided_at"):
+        st.caption(f"Décision : **{DECISIONS_FR[item['decision']]}** par {plain(item['decided_by'])} "
+                   f"le {format_datetime(item['decided_at'])}")
+    else:
+        st.caption(f"Décision : **{DECISIONS_FR[item['decision']]}**")
     if not can_review:
         return
-    key = f"{kind}-{item['id']}-{item['version']}"
+    key = f"{kind}-{item['id']}"
+    seen_key = f"seen-{key}"
+    seen_version, seen_decision = st.session_state.get(seen_key, (item["version"], item["decision"]))
     left, middle, right = st.columns([1, 1, 3])
-    comment = right.text_input("Commentaire", key=f"comment-{key}", label_visibility="collapsed", placeholder="Commentaire")
+    comment = right.text_input("Commentaire", key=f"comment-{key}", label_visibility="collapsed",
+                               placeholder="Commentaire (facultatif pour accepter ou rejeter)")
+    clicked = None
     for column, action, label in ((left, "accept", "Accepter"), (middle, "reject", "Rejeter")):
-        if column.button(label, key=f"{action}-{key}", disabled=item["decision"] == f"{action}ed"):
-            _apply(kind, item, action, comment)
+        if column.button(label, key=f"{action}-{key}", disabled=seen_decision == f"{action}ed"):
+            clicked = action
     if right.button("Commenter", key=f"commenter-{key}"):
-        _apply(kind, item, "comment", comment)
+        clicked = "comment"
+    conflict_key = f"conflict-{key}"
+    if clicked:
+        _apply(kind, item, clicked, comment, seen_version, conflict_key)
+    if st.session_state.get(conflict_key):
+        st.error(CONFLICT_FR, icon=":material/sync_problem:")
+        if st.button("Recharger", key=f"reload-{key}", icon=":material/refresh:"):
+            st.session_state.pop(conflict_key)
+            st.session_state[seen_key] = (item["version"], item["decision"])
+            st.rerun()
+    else:
+        st.session_state[seen_key] = (item["version"], item["decision"])
 
 
-def _apply(kind: str, item: dict, action: str, comment: str) -> None:
+def _apply(kind: str, item: dict, action: str, comment: str, version: int, conflict_key: str) -> None:
+    if action == "comment" and not comment.strip():
+        st.warning("Écrivez d'abord votre commentaire.")
+        return
     try:
-        ws.review(user, kind, item["id"], action, item["version"], comment)
-    except ReviewConflict as conflict:
-        st.error(str(conflict))
+        ws.review(user, kind, item["id"], action, version, comment)
+    except ReviewConflict:
+        st.session_state[conflict_key] = True
         return
     except (AccessDenied, ValueError) as problem:
         st.error(f"Action impossible : {problem}")
         return
+    st.session_state.pop(f"comment-{kind}-{item['id']}", None)
+    st.session_state.pop(f"seen-{kind}-{item['id']}", None)
     st.rerun()
 
 
@@ -82,15 +161,23 @@ with st.container(border=True):
         fact_of(analysis.get("object"), "Objet")
         fact_of(analysis.get("reference"), "Référence")
     with right:
-        fact_of(analysis.get("procedure"), "Procédure", lambda v: v["label"])
-        fact_of(analysis.get("place"), "Lieu d'exécution", place)
+        fact_of(analysis.get("procedure"), "Procédure", lambda v: v["label"] if isinstance(v, dict) else v)
+        fact_of(analysis.get("place"), "Lieu d'exécution", place_text)
         for key, label in (("publication", "Envoi de l'avis"), ("offers_deadline", "Date limite des offres")):
             if key in analysis.get("dates", {}):
-                fact_of(analysis["dates"][key], label)
-for document in ws.documents(user, tender_id):
-    if document["problem"]:
-        st.error(f"{document['filename']} : {document['problem']}")
-if user.role in ("buyer", "admin"):  # reviewers do not change what the buyer shares
+                fact_of(analysis["dates"][key], label, lambda v: format_date(v, long=True))
+    provisions_block([p for p in analysis.get("provisions", []) if p.get("lot") is None],
+                     "Dispositions sociales déjà présentes pour toute la consultation")
+
+documents = ws.documents(user, tender_id)
+with st.expander(f"Pièces du dossier ({len(documents)})"):
+    for document in documents:
+        kind = f" — {document['doc_type']}" if document.get("doc_type") else ""
+        if document["problem"]:
+            st.error(plain(f"{document['filename']}{kind} : {document['problem']}"))
+        else:
+            st.markdown(f":material/description: {plain(document['filename'])}{plain(kind)}")
+if permissions["edit"]:  # reviewers do not change what the buyer shares
     shared = st.toggle("Partagée avec le groupe de travail", value=items["tender"]["shared"])
     if shared != items["tender"]["shared"]:
         try:
@@ -104,74 +191,118 @@ if not items["lots"]:
     st.warning("Aucun lot n'a été trouvé dans les documents lus.")
 lot_facts = {lot["number"]: lot for lot in analysis.get("lots", [])}
 for lot in items["lots"]:
-    st.header(f"Lot {lot['number']} : {lot['title'] or 'sans intitulé'}")
+    st.header(f"Lot {lot['number']} : {plain(lot['title'] or 'sans intitulé')}")
     details = lot_facts.get(lot["number"], {})
     with st.expander("Données du lot et leurs sources", expanded=False):
         for code, evidence in details.get("cpv", []):
             fact("CPV", f"{code['code']}-{code['check_digit'] or '?'} {code.get('label') or ''}", evidence)
-        fact("Montant estimé", euros(lot["amount_ht"]), (details.get("estimated_amount") or {}).get("evidence"))
+        fact("Montant", amount_text((details.get("estimated_amount") or {}).get("value", lot["amount_ht"])),
+             (details.get("estimated_amount") or {}).get("evidence"))
         fact_of(details.get("duration_months"), "Durée", lambda m: f"{m} mois")
-        fact_of(details.get("place"), "Lieu d'exécution", place)
+        fact_of(details.get("place"), "Lieu d'exécution", place_text)
+    provisions_block(details.get("provisions", []), "Dispositions sociales déjà présentes dans ce lot")
     tab_suggestions, tab_matches = st.tabs(["Clauses proposées", "Structures inclusives"])
     with tab_suggestions:
         for item in lot["suggestions"]:
             with st.container(border=True):
-                st.subheader(f"{item['title']} — {item['status']}")
-                st.caption(f"Score {item['score']:.2f} · Fondement : {', '.join(item['legal_basis'])} · "
-                           f"Ancien code : {', '.join(item['old_articles']) or 'aucun équivalent'}")
+                st.subheader(f"{plain(item['title'])} — {plain(status_text(item['status']))}")
+                st.caption(f"Pertinence {format_percent(item['score'])} · Fondement : {', '.join(item['legal_basis'])} · "
+                           f"Ancien code : {plain(', '.join(item['old_articles']) or 'aucun équivalent')}")
                 for reason in item["reasons"]:
-                    st.markdown(f"- {reason}")
+                    st.markdown(f"- {plain(reason)}")
+                if status_text(item["status"]) == SuggestionStatus.PRESENT.label:
+                    same = [p for p in details.get("provisions", []) + analysis.get("provisions", [])
+                            if p["kind"] == item["lever_id"]]
+                    for provision in same:
+                        fact("Passage du dossier", provision_text(provision), provision.get("evidence"))
                 if item.get("hours"):
                     st.markdown("**Calcul des heures d'insertion**")
                     for number, step in enumerate(item["hours"]["steps"], 1):
-                        st.markdown(f"{number}. {step}")
-                with st.expander(f"Rédaction proposée pour le {item['target_document']}"):
+                        st.markdown(f"{number}\\. {plain(step)}")
+                with st.expander(f"Rédaction proposée pour le {plain(item['target_document'])}"):
                     for paragraph in item["clause_paragraphs"]:
-                        st.markdown(f"> {paragraph}")
+                        st.markdown(f"> {plain(paragraph)}")
                 for check in item["points_to_check"]:
-                    st.warning(check, icon=":material/fact_check:")
+                    st.warning(plain(check), icon=":material/fact_check:")
                 decide("suggestion", item)
     with tab_matches:
+        if not (details.get("place") or {}).get("value"):
+            st.warning("Lieu d'exécution inconnu pour ce lot : les distances ne sont pas calculées et les structures "
+                       "sont classées sans tenir compte de la proximité. Vérifiez le lieu dans le RC ou le CCAP.")
         if not lot["matches"]:
             st.info("Aucune structure de l'annuaire ne correspond : importez l'annuaire de votre territoire.")
         else:
-            table = pd.DataFrame([{"Rang": m["rank"], "Structure": m["supplier"]["name"], "Type": m["supplier"]["kinds"],
-                                   "Commune": m["supplier"]["commune"], "Score": round(m["score"], 2),
-                                   "Distance (km)": None if m["distance_km"] is None else round(m["distance_km"], 1),
+            table = pd.DataFrame([{"Rang": m["rank"], "Structure": m["supplier"]["name"],
+                                   "Type": (m["supplier"]["kinds"] or "").replace(",", ", "),
+                                   "Commune": m["supplier"]["commune"] or "commune inconnue",
+                                   "Adéquation": format_percent(m["score"]),
+                                   "Distance": format_distance(m["distance_km"]),
+                                   "Fictive": "oui" if m["supplier"]["demo"] else "non",
                                    "Décision": DECISIONS_FR[m["decision"]]} for m in lot["matches"]])
-            st.dataframe(table, hide_index=True, use_container_width=True)
-            located = [m for m in lot["matches"] if m["supplier"]["latitude"] is not None]
-            if located:
-                st.map(pd.DataFrame({"lat": [m["supplier"]["latitude"] for m in located],
-                                     "lon": [m["supplier"]["longitude"] for m in located]}), size=300)
+            st.dataframe(table, hide_index=True, width="stretch")
+            chart = lot_map((details.get("place") or {}).get("value"), lot["matches"])
+            if chart is not None:
+                st.altair_chart(chart, width="stretch")
             for m in lot["matches"]:
                 with st.container(border=True):
                     demo = " — :orange[structure fictive de démonstration]" if m["supplier"]["demo"] else ""
-                    st.markdown(f"**{m['rank']}. {m['supplier']['name']}**{demo}")
-                    st.caption(m["explanation"])
+                    st.markdown(f"**{m['rank']}\\. {plain(m['supplier']['name'])}**{demo}")
+                    st.caption(plain(m["explanation"]))
                     decide("match", m)
 
-# ---------------------------------------------------------------- history and annex
+# ---------------------------------------------------------------- history, annex, tracked changes
 st.header("Historique des décisions")
+targets = {("suggestion", s["id"]): f"Lot {lot['number']} — {s['title']}" for lot in items["lots"] for s in lot["suggestions"]}
+targets |= {("match", m["id"]): f"Lot {lot['number']} — structure {m['supplier']['name']}"
+            for lot in items["lots"] for m in lot["matches"]}
 history = ws.history(user, tender_id)
 if history:
-    st.dataframe(pd.DataFrame([{"Quand": e["when"], "Qui": e["who"], "Action": ACTIONS_FR[e["action"]],
-                                "Élément": f"{e['target_type']} n° {e['target_id']} (version {e['version']})",
-                                "Commentaire": e["comment"] or ""} for e in history]), hide_index=True, use_container_width=True)
+    st.dataframe(pd.DataFrame([{"Quand": format_datetime(e["when"]), "Qui": e["who"], "Action": ACTIONS_FR[e["action"]],
+                                "Élément": targets.get((e["target_type"], e["target_id"]),
+                                                       "élément d'une analyse précédente"),
+                                "Commentaire": e["comment"] or ""} for e in reversed(history)]),
+                 hide_index=True, width="stretch")
 else:
     st.caption("Aucune décision pour l'instant.")
 
 st.header("Annexe Word")
-st.write("Clauses non rejetées, calcul des heures, références juridiques et structures retenues par le groupe.")
+st.write("Clauses non rejetées, calcul des heures, références juridiques, qui a décidé quoi, et structures retenues.")
 if st.button("Préparer l'annexe Word", type="primary"):
     with st.spinner("Génération de l'annexe…"), tempfile.TemporaryDirectory() as folder:
         path = ws.annex(user, tender_id, Path(folder) / "annexe.docx")
         st.session_state[f"annex-{tender_id}"] = path.read_bytes()
 if f"annex-{tender_id}" in st.session_state:
     st.download_button("Télécharger l'annexe (.docx)", st.session_state[f"annex-{tender_id}"],
-                       file_name=f"annexe-clauses-sociales-{tender_id}.docx",
-                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-if can_review and st.button("Relancer l'analyse"):
+                       file_name=f"annexe-clauses-sociales-{tender_id}.docx", mime=DOCX_MIME)
+
+st.header("Clauses dans votre CCAP ou RC (suivi des modifications)")
+word_documents = [d for d in documents if d["filename"].lower().endswith(".docx") and not d["problem"]]
+if not word_documents:
+    st.caption("Déposez le CCAP ou le RC au format Word (.docx) pour y insérer les clauses acceptées.")
+else:
+    st.write("Les clauses acceptées sont insérées dans votre document en suivi des modifications (auteur « procure ») : "
+             "le service juridique les accepte ou les refuse dans Word. Votre original n'est pas modifié.")
+    names = {d["filename"]: d["filename"] + (f" ({d['doc_type']})" if d.get("doc_type") else "") for d in word_documents}
+    preferred = next((d["filename"] for d in word_documents if (d.get("doc_type") or "").upper() == "CCAP"),
+                     word_documents[0]["filename"])
+    filename = st.selectbox("Document Word", list(names), index=list(names).index(preferred), format_func=names.get)
+    if st.button("Préparer le document avec les clauses en suivi des modifications"):
+        with st.spinner("Insertion des clauses…"), tempfile.TemporaryDirectory() as folder:
+            try:
+                result = ws.tracked_document(user, tender_id, filename, Path(folder) / "suivi.docx")
+                summary = result.summary_fr() if hasattr(result, "summary_fr") else ""
+                st.session_state[f"tracked-{tender_id}"] = (filename, Path(getattr(result, "path", result)).read_bytes(),
+                                                            summary)
+            except (AccessDenied, ValueError) as problem:
+                st.error(f"Insertion impossible : {problem}")
+    if f"tracked-{tender_id}" in st.session_state:
+        name, content, summary = st.session_state[f"tracked-{tender_id}"]
+        if summary:
+            st.info(plain(summary))
+        st.download_button("Télécharger le document modifié (.docx)", content, mime=DOCX_MIME,
+                           file_name=f"{Path(name).stem}-clauses-sociales-suivi.docx")
+
+if permissions["analyse"] and st.button("Relancer l'analyse"):
     with st.spinner("Nouvelle analyse…"):
         ws.analyse(user, tender_id)
     st.rerun()

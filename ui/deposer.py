@@ -1,30 +1,58 @@
 import streamlit as st
 
-from ui.common import current_user, workspace
+from procure.outputs.format_fr import format_int
+from procure.service.workspace import AccessDenied, AnalysisConflict
+from ui.common import current_user, plain, workspace
+
+ACCEPTED = ["pdf", "docx", "xlsx"]
 
 user = current_user()
 st.title("Déposer un dossier de consultation")
-st.write("Pièces acceptées : RC, CCAP, CCTP, AE, BPU… au format PDF, Word (.docx) ou Excel (.xlsx). Chaque fichier illisible est "
-         "signalé sans empêcher l'analyse des autres.")
+st.write("Pièces acceptées : RC, CCAP, CCTP, AE, BPU, DPGF… au format PDF, Word (.docx) ou Excel (.xlsx), "
+         "100 Mo au plus par fichier. Chaque fichier illisible est signalé sans empêcher l'analyse des autres.")
 with st.form("depot", clear_on_submit=False):
     title = st.text_input("Intitulé de la consultation (facultatif : repris de l'objet du RC)")
     shared = st.checkbox("Partager avec le groupe de travail achats responsables")
-    uploads = st.file_uploader("Pièces du DCE", type=["pdf", "docx", "xlsx"], accept_multiple_files=True)
+    st.caption("Glissez les fichiers dans le cadre ci-dessous ou cliquez sur « Parcourir » ; "
+               "vous pouvez en choisir plusieurs à la fois.")
+    uploads = st.file_uploader("Pièces du DCE", type=ACCEPTED, accept_multiple_files=True)
     submitted = st.form_submit_button("Analyser le dossier", type="primary")
 if submitted:
     if not uploads:
         st.error("Ajoutez au moins un fichier.")
         st.stop()
     ws = workspace()
-    tender_id = ws.create_tender(user, title or "Consultation déposée", shared)
-    ws.add_documents(user, tender_id, [(u.name, u.getvalue()) for u in uploads])
-    progress = st.progress(0.0, text="Enregistrement des documents…")
-    ws.analyse(user, tender_id, progress=lambda fraction, text: progress.progress(fraction, text=text))
-    problems = [d for d in ws.documents(user, tender_id) if d["problem"]]
-    for document in problems:
-        st.error(f"{document['filename']} : {document['problem']}")
+    try:
+        tender_id = ws.create_tender(user, title or "Consultation déposée", shared)
+    except AccessDenied as denied:
+        st.error(str(denied))
+        st.stop()
+    with st.status(f"Dépôt de {format_int(len(uploads))} fichier(s)…", expanded=True) as status:
+        saving = st.progress(0.0)
+        for number, upload in enumerate(uploads, 1):
+            saving.progress(number / len(uploads), text=f"Enregistrement de {upload.name} ({number}/{len(uploads)})")
+            stored = ws.add_documents(user, tender_id, [(upload.name, upload.getvalue())])
+            st.write(f":material/check: {plain(upload.name)} : enregistré" if stored
+                     else f":material/content_copy: {plain(upload.name)} : déjà déposé (même contenu), ignoré")
+        analysing = st.progress(0.0, text="Analyse des pièces…")
+        try:
+            ws.analyse(user, tender_id, progress=lambda fraction, text: analysing.progress(fraction, text=text))
+        except AnalysisConflict as busy:
+            status.update(label=str(busy), state="error")
+            st.stop()
+        documents = ws.documents(user, tender_id)
+        for document in documents:
+            kind = f" ({document['doc_type']})" if document.get("doc_type") else ""
+            if document["problem"]:
+                st.write(f":material/error: {plain(document['filename'])}{plain(kind)} : {plain(document['problem'])}")
+            else:
+                st.write(f":material/task_alt: {plain(document['filename'])}{plain(kind)} : lu et analysé")
+        problems = [d for d in documents if d["problem"]]
+        status.update(label=f"Analyse enregistrée : {format_int(len(documents) - len(problems))} fichier(s) lu(s), "
+                            f"{format_int(len(problems))} illisible(s).", state="error" if problems else "complete")
     st.session_state["tender_id"] = tender_id
-    st.success("Analyse enregistrée.")
+    for document in problems:
+        st.error(plain(f"{document['filename']} : {document['problem']}"))
     if not problems:
         st.switch_page("ui/consultations.py")
     st.page_link("ui/consultations.py", label="Voir la consultation", icon=":material/arrow_forward:")

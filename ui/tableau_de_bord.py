@@ -1,11 +1,9 @@
-import io
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from procure.outputs.format_fr import format_euros, format_int, format_number, format_percent
-from procure.service.app_views import lever_titles, practice
+from procure.service.app_views import csv_bytes, lever_titles, practice, xlsx_bytes
 from ui.common import current_user, euros, workspace
 
 LABELS = {"source": "Source", "organisation": "Acheteur", "year": "Année", "lots_or_contracts": "Lots ou marchés",
@@ -56,7 +54,7 @@ rule = alt.Chart(pd.DataFrame({"Cible": [target], "Libellé": [f"Cible nationale
     y="Cible:Q")
 reference = rule.mark_rule(color="#c00", strokeDash=[6, 4], strokeWidth=2) + rule.mark_text(
     align="left", dx=4, dy=-8, color="#c00", fontWeight="bold").encode(text="Libellé:N", x=alt.value(0))
-st.altair_chart((lines + reference).properties(height=360), use_container_width=True)
+st.altair_chart((lines + reference).properties(height=360), width="stretch")
 
 # ---------------------------------------------------------------- levers used
 if not levers.empty:
@@ -71,7 +69,7 @@ if not levers.empty:
         color=alt.Color("Acheteur:N", legend=alt.Legend(orient="bottom", title=None, labelLimit=600)),
         tooltip=[alt.Tooltip("Levier:N"), alt.Tooltip("Acheteur:N"), alt.Tooltip("Lots:Q", title="Lots"),
                  alt.Tooltip("Montant:N", title="Montant des lots")])
-    st.altair_chart(chart.properties(height=max(160, 42 * bars["Levier"].nunique())), use_container_width=True)
+    st.altair_chart(chart.properties(height=max(160, 42 * bars["Levier"].nunique())), width="stretch")
 
 # ---------------------------------------------------------------- the table, shown and exported in French
 st.subheader("Détail")
@@ -81,15 +79,11 @@ readable = shown.assign(share_social=shown["share_social"].map(format_percent),
                         amount_social_ht=shown["amount_social_ht"].map(lambda v: format_euros(v, cents=False)),
                         insertion_hours=shown["insertion_hours"].map(format_int),
                         year=shown["year"].astype(int).astype(str)).rename(columns=LABELS)
-st.dataframe(readable, hide_index=True, use_container_width=True)
+st.dataframe(readable, hide_index=True, width="stretch")
 exported = shown.rename(columns=LABELS)
 left, right = st.columns(2)
-# French Excel opens a CSV in columns only with ';', a decimal comma and a BOM.
-left.download_button("Exporter pour Excel (CSV)",
-                     exported.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
-                     "pratiques-achat.csv", "text/csv")
-buffer = io.BytesIO()
-exported.to_excel(buffer, index=False)
-right.download_button("Exporter (XLSX)", buffer.getvalue(), "pratiques-achat.xlsx",
+# French Excel opens a CSV in columns only with ';', a decimal comma and a BOM; texts are made inert for spreadsheets.
+left.download_button("Exporter pour Excel (CSV)", csv_bytes(exported), "pratiques-achat.csv", "text/csv")
+right.download_button("Exporter (XLSX)", xlsx_bytes(exported), "pratiques-achat.xlsx",
                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 st.caption(f"Parts et cible en valeur décimale dans les exports (0,3 = 30 %) ; {format_number(len(exported))} ligne(s).")
