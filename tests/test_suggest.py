@@ -271,3 +271,12 @@ def test_no_date_of_the_law_is_written_in_the_code():
 def test_environmental_obligations_are_said_from_their_entry_into_force():
     assert "environmental_obligations" in {a.code for a in suggest(tender(lot())).alerts}
     assert "environmental_obligations" not in {a.code for a in suggest(tender(lot(), launch=date(2026, 8, 20))).alerts}
+
+
+def test_a_lever_without_logic_of_its_own_uses_its_cpv_family(monkeypatch):
+    from procure.advice import suggest as module
+
+    monkeypatch.delitem(module.BUILDERS, "fair_trade")  # as if fair_trade were a new lever file with no code
+    coffee = levers_of(suggest(tender(lot(cpv="15861000", amount="50000"))))
+    assert "fair_trade" in coffee and "Activité de la famille du levier" in " ".join(coffee["fair_trade"].reasons)
+    assert "fair_trade" not in levers_of(suggest(tender(lot(cpv="45442100"))))

@@ -341,7 +341,7 @@ def _advise_lot(tender: Tender, lot: Lot, ref: date, check: ObligationCheck) -> 
     amount, amount_note = amount_ht(lot.estimated_amount.value if lot.estimated_amount else None)
     existing = {p.kind: p for p in tender.provisions_for(lot.number)}
     context = _LotContext(tender, lot, ref, cpv, nature, amount, amount_note, existing, check)
-    suggestions = [s for s in (builder(context) for builder in BUILDERS) if s is not None]
+    suggestions = [s for s in (builder_for(lever_id)(context) for lever_id in law.levers()) if s is not None]
     suggestions.sort(key=lambda s: (-s.score, s.lever_id))
     ways = _ways_to_comply_fr(context) if check.applies is not False else []
     return LotAdvice(lot, nature, cpv, amount, suggestions, _lot_alerts(context), law.is_social_service(cpv, ref), ways)
@@ -610,20 +610,30 @@ def _supply_chain(lever_id: str, score: float, why: str):
     return build
 
 
-BUILDERS = [
-    _insertion_clause,
-    _reserved("reserved_disability", 0.6,
-              "Activité couramment exercée par des entreprises adaptées et des ESAT : le lot peut leur être réservé."),
-    _reserved("reserved_siae", 0.55,
-              "Activité exercée par des structures d'insertion (EI, ACI, AI, ETTI) : réservation possible si l'offre locale suffit."),
-    _reserved_ess,
-    _social_criterion,
-    _supply_chain("ethical_purchasing", 0.7,
-                  "Fournitures à risque social dans la chaîne d'approvisionnement (textile, jouets, papeterie, informatique, denrées)."),
-    _supply_chain("fair_trade", 0.5, "Produits pour lesquels des filières de commerce équitable existent."),
-    _supply_chain("social_services_procedure", 0.6,
-                  "Service social ou spécifique : procédure adaptée possible quel que soit le montant (R2123-1 3°)."),
-]
+# Levers with logic of their own; any other lever of clauses/levers/ gets the generic builder (its CPV families).
+BUILDERS = {
+    "insertion_clause": _insertion_clause,
+    "reserved_disability": _reserved("reserved_disability", 0.6,
+                                     "Activité couramment exercée par des entreprises adaptées et des ESAT : le lot peut leur être réservé."),
+    "reserved_siae": _reserved("reserved_siae", 0.55,
+                               "Activité exercée par des structures d'insertion (EI, ACI, AI, ETTI) : réservation possible si l'offre locale suffit."),
+    "reserved_ess": _reserved_ess,
+    "social_criterion": _social_criterion,
+    "ethical_purchasing": _supply_chain("ethical_purchasing", 0.7,
+                                        "Fournitures à risque social dans la chaîne d'approvisionnement (textile, jouets, papeterie, informatique, denrées)."),
+    "fair_trade": _supply_chain("fair_trade", 0.5, "Produits pour lesquels des filières de commerce équitable existent."),
+    "social_services_procedure": _supply_chain("social_services_procedure", 0.6,
+                                               "Service social ou spécifique : procédure adaptée possible quel que soit le montant (R2123-1 3°)."),
+}
+
+
+def builder_for(lever_id: str):
+    """The lever's own builder, else the generic one: adding a lever is one YAML file (plus logic if it needs some)."""
+    if lever_id in BUILDERS:
+        return BUILDERS[lever_id]
+    family = law.lever(lever_id).cpv_family_at(date.max)
+    why = f"Activité de la famille du levier ({family.reference})." if family else "Levier déjà utilisé par le dossier."
+    return _supply_chain(lever_id, 0.5, why)
 
 
 # ---------------------------------------------------------------- lot alerts
