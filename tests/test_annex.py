@@ -148,3 +148,80 @@ def test_cli_suggest_prints_reasons(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Condition d'exécution sociale obligatoire" in result.stdout and "(L2112-2-1)" in result.stdout
     assert "Non-conformité" in result.stdout
+
+
+@pytest.fixture
+def reviewed(sessions, tmp_path):
+    """A buyer and a working-group member who decided on a stored analysis (real database)."""
+    from procure.directory.demo import demo_suppliers
+    from procure.directory.suppliers import SupplierRepository
+    from procure.service.workspace import SYSTEM, Workspace
+
+    SupplierRepository(sessions).upsert(demo_suppliers())
+    ws = Workspace(sessions)
+    town = ws.create_organisation("Ville de Vitry-sur-Seine", actor=SYSTEM)
+    group = ws.create_organisation("Groupe achats responsables", actor=SYSTEM)
+    ws.create_user("a@vitry.fr", "motdepasse-solide", "Alice Martin", "buyer", town, actor=SYSTEM)
+    ws.create_user("r@groupe.fr", "motdepasse-solide", "René Petit", "reviewer", group, actor=SYSTEM)
+    buyer, reviewer = ws.authenticate("a@vitry.fr", "motdepasse-solide"), ws.authenticate("r@groupe.fr", "motdepasse-solide")
+    tender_id = ws.create_tender(buyer, "Travaux", shared_with_group=True)
+    ws.add_documents(buyer, tender_id, [(p.name, p.read_bytes()) for p in dce.works_tender(tmp_path)])
+    ws.analyse(buyer, tender_id)
+    return ws, buyer, reviewer, tender_id
+
+
+def test_annex_renders_the_stored_reviewed_suggestions_and_who_decided(reviewed, tmp_path):
+    import json
+
+    from procure.db.models import SuggestionRow
+
+    ws, buyer, reviewer, tender_id = reviewed
+    lot3 = ws.review_items(buyer, tender_id)["lots"][2]
+    clause = next(s for s in lot3["suggestions"] if s["lever_id"] == "insertion_clause")
+    siae = next(s for s in lot3["suggestions"] if s["lever_id"] == "reserved_siae")
+    with ws.sessions.begin() as session:  # what the group reviewed is what the annex prints, even if the law moved
+        row = session.get(SuggestionRow, clause["id"])
+        payload = json.loads(row.payload_json)
+        payload["clause_paragraphs"].append("Texte tel qu'enregistré lors de l'analyse examinée.")
+        row.payload_json = json.dumps(payload, ensure_ascii=False)
+    ws.review(buyer, "suggestion", clause["id"], "accept", clause["version"])
+    ws.review(reviewer, "suggestion", siae["id"], "reject", siae["version"])
+    match = lot3["matches"][0]
+    ws.review(reviewer, "match", match["id"], "accept", match["version"])
+    document = docx.Document(str(ws.annex(buyer, tender_id, tmp_path / "annexe.docx")))
+    body = _body(document)
+    lot3_text = "\n".join(p.text for p in document.paragraphs).split("Lot 3 — ")[1]
+    assert "Texte tel qu’enregistré lors de l’analyse examinée." in lot3_text
+    assert "Décision\u00a0: retenue par l’acheteur (Alice Martin," in lot3_text
+    assert "structures d’insertion par l’activité économique — " not in lot3_text.split("Correspondance")[0]
+    decisions = next(t for t in document.tables if t.rows[0].cells[0].text == "Lot" and len(t.columns) == 5)
+    rows = [[c.text for c in row.cells] for row in decisions.rows[1:]]
+    assert any(r[:4] == ["3", typo_fr(clause["title"]), "retenue", "Alice Martin, l’acheteur"] for r in rows)
+    assert any(r[2] == "écartée" and r[3] == "René Petit, le groupe de travail" for r in rows)
+    supplier = match["supplier"]
+    listed = [[c.text for c in row.cells] for t in document.tables if t.rows[0].cells[0].text == "Structure"
+              for row in t.rows[1:]]
+    assert any(r[0].startswith(supplier["name"]) and r[3].replace("\u00a0", "") == supplier["siret"] and r[2]
+               for r in listed)
+    assert "Acheteur\u00a0: Ville de Vitry-sur-Seine" in body
+
+
+def test_tracked_document_from_the_review(reviewed, tmp_path):
+    ws, buyer, reviewer, _ = reviewed
+    tender_id = ws.create_tender(buyer, "Conseil juridique")
+    ccap = dce.write_docx(tmp_path / "CCAP_conseil.docx", [
+        (dce.H, "CAHIER DES CLAUSES ADMINISTRATIVES PARTICULIÈRES"), (dce.H, "Article 1 – Objet du marché"),
+        (dce.P, "Le marché a pour objet des prestations de conseil juridique en droit public."),
+        (dce.H, "Article 6 – Conditions d'exécution des prestations"), (dce.P, "Les prestations sont exécutées à Grasse.")])
+    files = dce.services_tender(tmp_path) + [ccap]
+    ws.add_documents(buyer, tender_id, [(p.name, p.read_bytes()) for p in files])
+    ws.analyse(buyer, tender_id)
+    clause = next(s for s in ws.review_items(buyer, tender_id)["lots"][0]["suggestions"] if s["lever_id"] == "insertion_clause")
+    ws.review(buyer, "suggestion", clause["id"], "accept", clause["version"])
+    result = ws.tracked_document(buyer, tender_id, "CCAP_conseil.docx", tmp_path / "CCAP_clauses.docx")
+    assert [p.clause.lever_id for p in result.placements] == ["insertion_clause"]
+    assert "Article 6 – Conditions d'exécution des prestations" in result.placements[0].where
+    inserted = [p for p in docx.Document(str(result.path)).element.body.iter(qn("w:ins"))]
+    assert inserted and all(i.get(qn("w:author")) == "procure" for i in inserted)
+    with pytest.raises(ValueError):
+        ws.tracked_document(buyer, tender_id, "absent.docx", tmp_path / "x.docx")
