@@ -195,7 +195,8 @@ def _user(session: Session, user_id: int) -> User:
 def _check_throttle(session: Session, email: str, address: str | None) -> None:
     minutes = settings.get_int("PROCURE_LOGIN_LOCK_MINUTES")
     since = now() - timedelta(minutes=minutes)
-    session.execute(delete(LoginFailure).where(LoginFailure.at < since))  # the window slides
+    slid = delete(LoginFailure).where(LoginFailure.at < since).execution_options(synchronize_session=False)
+    session.execute(slid)  # the window slides
     recent = select(func.count(LoginFailure.id)).where(LoginFailure.at >= since)
     by_account = session.scalar(recent.where(LoginFailure.email == email))
     by_address = session.scalar(recent.where(LoginFailure.address == address)) if address else 0

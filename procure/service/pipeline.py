@@ -95,6 +95,7 @@ class Pipeline:
                 .where(TenderRow.id == tender_id)
                 .where(or_(TenderRow.analysing_since.is_(None), TenderRow.analysing_since < stale))
                 .values(analysing_since=now())
+                .execution_options(synchronize_session=False)  # naive SQLite datetimes cannot be evaluated in Python
             )
             if claimed.rowcount != 1:
                 raise AnalysisConflict(
@@ -105,7 +106,8 @@ class Pipeline:
 
     def _release(self, tender_id: int) -> None:
         with self.sessions.begin() as session:
-            session.execute(update(TenderRow).where(TenderRow.id == tender_id).values(analysing_since=None))
+            release = update(TenderRow).where(TenderRow.id == tender_id).values(analysing_since=None)
+            session.execute(release.execution_options(synchronize_session=False))
 
     # ------------------------------------------------------------------ computing
 
