@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from procure import settings
 from procure.law.schema import ClauseLibraryError, as_date, check_eligibility, check_glossary, check_lever, check_parameter
 from procure.settings import package_or_checkout_dir
 
@@ -53,7 +54,7 @@ SOCIAL_SERVICES_LEVER = "social_services_procedure"  # its CPV family is the lis
 
 
 def clauses_dir() -> Path:
-    configured = os.environ.get("PROCURE_CLAUSES")
+    configured = settings.get("PROCURE_CLAUSES")  # the one registry of settings
     return Path(configured) if configured else DEFAULT_CLAUSES_DIR
 
 
