@@ -7,7 +7,6 @@ law by default: callers pass the tender's reference date.
 from __future__ import annotations
 
 import functools
-import os
 import string
 from dataclasses import dataclass, field
 from datetime import date
