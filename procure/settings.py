@@ -21,27 +21,50 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("PROCURE_HOME", None, "dossier des données de procure (base SQLite, référentiels importés)",
-            "`~/.local/share/procure`"),
-    Setting("PROCURE_DATABASE_URL", None, "base partagée, p. ex. `postgresql+psycopg://user@hôte/procure`",
-            "SQLite dans `PROCURE_HOME`"),
-    Setting("PROCURE_SHARED_DATA", None, "données de référence (`cpv/`, `siae/`, `decp/`) pour les tests et les imports",
-            "`../shared/data` en CI"),
+    Setting(
+        "PROCURE_HOME",
+        None,
+        "dossier des données de procure (base SQLite, référentiels importés)",
+        "`~/.local/share/procure`",
+    ),
+    Setting(
+        "PROCURE_DATABASE_URL",
+        None,
+        "base partagée, p. ex. `postgresql+psycopg://user@hôte/procure`",
+        "SQLite dans `PROCURE_HOME`",
+    ),
+    Setting(
+        "PROCURE_SHARED_DATA",
+        None,
+        "données de référence (`cpv/`, `siae/`, `decp/`) pour les tests et les imports",
+        "`../shared/data` en CI",
+    ),
     Setting("PROCURE_CPV_FILE", None, "nomenclature CPV 2008 (CSV) à utiliser directement", "aucune"),
     Setting("PROCURE_CLAUSES", None, "autre bibliothèque de clauses et paramètres datés", "`clauses/`"),
     Setting("PROCURE_CACHE", None, "cache de l'index des communes", "`~/.cache/procure`"),
     Setting("PROCURE_TESSERACT", None, "binaire tesseract ; vide pour désactiver l'OCR", "`tesseract` du système"),
     Setting("PROCURE_MAX_FILE_MB", "100", "taille maximale d'un fichier déposé (Mo)", "100 Mo"),
     Setting("PROCURE_MAX_PAGES", "2000", "nombre maximal de pages d'un fichier déposé", "2 000 pages"),
-    Setting("PROCURE_LOGIN_MAX_FAILURES", "5",
-            "échecs de connexion tolérés par compte avant blocage temporaire", "5"),
-    Setting("PROCURE_LOGIN_MAX_FAILURES_PER_ADDRESS", "20",
-            "échecs de connexion tolérés par adresse réseau avant blocage temporaire", "20"),
+    Setting("PROCURE_LOGIN_MAX_FAILURES", "5", "échecs de connexion tolérés par compte avant blocage temporaire", "5"),
+    Setting(
+        "PROCURE_LOGIN_MAX_FAILURES_PER_ADDRESS",
+        "20",
+        "échecs de connexion tolérés par adresse réseau avant blocage temporaire",
+        "20",
+    ),
     Setting("PROCURE_LOGIN_LOCK_MINUTES", "15", "durée de la fenêtre de comptage et du blocage (minutes)", "15"),
-    Setting("PROCURE_ANALYSIS_LEASE_MINUTES", "30",
-            "au-delà de cette durée, une analyse interrompue ne bloque plus la consultation", "30"),
-    Setting("PROCURE_TEST_POSTGRES_URL", None, "serveur PostgreSQL des tests (posé par `make test`)",
-            "démarré sur 127.0.0.1:55432"),
+    Setting(
+        "PROCURE_ANALYSIS_LEASE_MINUTES",
+        "30",
+        "au-delà de cette durée, une analyse interrompue ne bloque plus la consultation",
+        "30",
+    ),
+    Setting(
+        "PROCURE_TEST_POSTGRES_URL",
+        None,
+        "serveur PostgreSQL des tests (posé par `make test`)",
+        "démarré sur 127.0.0.1:55432",
+    ),
 )
 REGISTRY = {setting.name: setting for setting in SETTINGS}
 
