@@ -3,6 +3,8 @@
 The expected matrix is written out by hand from the README's rules, not derived from procure.service.access.
 """
 
+from functools import partial
+
 import pytest
 from sqlalchemy import update
 
@@ -64,7 +66,14 @@ EXPECTED = {
     "admin": {"private": "TTTT", "shared": "TTTT"},
     "former_a": {"private": "FFFF", "shared": "FFFF"},
 }
-ADMIN_ONLY = {"buyer_a": False, "buyer_b": False, "reviewer_a": False, "reviewer_g": False, "admin": True, "former_a": False}
+ADMIN_ONLY = {
+    "buyer_a": False,
+    "buyer_b": False,
+    "reviewer_a": False,
+    "reviewer_g": False,
+    "admin": True,
+    "former_a": False,
+}
 
 
 def allowed(call) -> bool:
@@ -140,15 +149,16 @@ def test_admin_operations_need_an_administrator(world, tmp_path):
     )
     for name, expected in ADMIN_ONLY.items():
         user = users[name]
-        outcomes = [
-            allowed(lambda: ws.users(user)),
-            allowed(lambda: ws.create_organisation(f"Org de {name}", actor=user)),
-            allowed(lambda: ws.create_user(f"new-{name}@x.fr", PASSWORD, "Nouveau", "buyer", user.organisation_id, actor=user)),
-            allowed(lambda: ws.set_role(user, users["buyer_b"].id, "buyer")),
-            allowed(lambda: ws.set_active(user, users["buyer_b"].id, True)),
-            allowed(lambda: ws.import_suppliers(user, source, ASP_SIAE, "essai")),
-            allowed(lambda: ws.remove_demo_suppliers(user)),
+        calls = [
+            (ws.users, (user,), {}),
+            (ws.create_organisation, (f"Org de {name}",), {"actor": user}),
+            (ws.create_user, (f"new-{name}@x.fr", PASSWORD, "Nouveau", "buyer", user.organisation_id), {"actor": user}),
+            (ws.set_role, (user, users["buyer_b"].id, "buyer"), {}),
+            (ws.set_active, (user, users["buyer_b"].id, True), {}),
+            (ws.import_suppliers, (user, source, ASP_SIAE, "essai"), {}),
+            (ws.remove_demo_suppliers, (user,), {}),
         ]
+        outcomes = [allowed(partial(method, *args, **kwargs)) for method, args, kwargs in calls]
         assert outcomes == [expected] * len(outcomes), name
     with pytest.raises(AccessDenied):  # no acting user at all: refused, never taken as an administrator
         ws.create_organisation("Sans auteur")

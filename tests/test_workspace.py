@@ -1,4 +1,5 @@
 """Working-group review in a real database (SQLite and PostgreSQL): access, audit trail, concurrent reviews."""
+
 import docx
 import pytest
 
@@ -16,9 +17,13 @@ def world(sessions):
     creteil = ws.create_organisation("Ville de Créteil", actor=SYSTEM)
     group = ws.create_organisation("CAPAP", actor=SYSTEM)
     users = {}
-    for email, role, org in [("a@vitry.fr", "buyer", vitry), ("b@creteil.fr", "buyer", creteil),
-                             ("r1@capap.fr", "reviewer", group), ("r2@capap.fr", "reviewer", group),
-                             ("admin@capap.fr", "admin", group)]:
+    for email, role, org in [
+        ("a@vitry.fr", "buyer", vitry),
+        ("b@creteil.fr", "buyer", creteil),
+        ("r1@capap.fr", "reviewer", group),
+        ("r2@capap.fr", "reviewer", group),
+        ("admin@capap.fr", "admin", group),
+    ]:
         ws.create_user(email, "motdepasse-solide", email.split("@")[0], role, org, actor=SYSTEM)
         users[email.split("@")[0]] = ws.authenticate(email, "motdepasse-solide")
     return ws, users
@@ -34,9 +39,13 @@ def upload(ws, user, folder, shared=False):
 
 def test_passwords_are_hashed_and_checked(world):
     ws, users = world
-    assert ws.authenticate("a@vitry.fr", "mauvais") is None and ws.authenticate("inconnu@x.fr", "motdepasse-solide") is None
+    assert (
+        ws.authenticate("a@vitry.fr", "mauvais") is None
+        and ws.authenticate("inconnu@x.fr", "motdepasse-solide") is None
+    )
     with ws.sessions() as session:
         from procure.db.models import User
+
         stored = session.query(User).filter_by(email="a@vitry.fr").one().password_hash
     assert stored.startswith("$argon2") and "motdepasse" not in stored
 
@@ -135,7 +144,9 @@ def test_annex_reflects_the_review(world, tmp_path):
 def test_dashboard_counts(world, tmp_path):
     ws, u = world
     tender_id = upload(ws, u["a"], tmp_path)
-    clause = next(s for s in ws.review_items(u["a"], tender_id)["lots"][0]["suggestions"] if s["lever_id"] == "insertion_clause")
+    clause = next(
+        s for s in ws.review_items(u["a"], tender_id)["lots"][0]["suggestions"] if s["lever_id"] == "insertion_clause"
+    )
     ws.review(u["a"], "suggestion", clause["id"], "accept", clause["version"])
     stats = ws.dashboard(u["a"])
     assert (stats["tenders"], stats["lots"]) == (1, 3)

@@ -1,4 +1,5 @@
 """Database layer: SQLAlchemy 2 with Alembic migrations; SQLite by default, PostgreSQL through a URL."""
+
 from __future__ import annotations
 
 import functools

@@ -1,4 +1,5 @@
 """Tables of procure. Every change goes with an Alembic migration in migrations/versions."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -32,7 +33,9 @@ class SupplierRow(Base):
     source: Mapped[str] = mapped_column(String(100))
     source_date: Mapped[date | None] = mapped_column(Date)
     demo: Mapped[bool] = mapped_column(default=False)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
 
 
 class Organisation(Base):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -35,7 +35,7 @@ def hash_password(password: str) -> str:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def info(session: Session, user: User) -> UserInfo:
@@ -207,4 +207,3 @@ def _check_throttle(session: Session, email: str, address: str | None) -> None:
             f"Trop de tentatives de connexion échouées : réessayez dans {minutes} minutes "
             "ou demandez à un administrateur de renouveler votre mot de passe."
         )
-

@@ -130,7 +130,9 @@ class Pipeline:
 
     # ------------------------------------------------------------------ storing
 
-    def _store(self, session: Session, actor: Actor, tender_id: int, claimed: int, tender, advice, index) -> AnalysisResult:
+    def _store(
+        self, session: Session, actor: Actor, tender_id: int, claimed: int, tender, advice, index
+    ) -> AnalysisResult:
         _, row = tender_for(session, actor, tender_id, access.can_analyse)
         previous = _decisions(session, row.id, claimed)
         version = claimed + 1
@@ -141,7 +143,9 @@ class Pipeline:
             .values(analysis_version=version)
         )
         if written.rowcount != 1:
-            raise AnalysisConflict("Une autre analyse de cette consultation vient d'être enregistrée : rechargez la page.")
+            raise AnalysisConflict(
+                "Une autre analyse de cette consultation vient d'être enregistrée : rechargez la page."
+            )
         session.refresh(row)
         row.analysis_json = json.dumps(tender.to_dict(), ensure_ascii=False)
         row.analysed_at = now()
@@ -232,7 +236,9 @@ def _decisions(session: Session, tender_id: int, version: int) -> dict:
     found = {}
     lots = {
         lot.id: lot.number
-        for lot in session.scalars(select(LotRow).where(LotRow.tender_id == tender_id, LotRow.analysis_version == version))
+        for lot in session.scalars(
+            select(LotRow).where(LotRow.tender_id == tender_id, LotRow.analysis_version == version)
+        )
     }
     if not lots:
         return found

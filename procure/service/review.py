@@ -148,7 +148,9 @@ class Review:
 
 def _lot_items(session: Session, lot: LotRow, names: dict) -> dict:
     suggestions = session.scalars(
-        select(SuggestionRow).where(SuggestionRow.lot_id == lot.id).order_by(SuggestionRow.score.desc(), SuggestionRow.id)
+        select(SuggestionRow)
+        .where(SuggestionRow.lot_id == lot.id)
+        .order_by(SuggestionRow.score.desc(), SuggestionRow.id)
     ).all()
     matches = session.execute(
         select(MatchRow, SupplierRow)

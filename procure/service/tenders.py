@@ -45,8 +45,10 @@ class Tenders:
     def create_tender(self, actor: Actor, title: str, shared_with_group: bool = False) -> int:
         with self.sessions.begin() as session:
             actor = resolve(session, actor)
-            access.require(actor.role in (Role.BUYER, Role.ADMIN) and actor.id is not None,
-                           "Seuls les acheteurs déposent des consultations.")
+            access.require(
+                actor.role in (Role.BUYER, Role.ADMIN) and actor.id is not None,
+                "Seuls les acheteurs déposent des consultations.",
+            )
             tender = TenderRow(
                 organisation_id=actor.organisation_id,
                 title=(title or "").strip() or "Consultation sans titre",
@@ -89,7 +91,9 @@ class Tenders:
     def visible_tenders(self, actor: Actor) -> list[dict]:
         with self.sessions() as session:
             actor = resolve(session, actor)
-            query = select(TenderRow, Organisation.name).join(Organisation, Organisation.id == TenderRow.organisation_id)
+            query = select(TenderRow, Organisation.name).join(
+                Organisation, Organisation.id == TenderRow.organisation_id
+            )
             query = query.where(access.visible_clause(actor)).order_by(TenderRow.created_at.desc(), TenderRow.id.desc())
             return [
                 {
@@ -107,7 +111,9 @@ class Tenders:
     def documents(self, actor: Actor, tender_id: int) -> list[dict]:
         with self.sessions() as session:
             _, tender = tender_for(session, actor, tender_id)
-            rows = session.scalars(select(DocumentRow).where(DocumentRow.tender_id == tender.id).order_by(DocumentRow.id))
+            rows = session.scalars(
+                select(DocumentRow).where(DocumentRow.tender_id == tender.id).order_by(DocumentRow.id)
+            )
             return [
                 {
                     "id": d.id,
@@ -123,7 +129,9 @@ class Tenders:
     def files(self, actor: Actor, tender_id: int) -> list[tuple[str, bytes]]:
         with self.sessions() as session:
             _, tender = tender_for(session, actor, tender_id)
-            rows = session.scalars(select(DocumentRow).where(DocumentRow.tender_id == tender.id).order_by(DocumentRow.id))
+            rows = session.scalars(
+                select(DocumentRow).where(DocumentRow.tender_id == tender.id).order_by(DocumentRow.id)
+            )
             return [(d.filename, d.content) for d in rows]
 
     def permissions(self, actor: Actor, tender_id: int) -> dict[str, bool]:

@@ -58,7 +58,14 @@ class Workspace:
         return self.accounts.create_organisation(name, demo, actor=actor)
 
     def create_user(
-        self, email: str, password: str, display_name: str, role: str, organisation_id: int, *, actor: Actor | None = None
+        self,
+        email: str,
+        password: str,
+        display_name: str,
+        role: str,
+        organisation_id: int,
+        *,
+        actor: Actor | None = None,
     ) -> int:
         return self.accounts.create_user(email, password, display_name, role, organisation_id, actor=actor)
 
@@ -167,10 +174,22 @@ class Workspace:
 
         ids = [s["id"] for lot in items["lots"] for s in lot["suggestions"]]
         with self.sessions() as session:
-            roles = dict(session.execute(select(SuggestionRow.id, User.role).join(User, User.id == SuggestionRow.decided_by)
-                                         .where(SuggestionRow.id.in_(ids))).all()) if ids else {}
-            organisation = session.scalar(select(Organisation.name).join(TenderRow, TenderRow.organisation_id == Organisation.id)
-                                          .where(TenderRow.id == tender_id))
+            roles = (
+                dict(
+                    session.execute(
+                        select(SuggestionRow.id, User.role)
+                        .join(User, User.id == SuggestionRow.decided_by)
+                        .where(SuggestionRow.id.in_(ids))
+                    ).all()
+                )
+                if ids
+                else {}
+            )
+            organisation = session.scalar(
+                select(Organisation.name)
+                .join(TenderRow, TenderRow.organisation_id == Organisation.id)
+                .where(TenderRow.id == tender_id)
+            )
         return roles, organisation
 
     def dashboard(self, actor: Actor) -> dict:
@@ -194,4 +213,3 @@ class Workspace:
 
         access.require(self.can_manage_directory(actor), access.ADMIN_ONLY_FR)
         return SupplierRepository(self.sessions).delete_demo()
-

@@ -1,4 +1,5 @@
 """Alembic environment: runs on the connection procure.db.migrate hands over."""
+
 from alembic import context
 
 from procure.db.models import Base
