@@ -4,13 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterable
 
-from procure.extract.context import segments
 from procure.extract.dce import read_document as read_dce_document
 from procure.extract.document import DocText, build_doctext
 from procure.extract.merge import build_tender
 from procure.extract.notice import read_eu_form, read_national_form
 from procure.extract.reading import ROLE_RANK, Reading, read_dates
-from procure.extract.roles import NO_PROVISION_ROLES, classify, layout_of
+from procure.extract.roles import classify, layout_of
 from procure.extract.social import extract_provisions
 from procure.reference.cpv import load_nomenclature
 from procure.ingest import IngestError, ReadDocument, read_document
@@ -44,9 +43,7 @@ def analyze_documents(documents: list[ReadDocument], problems: list[FileProblem]
     texts = [_doctext(document) for document in documents]
     readings = [_reading(text, document, nomenclature) for text, document in zip(texts, documents)]
     build_tender(tender, readings)
-    ordered = sorted(zip(texts, documents), key=lambda pair: ROLE_RANK.get(pair[0].role, 5))
-    all_segments = [segment for text, doc in ordered if text.role not in NO_PROVISION_ROLES for segment in segments(doc)]
-    extract_provisions(tender, all_segments)
+    extract_provisions(tender, readings)
     check_cpv_with_model(tender)
     return tender
 

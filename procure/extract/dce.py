@@ -206,6 +206,7 @@ def _lots(doc: DocText, reading: Reading, nomenclature) -> None:
             lot.title = Found(title, value.evidence(), reading.rank)
         end = _section_end(doc, match, heads[i + 1].start() if i + 1 < len(heads) else len(folded))
         _lot_section(doc, reading, lot, match.end(), end, nomenclature)
+        reading.lot_spans.append((match.start(), end, number))
     if reading.lots:
         reading.divided = True
 

@@ -133,6 +133,7 @@ def _eu_lot(form: EuForm, reading: Reading, block: tuple[int, int], index: int, 
     number_match = LOT_NUMBER_RE.search(doc.folded, block[0], min(block[1], block[0] + 600))
     number = int(number_match.group(1)) if number_match else index + 1
     lot = reading.lot(number)
+    reading.lot_spans.append((block[0], block[1], number))
     title_span = form.find("ii.2.1", *block)
     title = None
     if title_span:
@@ -315,6 +316,7 @@ def _national_lots(doc: DocText, reading: Reading, nomenclature) -> list[tuple[i
         if number == 0:
             continue
         spans.append((head.start(), end))
+        reading.lot_spans.append((head.start(), end, number))
         lot = reading.lot(number)
         value = read_value(doc, head.end(), end, max_lines=2,
                            stop=re.compile(r"\s(?:duree|cout\s+estime|c\.p\.v\.|montant|mots\s+descripteurs)\b"))

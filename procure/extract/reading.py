@@ -59,6 +59,7 @@ class Reading:
     amounts: list[AmountFound] = field(default_factory=list)
     duration: Found | None = None  # value: Duration
     dates: dict[str, Found] = field(default_factory=dict)  # offers_deadline, publication, launch
+    lot_spans: list[tuple[int, int, int]] = field(default_factory=list)  # (start, end, lot) of lot sections
 
     def lot(self, number: int) -> LotReading:
         return self.lots.setdefault(number, LotReading(number))

@@ -1,162 +1,268 @@
-"""Social provisions already present in the tender, found with spaCy PhraseMatcher rules on folded text."""
+"""Social provisions already in the tender, read as a careful buyer reads them.
+
+Each lever's detection vocabulary (phrases, articles, negative context) lives in its file of `clauses/levers/`;
+this module adds what a reader knows about the way tenders are written:
+- a negative answer cancels the phrase it follows or precedes ("Clauses sociales : Sans", "Marché réservé :
+  non", "ne comporte pas de clause sociale", "n'est pas réservée");
+- candidate forms, lists of certificates to produce and declarations on honour are no provision (the L5212
+  declaration on disabled workers, the DC2 boxes);
+- "insertion" is also a business domain (a lot about offenders' reinsertion software) or a technical word
+  (an advert's insertion, an insulation): an insertion clause needs a contract context (the holder must, an
+  execution condition, hours, a facilitator, L2112-2);
+- a reserved contract needs a reservation of the contract to those structures, not a mere mention;
+- a social award criterion needs a criterion (weighting, points) about insertion or employment; a list of
+  publics eligible to an insertion clause ("répondant à l'un des critères suivants") is part of the clause;
+- hours are kept as written, per year when the tender says "par an / par année d'exécution".
+"""
 from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 
-from procure.extract.context import Segment, mentioned_lots
-from procure.model import Evidence, ProvisionKind, SocialProvision, Tender
-from procure.text.nlp import load_matcher_nlp
+from procure.extract.document import DocText
+from procure.extract.reading import Reading
+from procure.extract.roles import NO_PROVISION_ROLES
+from procure.model import ProvisionKind, SocialProvision, Tender
 from procure.text.normalize import find_articles, parse_number
 
-# Cheap pre-filter so that the tokenizer runs only on blocks that can hold a provision.
-PREFILTER_RE = re.compile(
-    r"insertion|clauses? sociales?|reserv|\boit\b|organisation internationale du travail|equitable|enfants|force|"
-    r"l\.?\s?211[23]|r\.?\s?2152-7|r\.?\s?2123-1|handicap|esat|siae|economie sociale|fairtrade|havelaar|"
-    r"article\s+(?:14|15|30|53)"
+# Which piece is the preferred evidence of a provision: the contract's own articles first.
+PROVISION_RANK = {"CCAP": 0, "AE": 0, "CONTRAT": 0, "CCP": 0, "RC": 1, "AVIS": 2, "CCTP": 3, "QR": 5}
+NEGATIVE_BEFORE_RE = re.compile(r"\b(?:pas|aucune?|sans|ni|non|neant|nulle?)\b(?:(?!\b(?:mais|et|ou)\b)[^.;:!?]){0,45}$")
+NEGATIVE_AFTER_RE = re.compile(r"^[\s)]*(?:\([^)]{0,30}\)\s*)?:?\s*(?:non|sans|neant|aucune?|sans\s+objet|n/?a|-)(?:\b|$)")
+NEGATIVE_SENTENCE_RE = re.compile(r"n'(?:est|sont|a|ont)\s+pas\s+(?:\w+\s+){0,2}(?:reserve|prevue?|soumis|applicable|impose)|"
+                                  r"ne\s+(?:comporte|prevoit|contient|fait\s+l'objet\s+d)\w*\s+(?:pas|aucune?)")
+CANDIDATE_LIST_RE = re.compile(
+    r"declaration\s+sur\s+l'honneur|attestation|documents?\s+(?:a\s+produire|justificatifs?)|\bdc\s?[124]\b|\bdume\b|"
+    r"certificats?\b|l\.?\s?5212-|obligation\s+d'emploi|renseignements\s+sur\s+le\s+respect|candidat\s+(?:justifiant|atteste)|"
+    r"en\s+regle\s+au\s+regard|interdictions?\s+de\s+soumissionner"
 )
-PHRASES: dict[ProvisionKind, list[str]] = {
-    ProvisionKind.INSERTION_CLAUSE: [
-        "clause d'insertion", "clause sociale d'insertion", "clauses sociales d'insertion", "action d'insertion",
-        "actions d'insertion", "heures d'insertion", "heures de travail d'insertion", "clause sociale",
-        "clauses sociales", "insertion professionnelle des publics", "personnes eloignees de l'emploi",
-        "publics eloignes de l'emploi", "personnes rencontrant des difficultes sociales et professionnelles",
-    ],
-    ProvisionKind.RESERVED_DISABILITY: [
-        "entreprises adaptees", "entreprise adaptee", "etablissements et services d'aide par le travail",
-        "esat", "travailleurs handicapes", "personnes handicapees",
-    ],
-    ProvisionKind.RESERVED_SIAE: [
-        "structures d'insertion par l'activite economique", "structure d'insertion par l'activite economique",
-        "insertion par l'activite economique", "siae",
-    ],
-    ProvisionKind.RESERVED_ESS: ["economie sociale et solidaire", "entreprises de l'ess"],
-    ProvisionKind.SOCIAL_CRITERION: [
-        "performances en matiere d'insertion professionnelle", "critere social", "critere d'insertion",
-        "performance en matiere d'insertion",
-    ],
-    ProvisionKind.ETHICAL_PURCHASING: [
-        "organisation internationale du travail", "oit", "conventions fondamentales", "travail des enfants",
-        "travail force", "pires formes de travail des enfants",
-    ],
-    ProvisionKind.FAIR_TRADE: ["commerce equitable", "max havelaar", "fairtrade", "label equitable"],
-    ProvisionKind.SOCIAL_SERVICES_PROCEDURE: ["services sociaux et autres services specifiques", "services sociaux et services specifiques"],
-}
-ARTICLE_KINDS = {
-    "L2113-12": ProvisionKind.RESERVED_DISABILITY,
-    "L2113-13": ProvisionKind.RESERVED_SIAE,
-    "L2113-15": ProvisionKind.RESERVED_ESS,
-    "R2152-7": ProvisionKind.SOCIAL_CRITERION,
-    "R2123-1 3°": ProvisionKind.SOCIAL_SERVICES_PROCEDURE,
-    "CMP art. 15": ProvisionKind.RESERVED_DISABILITY,
-    "CMP art. 14": ProvisionKind.INSERTION_CLAUSE,
-    "CMP art. 30": ProvisionKind.SOCIAL_SERVICES_PROCEDURE,
-}
+CONTRACT_CONTEXT_RE = re.compile(
+    r"clause|condition(?:s)?\s+(?:particulieres?\s+)?d'execution|titulaire|attributaire|devra|doit|s'engage|est\s+tenu|obligatoire|"
+    r"integree?|incluant|prevoit|mettre\s+en\s+(?:oe|œ)uvre|realiser|heures|facilitat|l\.?\s?2112-2|article\s+14|execution\s+du\s+marche|"
+    r"candidat\s+retenu|applicable|est\s+soumis|imposee?|beneficiaires?|publics?\s+(?:eloignes|en\s+difficulte)"
+)
+BUSINESS_INSERTION_RE = re.compile(
+    r"perimetre\s+fonctionnel|agence\s+du\s+travail\s+d'interet\s+general|insertion\s+(?:sur|dans)\s+(?:le|les|la|un)\s+(?:support|journal|presse)|"
+    r"insertion\s+d'une?\s+(?:isolation|piece|annonce)|insertion\s+publicitaire|reinsertion\s+des\s+(?:detenus|personnes\s+placees)"
+)
+RESERVATION_RE = re.compile(r"\b(?:marches?|lots?|accords?-cadres?|contrats?|prestations?)\s+(?:est\s+|sont\s+)?reserve(?:e|s|es)?\b|"
+                            r"\breserve(?:e|s|es)?\s+(?:a|aux)\b|\breservation\b|\bl\.?\s?2113-1[235]\b|\barticle\s+(?:15|36)\b")
+RESERVATION_NEGATIVE_RE = re.compile(r"profession\s+particuliere|marches?\s+reserves?\s*:\s*(?:non|\.|$)|reserve\s+aux\s+seuls|droits?\s+reserves?|"
+                                     r"se\s+reserve|reserve\s+le\s+droit|sous\s+reserve|reserves?\s+(?:emises|formulees|techniques)")
+CRITERION_RE = re.compile(r"criteres?\b|ponderation|pondere|sous-criteres?|\bnote\b|\bpoints?\b|\d\s*%")
+CRITERION_SOCIAL_RE = re.compile(r"insertion|social|emploi|handicap|publics?\s+eloignes|heures\s+d'insertion|solidaire")
+ELIGIBILITY_RE = re.compile(r"l'un\s+des\s+criteres|criteres?\s+(?:suivants|d'eligibilite)|eligibles?|repondant\s+a|remplissant")
+ENVIRONMENT_RE = re.compile(r"environnement|developpement\s+durable|ecolog|carbone|energie|dechets")
+ETHICAL_CONTEXT_RE = re.compile(r"titulaire|fournisseur|s'engage|garanti|respect|conforme|chaine\s+d'approvisionnement|production|fabrication")
+HOURS_RE = re.compile(r"(\d{1,3}(?:[ \u00a0\u202f.]\d{3})+|\d{1,6})\s*(?:heures|h)\b")
+PER_YEAR_HOURS_RE = re.compile(r"^[^.;]{0,25}(?:par\s+an\b|par\s+annee|annuel|chaque\s+annee|/\s*an\b)")
+WEIGHT_RE = re.compile(r"ponderation\s*(?:de\s*)?:?\s*(\d{1,2}(?:[.,]\d+)?)|(\d{1,2}(?:[,.]\d+)?)\s*%|(\d{1,2})\s*points")
+ALL_LOTS_RE = re.compile(r"chacun\s+des\s+lots|tous\s+les\s+lots|l'ensemble\s+des\s+lots|pour\s+chaque\s+lot|lot\s+unique")
+LOT_MENTION_RE = re.compile(r"\blots?\s*(?:n\s*[°o]s?\s*\.?\s*)?((?:\d{1,3})(?:\s*(?:,|et|a|à|-)\s*\d{1,3})*)")
 RESERVED_KINDS = {ProvisionKind.RESERVED_DISABILITY, ProvisionKind.RESERVED_SIAE, ProvisionKind.RESERVED_ESS}
-NEGATION_RE = re.compile(r"\b(?:pas|aucune?|sans|ni|non)\b[^.]{0,40}$")
-CRITERION_CONTEXT_RE = re.compile(r"criteres?\b|ponderation|\bpoints?\b|performances?\s+en\s+matiere")
-RESERVATION_RE = re.compile(r"\breserve|\breservation")
-HOURS_RE = re.compile(r"(\d{1,3}(?:[ \u00a0\u202f.]\d{3})*|\d+)\s*(?:heures|h)\b")
-WEIGHT_RE = re.compile(r"(\d{1,2}(?:[,.]\d+)?)\s*%|(\d{1,2})\s*points")
 
 
-@functools.lru_cache(maxsize=1)
-def _matcher():
-    from spacy.matcher import PhraseMatcher
-
-    nlp = load_matcher_nlp()
-    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-    for kind, phrases in PHRASES.items():
-        matcher.add(kind.value, [nlp.make_doc(phrase) for phrase in phrases])
-    return matcher
+@dataclass(frozen=True)
+class Vocabulary:
+    kind: ProvisionKind
+    phrases: re.Pattern | None
+    articles: frozenset[str]
+    negative: re.Pattern | None
 
 
-def extract_provisions(tender: Tender, all_segments: list[Segment]) -> None:
-    found: dict[tuple[ProvisionKind, int | None], SocialProvision] = {}
-    for segment in all_segments:
-        if not PREFILTER_RE.search(segment.folded):
+@functools.lru_cache(maxsize=4)
+def vocabularies(clauses_key: str = "") -> tuple[Vocabulary, ...]:
+    """Detection vocabulary of every lever, from the lever registry of `clauses/`."""
+    from procure import law
+
+    result = []
+    for lever in law.levers().values():
+        detection = lever.detection
+        if detection is None:
             continue
-        for provision in _provisions_in(segment):
+        phrases = _alternation(detection.phrases)
+        negative = _alternation(detection.negative_context)
+        result.append(Vocabulary(ProvisionKind(lever.provision_kind), phrases, frozenset(detection.articles), negative))
+    return tuple(result)
+
+
+def _alternation(phrases) -> re.Pattern | None:
+    words = [re.escape(p).replace(r"\ ", r"\s+") for p in sorted(set(phrases), key=len, reverse=True) if p]
+    return re.compile(r"(?<![a-z])(?:" + "|".join(words) + r")(?![a-z])") if words else None
+
+
+@dataclass
+class Hit:
+    kind: ProvisionKind
+    doc: DocText
+    start: int
+    end: int
+    sentence: tuple[int, int]
+    reading: Reading
+
+
+def extract_provisions(tender: Tender, readings: list[Reading]) -> None:
+    lot_numbers = [lot.number for lot in tender.lots]
+    found: dict[tuple[ProvisionKind, int | None], tuple[float, SocialProvision]] = {}
+    for reading in readings:
+        if reading.doc.role in NO_PROVISION_ROLES:
+            continue
+        for provision in _provisions(reading, lot_numbers):
+            rank = PROVISION_RANK.get(reading.doc.role, 4) - _richness(provision)
             key = (provision.kind, provision.lot)
-            if key not in found or _richer(provision, found[key]):
-                found[key] = provision
-    _attach(tender, list(found.values()))
+            if key not in found or rank < found[key][0]:
+                found[key] = (rank, provision)
+    provisions = [p for _, p in found.values()]
+    tender_wide = {p.kind for p in provisions if p.lot is None}
+    # A lot-level mention of a tender-wide provision adds nothing, unless it states the lot's own hours or weight.
+    provisions = [p for p in provisions if p.lot is None or p.kind not in tender_wide or p.hours or p.weight_percent]
+    _attach(tender, provisions)
 
 
-def _provisions_in(segment: Segment) -> list[SocialProvision]:
-    folded = segment.folded
-    doc = load_matcher_nlp().make_doc(folded)
-    articles = find_articles(segment.block.text)
-    kinds: dict[ProvisionKind, tuple[int, int]] = {}
-    for match_id, start, end in _matcher()(doc):
-        kind = ProvisionKind(doc.vocab.strings[match_id])
-        span = doc[start:end]
-        if NEGATION_RE.search(folded[max(0, span.start_char - 60) : span.start_char]):
-            continue
-        kinds.setdefault(kind, (span.start_char, span.end_char))
-    for article in articles:
-        kind = ARTICLE_KINDS.get(article)
-        if kind:
-            position = folded.find(article[:1].lower())
-            kinds.setdefault(kind, (max(position, 0), max(position, 0) + len(article)))
-    kinds = _disambiguate(kinds, folded)
-    lots = mentioned_lots(folded) or [segment.lot]
+def _provisions(reading: Reading, lot_numbers: list[int]) -> list[SocialProvision]:
+    doc = reading.doc
     provisions = []
-    for kind, (start, end) in kinds.items():
-        evidence = Evidence.from_block(segment.block, start, end, context=200)
-        for lot in lots:
-            provisions.append(
-                SocialProvision(
-                    kind, evidence, lot, [a for a in articles if ARTICLE_KINDS.get(a, kind) == kind],
-                    hours=_hours(folded) if kind == ProvisionKind.INSERTION_CLAUSE else None,
-                    weight_percent=_weight(folded) if kind == ProvisionKind.SOCIAL_CRITERION else None,
-                )
-            )
+    seen_sentences: dict[tuple[int, int], set[ProvisionKind]] = {}
+    for hit in _hits(reading):
+        kinds = seen_sentences.setdefault(hit.sentence, set())
+        kind = _judge(hit)
+        if kind is None or kind in kinds:
+            continue
+        kinds.add(kind)
+        sentence = doc.folded[hit.sentence[0] : hit.sentence[1]]
+        articles = find_articles(doc.text[hit.sentence[0] : hit.sentence[1]])
+        hours, per = _hours(sentence) if kind == ProvisionKind.INSERTION_CLAUSE else (None, None)
+        weight = _weight(doc, hit) if kind == ProvisionKind.SOCIAL_CRITERION else None
+        evidence = doc.evidence(hit.start, hit.end, context=0)
+        evidence = type(evidence)(evidence.file, evidence.page, evidence.block, evidence.start, evidence.end,
+                                  " ".join(doc.text[hit.sentence[0] : hit.sentence[1]].split())[:600], evidence.ocr)
+        for lot in _lots(reading, sentence, hit.start, lot_numbers):
+            provisions.append(SocialProvision(kind, evidence, lot, articles, hours=hours, hours_per=per, weight_percent=weight))
     return provisions
 
 
-def _disambiguate(kinds: dict, folded: str) -> dict:
-    """Apply the rules that tell a reservation from a mere mention, and a criterion from a clause."""
-    result = dict(kinds)
-    reserved = RESERVATION_RE.search(folded)
-    for kind in RESERVED_KINDS:
-        cited_by_article = any(a in folded.replace(" ", "").replace(".", "") for a in ("l2113-12", "l2113-13", "l2113-15"))
-        if kind in result and not (reserved or cited_by_article):
-            del result[kind]  # "ESAT" or "handicap" alone is not a reserved contract
-    if ProvisionKind.SOCIAL_CRITERION in result or CRITERION_CONTEXT_RE.search(folded) and "insertion" in folded:
-        if CRITERION_CONTEXT_RE.search(folded):
-            result.pop(ProvisionKind.INSERTION_CLAUSE, None)
-            if ProvisionKind.SOCIAL_CRITERION not in result:
-                position = folded.find("insertion")
-                result[ProvisionKind.SOCIAL_CRITERION] = (position, position + len("insertion"))
-    if any(kind in result for kind in RESERVED_KINDS) and ProvisionKind.INSERTION_CLAUSE in result:
-        if not HOURS_RE.search(folded) and "clause" not in folded:
-            del result[ProvisionKind.INSERTION_CLAUSE]  # "insertion par l'activité économique" of a SIAE reservation
-    return result
+def _hits(reading: Reading):
+    doc = reading.doc
+    for vocabulary in vocabularies():
+        if vocabulary.phrases is not None:
+            for match in vocabulary.phrases.finditer(doc.folded):
+                yield Hit(vocabulary.kind, doc, match.start(), match.end(), _sentence(doc, match.start(), match.end()), reading)
+    article_kinds = {article: v.kind for v in vocabularies() for article in v.articles}
+    for match in re.finditer(r"\b[lr]\.?\s?\d{4}\s?-\s?\d+(?:-\d+)*(?:\s*\d°)?|\barticles?\s+(?:14|15|30)\b[^.;]{0,40}?code\s+des\s+marches",
+                             doc.folded):
+        for article in find_articles(doc.text[match.start() : match.end()]):
+            kind = article_kinds.get(article)
+            if kind:
+                yield Hit(kind, doc, match.start(), match.end(), _sentence(doc, match.start(), match.end()), reading)
 
 
-def _hours(folded: str) -> int | None:
+SENTENCE_END_RE = re.compile(r"(?<!\b[a-z])(?<!\bart)(?<!\bno)\.(?=\s+[^\d\s])|;|\n[-•*]")
+
+
+def _sentence(doc: DocText, start: int, end: int, reach: int = 350) -> tuple[int, int]:
+    """The sentence around a hit: from the previous full stop (or list item) to the next one ("L. 2112-2" and
+    "art. 14" do not end a sentence)."""
+    folded = doc.folded
+    lo = max(0, start - reach)
+    stops = [m.end() for m in SENTENCE_END_RE.finditer(folded, lo, start)]
+    sentence_start = stops[-1] if stops else lo
+    following = SENTENCE_END_RE.search(folded, end, min(len(folded), end + reach))
+    sentence_end = following.end() if following else min(len(folded), end + reach)
+    return sentence_start, sentence_end
+
+
+def _judge(hit: Hit) -> ProvisionKind | None:
+    """The kind this hit really is, or None when the context says it is no provision."""
+    doc = hit.doc
+    sentence = doc.folded[hit.sentence[0] : hit.sentence[1]]
+    before = doc.folded[hit.sentence[0] : hit.start]
+    after = doc.folded[hit.end : min(hit.sentence[1] + 40, hit.end + 60)]
+    if NEGATIVE_BEFORE_RE.search(before) or NEGATIVE_AFTER_RE.match(after) or NEGATIVE_SENTENCE_RE.search(sentence):
+        return None
+    if CANDIDATE_LIST_RE.search(sentence):
+        return None
+    vocabulary = next((v for v in vocabularies() if v.kind == hit.kind), None)
+    if vocabulary and vocabulary.negative is not None and vocabulary.negative.search(sentence):
+        return None
+    if hit.kind in (ProvisionKind.INSERTION_CLAUSE, ProvisionKind.SOCIAL_CRITERION):
+        return _insertion_or_criterion(sentence, doc, hit)
+    if hit.kind in RESERVED_KINDS:
+        return hit.kind if _reserved(sentence, doc.folded[hit.start : hit.end]) else None
+    if hit.kind == ProvisionKind.ETHICAL_PURCHASING:
+        return hit.kind if ETHICAL_CONTEXT_RE.search(sentence) else None
+    if hit.kind == ProvisionKind.SOCIAL_SERVICES_PROCEDURE:
+        return None if re.search(r"categorie\s+de\s+services", sentence) else hit.kind
+    return hit.kind
+
+
+def _insertion_or_criterion(sentence: str, doc: DocText, hit: Hit) -> ProvisionKind | None:
+    if BUSINESS_INSERTION_RE.search(sentence) or _in_title_line(doc, hit.start):
+        return None
+    context = sentence + " " + _heading_before(doc, hit.sentence[0])
+    if CRITERION_RE.search(sentence) and CRITERION_SOCIAL_RE.search(sentence) and not ELIGIBILITY_RE.search(sentence) \
+            and re.search(r"criteres?|ponderation|pondere|sous-criteres?", context) \
+            and not (ENVIRONMENT_RE.search(sentence) and not re.search(r"insertion|emploi|handicap", sentence)):
+        return ProvisionKind.SOCIAL_CRITERION
+    if hit.kind == ProvisionKind.SOCIAL_CRITERION:
+        return None
+    return ProvisionKind.INSERTION_CLAUSE if CONTRACT_CONTEXT_RE.search(context) else None
+
+
+def _reserved(sentence: str, phrase: str) -> bool:
+    if RESERVATION_NEGATIVE_RE.search(sentence) and not re.search(r"marches?\s+reserves?\s*:\s*oui", sentence):
+        return False
+    reservation = RESERVATION_RE.search(sentence)
+    return bool(reservation)
+
+
+def _in_title_line(doc: DocText, offset: int) -> bool:
+    """A lot title or an object line ("Lot 3 : Applications … de l'insertion") names a domain, not a clause."""
+    line = doc.folded[doc.line_start(offset) : doc.line_end(offset)]
+    return bool(re.match(r"\s*(?:lot\s*(?:n\s*[°ºo]\s*)?\d|objet\s*:|intitule)", line)) and not CONTRACT_CONTEXT_RE.search(line)
+
+
+def _heading_before(doc: DocText, offset: int) -> str:
+    """The line just before a sentence (often its heading: "II.6. CLAUSE D'INSERTION …", "Critères d'attribution")."""
+    start = doc.line_start(max(0, doc.line_start(offset) - 1))
+    return doc.folded[start : doc.line_start(offset)]
+
+
+def _hours(sentence: str) -> tuple[int | None, str | None]:
+    if "insertion" not in sentence:
+        return None, None
     candidates = []
-    for match in HOURS_RE.finditer(folded):
+    for match in HOURS_RE.finditer(sentence):
         value = parse_number(match.group(1))
         if value is not None and 10 <= value <= 1_000_000:
-            candidates.append(int(value))
-    return max(candidates) if candidates else None
+            per = "year" if PER_YEAR_HOURS_RE.match(sentence[match.end() :]) else "total"
+            candidates.append((int(value), per))
+    return max(candidates) if candidates else (None, None)
 
 
-def _weight(folded: str) -> float | None:
-    match = WEIGHT_RE.search(folded)
+def _weight(doc: DocText, hit: Hit) -> float | None:
+    window = doc.folded[hit.start : min(len(doc.folded), hit.sentence[1] + 120)]
+    match = WEIGHT_RE.search(window)
     if not match:
         return None
-    raw = match.group(1) or match.group(2)
+    raw = match.group(1) or match.group(2) or match.group(3)
     return float(raw.replace(",", "."))
 
 
-def _richer(new: SocialProvision, old: SocialProvision) -> bool:
-    def score(p: SocialProvision) -> int:
-        return (p.hours is not None) * 2 + (p.weight_percent is not None) * 2 + len(p.articles)
+def _lots(reading: Reading, sentence: str, offset: int, lot_numbers: list[int]) -> list[int | None]:
+    if ALL_LOTS_RE.search(sentence):
+        return [None]
+    named = [n for n in mentioned_lots(sentence) if n in lot_numbers]
+    if named:
+        return [None] if set(named) >= set(lot_numbers) and len(lot_numbers) > 1 else named
+    for start, end, number in reading.lot_spans:
+        if start <= offset < end and number in lot_numbers and len(lot_numbers) > 1:
+            return [number]
+    return [None]
 
-    return score(new) > score(old)
+
+def _richness(provision: SocialProvision) -> float:
+    return 0.5 * (provision.hours is not None) + 0.5 * (provision.weight_percent is not None) + 0.1 * len(provision.articles)
 
 
 def _attach(tender: Tender, provisions: list[SocialProvision]) -> None:
@@ -167,3 +273,17 @@ def _attach(tender: Tender, provisions: list[SocialProvision]) -> None:
         else:
             provision.lot = None
             tender.provisions.append(provision)
+
+
+def mentioned_lots(folded: str) -> list[int]:
+    """Lot numbers a passage names explicitly: 'lot n° 2', 'lots 1 et 3', 'lots 2 à 4'."""
+    numbers: list[int] = []
+    for match in LOT_MENTION_RE.finditer(folded):
+        spec = match.group(1)
+        ranged = re.fullmatch(r"(\d{1,3})\s*(?:a|à|-)\s*(\d{1,3})", spec.strip())
+        if ranged and int(ranged.group(1)) < int(ranged.group(2)) <= int(ranged.group(1)) + 30:
+            values = range(int(ranged.group(1)), int(ranged.group(2)) + 1)
+        else:
+            values = [int(n) for n in re.findall(r"\d{1,3}", spec)]
+        numbers.extend(n for n in values if n not in numbers)
+    return numbers
