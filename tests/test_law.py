@@ -38,9 +38,17 @@ def test_works_no_competition_threshold_history():
     assert not law.parameter("national_threshold_works_no_competition", date(2026, 1, 1)).unverified
 
 
-def test_lookup_before_first_value_is_an_error():
-    with pytest.raises(LookupError):
+def test_lookup_before_first_value_is_a_french_error():
+    from procure.errors import ProcureError
+
+    with pytest.raises(ProcureError, match="non défini au 01/01/2000 : les règles de clauses/ commencent le 01/01/2020"):
         law.parameter("eu_threshold_works", date(2000, 1, 1))
+
+
+def test_tenders_of_2020_are_read_with_the_law_of_2020():
+    # Real tenders of dce-real date from August 2020: no obligation then, thresholds of 2020-2021 (flagged).
+    assert law.parameter("social_execution_condition_mandatory", date(2020, 8, 13)).value is False
+    assert law.parameter("eu_threshold_supplies_services_local", date(2020, 8, 13)).unverified
 
 
 def test_social_condition_obligation_entry_into_force_is_read_from_clauses_and_flagged():

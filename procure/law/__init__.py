@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from procure.errors import ProcureError
 from procure import settings
 from procure.law.schema import ClauseLibraryError, as_date, check_eligibility, check_glossary, check_lever, check_parameter
 from procure.settings import package_or_checkout_dir
@@ -52,6 +53,10 @@ THRESHOLD_PARAMETERS = {
 SOCIAL_SERVICES_LEVER = "social_services_procedure"  # its CPV family is the list of social and specific services
 
 
+class LawDateError(ProcureError, LookupError):
+    """A date before the first value of a rule: said in French, never a bare KeyError or traceback."""
+
+
 def clauses_dir() -> Path:
     configured = settings.get("PROCURE_CLAUSES")  # the one registry of settings
     return Path(configured) if configured else DEFAULT_CLAUSES_DIR
@@ -84,7 +89,8 @@ class Parameter:
     def at(self, on: date) -> ParameterValue:
         applicable = [value for value in self.history if value.since <= on]
         if not applicable:
-            raise LookupError(f"Paramètre {self.name} non défini au {on:%d/%m/%Y}")
+            raise LawDateError(f"Paramètre {self.name} non défini au {on:%d/%m/%Y} : les règles de clauses/ commencent le "
+                               f"{self.history[0].since:%d/%m/%Y}. Vérifiez la date de référence de la consultation.")
         return applicable[-1]
 
 
@@ -185,7 +191,8 @@ class _Missing(dict):
 def _at(rules, on: date, what: str):
     applicable = [rule for rule in rules if rule.since <= on]
     if not applicable:
-        raise LookupError(f"{what} non définie au {on:%d/%m/%Y}")
+        raise LawDateError(f"{what} non définie au {on:%d/%m/%Y} (règles de clauses/ à partir du "
+                           f"{min(rule.since for rule in rules):%d/%m/%Y})")
     return applicable[-1]
 
 
