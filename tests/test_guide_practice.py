@@ -1,4 +1,5 @@
 """Territorial guide and practice dashboard: structure, and figures equal to those computed from the database."""
+import re
 from datetime import date
 
 import docx
@@ -92,7 +93,7 @@ def test_guide_structure_and_figures_equal_the_database(world, tmp_path):
     assert styles[6] == ("Title", "Donneurs d’ordre publics, mode d’emploi")
     assert "Val-de-Marne" in styles[7][1]  # the territory's name, not « Département 94 »
     headings = [text for style, text in styles if style == "Heading 1"]
-    assert headings[:2] == ["Sommaire", "1. Ce qui est obligatoire"] and len(headings) == 8
+    assert headings[:2] == ["Sommaire", "1. Ce qui est obligatoire"] and headings[-1] == "8. Sources" and len(headings) == 9
     # The table of contents is real text listing every heading, readable without updating a field (no F9).
     texts = [text for _, text in styles]
     toc = texts[texts.index("Sommaire") + 1: texts.index("1. Ce qui est obligatoire")]
@@ -105,6 +106,15 @@ def test_guide_structure_and_figures_equal_the_database(world, tmp_path):
     assert any(node.text == "PAGE" for node in footer._p.iter(qn("w:instrText")))
     body = "\n".join(text for _, text in styles)
     assert "216\u202f000,00\u00a0€ HT" in body and "5\u202f404\u202f000,00\u00a0€ HT" in body
+    # Sources: numbered references listed in full at the end, instead of « (weka 208873) » in the text.
+    sources_at = len(texts) - 1 - texts[::-1].index("8. Sources")
+    listed = [t for t in texts[sources_at:] if re.match(r"\[\d+\] ", t)]
+    cited = {int(n) for group in re.findall(r"\[(\d+(?:, \d+)*)\]", "\n".join(texts[:sources_at]))
+             for n in group.split(", ")}
+    assert listed and cited == set(range(1, len(listed) + 1))
+    assert "(weka" not in "\n".join(texts[:sources_at])
+    assert "numero critere" not in body and "[à compléter\u00a0: numéro du critère]" in body
+    assert any(t.endswith("Éditions Weka, document n° 208873, weka.fr") for t in listed)
     assert "833 heures" in body and "à vérifier" in body and "CMP art. 15" in "\n".join(
         c.text for t in document.tables for row in t.rows for c in row.cells)
     tables = {t.rows[0].cells[0].text: t for t in document.tables}

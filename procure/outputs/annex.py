@@ -23,7 +23,7 @@ DISCLAIMER = (
 # Placeholders of the clause library, as a buyer reads them (accents, full words).
 PLACEHOLDER_LABELS_FR = {
     "penalite": "pénalité", "numero critere": "numéro du critère", "facilitateur": "facilitateur",
-    "article": "numéro de l'article", "produits": "produits concernés", "heures": "nombre d'heures",
+    "article": "numéro de l'article", "produits": "produits concernés", "heures": "nombre d'heures", "volume heures": "nombre d'heures",
     "lot numero": "numéro du lot", "lot intitule": "intitulé du lot", "ponderation": "pondération",
     "part minimale": "part minimale",
 }

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -10,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from procure import law
-from procure.outputs.annex import typo_fr
+from procure.outputs.annex import accent_placeholders, typo_fr
 from procure.outputs.format_fr import format_date, format_siret
 from procure.model import format_euros, format_int, format_percent
 from procure.market.practice import Territory
@@ -161,6 +162,103 @@ def heading_pages(docx_path: Path, headings: list[str]) -> list[int | None] | No
     return found
 
 
+LAWS_FR = {"2021-1104": "du 22 août 2021 portant lutte contre le dérèglement climatique (« Climat et résilience »)",
+           "2022-767": "du 2 mai 2022 portant diverses modifications du code de la commande publique"}
+DOMAIN_RE = re.compile(r"^((?:[a-z0-9-]+\.)+(?:fr|com|eu|info|org|net|be))(/\S*)?(.*)$", re.IGNORECASE)
+
+
+def reference_fr(part: str) -> str:
+    """One source as a reference a reader can find: publisher, identifier or date, address."""
+    part = part.strip().rstrip(".")
+    if match := re.fullmatch(r"weka (\d+)", part, re.IGNORECASE):
+        return f"Éditions Weka, document n° {match.group(1)}, weka.fr"
+    if match := re.fullmatch(r"lexbase (\d+)", part, re.IGNORECASE):
+        return f"Lexbase, document n° {match.group(1)}, lexbase.fr"
+    if part.lower() == "lexbase":
+        return "Lexbase, lexbase.fr"
+    if match := re.fullmatch(r"lagazettedescommunes (\d+)", part, re.IGNORECASE):
+        return f"La Gazette des communes, article n° {match.group(1)}, lagazettedescommunes.com"
+    if match := re.fullmatch(r"CCP (.+)|([LRD]\d{4}-\d+.*)", part):
+        return f"Code de la commande publique, {match.group(1) or match.group(2)} — Légifrance, legifrance.gouv.fr"
+    if match := re.fullmatch(r"CJUE (C-\d+/\d+)(.*)", part):
+        return f"Cour de justice de l'Union européenne, affaire {match.group(1)}{match.group(2)} — curia.europa.eu"
+    if match := re.fullmatch(r"CE (.+)", part):
+        return f"Conseil d'État, {match.group(1)} — Légifrance, legifrance.gouv.fr"
+    if match := re.fullmatch(r"(loi|décret) (?:n° )?(\d{4}-\d+)(.*)", part, re.IGNORECASE):
+        kind, number, rest = match.groups()
+        dated = f" {LAWS_FR[number]}" if number in LAWS_FR else ""
+        return f"{kind.capitalize()} n° {number}{dated}{rest} — Légifrance, legifrance.gouv.fr"
+    if match := re.fullmatch(r"avis JO du (.+)", part, re.IGNORECASE):
+        return f"Journal officiel de la République française, avis du {match.group(1)} — Légifrance, legifrance.gouv.fr"
+    if part.lower().startswith("règlement"):
+        return f"{part} — Journal officiel de l'Union européenne, eur-lex.europa.eu"
+    if part.lower().startswith("légifrance"):
+        return f"{part} — legifrance.gouv.fr"
+    if match := DOMAIN_RE.match(part):
+        domain, path, rest = match.groups()
+        return f"Site {domain}{rest} — https://{domain}{path or '/'}"
+    return part
+
+
+SOURCE_RE = re.compile(r"^(weka|lexbase|lagazettedescommunes|loi|décret|avis JO|règlement|légifrance)\b", re.IGNORECASE)
+
+
+def _top_level_split(text: str, separator: str = ";") -> list[str]:
+    """Split on `separator` outside parentheses."""
+    parts, depth, current = [], 0, []
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if char == separator and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    return [p.strip() for p in parts + ["".join(current)] if p.strip()]
+
+
+def _is_source(piece: str) -> bool:
+    return bool(DOMAIN_RE.match(piece) or SOURCE_RE.match(piece))
+
+
+def _source_parts(text: str) -> list[str]:
+    """« avis JO du 26 décembre 2025 (weka 208873) ; racinebrussels.eu » → three sources; an explanatory
+    bracket such as « (processus de production) » stays with its text."""
+    parts = []
+    for chunk in _top_level_split(text or ""):
+        outer, found = chunk, []
+        for group in re.findall(r"\(([^()]*)\)", chunk):
+            pieces = _top_level_split(group)
+            if pieces and all(_is_source(piece) for piece in pieces):
+                found += pieces
+                outer = outer.replace(f"({group})", "")
+        parts += [" ".join(outer.split())] + found
+    return [p for p in parts if p]
+
+
+class Sources:
+    """Numbered references: the text cites [n], the last section lists them in full."""
+
+    def __init__(self):
+        self.entries: list[str] = []
+
+    def cite(self, text: str) -> str:
+        numbers = []
+        for part in _source_parts(text):
+            entry = reference_fr(part)
+            if entry not in self.entries:
+                self.entries.append(entry)
+            number = self.entries.index(entry) + 1
+            if number not in numbers:
+                numbers.append(number)
+        return "[" + ", ".join(map(str, numbers)) + "]" if numbers else ""
+
+    def write(self, document, number: int) -> None:
+        _h(document, f"{number}. Sources", level=1)
+        _p(document, "Les renvois entre crochets du guide désignent ces références.")
+        for index, entry in enumerate(self.entries, 1):
+            _p(document, f"[{index}] {entry}")
+
+
 KIND_COLOURS = {"EI": (200, 30, 60), "ACI": (230, 120, 0), "AI": (0, 130, 80), "ETTI": (0, 90, 200),
                 "EITI": (90, 90, 200), "GEIQ": (110, 140, 0), "EA": (120, 40, 170), "EATT": (150, 80, 200),
                 "ESAT": (170, 0, 120), "REGIE": (0, 150, 150)}
@@ -308,13 +406,15 @@ def write_guide(data: GuideData, out: str | Path, page_numbers: bool = True) -> 
     _field(footer, "PAGE", "1")
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
-    _mandatory(document, on)
-    _levers(document, on)
+    sources = Sources()
+    _mandatory(document, on, sources)
+    _levers(document, on, sources)
     _process(document, on)
     _suppliers(document, data)
     _figures(document, data)
     _glossary(document)
     _memo(document)
+    sources.write(document, 8)
     out = Path(out)
     headings = _toc_entries(document, toc_title)
     toc = _write_toc(document, toc_title, headings)
@@ -339,7 +439,7 @@ def _verified(value: law.ParameterValue) -> str:
     return f" ({law.UNVERIFIED_FR})" if value.unverified else ""
 
 
-def _mandatory(document, on: date) -> None:
+def _mandatory(document, on: date, sources: Sources) -> None:
     _h(document, "1. Ce qui est obligatoire", level=1)
     start = law.entry_into_force("social_execution_condition_mandatory")
     rule = law.parameter("social_execution_condition_mandatory", start)
@@ -355,24 +455,24 @@ def _mandatory(document, on: date) -> None:
                  "aux seuils européens comporte, parmi ses conditions d'exécution, une considération relative au domaine "
                  "social ou à l'emploi, notamment des personnes défavorisées (article L2112-2-1)"
                  f"{_verified(rule)} ; la clause d'insertion en est la manière usuelle. Les marchés de défense ou de "
-                 f"sécurité en sont exclus. {rule.note} Source : {rule.reference}.", "List Bullet")
+                 f"sécurité en sont exclus. {rule.note} Sources : {sources.cite(rule.reference)}.", "List Bullet")
     _p(document, f"À partir de la même date, tout marché, quel que soit son montant, comporte une condition d'exécution "
                  "prenant en compte l'environnement (L2112-2) et au moins un critère d'attribution prenant en compte les "
-                 f"caractéristiques environnementales de l'offre (L2152-7) ({environment.reference}).", "List Bullet")
+                 f"caractéristiques environnementales de l'offre (L2152-7) {sources.cite(environment.reference)}.", "List Bullet")
     _p(document, f"Seuils européens au {on:%d/%m/%Y}, selon l'acheteur et la nature de l'ensemble du marché : fournitures "
                  f"et services {format_euros(Decimal(central.value))} HT pour l'État (autorités centrales), "
                  f"{format_euros(Decimal(services.value))} HT pour les collectivités et autres pouvoirs adjudicateurs, "
                  f"{format_euros(Decimal(entities.value))} HT pour les entités adjudicatrices ; services sociaux et autres "
                  f"services spécifiques {format_euros(Decimal(social_services.value))} HT ; travaux "
-                 f"{format_euros(Decimal(works.value))} HT ({works.reference}).", "List Bullet")
+                 f"{format_euros(Decimal(works.value))} HT {sources.cite(works.reference)}.", "List Bullet")
     _p(document, f"SPASER obligatoire au-delà de {format_euros(Decimal(spaser.value))} HT d'achats annuels "
-                 f"(L2111-3, D2111-3 ; {spaser.reference}) : publié, avec indicateurs et objectifs d'achats auprès des "
+                 f"(L2111-3, D2111-3) {sources.cite(spaser.reference)} : publié, avec indicateurs et objectifs d'achats auprès des "
                  "ESUS, EA, ESAT et SIAE.", "List Bullet")
-    _p(document, f"Cible nationale : {target.value:.0%} des marchés avec une considération sociale ({target.reference}).",
+    _p(document, f"Cible nationale : {target.value:.0%} des marchés avec une considération sociale {sources.cite(target.reference)}.",
        "List Bullet")
 
 
-def _levers(document, on: date) -> None:
+def _levers(document, on: date, sources: Sources) -> None:
     _h(document, "2. Les leviers", level=1)
     values = {"lot_numero": "[n°]", "lot_intitule": "[intitulé du lot]",
               "ponderation": format_percent(law.parameter("social_criterion_weight", on).value),
@@ -382,11 +482,11 @@ def _levers(document, on: date) -> None:
         old = ", ".join(lever.old_articles) or "aucun équivalent"
         obligation = [lever.obligation.article] if lever.obligation else []
         _p(document, f"Article(s) actuel(s) : {', '.join(lever.articles + obligation)}. "
-                     f"Ancien code des marchés publics : {old}. Source : {lever.source}.")
+                     f"Ancien code des marchés publics : {old}. Sources : {sources.cite(lever.source)}.")
         _p(document, lever.conditions)
         _p(document, "Modèle de rédaction :")
         for paragraph in lever.render(values):
-            _p(document, paragraph, "Quote")
+            _p(document, accent_placeholders(paragraph), "Quote")
         for point in lever.unverified_points:
             _p(document, f"{point} ({law.UNVERIFIED_FR})", "List Bullet")
 
