@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install system-deps bench clean
+.PHONY: run test lint install system-deps bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,13 @@ run: install
 	$(BIN)/procure demo-setup
 	$(BIN)/streamlit run app.py
 
-test: install system-deps
+test: install system-deps lint
 	PROCURE_TEST_POSTGRES_URL="$${PROCURE_TEST_POSTGRES_URL:-$$(bash scripts/start-postgres.sh)}" $(BIN)/python -m pytest
+
+# Lint and layering: ruff's rules and import-linter's contracts (both configured in pyproject.toml).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python bench/bench_ingest.py
