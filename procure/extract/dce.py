@@ -26,7 +26,8 @@ NOT_OBJECT_RE = re.compile(r"date\s+(?:et\s+heure\s+)?limite|^\s*(?:presentation
 REFERENCE_LABEL_RE = re.compile(
     r"(?:consultation|procedure|accord-cadre|marche|dossier|affaire\s+suivie)\s*(?:n\s*[°ºo]|numero)\s*:?|"
     r"(?:n\s*[°ºo]|numero)\s+(?:de\s+(?:la\s+)?)?(?:consultation|marche|procedure)\s*:?|reference\s*(?:de\s+la\s+consultation|du\s+marche)?\s*:|"
-    r"^\s*consultation\s*:|^\s*procedure\s*:"
+    r"^\s*consultation\s*:|^\s*procedure\s*:",
+    re.M,
 )
 NOT_REFERENCE_CONTEXT_RE = re.compile(r"avis\s*n|annonce|affaire\s*$|siret|siren|telephone|tel\b|deliberation|emetteur")
 PLACE_LABEL_RE = re.compile(
@@ -87,7 +88,10 @@ def _buyer(doc: DocText, reading: Reading) -> None:
 
 def _object(doc: DocText, reading: Reading) -> None:
     for match in find_labels(doc, OBJECT_LABEL_RE):
-        if match.group(0).strip().startswith("objet") and doc.folded[match.end() - 1] != ":" and _is_toc_line(doc, match.start()):
+        label = re.sub(r"^[\divx.\s)–-]*(?:article\s+\d+\s*[-–.:]?\s*)?", "", match.group(0)).strip(" :\n")
+        if label in ("objet", "operation") and match.start() > 3000:
+            continue  # a bare "Objet :" deep in a piece is a table cell or a sub-item, not the tender's object
+        if _is_toc_line(doc, match.start()):
             continue
         value = read_value(doc, match.end(), max_lines=4)
         if value and _good_object(value):
@@ -125,7 +129,8 @@ def _title_block(doc: DocText) -> Value | None:
     while lines < 4 and end < len(doc.folded):
         line_end = doc.line_end(end)
         line = doc.folded[end:line_end].strip()
-        if not line or re.search(r"\d{2}/\d{2}/\d{4}|maitre|architecte|lot\s*n|indice|dossier|phase|date|page", line):
+        if not line or re.search(r"\d{2}/\d{2}/\d{4}|maitre|architecte|lot\s*n|indice|dossier|phase|date|page|@|www|cedex|"
+                                 r"article|direction|service|\d{5}|\d{2}[ .-]\d{2}[ .-]\d{2}", line):
             break
         end, lines = line_end + 1, lines + 1
     if lines == 0:
@@ -198,10 +203,8 @@ def _lots(doc: DocText, reading: Reading, nomenclature) -> None:
     for i, match in enumerate(heads):
         number = int(match.group(1))
         value = read_value(doc, match.end(), max_lines=2, stop=TITLE_END_RE)
-        if value is None or NOT_LOT_TITLE_RE.match(value.folded):
-            continue
-        title = _strip_lot_prefix(value.text).strip(" :-–.")
         lot = reading.lot(number)
+        title = _strip_lot_prefix(value.text).strip(" :-–.") if value is not None and not NOT_LOT_TITLE_RE.match(value.folded) else ""
         if len(title) > 2 and (lot.title is None or len(title) > len(lot.title.value) and lot.title.rank >= reading.rank):
             lot.title = Found(title, value.evidence(), reading.rank)
         end = _section_end(doc, match, heads[i + 1].start() if i + 1 < len(heads) else len(folded))
@@ -230,9 +233,9 @@ def _section_end(doc: DocText, head: re.Match, next_lot: int) -> int:
 def _lot_section(doc: DocText, reading: Reading, lot, start: int, end: int, nomenclature) -> None:
     text = doc.text[start:end]
     for code, s, e in find_cpv_codes(text, nomenclature):
-        if code.code not in {c.code for c, _ in lot.cpv}:
+        if code.code not in {c.code for c, _ in lot.cpv} and _declared_code(doc, start + s, start + e):
             lot.cpv.append((code, doc.evidence(start + s, start + e)))
-    lot.amounts += _amounts(doc, (start, end), reading.rank)
+    lot.amounts += _with_column_kinds(doc, _amounts(doc, (start, end), reading.rank))
     duration = find_duration(doc.folded[start:end])
     if duration and lot.duration is None:
         lot.duration = duration_found(doc, duration, start, reading.rank)
@@ -242,6 +245,48 @@ def _lot_section(doc: DocText, reading: Reading, lot, start: int, end: int, nome
         if place:
             lot.place = Found(place, value.evidence(), reading.rank)
             break
+
+
+CODE_CONTEXT_RE = re.compile(r"cpv|nomenclature|descripteur|code")
+CODE_LABEL_AFTER_RE = re.compile(r"^\s*(?:-\s?\d)?\s*[-–:]?\s*(?:services?|travaux|fournitures?|materiels?|equipements?|logiciels?|[a-z]{4,}\s+(?:de|d'|du|des)\b)")
+
+
+def _declared_code(doc: DocText, start: int, end: int) -> bool:
+    """An 8-digit number is a CPV code when a CPV label precedes it, a check digit or a label follows it; otherwise it is
+    an amount written without spaces, a phone or a SIRET fragment."""
+    return bool(CODE_CONTEXT_RE.search(doc.folded[max(0, start - 200) : start]) or CODE_LABEL_AFTER_RE.match(doc.folded[end : end + 40]))
+
+
+AMOUNT_HEADER_RE = re.compile(r"(estim|previs|maxim|minim)")
+
+
+def _with_column_kinds(doc: DocText, amounts: list[AmountFound]) -> list[AmountFound]:
+    """Two amounts on one row of a flattened table take the kinds of the header row above ("Montant estimé HT
+    Montant maximum"), in order."""
+    from procure.model import AmountKind
+
+    kinds = {"estim": AmountKind.ESTIMATE, "previs": AmountKind.ESTIMATE, "maxim": AmountKind.MAXIMUM, "minim": AmountKind.MINIMUM}
+    by_line: dict[int, list[AmountFound]] = {}
+    for amount in amounts:
+        by_line.setdefault(doc.line_start(amount.mention.start), []).append(amount)
+    for line_start, row in by_line.items():
+        if len(row) < 2 or any(a.mention.kind for a in row):
+            continue
+        header = _header_line(doc, line_start, len(row))
+        if header:
+            for amount, word in zip(row, header):
+                amount.mention.kind = kinds[word]
+    return amounts
+
+
+def _header_line(doc: DocText, line_start: int, columns: int, reach: int = 600) -> list[str] | None:
+    start = line_start
+    while start > 0 and line_start - start < reach:
+        start = doc.line_start(start - 1)
+        words = AMOUNT_HEADER_RE.findall(doc.folded[start : doc.line_end(start)])
+        if len(words) >= columns:
+            return words[:columns]
+    return None
 
 
 def _in_lot_line(doc: DocText, offset: int) -> bool:

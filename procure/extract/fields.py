@@ -59,7 +59,8 @@ def read_value(doc: DocText, position: int, limit: int | None = None, max_lines:
     start, end, lines = cursor, doc.line_end(cursor), 1
     while end < limit and lines < max_lines and end - start < MAX_VALUE_CHARS:
         next_line = folded[end + 1 : doc.line_end(end + 1)]
-        if not next_line.strip() or _opens_field(next_line) or _ends_sentence(folded[start:end]):
+        caps_block = _is_caps(doc.text[start:end]) and _is_caps(doc.text[end + 1 : doc.line_end(end + 1)])
+        if not next_line.strip() or (_opens_field(next_line) and not caps_block) or _ends_sentence(folded[start:end]):
             break
         end, lines = doc.line_end(end + 1), lines + 1
     end = min(end, limit)
@@ -70,6 +71,12 @@ def read_value(doc: DocText, position: int, limit: int | None = None, max_lines:
     if EMPTY_VALUE_RE.match(folded[start:end]):
         return None
     return Value(doc, start, end)
+
+
+def _is_caps(text: str) -> bool:
+    """A line of a title block in capitals ("D'INFORMATION : SUPERVISION/MCO, RESEAUX") continues the title."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) > 0.9
 
 
 def _opens_field(line: str) -> bool:

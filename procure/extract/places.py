@@ -85,6 +85,8 @@ def _by_name(raw: str, department: str | None) -> Commune | None:
             chunk = words[begin : begin + size]
             if chunk[0] in STOP_WORDS or chunk[-1] in STOP_WORDS or (size == 1 and len(chunk[0]) < 3):
                 continue
+            if size == 1 and department is None and len(words) > 3 and begin > 0:
+                continue  # one common word inside a long text ("le territoire de la Vallée Sud…") is no commune
             candidates = communes_named(" ".join(chunk))
             if department:
                 candidates = [c for c in candidates if c.department == department]

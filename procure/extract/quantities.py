@@ -228,9 +228,18 @@ def amount_mentions(text: str, folded: str, offset: int = 0, context_before: int
         introduction = _list_introduction(folded, start)
         period = _period(context, before + after) or _period(introduction, introduction)
         kind = kind or _kind(introduction)
-        tax = amount.tax or ("HT" if re.match(r"\s*\(?\s*(?:h\.?t|hors\s+tax)", after) else None)
+        tax = amount.tax or ("HT" if re.match(r"\s*\(?\s*(?:h\.?t|hors\s+tax)", after) else None) or _tax_label(before[-25:])
         mentions.append(AmountMention(amount.value, tax, kind, period, offset + start, offset + end))
     return mentions
+
+
+def _tax_label(before: str) -> str | None:
+    """"Montant HT : 500 000 €" states the tax in the label."""
+    if re.search(r"\b(?:h\.?t\.?|hors\s+taxes?)\s*:?\s*$", before):
+        return "HT"
+    if re.search(r"\bt\.?t\.?c\.?\s*:?\s*$", before):
+        return "TTC"
+    return None
 
 
 def _period(near: str, sentence: str) -> str | None:
