@@ -1,69 +1,218 @@
-"""Evaluate matching on real awarded contracts: how often is the real holder in the top 10 / top 50?
+"""Evaluate matching on real awarded contracts: is the real holder near the top of the whole directory?
 
-From the DECP contracts (../shared/data/decp) keep those whose holder's SIRET is in the official SIAE list;
-for each, rank the whole directory (every SIAE of the list) for that contract's object, CPV and place, with
-no lever and no radius cut, and find the real holder's rank.
-Usage: PROCURE_SHARED_DATA=../shared/data python bench/eval_matching.py
+From DECP contracts (default: ../shared/data/decp/decp_2018_2021_train.csv.gz) keep those whose holder's SIRET is
+in the official SIAE list; for each, rank the whole directory for that contract's object, CPV, buyer and place
+(no lever, no radius cut) and find the real holder's rank. procure and three baselines are scored in one run:
+random order, distance alone, NAF→CPV crosswalk alone. Ties count at their expected rank (random tie-break).
+
+Leakage-free protocol:
+- past awards (evidence "already won contracts like this one") only count when notified strictly before the
+  contract, and never the contract itself; an undated contract gets no past-award evidence at all;
+- on the development file the learned ranker is scored out of fold: grouped cross-validation where a contract
+  and a holder never sit on both sides (groups = connected contracts and holders);
+- on another file (--contracts, e.g. contracts kept out of development) the shipped model is scored as is,
+  with past awards taken from both files.
+
+Usage:
+  PROCURE_SHARED_DATA=../shared/data python bench/eval_matching.py            # table + JSON
+  PROCURE_SHARED_DATA=../shared/data python bench/eval_matching.py --fit      # also refit models/matching_ranker.json
+  python bench/eval_matching.py --contracts other_decp.csv                       # held-out contracts, same schema
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from procure.reference.cpv import normalize_cpv
-from procure.reference.geo import commune_by_insee, communes_by_postcode, communes_index
-from procure.matching.match import LotQuery, SupplierIndex
 from procure.directory.suppliers import ASP_SIAE, parse_rows, read_table
+from procure.market.decp import read_any
+from procure.matching import place as places
+from procure.matching import ranker as ranking
+from procure.matching.evidence import PastAwards
+from procure.matching.match import LotQuery, SupplierIndex
+
+TOPS = (1, 10, 50)
+RANDOM_DRAWS = 20
 
 
-def place(code: str, kind: str) -> tuple[float | None, float | None]:
-    code = str(code or "").strip()
-    kind = str(kind or "").lower()
-    if "postal" in kind and len(code) == 5:
-        communes = [c for c in communes_by_postcode(code) if c.latitude is not None]
-    elif "commune" in kind:
-        commune = commune_by_insee(code.zfill(5))
-        communes = [commune] if commune and commune.latitude is not None else []
-    elif "département" in kind or "departement" in kind:
-        department = code.zfill(2)
-        communes = [c for c in communes_index()["insee"].values() if c.department == department and c.latitude is not None]
-    else:
-        communes = []
-    if not communes:
-        return None, None
-    return float(np.mean([c.latitude for c in communes])), float(np.mean([c.longitude for c in communes]))
+def load_pairs(contracts: pd.DataFrame, sirets: set[str]) -> pd.DataFrame:
+    """One row per (contract, holder in the directory)."""
+    frame = contracts.copy()
+    frame["holder"] = frame["titulaires"].fillna("").astype(str).str.split("|")
+    frame = frame.explode("holder")
+    frame["holder"] = frame["holder"].str.strip()
+    return frame[frame["holder"].isin(sirets)].drop_duplicates(["id", "objet", "holder"]).reset_index(drop=True)
 
 
-def evaluate(shared: Path) -> dict:
+def query_for(contract) -> LotQuery:
+    day = contract["date"]
+    on = day.date() if isinstance(day, pd.Timestamp) and not pd.isna(day) else date.min  # undated: no evidence
+    place = places.refine_with_buyer(places.from_decp(contract["lieu_code"], contract["lieu_type"], contract["acheteur_nom"]), contract["acheteur_nom"])
+    return LotQuery(contract["objet"], contract["cpv"] if isinstance(contract["cpv"], str) else None, place=place,
+                    buyer=contract["acheteur_nom"] or None, awards_before=on, exclude_contract=str(contract["id"]),
+                    exclude_beyond_radius=False, radius_km=100)
+
+
+def expected_rank(scores: np.ndarray, target: int) -> float:
+    """Rank of `target` when higher scores come first and ties are broken at random (expected value)."""
+    value = scores[target]
+    better = np.sum(scores > value)
+    ties = np.sum(scores == value) - 1
+    return float(better + 1 + ties / 2)
+
+
+def metrics(ranks: list[float]) -> dict:
+    ranks = np.asarray(ranks, dtype=float)
+    result = {f"top{k}": round(float((ranks <= k).mean()), 3) for k in TOPS}
+    result["mrr"] = round(float((1 / ranks).mean()), 3)
+    result["median_rank"] = float(np.median(ranks))
+    return result
+
+
+def groups_of(pairs: pd.DataFrame) -> np.ndarray:
+    """Connected components of the contract–holder graph: a contract and a holder never straddle two folds."""
+    parent: dict[str, str] = {}
+
+    def find(key):
+        parent.setdefault(key, key)
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for contract, holder in zip(pairs["id"].astype(str), pairs["holder"]):
+        parent[find("c" + contract)] = find("h" + holder)
+    roots = [find("c" + c) for c in pairs["id"].astype(str)]
+    return pd.factorize(pd.Series(roots))[0]
+
+
+def build(shared: Path, contracts_path: Path | None):
     rows, _ = read_table(shared / "siae" / "siae_asp_2019_07.csv")
     directory, _ = parse_rows(rows, ASP_SIAE, "ASP 2019-07", None)
-    position = {s.siret: i for i, s in enumerate(directory)}
-    contracts = pd.read_csv(shared / "decp" / "decp_2018_2021_train.csv.gz", dtype=str).fillna("")
-    contracts["holder"] = contracts["titulaires_siret"].str.split("|")
-    contracts = contracts.explode("holder")
-    contracts = contracts[contracts["holder"].isin(position)].drop_duplicates(["id", "holder"])
-    index = SupplierIndex(directory)
+    train = read_any(shared / "decp" / "decp_2018_2021_train.csv.gz")
+    evaluated = read_any(contracts_path) if contracts_path else train
+    evidence = train if contracts_path is None else pd.concat([train, evaluated], ignore_index=True)
+    sirets = [s.siret for s in directory]
+    index = SupplierIndex(directory, PastAwards(evidence, sirets))
+    pairs = load_pairs(evaluated, set(sirets))
+    return directory, index, pairs
+
+
+def feature_rows(index: SupplierIndex, pairs: pd.DataFrame):
+    """Per evaluated contract: its feature matrix over the whole directory and the positions of its holders."""
+    position = {s.siret: i for i, s in enumerate(index.suppliers)}
+    queries = []
+    for (contract_id, objet), group in pairs.groupby(["id", "objet"], sort=False):
+        contract = group.iloc[0]
+        query = query_for(contract)
+        if query.place is None:
+            query.place = places.national("lieu inconnu")  # evaluation only: the product would ask for the place
+        features, extra = index.features(query)
+        raw = places.from_decp(contract["lieu_code"], contract["lieu_type"])  # as the DECP says, without the buyer
+        raw_distance = index.distances(raw.latitude, raw.longitude) if raw else np.full(len(index.suppliers), np.nan)
+        matrix = np.column_stack([features[name] for name in ranking.FEATURES])
+        queries.append({"matrix": matrix, "holders": [position[h] for h in group["holder"]], "distance": extra["distance"], "raw_distance": raw_distance,
+                        "crosswalk": features["crosswalk"], "rows": group.index.to_numpy()})
+    return queries
+
+
+def rank_with(scores_for, queries) -> list[float]:
     ranks = []
-    for _, contract in contracts.iterrows():
-        code = normalize_cpv(contract["codeCPV"])
-        lat, lon = place(contract["lieu_code"], contract["lieu_typeCode"])
-        query = LotQuery(contract["objet"], code.code if code else None, latitude=lat, longitude=lon, radius_km=100,
-                          exclude_beyond_radius=False)
-        result = index.match(query, top=len(directory))
-        ranking = [m.supplier.siret for m in result.ranked]
-        ranks.append(ranking.index(contract["holder"]) + 1)
-    ranks = np.array(ranks)
-    return {"contracts": int(len(ranks)), "directory": len(directory), "top10": round(float((ranks <= 10).mean()), 3),
-            "top50": round(float((ranks <= 50).mean()), 3), "median_rank": float(np.median(ranks)) if len(ranks) else None}
+    for number, query in enumerate(queries):
+        scores = scores_for(number, query)
+        ranks += [expected_rank(scores, holder) for holder in query["holders"]]
+    return ranks
+
+
+def fit_on(queries, chosen) -> ranking.Ranker:
+    matrix = np.vstack([queries[i]["matrix"] for i in chosen])
+    labels = np.concatenate([np.isin(np.arange(len(queries[i]["matrix"])), queries[i]["holders"]) for i in chosen])
+    return ranking.fit(matrix, labels.astype(int))
+
+
+def cross_validated(queries, pair_groups: np.ndarray, folds: int = 5) -> list[float]:
+    from sklearn.model_selection import GroupKFold
+
+    query_groups = np.array([pair_groups[q["rows"][0]] for q in queries])
+    scores = [None] * len(queries)
+    for train, test in GroupKFold(n_splits=min(folds, len(set(query_groups)))).split(queries, groups=query_groups):
+        model = fit_on(queries, train)
+        for i in test:
+            scores[i] = queries[i]["matrix"] @ np.array([model.weights[f] for f in ranking.FEATURES])
+    return rank_with(lambda number, query: scores[number], queries)
+
+
+def evaluate(shared: Path, contracts_path: Path | None = None, refit: bool = False) -> dict:
+    directory, index, pairs = build(shared, contracts_path)
+    queries = feature_rows(index, pairs)
+    rng = np.random.default_rng(42)
+    weights = lambda model: np.array([model.weights[f] for f in ranking.FEATURES])  # noqa: E731
+    table = {
+        "random": metrics(np.mean([rank_with(lambda n, q: rng.random(len(q["matrix"])), queries)
+                                   for _ in range(RANDOM_DRAWS)], axis=0)),
+        "distance_only_decp_place": metrics(rank_with(lambda n, q: -np.nan_to_num(q["raw_distance"], nan=1e9), queries)),
+        "distance_only": metrics(rank_with(lambda n, q: -np.nan_to_num(q["distance"], nan=1e9), queries)),
+        "naf_cpv_only": metrics(rank_with(lambda n, q: q["crosswalk"], queries)),
+    }
+    without_awards = [i for i, f in enumerate(ranking.FEATURES) if not f.startswith("past_")]
+    if contracts_path is None:
+        pair_groups = groups_of(pairs)
+        table["procure_cv"] = metrics(cross_validated(queries, pair_groups))
+        masked = [{**q, "matrix": q["matrix"] * np.isin(np.arange(len(ranking.FEATURES)), without_awards)} for q in queries]
+        table["procure_cv_without_past_awards"] = metrics(cross_validated(masked, pair_groups))
+    model_file = refit_model(queries, pairs, table) if refit else None
+    shipped = ranking.load()
+    table["procure_shipped_model"] = metrics(rank_with(lambda n, q: q["matrix"] @ weights(shipped), queries))
+    result = {"date": date.today().isoformat(), "contracts_file": str(contracts_path or "decp_2018_2021_train.csv.gz"),
+              "pairs": len(pairs), "contracts": len(queries), "directory": len(directory),
+              "with_prior_award": int(sum(q["matrix"][h, ranking.FEATURES.index("past_count")] > 0
+                                          for q in queries for h in q["holders"])),
+              "methods": table}
+    if model_file:
+        result["model_file"] = model_file
+    return result
+
+
+def refit_model(queries, pairs, table) -> str:
+    """Fit on every development pair, save to models/, and make it the model scored as "shipped"."""
+    model = fit_on(queries, range(len(queries)))
+    model.info = {"trained": date.today().isoformat(), "pairs": len(pairs), "contracts": len(queries),
+                  "directory": "siae_asp_2019_07.csv (3 637 SIAE)", "data": "decp_2018_2021_train.csv.gz",
+                  "penalty": ranking.PENALTY, "cross_validated": table.get("procure_cv")}
+    path = ranking.save(model)
+    ranking.load.cache_clear()
+    return str(path)
+
+
+def print_table(result: dict) -> None:
+    labels = {"procure_cv": "procure (validation croisée)", "procure_cv_without_past_awards": "procure sans marchés passés",
+              "procure_shipped_model": "procure (modèle livré)", "distance_only": "distance seule (même lieu que procure)",
+              "distance_only_decp_place": "distance seule (lieu DECP brut)",
+              "naf_cpv_only": "NAF→CPV seul", "random": "hasard"}
+    print(f"{result['pairs']} couples (marché, titulaire SIAE), {result['contracts']} marchés, annuaire de "
+          f"{result['directory']} structures ; {result['with_prior_award']} titulaires avaient un marché antérieur")
+    print("| méthode | top-1 | top-10 | top-50 | MRR | rang médian |")
+    print("|---|---|---|---|---|---|")
+    for key, label in labels.items():
+        if key in result["methods"]:
+            m = result["methods"][key]
+            print(f"| {label} | {m['top1']:.1%} | {m['top10']:.1%} | {m['top50']:.1%} | {m['mrr']:.3f} | {m['median_rank']:g} |")
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contracts", type=Path, help="DECP file to evaluate (default: the development file)")
+    parser.add_argument("--fit", action="store_true", help="refit models/matching_ranker.json on the development pairs")
+    args = parser.parse_args()
     shared = Path(os.environ.get("PROCURE_SHARED_DATA", "../shared/data"))
     if not (shared / "decp").is_dir():
         sys.exit("PROCURE_SHARED_DATA must point at the shared reference data")
-    print(json.dumps(evaluate(shared)))
+    outcome = evaluate(shared, args.contracts, args.fit)
+    print_table(outcome)
+    print(json.dumps(outcome, ensure_ascii=False))

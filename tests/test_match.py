@@ -43,7 +43,8 @@ def test_activity_fit_ranks_the_painter_first_and_explains_it(index):
     assert best.supplier.name == "Peinture Solidaire"
     assert "NAF 4334Z (Travaux de peinture et vitrerie) correspond au CPV 45442100" in best.explanation_fr
     assert "distance : 0 km de Vitry-sur-Seine" in best.explanation_fr
-    assert set(best.components) == {"activity", "distance", "eligibility", "capacity"}
+    assert {"crosswalk", "in_area", "proximity", "eligibility", "capacity", "past_cpv"} <= set(best.components)
+    assert best.confidence == "forte"
     assert all(a.score >= b.score for a, b in zip(result.ranked, result.ranked[1:]))
 
 

@@ -1,9 +1,12 @@
-"""Rank inclusive suppliers for a lot, with an explanation of every score component.
+"""Rank inclusive suppliers for a lot, with an explanation of every score component and a confidence label.
 
-Components: activity fit (NAF→CPV crosswalk + character TF-IDF similarity of the lot text and the
-supplier's activities), distance from the place of execution, eligibility of the supplier's kind for
-the lever, and capacity against the size of the lot. Suppliers that a rule excludes are returned too,
-with the reason, never silently dropped.
+Components: activity (NAF→CPV crosswalk, NAF label and declared activities against the lot text, kinds of
+structure that do this work), past awards (contracts the structure already won, from DECP), place (same area,
+proximity), eligibility of the supplier's kind for the lever, and capacity. Names and legal forms are never
+activity evidence. A learned logistic combination (procure.matching.ranker) orders the suppliers; the label
+forte / plausible / faible says how credible the activity evidence is, and when no structure is plausible
+the result says so and points to the levers that still apply. Suppliers that a rule excludes are returned
+too, with the reason, never silently dropped.
 """
 from __future__ import annotations
 
@@ -18,10 +21,23 @@ import yaml
 
 from procure import law
 from procure.directory.suppliers import KIND_LABELS_FR, Supplier
+from procure.matching import place as places
+from procure.matching import ranker as ranking
 
-WEIGHTS = {"activity": 0.45, "distance": 0.25, "eligibility": 0.15, "capacity": 0.15}
 DEFAULT_RADIUS_KM = 50.0
 HOURS_PER_FTE_YEAR = 1607  # legal working time in France, hours per year
+FAR_KM = 1000.0  # proximity = 1 - log(1 + d) / log(1 + 1000 km): 1 on site, 0.5 at 31 km, 0.33 at 100 km, 0 beyond 1000 km
+STAFFING_KINDS = {"AI", "ETTI", "EATT", "GEIQ"}  # kinds whose trade is placing their employees with clients
+ACTIVITY_TEXT_PLAUSIBLE = 0.30  # text similarity of the NAF label / declared activities that alone makes a match plausible
+CONFIDENCE_FR = {"forte": "forte", "plausible": "plausible", "faible": "faible"}
+NO_CREDIBLE_FR = "aucune structure crédible dans l'annuaire pour ce lot"
+OTHER_LEVERS_FR = [
+    "clause d'insertion (heures de travail réservées à des personnes éloignées de l'emploi), mise en œuvre avec "
+    "l'appui d'un facilitateur de clauses sociales, quel que soit le titulaire",
+    "conditions sur la chaîne d'approvisionnement (conditions d'exécution sociales : conditions de travail, "
+    "traçabilité, sous-traitance ou cotraitance avec une structure inclusive pour la livraison, l'installation "
+    "ou la maintenance)",
+]
 
 
 @functools.lru_cache(maxsize=1)
@@ -29,9 +45,12 @@ def naf_cpv_crosswalk() -> dict[str, list[str]]:
     return yaml.safe_load(resources.files("procure.reference").joinpath("naf_cpv.yaml").read_text(encoding="utf-8"))
 
 
-@functools.lru_cache(maxsize=1)
-def eligibility_rules() -> dict:
-    return yaml.safe_load((law.clauses_dir() / "eligibility.yaml").read_text(encoding="utf-8"))
+def kind_activities() -> dict[str, list[str]]:
+    """Work a kind of structure does by its very nature, whatever its NAF code (CPV prefixes): AI, ETTI, EATT
+    and GEIQ place their employees with clients, i.e. supply of staff (CPV 7962, « mise à disposition »)."""
+    return {"AI": ["7962"], "ETTI": ["7962"], "EATT": ["7962"], "GEIQ": ["7962"]}
+
+
 
 
 def cpv_prefixes_for_naf(naf: str | None) -> list[str]:
@@ -59,27 +78,56 @@ class LotQuery:
     duration_months: int | None = None
     lever: str | None = None  # lever id the lot would use (reserved_siae, insertion_clause…)
     radius_km: float = DEFAULT_RADIUS_KM
-    exclude_beyond_radius: bool = True  # False: far suppliers stay ranked, with a zero distance score
+    exclude_beyond_radius: bool = True  # False: far suppliers stay ranked, with a low place score
     scope: str | None = None  # "epci", "department" or "region": only suppliers of the lot's area
     commune_insee: str | None = None  # the place of execution, needed for a scope
+    place: places.ResolvedPlace | None = None  # set by from_lot; built from latitude/longitude otherwise
+    buyer: str | None = None
+    awards_before: date | None = None  # past awards count only when dated strictly before this day (evaluation)
+    law_on: date | None = None  # the tender's reference date: eligibility and parameters are read at it
+    exclude_contract: str | None = None  # a contract that must not be its own evidence (evaluation)
+
+    def __post_init__(self):
+        if self.place is None and self.latitude is not None and self.longitude is not None:
+            from procure.reference.geo import commune_by_insee, region_of_department
+
+            commune = commune_by_insee(self.commune_insee) if self.commune_insee else None
+            department = commune.department if commune else None
+            self.place = places.ResolvedPlace(places.COMMUNE, self.place_name or "", self.latitude, self.longitude,
+                                              self.commune_insee, department, region_of_department(department))
+        elif self.place is not None:
+            self.latitude, self.longitude = self.place.latitude, self.place.longitude
+            self.place_name = self.place_name or self.place.label
+            self.commune_insee = self.commune_insee or self.place.commune_insee
 
     @classmethod
-    def from_lot(cls, lot, lever: str | None = None, radius_km: float = DEFAULT_RADIUS_KM) -> "LotQuery":
-        from procure.model import Commune
+    def from_lot(cls, lot, lever: str | None = None, radius_km: float = DEFAULT_RADIUS_KM, tender=None) -> "LotQuery":
+        """The lot's place, else the tender's, else the buyer's address; None when all are unknown."""
         from procure.advice.suggest import amount_ht
 
-        place = lot.place.value if lot.place and isinstance(lot.place.value, Commune) else None
         code = lot.cpv_codes[0] if lot.cpv_codes else None
         predicted = lot.predicted_cpv.value["group"].ljust(8, "0") if lot.predicted_cpv else None
+        buyer = tender.buyer.value if tender is not None and tender.buyer else None
         return cls(
             title=lot.title.value if lot.title else "", cpv=code.code if code else predicted,
-            cpv_label=code.label if code else None,
-            latitude=place.latitude if place else None, longitude=place.longitude if place else None,
-            place_name=place.name if place else None,
+            cpv_label=code.label if code else None, place=place_of(lot, tender),
             amount_ht=amount_ht(lot.estimated_amount.value)[0] if lot.estimated_amount else None,
             duration_months=lot.duration_months.value if lot.duration_months else None, lever=lever, radius_km=radius_km,
-            commune_insee=place.insee if place else None,
+            buyer=buyer if isinstance(buyer, str) else None,
+            law_on=tender.launch_date() if tender is not None else None,
         )
+
+
+def place_of(lot, tender=None) -> places.ResolvedPlace | None:
+    candidates = [lot.place.value if lot.place else None, tender.place.value if tender is not None and tender.place else None]
+    buyer = tender.buyer.value if tender is not None and tender.buyer else None
+    if isinstance(buyer, dict):  # a buyer with its address, when the extraction found one
+        candidates.append(buyer.get("address"))
+    for value in candidates:
+        found = places.resolve(value)
+        if found is not None:
+            return found
+    return None
 
 
 @dataclass
@@ -89,10 +137,14 @@ class Match:
     components: dict[str, float]
     explanations: dict[str, str]
     distance_km: float | None
+    confidence: str = "faible"  # forte, plausible, faible
 
     @property
     def explanation_fr(self) -> str:
-        return " ; ".join(self.explanations[key] for key in ("activity", "distance", "eligibility", "capacity"))
+        parts = [f"confiance {CONFIDENCE_FR[self.confidence]}"]
+        parts += [self.explanations[key] for key in ("activity", "awards", "distance", "eligibility", "capacity")
+                  if key in self.explanations]
+        return " ; ".join(parts)
 
 
 @dataclass
@@ -110,10 +162,16 @@ class MatchResult:
     _distances: np.ndarray | None = None
     _admitted: np.ndarray | None = None  # the masks match() computed, reused to word each exclusion
     _in_scope: np.ndarray | None = None
+    needs_place: bool = False  # the place of execution is unknown: ask for it (commune, department or national)
+    credible: list[Match] = field(default_factory=list)  # ranked matches labelled forte or plausible
 
     @property
     def excluded_count(self) -> int:
         return len(self._excluded_indices)
+
+    @property
+    def no_credible_structure(self) -> bool:
+        return not self.needs_place and not self.credible
 
     def excluded(self) -> list[Exclusion]:
         """Every supplier a rule kept out, with the French reason (built on demand: there can be thousands)."""
@@ -121,31 +179,47 @@ class MatchResult:
                           self._index.exclusion_reason(i, self.query, self._distances, self._admitted, self._in_scope))
                 for i in self._excluded_indices]
 
+    def summary_fr(self) -> str:
+        """One French sentence for the lot: what to show, or why nothing is shown."""
+        if self.needs_place:
+            return places.ASK_PLACE_FR.capitalize() + "."
+        if self.no_credible_structure:
+            levers = " ; ".join(OTHER_LEVERS_FR)
+            return f"{NO_CREDIBLE_FR.capitalize()}. Leviers qui restent possibles : {levers}."
+        strong = sum(1 for m in self.credible if m.confidence == "forte")
+        return f"{len(self.credible)} structure(s) crédible(s) pour ce lot, dont {strong} à confiance forte."
+
 
 class SupplierIndex:
     """Suppliers prepared once for fast matching of many lots (vectorised over all suppliers)."""
 
-    def __init__(self, suppliers: list[Supplier]):
+    def __init__(self, suppliers: list[Supplier], awards=None):
+        """`awards`: a DECP frame (procure.market.decp columns) or a PastAwards, for past-award evidence."""
         from sklearn.feature_extraction.text import TfidfVectorizer
+
+        from procure.matching.evidence import PastAwards
 
         self.suppliers = suppliers
         self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=1,
                                           strip_accents="unicode", lowercase=True)
-        texts = [s.activity_text() for s in suppliers] or [""]
-        self.matrix = self.vectorizer.fit_transform(texts)
+        texts = [activity_text(s) for s in suppliers]
+        self.has_activity = np.array([bool(t) for t in texts])
+        self.matrix = self.vectorizer.fit_transform([t or "-" for t in texts] or ["-"])
         self.lat = np.array([s.latitude if s.latitude is not None else np.nan for s in suppliers], dtype=float)
         self.lon = np.array([s.longitude if s.longitude is not None else np.nan for s in suppliers], dtype=float)
         self.headcount = np.array([s.headcount if s.headcount else np.nan for s in suppliers], dtype=float)
+        self.staffing_only = np.array([bool(s.kinds) and set(s.kinds) <= STAFFING_KINDS for s in suppliers], dtype=float)
+        self.breadth = np.array([max(len(set(s.kinds)) - 1, 0) for s in suppliers], dtype=float)
         self.prefixes = [cpv_prefixes_for_naf(s.naf) for s in suppliers]
-        self._by_prefix: dict[str, list[int]] = {}
-        self._by_division: dict[str, list[int]] = {}
-        for index, prefixes in enumerate(self.prefixes):
-            for prefix in prefixes:
-                self._by_prefix.setdefault(prefix, []).append(index)
-            for division in {p[:2] for p in prefixes}:
-                self._by_division.setdefault(division, []).append(index)
-        self._kind_cache: dict[str | None, tuple[np.ndarray, np.ndarray]] = {}
+        self._by_prefix = _inverted(self.prefixes)
+        self._by_division = _inverted([{p[:2] for p in prefixes} for prefixes in self.prefixes])
+        kinds = kind_activities()
+        self._by_kind_prefix = _inverted([{p for k in s.kinds for p in kinds.get(k, [])} for s in suppliers])
+        self._kind_cache: dict[tuple[str | None, date | None], tuple[np.ndarray, np.ndarray]] = {}
         self._areas = self._supplier_areas()
+        if awards is not None and not isinstance(awards, PastAwards):
+            awards = PastAwards(awards, [s.siret for s in suppliers])
+        self.awards = awards if awards is not None and len(awards) else None
 
     def _supplier_areas(self) -> dict[str, np.ndarray]:
         from procure.reference.geo import commune_by_insee, region_of_department
@@ -153,9 +227,10 @@ class SupplierIndex:
         epci, department, region = [], [], []
         for supplier in self.suppliers:
             commune = commune_by_insee(supplier.commune_insee) if supplier.commune_insee else None
+            code = places.normalize_department(supplier.department) or ""
             epci.append(commune.epci if commune else "")
-            department.append(supplier.department or "")
-            region.append(region_of_department(supplier.department) or "")
+            department.append(code)
+            region.append(region_of_department(code) or "")
         return {"epci": np.array(epci, dtype=object), "department": np.array(department, dtype=object),
                 "region": np.array(region, dtype=object)}
 
@@ -183,11 +258,18 @@ class SupplierIndex:
             fit[self._by_prefix.get(cpv[:length], [])] = 1.0  # the supplier's NAF maps onto a CPV prefix of the lot
         return fit
 
+    def kind_fit(self, cpv: str | None) -> np.ndarray:
+        """1 where the kind of structure itself does this work (e.g. AI and ETTI: supply of staff, CPV 7962)."""
+        fit = np.zeros(len(self.suppliers))
+        for length in range(2, 9):
+            fit[self._by_kind_prefix.get((cpv or "")[:length], [])] = 1.0 if cpv else 0.0
+        return fit
+
     def text_similarity(self, text: str) -> np.ndarray:
         if not text.strip():
             return np.zeros(len(self.suppliers))
         query = self.vectorizer.transform([text])
-        return np.asarray((self.matrix @ query.T).todense()).ravel()
+        return np.asarray((self.matrix @ query.T).todense()).ravel() * self.has_activity
 
     def distances(self, lat: float | None, lon: float | None) -> np.ndarray:
         if lat is None or lon is None:
@@ -197,23 +279,29 @@ class SupplierIndex:
         a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlambda / 2) ** 2
         return 2 * 6371.0088 * np.arcsin(np.sqrt(a))
 
-    def eligibility(self, lever: str | None) -> tuple[np.ndarray, np.ndarray]:
+    def in_area(self, place: places.ResolvedPlace | None) -> np.ndarray:
+        """Suppliers in the department of the place (its region for a regional lot)."""
+        if place is None or place.scope == places.NATIONAL:
+            return np.zeros(len(self.suppliers), dtype=bool)
+        if place.scope == places.REGION:
+            return self._areas["region"] == (place.region or "?")
+        return self._areas["department"] == (place.department or "?")
+
+    def eligibility(self, lever: str | None, on: date | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(weight, admitted) per supplier for a lever, from clauses/eligibility.yaml."""
-        if lever not in self._kind_cache:
-            rules = eligibility_rules()
-            rule = rules.get(lever) or rules["default"]
-            admits = set(rule.get("admits", []))
-            favours = rule.get("favours", {})
+        key = (lever, on)
+        if key not in self._kind_cache:
+            rule = law.eligibility(lever, on or date.today())
             weight = np.zeros(len(self.suppliers))
             admitted = np.ones(len(self.suppliers), dtype=bool)
             for index, supplier in enumerate(self.suppliers):
-                if admits:
-                    admitted[index] = bool(admits & set(supplier.kinds))
+                if rule.admits:
+                    admitted[index] = bool(rule.admits & set(supplier.kinds))
                     weight[index] = 1.0 if admitted[index] else 0.0
                 else:
-                    weight[index] = max((favours.get(kind, 0.3) for kind in supplier.kinds), default=0.3)
-            self._kind_cache[lever] = (weight, admitted)
-        return self._kind_cache[lever]
+                    weight[index] = max((rule.weight(kind) for kind in supplier.kinds), default=0.3)
+            self._kind_cache[key] = (weight, admitted)
+        return self._kind_cache[key]
 
     def capacity(self, query: LotQuery) -> tuple[np.ndarray, float | None]:
         needed = _needed_fte(query)
@@ -222,75 +310,163 @@ class SupplierIndex:
         capacity = np.where(np.isnan(self.headcount), 0.5, np.minimum(1.0, self.headcount / max(needed, 0.1)))
         return capacity, needed
 
+    def features(self, query: LotQuery) -> tuple[dict[str, np.ndarray], dict]:
+        """Every feature of the learned ranker for every supplier, plus what the explanations reuse."""
+        text = " ".join(part for part in (query.title, query.cpv_label) if part)
+        place = query.place
+        distance = self.distances(place.latitude, place.longitude) if place and place.scope != places.NATIONAL \
+            else np.full(len(self.suppliers), np.nan)
+        proximity = np.where(np.isnan(distance), 0.0,
+                             np.clip(1 - np.log1p(np.nan_to_num(distance)) / np.log1p(FAR_KM), 0, 1))
+        kind_weight, admitted = self.eligibility(query.lever, law_date(query))
+        capacity, needed = self.capacity(query)
+        kind_fit = self.kind_fit(query.cpv)
+        features = {"crosswalk": self.crosswalk_fit(query.cpv), "activity_text": self.text_similarity(text),
+                    "kind_fit": kind_fit, "kind_mismatch": self.staffing_only * (0.0 if _staffing_lot(query.cpv) else 1.0),
+                    "in_area": self.in_area(place).astype(float),
+                    "proximity": proximity, "eligibility": kind_weight, "capacity": capacity, "breadth": self.breadth}
+        if self.awards is not None:
+            features.update(self.awards.features(query.title, query.cpv, query.buyer, query.awards_before, query.exclude_contract))
+        else:
+            features.update({name: np.zeros(len(self.suppliers)) for name in ("past_count", "past_cpv", "past_text", "past_buyer")})
+        return features, {"distance": distance, "admitted": admitted, "needed": needed, "text": text}
+
+    def confidence(self, features: dict[str, np.ndarray]) -> np.ndarray:
+        """forte: the structure already won close contracts, or its NAF maps onto the lot's CPV, and it is local;
+        plausible: some activity evidence (same CPV division, kind of structure, declared activity, past award);
+        faible: nothing but place, type or size: not a credible supplier for this lot."""
+        awards = (features["past_cpv"] >= 0.5) | (features["past_text"] >= 0.25)
+        strong = awards | (features["crosswalk"] >= 1.0) | (features["kind_fit"] >= 1.0)
+        some = strong | (features["crosswalk"] >= 0.5) | (features["activity_text"] >= ACTIVITY_TEXT_PLAUSIBLE) \
+            | (features["past_cpv"] >= 0.25)
+        local = (features["in_area"] > 0) | (features["proximity"] >= 0.4)  # 0.4: about 60 km
+        return np.where(strong & local, "forte", np.where(some, "plausible", "faible"))
+
     # ------------------------------------------------------------ ranking
 
-    def match(self, query: LotQuery, top: int = 20, on: date | None = None) -> MatchResult:
-        text = " ".join(part for part in (query.title, query.cpv_label) if part)
-        crosswalk = self.crosswalk_fit(query.cpv)
-        similarity = self.text_similarity(text)
-        activity = np.maximum(crosswalk * 0.8 + similarity * 0.2, similarity)
-        distance = self.distances(query.latitude, query.longitude)
-        known = ~np.isnan(distance)
-        distance_score = np.where(known, np.clip(1 - np.nan_to_num(distance) / query.radius_km, 0, 1), 0.3)
-        kind_weight, admitted = self.eligibility(query.lever)
-        capacity, needed = self.capacity(query)
-        total = (WEIGHTS["activity"] * activity + WEIGHTS["distance"] * distance_score
-                 + WEIGHTS["eligibility"] * kind_weight + WEIGHTS["capacity"] * capacity)
-        too_far = known & (np.nan_to_num(distance) > query.radius_km) & query.exclude_beyond_radius
+    def scores(self, query: LotQuery, model: ranking.Ranker | None = None) -> tuple[np.ndarray, dict, dict]:
+        features, extra = self.features(query)
+        return (model or ranking.load()).logit(features), features, extra
+
+    def match(self, query: LotQuery, top: int = 20, on: date | None = None, model: ranking.Ranker | None = None) -> MatchResult:
+        if query.place is None:
+            return MatchResult(query, [], _index=self, needs_place=True)
+        logit, features, extra = self.scores(query, model)
+        distance, admitted = extra["distance"], extra["admitted"]
+        too_far = self._too_far(query, distance, features["in_area"] > 0)
         in_scope = self.in_scope(query)
         kept = admitted & ~too_far & in_scope
-        order = np.argsort(-np.where(kept, total, -np.inf), kind="stable")[: min(top, int(kept.sum()))]
+        order = np.argsort(-np.where(kept, logit, -np.inf), kind="stable")[: min(top, int(kept.sum()))]
+        confidence = self.confidence(features)
         levers = law.levers()
         lever = levers[query.lever].title if query.lever in levers else "aucun levier choisi"
-        ranked = [self._explain(i, query, lever, total, activity, crosswalk, similarity, distance, distance_score,
-                                kind_weight, capacity, needed) for i in order]
-        return MatchResult(query, ranked, np.flatnonzero(~kept), self, distance, admitted, in_scope)
+        probability = 1 / (1 + np.exp(-logit))
+        ranked = [self._explain(i, query, lever, probability, features, extra, confidence[i]) for i in order]
+        credible = [m for m in ranked if m.confidence != "faible"]
+        return MatchResult(query, ranked, np.flatnonzero(~kept), self, distance, admitted, in_scope, credible=credible)
+
+    @staticmethod
+    def _too_far(query: LotQuery, distance: np.ndarray, in_area: np.ndarray) -> np.ndarray:
+        if not query.exclude_beyond_radius or query.place.scope == places.NATIONAL:
+            return np.zeros(len(distance), dtype=bool)
+        beyond = ~np.isnan(distance) & (np.nan_to_num(distance) > query.radius_km)
+        if query.place.scope == places.COMMUNE:
+            return beyond
+        return beyond & ~in_area  # a department or region: its own structures are never too far
 
     def exclusion_reason(self, index: int, query: LotQuery, distance: np.ndarray, admitted: np.ndarray,
                          in_scope: np.ndarray) -> str:
         if not admitted[index]:
-            rule = eligibility_rules()[query.lever]
+            rule = law.eligibility(query.lever, law_date(query))
             kinds = ", ".join(sorted(self.suppliers[index].kinds))
-            return f"type {kinds} non admis pour ce lot ({rule['reference']})"
+            return f"type {kinds} non admis pour ce lot ({rule.reference})"
         if not in_scope[index]:
             scope = {"epci": "de l'EPCI", "department": "du département", "region": "de la région"}[query.scope]
             return f"hors {scope} du lieu d'exécution"
         return f"à {distance[index]:.0f} km, au-delà du rayon de {query.radius_km:.0f} km"
 
-    def _explain(self, index, query, lever, total, activity, crosswalk, similarity, distance, distance_score, kind_weight,
-                 capacity, needed) -> Match:
+    def _explain(self, index, query, lever, probability, features, extra, confidence) -> Match:
         supplier = self.suppliers[index]
-        components = {"activity": float(activity[index]), "distance": float(distance_score[index]),
-                      "eligibility": float(kind_weight[index]), "capacity": float(capacity[index])}
+        components = {name: float(values[index]) for name, values in features.items()}
+        explanations = {"activity": self._activity_fr(index, query, features),
+                        "distance": self._place_fr(index, query, features, extra["distance"]),
+                        "eligibility": self._eligibility_fr(index, lever, features),
+                        "capacity": _capacity_fr(supplier, extra["needed"])}
+        if self.awards is not None:
+            evidence = self.awards.evidence(index, query.title, query.cpv, query.buyer, query.awards_before, query.exclude_contract)
+            explanations["awards"] = evidence.describe_fr()
+        distance = extra["distance"][index]
+        distance_km = None if np.isnan(distance) else float(distance)
+        return Match(supplier, round(float(probability[index]), 4), components, explanations, distance_km, str(confidence))
+
+    def _activity_fr(self, index, query, features) -> str:
+        supplier = self.suppliers[index]
         naf = f"NAF {supplier.naf} ({supplier.naf_label})" if supplier.naf else "NAF inconnu"
-        if crosswalk[index] >= 1:
-            activity_text = f"activité : {naf} correspond au CPV {query.cpv}"
-        elif crosswalk[index] > 0:
-            activity_text = f"activité : {naf} proche de la division CPV {query.cpv[:2]}"
+        crosswalk = features["crosswalk"][index]
+        if crosswalk >= 1:
+            text = f"activité : {naf} correspond au CPV {query.cpv}"
+        elif crosswalk > 0:
+            text = f"activité : {naf} proche de la division CPV {query.cpv[:2]}"
         else:
-            activity_text = f"activité : {naf}, pas de correspondance CPV directe"
-        activity_text += f", similarité du texte {_fr(similarity[index], 2)}"
+            text = f"activité : {naf}, pas de correspondance CPV directe"
+        if features["kind_fit"][index] >= 1:
+            kinds = ", ".join(k for k in supplier.kinds if k in kind_activities())
+            text += f" ; les structures {kinds} font ce type de prestation"
+        if supplier.activities:
+            text += f" ; activités déclarées : « {supplier.activities[:80]} »"
+        return text + f" (similarité du texte {_fr(features['activity_text'][index], 2)})"
+
+    @staticmethod
+    def _place_fr(index, query, features, distance) -> str:
+        place = query.place
+        if place.scope == places.NATIONAL:
+            return "lieu : marché national, distance non prise en compte"
         if np.isnan(distance[index]):
-            distance_text = "distance inconnue (commune non localisée)"
-        else:
-            place = f" de {query.place_name}" if query.place_name else ""
-            distance_text = f"distance : {distance[index]:.0f} km{place} (rayon {query.radius_km:.0f} km)"
+            return "distance inconnue (commune de la structure non localisée)"
+        where = f" de {query.place_name}" if query.place_name else ""
+        text = f"distance : {distance[index]:.0f} km{where} (rayon {query.radius_km:.0f} km)"
+        if place.scope != places.COMMUNE and features["in_area"][index]:
+            text += f", dans le {places.SCOPE_LABELS_FR[place.scope]} du lieu d'exécution"
+        return text
+
+    def _eligibility_fr(self, index, lever, features) -> str:
+        supplier = self.suppliers[index]
         kinds = ", ".join(f"{k} ({KIND_LABELS_FR.get(k, k)})" for k in supplier.kinds)
-        eligibility_text = f"type : {kinds}, poids {_fr(kind_weight[index])} pour « {lever} »"
-        if needed is None:
-            capacity_text = "capacité : taille du lot inconnue"
-        elif supplier.headcount:
-            capacity_text = f"capacité : {supplier.headcount} salariés pour environ {_fr(needed)} ETP de main-d'œuvre"
-        else:
-            capacity_text = f"capacité : effectif inconnu (besoin estimé {_fr(needed)} ETP)"
-        explanations = {"activity": activity_text, "distance": distance_text, "eligibility": eligibility_text,
-                        "capacity": capacity_text}
-        distance_km = None if np.isnan(distance[index]) else float(distance[index])
-        return Match(supplier, round(float(total[index]), 4), components, explanations, distance_km)
+        return f"type : {kinds}, poids {_fr(features['eligibility'][index])} pour « {lever} »"
+
+
+def activity_text(supplier: Supplier) -> str:
+    """What the structure does: NAF label and declared activities (never its name or legal form)."""
+    return " ".join(part for part in (supplier.naf_label, supplier.activities) if part)
+
+
+def _staffing_lot(cpv: str | None) -> bool:
+    return bool(cpv) and any(cpv.startswith(prefix) for prefixes in kind_activities().values() for prefix in prefixes)
+
+
+def _inverted(groups) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for index, keys in enumerate(groups):
+        for key in keys:
+            found.setdefault(key, []).append(index)
+    return found
+
+
+def _capacity_fr(supplier: Supplier, needed: float | None) -> str:
+    if needed is None:
+        return "capacité : taille du lot inconnue"
+    if supplier.headcount:
+        return f"capacité : {supplier.headcount} salariés pour environ {_fr(needed)} ETP de main-d'œuvre"
+    return f"capacité : effectif inconnu (besoin estimé {_fr(needed)} ETP)"
 
 
 def _fr(value: float, digits: int = 1) -> str:
     return f"{value:.{digits}f}".replace(".", ",")
+
+
+def law_date(query: LotQuery) -> date:
+    """The date the law is read at: the tender's reference date, never today's law when the tender has a date."""
+    return query.law_on or date.today()
 
 
 def _needed_fte(query: LotQuery) -> float | None:
@@ -299,7 +475,7 @@ def _needed_fte(query: LotQuery) -> float | None:
         return None
     from procure.advice.suggest import nature_of
 
-    on = date.today()
+    on = law_date(query)
     share, _, _, _ = law.labour_share(query.cpv, nature_of(query.cpv), on)
     hourly = float(law.parameter("loaded_hourly_cost", on).value)
     years = max((query.duration_months or 12) / 12, 1 / 12)
