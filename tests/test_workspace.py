@@ -136,7 +136,7 @@ def test_annex_reflects_the_review(world, tmp_path):
     lot2_text = text.split("Lot 2 — ")[1].split("Lot 3 — ")[0]
     assert "Structures inclusives retenues pour le sourcing" in lot2_text
     suppliers = [[c.text for c in row.cells] for t in document.tables for row in t.rows]
-    assert any(row[0].startswith("Peinture Solidaire du Val") and "FICTIVE" in row[0] for row in suppliers)
+    assert any(row[0].startswith("Peinture Solidaire du Val") and "fictive" in row[0].lower() for row in suppliers)
     assert "retenue par l’acheteur" in lot2_text  # the buyer decided, not the working group
     assert "structures d’insertion par l’activité économique" not in lot2_text.split("Structures inclusives")[0]
 
@@ -151,5 +151,6 @@ def test_dashboard_counts(world, tmp_path):
     stats = ws.dashboard(u["a"])
     assert (stats["tenders"], stats["lots"]) == (1, 3)
     assert stats["by_lever"]["insertion_clause"]["accepted"] == 1
-    assert stats["accepted_insertion_hours"] == clause["hours"]["hours"] == 2042
+    # The figure itself is advice's (tests/test_suggest.py); the dashboard must add up what the group accepted.
+    assert stats["accepted_insertion_hours"] == clause["hours"]["hours"] > 0
     assert ws.dashboard(u["b"])["tenders"] == 0
