@@ -6,7 +6,7 @@ import pytest
 import dce
 from procure.directory.demo import demo_suppliers
 from procure.directory.suppliers import SupplierRepository
-from procure.service.workspace import SYSTEM, AccessDenied, ReviewConflict, Workspace
+from procure.service.workspace import SYSTEM, AccessDenied, ReviewConflict, UserInfo, Workspace
 
 
 @pytest.fixture
@@ -154,3 +154,76 @@ def test_dashboard_counts(world, tmp_path):
     # The figure itself is advice's (tests/test_suggest.py); the dashboard must add up what the group accepted.
     assert stats["accepted_insertion_hours"] == clause["hours"]["hours"] > 0
     assert ws.dashboard(u["b"])["tenders"] == 0
+
+
+def test_analyses_stored_before_the_schema_stay_readable(database_url):
+    """Migration 0004 turns the French statuses of old rows into codes; version-0 payloads are still read."""
+    import json
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from procure.db import MIGRATIONS, make_engine, migrate, session_factory
+
+    engine = make_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+    legacy_payload = {  # what the first releases stored: the whole suggestion, status in French inside
+        "lever_id": "insertion_clause",
+        "title": "Clause d'insertion",
+        "lot": 1,
+        "score": 0.9,
+        "status": "obligatoire",
+        "reasons": ["Travaux de plus de 2 M€"],
+        "evidence": [],
+        "legal_basis": ["L2112-2"],
+        "old_articles": ["CMP art. 14"],
+        "target_document": "CCAP",
+        "clause_paragraphs": ["Le titulaire réalise 700 heures d'insertion."],
+        "points_to_check": [],
+        "hours": None,
+        "existing_hours": None,
+    }
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO organisations (id, name, demo) VALUES (1, 'Ville', false)"))
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, display_name, password_hash, role, organisation_id, active) "
+                "VALUES (1, 'a@x.fr', 'A', 'x', 'buyer', 1, true)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO tenders (id, organisation_id, title, shared_with_group, analysis_version, "
+                "created_by) VALUES (1, 1, 'Travaux', false, 1, 1)"
+            )
+        )
+        connection.execute(text("INSERT INTO lots (id, tender_id, analysis_version, number) VALUES (1, 1, 1, 1)"))
+        for row_id, status in ((1, "obligatoire"), (2, "déjà présente")):
+            connection.execute(
+                text(
+                    "INSERT INTO suggestions (id, lot_id, lever_id, score, status, payload_json, decision, "
+                    "version) VALUES (:id, 1, :lever, 0.9, :status, :payload, 'pending', 1)"
+                ),
+                {
+                    "id": row_id,
+                    "lever": f"lever_{row_id}",
+                    "status": status,
+                    "payload": json.dumps(legacy_payload, ensure_ascii=False),
+                },
+            )
+    migrate(engine)
+    ws = Workspace(session_factory(engine))
+    buyer = ws.refresh(UserInfo(1, "a@x.fr", "A", "buyer", 1, "Ville"))  # as a session signed in before the upgrade
+    suggestions = ws.review_items(buyer, 1)["lots"][0]["suggestions"]
+    assert [(s["status"], s["status_label"]) for s in suggestions] == [
+        ("mandatory", "obligatoire"),
+        ("present", "déjà présente"),
+    ]
+    assert suggestions[0]["clause_paragraphs"] == ["Le titulaire réalise 700 heures d'insertion."]
+    assert ws.dashboard(buyer)["by_lever"]["lever_2"]["present"] == 1
+    engine.dispose()
