@@ -277,12 +277,36 @@ def open_table(path: Path, delimiter: str | None = None, header: list[str] | Non
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise ProcureError("Classeur Excel 97-2003 (.xls) non pris en charge : enregistrez-le au format .xlsx ou .csv.")
     text, encoding = decode_text(path)
+    if "\x00" in text:
+        raise ProcureError("Le fichier contient des octets nuls : ce n'est pas un fichier texte (CSV). "
+                           "Enregistrez-le au format CSV ou .xlsx.")
     if delimiter is None:
         try:
             delimiter = csv.Sniffer().sniff(text[:20000], delimiters=",;\t|").delimiter
         except csv.Error:
             delimiter = ","
+    _check_row_count(text, delimiter)
     return encoding, _csv_rows(text, delimiter, header)
+
+
+def _check_row_count(text: str, delimiter: str) -> None:
+    """Refuse an over-long file before any row is validated (a quick pass of the csv parser)."""
+    if text.count("\n") <= MAX_IMPORT_ROWS:
+        return
+    previous_limit = csv.field_size_limit(MAX_FIELD_CHARS + 1)
+    try:
+        for count, _ in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)):
+            if count > MAX_IMPORT_ROWS:
+                raise _too_long()
+    except csv.Error:
+        return  # the real pass reports the line
+    finally:
+        csv.field_size_limit(previous_limit)
+
+
+def _too_long() -> ProcureError:
+    return ProcureError(f"Fichier trop long : plus de {MAX_IMPORT_ROWS} lignes. Découpez-le en plusieurs "
+                        "fichiers ; rien n'a été importé.")
 
 
 def _check_file(path: Path) -> None:
@@ -348,10 +372,10 @@ def decode_text(path: Path) -> tuple[str, str]:
 
 
 def _xlsx_rows(path: Path) -> Iterator[dict[str, str]]:
-    from procure.ingest.archive import open_checked
+    from procure.ingest.archive import MAX_SHEET_PART_BYTES, open_checked
     from procure.ingest.xlsx import _cell_text
 
-    with open_checked(path, "Classeur Excel") as archive:
+    with open_checked(path, "Classeur Excel", MAX_SHEET_PART_BYTES) as archive:
         if "xl/workbook.xml" not in archive.namelist():
             raise ProcureError("Ce fichier ZIP n'est pas un classeur Excel (.xlsx).")
     import openpyxl
@@ -368,6 +392,8 @@ def _sheet_rows(workbook, cell_text) -> Iterator[dict[str, str]]:
         sheet = workbook.active or (workbook.worksheets[0] if workbook.worksheets else None)
         if sheet is None:
             raise ProcureError("Classeur Excel sans feuille.")
+        if (sheet.max_row or 0) > MAX_IMPORT_ROWS + 1:  # the declared dimension, when the file gives one
+            raise _too_long()
         header = None
         for values in sheet.iter_rows(values_only=True, max_col=200):
             cells = [cell_text(value) for value in values]
@@ -450,8 +476,7 @@ def parse_rows(rows: Iterable[dict[str, str]], mapping: Mapping, source: str, so
     seen: set[tuple[str, str]] = set()
     for line, row in enumerate(rows, start=2):
         if line - 1 > MAX_IMPORT_ROWS:
-            raise ProcureError(f"Fichier trop long : plus de {MAX_IMPORT_ROWS} lignes. Découpez-le en plusieurs "
-                               "fichiers ; rien n'a été importé.")
+            raise _too_long()
         if progress and line % 5000 == 0:
             progress(line - 1, f"{line - 1} lignes lues…")
         if mapping.row_filter and row.get(mapping.row_filter[0], "").strip() != mapping.row_filter[1]:
@@ -522,21 +547,28 @@ def _clean_text(text: str) -> str:
 
 
 def _locate(supplier: Supplier, row: dict, mapping: Mapping) -> None:
-    commune = None
-    if mapping.insee and row.get(mapping.insee):
-        commune = commune_by_insee(row[mapping.insee].zfill(5))
-    postcode_match = re.search(r"\b(\d{5})\b", row.get(mapping.postcode or "", ""))
+    postcode_match = re.search(r"\b(\d{5})\b", row.get(mapping.postcode or "", "")[:200])
     postcode = postcode_match.group(1) if postcode_match else None
-    if commune is None and mapping.commune and row.get(mapping.commune):
-        name = re.sub(r"^\d{5}\s+|\s+cedex.*$", "", row[mapping.commune], flags=re.I)
-        commune = resolve_commune(f"{name} {postcode or ''}")
-    if commune is None and postcode:
-        candidates = communes_by_postcode(postcode)
-        commune = candidates[0] if len(candidates) == 1 else None
+    insee = row.get(mapping.insee, "")[:10] if mapping.insee else ""
+    commune_text = row.get(mapping.commune, "")[:200] if mapping.commune else ""
+    commune = _find_commune(insee.strip(), postcode, commune_text.strip())
     supplier.postcode = postcode
     if commune:
         supplier.commune_insee, supplier.commune_name, supplier.department = commune.insee, commune.name, commune.department
         supplier.latitude, supplier.longitude = commune.latitude, commune.longitude
+
+
+@functools.lru_cache(maxsize=65536)
+def _find_commune(insee: str, postcode: str | None, commune_text: str):
+    """Cached: a national file repeats the same communes thousands of times."""
+    commune = commune_by_insee(insee.zfill(5)) if insee else None
+    if commune is None and commune_text:
+        name = re.sub(r"^\d{5}\s+|\s+cedex.*$", "", commune_text, flags=re.I)
+        commune = resolve_commune(f"{name} {postcode or ''}")
+    if commune is None and postcode:
+        candidates = communes_by_postcode(postcode)
+        commune = candidates[0] if len(candidates) == 1 else None
+    return commune
 
 
 def import_file(repository: SupplierRepository, path: Path, mapping: Mapping, source: str,

@@ -87,6 +87,10 @@ def sniff_format(head: bytes) -> str:
 
 def describe_unknown(head: bytes) -> str:
     sample = head[:512].lstrip().lower()
+    if head.startswith(b"PK\x05\x06"):
+        return "une archive ZIP vide"
+    if b"\0" in head[:512]:
+        return "un contenu binaire inconnu"
     if sample.startswith((b"<!doctype html", b"<html")):
         return "une page HTML"
     if sample.startswith(b"{\\rtf"):
@@ -120,7 +124,7 @@ def read_document(path: str | Path, display_name: str | None = None) -> ReadDocu
         raise IngestError("Document illisible : sa structure est imbriquée à l'infini (fichier corrompu ou piégé).") from exc
     except Exception as exc:  # a reader library's own exception: this file only is lost, and the log says why
         logger.info("lecture de %r impossible", name, exc_info=True)
-        raise IngestError(f"Document illisible : il est endommagé ou d'une structure non prise en charge ({type(exc).__name__}).") from exc
+        raise IngestError("Document illisible : il est endommagé ou d'une structure non prise en charge.") from exc
     doc.info.sha256 = _sha256(path)
     doc.info.doc_type = detect_doc_type(name, doc.blocks)
     return doc
@@ -158,7 +162,7 @@ def _read_zip(path: Path, name: str, suffix: str) -> ReadDocument:
     from procure.ingest.archive import member_names, opendocument_kind
 
     names = member_names(path)
-    if "xl/workbook.xml" in names:
+    if "xl/workbook.xml" in names or (not names and suffix in (".xlsx", ".xlsm")):
         from procure.ingest.xlsx import read_xlsx
 
         return read_xlsx(path, name)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from procure.ingest import IngestError, ReadDocument, Table
-from procure.ingest.archive import open_checked
+from procure.ingest.archive import MAX_SHEET_PART_BYTES, open_checked
 from procure.model import Block, DocumentInfo, FileProblem
 
 MAX_COLUMNS = 60  # a BPU has a dozen columns; beyond, cells are formatting debris
@@ -20,7 +20,7 @@ MAX_CELL_CHARS = 2000
 MAX_ROWS = 20_000  # per workbook: a BPU or DQE has hundreds of rows, a few thousand at most
 
 def read_xlsx(path: Path, name: str) -> ReadDocument:
-    with open_checked(path, "Classeur Excel") as archive:
+    with open_checked(path, "Classeur Excel", MAX_SHEET_PART_BYTES) as archive:
         if "xl/workbook.xml" not in archive.namelist():
             raise IngestError("Ce fichier ZIP n'est pas un classeur Excel (.xlsx).")
         if "xl/vbaProject.bin" in archive.namelist():
@@ -65,8 +65,9 @@ def _read_sheet(sheet, name: str, blocks: list[Block], budget: int) -> tuple[Tab
     row_blocks: list[Block] = []
     used = 0
     try:
-        for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
-            cells = _trimmed([_cell_text(value) for value in values])
+        columns = min(sheet.max_column or MAX_COLUMNS, MAX_COLUMNS)  # the declared dimension, when there is one
+        for values in sheet.iter_rows(values_only=True, max_col=columns):
+            cells = _trimmed([_cell_text(value) for value in values[:_last_filled(values) + 1]])
             if not any(cells):
                 continue
             if used >= budget:
@@ -89,6 +90,13 @@ def _read_sheet(sheet, name: str, blocks: list[Block], budget: int) -> tuple[Tab
 
 def _table(name: str, rows: list[list[str]], row_blocks: list[Block]) -> Table | None:
     return Table(name, None, rows, row_blocks) if rows else None
+
+
+def _last_filled(values: tuple) -> int:
+    for position in range(len(values) - 1, -1, -1):
+        if values[position] is not None:
+            return position
+    return -1
 
 
 def _trimmed(cells: list[str]) -> list[str]:

@@ -219,7 +219,7 @@ def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
 def safe_cell(value):
     if not isinstance(value, str):
         return value
-    text = CONTROL_CHARACTERS.sub("", value)
+    text = CONTROL_CHARACTERS.sub("", value.replace("\r", " ").replace("\n", " ").replace("\t", " "))
     if text.lstrip(" ").startswith(FORMULA_PREFIXES):
         text = "'" + text  # shown as text, the apostrophe tells the reader why
     return text

@@ -1,0 +1,534 @@
+"""Issue #11, input side: a generated corpus of bad inputs (tests/bad_corpus.py) run through procure.
+
+For each case: a French message for that input only (or a correct result), never a traceback, never a hang
+(each in-process case runs under a deadline; heavy cases run in a subprocess with a timeout and a 4 GiB address
+space limit), and the database unchanged after a refused import.
+"""
+from __future__ import annotations
+
+import json
+import re
+import resource
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import bad_corpus as corpus
+import dce
+from procure.errors import ProcureError
+from procure.ingest import IngestError
+
+FRENCH_WORDS = re.compile(r"\b(le|la|les|de|du|des|est|pas|un|une|fichier|document|classeur|ligne|invalide|attendu|"
+                          r"refusé|illisible|trop|export|montant|date|SIRET|champ|dossier|nom|raison|sociale|page|lecture)\b", re.I)
+PYTHON_LEAKS = re.compile(r"Traceback|Error\b|Exception|errno|\bNone\b|<[a-z_.]+ object at|File \"", re.I)
+
+
+def assert_french(message: str) -> None:
+    assert message and FRENCH_WORDS.search(message), f"message non français : {message!r}"
+    assert not PYTHON_LEAKS.search(message), f"détail Python montré à l'utilisateur : {message!r}"
+
+
+@contextmanager
+def deadline(seconds: float):
+    """Fail instead of hanging: a Python-level alarm interrupts a runaway case."""
+    def expired(signum, frame):
+        raise TimeoutError(f"cas non terminé en {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# ---------------------------------------------------------------------------------------------- tender pieces
+
+INGEST = corpus.ingest_cases()
+
+
+@pytest.mark.parametrize("case", INGEST, ids=[f"{c.klass}:{c.name}" for c in INGEST])
+def test_tender_piece(case, tmp_path):
+    """One bad piece fails alone, with a French message; the good piece beside it is read."""
+    from procure.extract import read_files
+
+    bad = case.build(tmp_path)
+    good = dce.write_docx(tmp_path / "RC_bon.docx", dce.SERVICES_RC)
+    with deadline(60):
+        documents, problems = read_files([(bad, Path(str(bad)).name or "piece"), good])
+    assert "RC_bon.docx" in [d.info.file for d in documents]
+    own = [p for p in problems if p.file != "RC_bon.docx"]
+    fatal = [p for p in own if p.fatal]
+    for problem in own:
+        assert_french(problem.message)
+    if case.expect == "error":
+        assert len(fatal) == 1, own
+    else:
+        assert not fatal, fatal
+        (document,) = [d for d in documents if d.info.file != "RC_bon.docx"]
+        assert document.blocks
+        assert all(len(b.text) <= 100_000 for b in document.blocks)
+        if case.expect == "warning":
+            assert own
+
+
+# The 5 MB paragraph is read above; its extraction (spaCy on 5 MB of prose) is linear but takes a minute.
+@pytest.mark.parametrize("case", [c for c in INGEST if c.klass == "long-text" and "5 Mo" not in c.name and "courts" not in c.name], ids=lambda c: c.name)
+def test_long_text_is_analysed_in_bounded_time(case, tmp_path):
+    """Extraction (spaCy, amount patterns) runs on bounded passages: no max_length error, no quadratic crawl."""
+    from procure.extract import analyze
+
+    path = case.build(tmp_path)
+    started = time.monotonic()
+    with deadline(90):
+        tender = analyze([path, *dce.services_tender(tmp_path)])
+    assert not [p for p in tender.problems if p.fatal]
+    assert tender.lots, "les pièces correctes de la consultation restent analysées"
+    assert time.monotonic() - started < 90
+
+
+def test_xlsx_piece_gives_blocks_and_tables(tmp_path):
+    from procure.ingest import read_document
+
+    doc = read_document(corpus.xlsx_workbook(tmp_path, "BPU_lot2.xlsx", corpus.BPU_ROWS, title="Lot 2"))
+    assert doc.info.doc_type == "BPU"
+    assert doc.blocks[0].kind == "heading" and doc.blocks[0].text == "Feuille « Lot 2 »"
+    assert doc.blocks[2].text == "1.1 | Nettoyage des bureaux | m² | 2,5"
+    (table,) = doc.tables
+    assert table.rows[0] == ["Code", "Désignation", "Unité", "Prix unitaire HT"] and len(table.rows) == 4
+    assert [b.index for b in doc.blocks] == list(range(len(doc.blocks)))
+
+
+def test_xlsx_row_limit_is_reported(tmp_path, monkeypatch):
+    from procure.ingest import read_document, xlsx
+
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 50)
+    doc = read_document(corpus.xlsx_workbook(tmp_path, "DQE.xlsx", [["Poste", i] for i in range(200)]))
+    assert len(doc.tables[0].rows) == 50
+    assert any("50 premières lignes" in w.message for w in doc.warnings)
+
+
+def test_legacy_spreadsheets_get_advice(tmp_path):
+    from procure.ingest import read_document
+
+    for path, words in ((corpus._ole(tmp_path, "bpu.xls", "Workbook".encode("utf-16-le")), ".xlsx"),
+                        (corpus._opendocument(tmp_path, "bpu.ods", b"application/vnd.oasis.opendocument.spreadsheet"), ".xlsx")):
+        with pytest.raises(IngestError) as error:
+            read_document(path)
+        assert words in error.value.message_fr and "non pris en charge" in error.value.message_fr
+
+
+def test_ocr_document_budget_stops_scanned_pages(tmp_path, monkeypatch):
+    """40 scanned pages: the per-document OCR time is bounded and the pages left are named."""
+    from procure.ingest import ocr, read_document
+
+    monkeypatch.setattr(ocr, "OCR_DOCUMENT_SECONDS", 0.5)
+    path = tmp_path / "scan40.pdf"
+    path.write_bytes(corpus.scanned_pdf(40))
+    started = time.monotonic()
+    with deadline(60):
+        try:
+            doc = read_document(path)
+            messages = [w.message for w in doc.warnings]
+        except IngestError as error:  # nothing read within the budget: the message says why
+            messages = [error.message_fr]
+    assert time.monotonic() - started < 60
+    assert any("temps d'OCR" in m or "scann" in m for m in messages), messages
+    for message in messages:
+        assert_french(message)
+
+
+def test_render_scale_caps_huge_pages():
+    from procure.ingest import ocr
+    from procure.ingest.pdf import render_scale
+
+    scale = render_scale(14400, 14400)
+    assert (14400 * scale) ** 2 <= ocr.MAX_RENDER_PIXELS * 1.01
+    assert render_scale(595, 842) == pytest.approx(300 / 72)
+
+
+# ---------------------------------------------------------------------------------------------- directory
+
+
+@pytest.fixture
+def directory(tmp_path):
+    from procure.db import make_engine, migrate, session_factory
+    from procure.directory.suppliers import Supplier, SupplierRepository
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'annuaire.sqlite'}")
+    migrate(engine)
+    repository = SupplierRepository(session_factory(engine))
+    repository.upsert([Supplier(corpus.VALID_SIRETS[2], "Déjà là", ["ESAT"], source="avant")])
+    yield repository
+    engine.dispose()
+
+
+def snapshot(repository) -> list:
+    return [(s.siret, s.name, s.kinds, s.commune_insee, s.source) for s in repository.all()]
+
+
+SUPPLIER_FILES = corpus.supplier_file_cases()
+
+
+@pytest.mark.parametrize("case", SUPPLIER_FILES, ids=[c.name for c in SUPPLIER_FILES])
+def test_supplier_file_refused_leaves_directory_unchanged(case, tmp_path, directory):
+    from procure.directory.suppliers import INCLUSION_MARKET, import_file
+
+    path = case.build(tmp_path)
+    before = snapshot(directory)
+    with deadline(60), pytest.raises(ProcureError) as error:
+        import_file(directory, path, INCLUSION_MARKET, "corpus")
+    assert_french(error.value.message_fr)
+    assert snapshot(directory) == before
+
+
+ROWS = corpus.supplier_row_cases()
+
+
+@pytest.mark.parametrize("klass, line, reason", ROWS, ids=[f"{k}:{i}" for i, (k, *_) in enumerate(ROWS)])
+def test_supplier_bad_row_rejected_alone(klass, line, reason, tmp_path, directory):
+    from procure.directory.suppliers import INCLUSION_MARKET, import_file
+
+    path = corpus.supplier_csv(tmp_path, "annuaire.csv", [line, corpus.supplier_line(siret=corpus.VALID_SIRETS[1], name="Bonne")])
+    with deadline(30):
+        report = import_file(directory, path, INCLUSION_MARKET, "corpus")
+    (rejected,) = [row for row in report.rows if row.status == "rejected"]
+    assert reason in rejected.reason
+    assert_french(rejected.reason)
+    assert directory.get(corpus.VALID_SIRETS[1]).name == "Bonne"
+    assert directory.get(corpus.VALID_SIRETS[0]) is None
+
+
+@pytest.mark.parametrize("pairs, words", corpus.UNKNOWN_MAPPINGS)
+def test_mapping_fields_are_checked(pairs, words):
+    from procure.directory.suppliers import mapping_from_pairs
+
+    with pytest.raises(ProcureError) as error:
+        mapping_from_pairs(pairs)
+    assert words in error.value.message_fr
+    assert_french(error.value.message_fr)
+
+
+def test_csv_bare_carriage_return_and_quotes(tmp_path, directory):
+    from procure.directory.suppliers import INCLUSION_MARKET, import_file
+
+    path = tmp_path / "cr.csv"
+    path.write_bytes((corpus.HEADER + "\n" + corpus.supplier_line(name="Régie\rCréteil") + "\r\n"
+                      + corpus.supplier_line(siret=corpus.VALID_SIRETS[1]) + "\n").encode())
+    report = import_file(directory, path, INCLUSION_MARKET, "corpus")
+    assert report.count("added") == 2
+    assert directory.get(corpus.VALID_SIRETS[0]).name == "Régie Créteil"  # control characters become spaces
+
+
+def test_reimport_from_another_source_merges(tmp_path, directory):
+    """A poorer source adds what it knows and erases nothing: kinds united, location kept, sources side by side."""
+    from procure.directory.suppliers import INCLUSION_MARKET, Mapping, import_file
+
+    first = corpus.supplier_csv(tmp_path, "inclusion.csv", [corpus.supplier_line(kind="EI", headcount="12")])
+    import_file(directory, first, INCLUSION_MARKET, "Marché de l'inclusion")
+    poorer = tmp_path / "esat.csv"
+    poorer.write_text(f"siret;nom\n{corpus.VALID_SIRETS[0]};Régie Créteil\n", encoding="utf-8")
+    report = import_file(directory, poorer, Mapping(siret="siret", name="nom", fixed_kind="ESAT"), "Liste ESAT")
+    assert report.count("updated") == 1
+    merged = directory.get(corpus.VALID_SIRETS[0])
+    assert merged.kinds == ["EI", "ESAT"]
+    assert merged.commune_insee == "94028" and merged.latitude and merged.headcount == 12
+    assert merged.source == "Marché de l'inclusion ; Liste ESAT"
+    again = import_file(directory, poorer, Mapping(siret="siret", name="nom", fixed_kind="ESAT"), "Liste ESAT")
+    assert again.count("unchanged") == 1
+
+
+# ---------------------------------------------------------------------------------------------- DECP
+
+
+@pytest.fixture
+def contracts(tmp_path):
+    from procure.db import make_engine, migrate, session_factory
+    from procure.market.similar import ContractRepository
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'decp.sqlite'}")
+    migrate(engine)
+    repository = ContractRepository(session_factory(engine))
+    yield repository
+    engine.dispose()
+
+
+DECP_FILES = corpus.decp_file_cases()
+
+
+@pytest.mark.parametrize("case", DECP_FILES, ids=[f"{c.klass}:{c.name}" for c in DECP_FILES])
+def test_decp_file_refused(case, tmp_path, contracts):
+    from procure.market.decp import read_any
+
+    contracts.import_frame(read_any(corpus.decp_json(tmp_path, "bon.json", {"marches": [corpus.decp_record()]})))
+    before = len(contracts.frame())
+    path = case.build(tmp_path)
+    with deadline(60), pytest.raises(ProcureError) as error:
+        contracts.import_frame(read_any(path))
+    assert_french(error.value.message_fr)
+    assert len(contracts.frame()) == before
+
+
+def test_decp_json_size_limit(tmp_path, monkeypatch):
+    from procure.market import decp
+
+    monkeypatch.setattr(decp, "MAX_JSON_BYTES", 10_000)
+    path = corpus.decp_json(tmp_path, "gros.json", {"marches": [corpus.decp_record(str(i)) for i in range(100)]})
+    with pytest.raises(ProcureError) as error:
+        decp.read_any(path)
+    assert "trop volumineux" in error.value.message_fr and "découpez" in error.value.message_fr
+
+
+CONTRACTS = corpus.decp_contract_cases()
+
+
+@pytest.mark.parametrize("klass, name, record, where", CONTRACTS, ids=[c[1] for c in CONTRACTS])
+def test_decp_bad_contract_left_out_with_its_path(klass, name, record, where, tmp_path, contracts):
+    from procure.market.decp import read_any
+
+    path = corpus.decp_json(tmp_path, "decp.json", {"marches": {"marche": [corpus.decp_record("bon"), record]}})
+    frame = read_any(path)
+    assert list(frame["id"]) == ["bon"]
+    (problem,) = frame.attrs["problems"]
+    assert problem.startswith(where + " :") and "marché ignoré" in problem
+    assert_french(problem)
+    assert contracts.import_frame(frame) == {"added": 1, "unchanged": 0}
+
+
+@pytest.mark.parametrize("klass, value, expected", corpus.DECP_AMOUNTS, ids=[repr(v)[:30] for _, v, _ in corpus.DECP_AMOUNTS])
+def test_decp_amount_value_by_value(klass, value, expected, tmp_path):
+    from procure.market.decp import parse_amount, read_any
+
+    amount, problem = parse_amount(value)
+    assert amount == expected
+    if expected is None:
+        assert_french(problem)
+    path = corpus.decp_json(tmp_path, "m.json", {"marches": [corpus.decp_record("a", montant=value), corpus.decp_record("b", montant=5)]})
+    frame = read_any(path)
+    assert frame.loc[frame["id"] == "b", "montant"].item() == 5  # the other contract keeps its amount
+    stored = frame.loc[frame["id"] == "a", "montant"].item()
+    assert (pd.isna(stored) and expected is None) or stored == expected
+
+
+@pytest.mark.parametrize("value, expected", corpus.DECP_DATES, ids=[repr(v) for v, _ in corpus.DECP_DATES])
+def test_decp_date_value_by_value(value, expected):
+    from procure.market.decp import parse_date
+
+    parsed, problem = parse_date(value)
+    assert (parsed.isoformat() if parsed else None) == expected
+    if expected is None and value != "":
+        assert_french(problem)
+
+
+def test_one_french_date_does_not_spoil_the_column(tmp_path):
+    from procure.market.decp import read_flat_csv
+
+    header = "id,objet,codeCPV,procedure,montant,dureeMois,dateNotification,acheteur_id,acheteur_nom,lieu_code,lieu_typeCode,titulaires_siret"
+    lines = [f"{i},Travaux de voirie numéro {i},45233140,Procédure adaptée,{1000 * i},12,{date},1,Ville,94,Code département,"
+             for i, date in enumerate(["2023-01-15", "04/05/2023", "2023-02-20+01:00", "2022-11-30"], start=1)]
+    path = tmp_path / "decp.csv"
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    frame = read_flat_csv(path)
+    assert [d.date().isoformat() for d in frame["date"]] == ["2023-01-15", "2023-05-04", "2023-02-20", "2022-11-30"]
+    assert list(frame["year"]) == [2023, 2023, 2023, 2022]
+
+
+# ---------------------------------------------------------------------------------------------- exports
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_exports_are_inert_in_spreadsheets(suffix, tmp_path):
+    import openpyxl
+
+    from procure.market.practice import export
+
+    table = pd.DataFrame({"organisation": corpus.HOSTILE_NAMES, "lots": range(len(corpus.HOSTILE_NAMES))})
+    path = tmp_path / f"pratiques{suffix}"
+    export(table, path)
+    if suffix == ".xlsx":
+        sheet = openpyxl.load_workbook(path).active
+        cells = [cell for row in sheet.iter_rows() for cell in row]
+        assert not [c.value for c in cells if c.data_type == "f"]
+        values = [c.value for c in sheet["A"][1:]]
+    else:
+        values = list(pd.read_csv(path, sep=";", encoding="utf-8-sig", dtype=str)["organisation"])
+    assert len(values) == len(corpus.HOSTILE_NAMES)
+    for value in values:
+        assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", value)
+        assert not value.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r", "\uff1d"))
+    assert "Ordinaire" in values and 'HYPERLINK("http://exemple.invalid","clic")' in values[0]
+
+
+# ---------------------------------------------------------------------------------------------- properties
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+QUICK = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@QUICK
+@given(st.one_of(st.text(max_size=60), st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.none()))
+def test_property_amount_is_finite_non_negative_or_explained(value):
+    from procure.market.decp import parse_amount
+
+    amount, problem = parse_amount(value)
+    if amount is None:
+        assert problem is None or FRENCH_WORDS.search(problem)
+    else:
+        assert problem is None and 0 <= amount <= 1e12
+
+
+@QUICK
+@given(st.one_of(st.text(max_size=40), st.dates().map(lambda d: d.strftime("%d/%m/%Y")), st.dates().map(str)))
+def test_property_date_is_a_date_or_explained(value):
+    from datetime import date
+
+    from procure.market.decp import parse_date
+
+    parsed, problem = parse_date(value)
+    assert (isinstance(parsed, date) and problem is None) or (parsed is None and (problem or value.strip() == ""))
+
+
+@QUICK
+@given(st.text(max_size=30))
+def test_property_siret_rule(text):
+    from procure.directory.suppliers import luhn_ok, siret_error
+
+    error = siret_error(text)
+    if error is None:
+        assert re.fullmatch(r"[0-9]{14}", text) and text != "0" * 14
+        assert luhn_ok(text) or text.startswith("356000000")
+    else:
+        assert error.startswith("SIRET")
+
+
+@QUICK
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=400))
+def test_property_export_cell_is_inert(text):
+    from procure.market.practice import safe_cell
+
+    cell = safe_cell(text)
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", cell)
+    assert not cell.lstrip(" ").startswith(("=", "+", "-", "@"))
+
+
+@QUICK
+@given(st.text(alphabet="0123456789 abc€,.\n", max_size=3000))
+def test_property_bounded_blocks_keep_every_character(text):
+    from procure.ingest import MAX_DIGIT_RUN, MAX_TOKEN_CHARS, _break_long_tokens
+
+    bounded = _break_long_tokens(text)
+    assert bounded.replace(" ", "") == text.replace(" ", "")
+    assert not re.search(rf"\d{{{MAX_DIGIT_RUN + 1}}}", bounded) and not re.search(rf"\S{{{MAX_TOKEN_CHARS + 1}}}", bounded)
+
+
+# ---------------------------------------------------------------------------------------------- command line and big cases
+
+LIMIT_AS = 4 * 1024 ** 3
+
+
+def _limited():
+    resource.setrlimit(resource.RLIMIT_AS, (LIMIT_AS, LIMIT_AS))
+
+
+def run_cli(*args, home: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {"PROCURE_HOME": str(home), "PATH": "/usr/bin:/bin", "HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "procure.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, env=env, preexec_fn=_limited)
+
+
+def test_cli_bad_inputs_without_traceback(tmp_path):
+    home = tmp_path / "home"  # `procure analyze` with bad pieces: tests/test_bad_input.py::test_cli_exit_codes_and_json
+    suppliers = run_cli("suppliers", "import", corpus.supplier_csv(tmp_path, "a.xlsx", [corpus.supplier_line()]),
+                        "--format", "marche-inclusion", home=home)
+    assert suppliers.returncode == 2 and "renommez-le en .csv" in suppliers.stderr
+    decp = run_cli("decp", "import", corpus.decp_json(tmp_path, "l.json", {"marches": [
+        corpus.decp_record("a", acheteur={"id": "1", "nom": "=HYPERLINK(\"http://x\")"}, montant="-1000"),
+        corpus.decp_record("b", lieuExecution=["94"])]}), home=home)
+    assert decp.returncode == 0 and "marches[1].lieuExecution" in decp.stderr and "montant négatif" in decp.stderr
+    practice = run_cli("practice", "--out", tmp_path / "p.xlsx", home=home)
+    assert practice.returncode == 0, practice.stderr
+    import openpyxl
+
+    cells = [c for row in openpyxl.load_workbook(tmp_path / "p.xlsx").active.iter_rows() for c in row]
+    assert any(str(c.value).startswith("'=HYPERLINK") for c in cells) and not any(c.data_type == "f" for c in cells)
+    for result in (suppliers, decp, practice):
+        assert "Traceback" not in result.stderr + result.stdout
+
+
+BIG_READER = """
+import json, sys, time
+from procure.ingest import IngestError, ocr, read_document
+ocr.OCR_TIMEOUT_SECONDS, ocr.OCR_DOCUMENT_SECONDS = 8, 5
+started = time.monotonic()
+try:
+    doc = read_document(sys.argv[1])
+    print(json.dumps({"ok": True, "warnings": [w.message for w in doc.warnings], "blocks": len(doc.blocks)}))
+except IngestError as error:
+    print(json.dumps({"ok": False, "message": error.message_fr}))
+"""
+
+
+def _big_docx(folder: Path) -> Path:
+    """A DOCX whose document.xml inflates to 280 MiB (written as a stream, 24 MiB-class archive)."""
+    base = corpus.good_docx(folder)
+    path = folder / "bombe280.docx"
+    with zipfile.ZipFile(base) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            if item.filename == "word/document.xml":
+                data = zin.read(item.filename)
+                head, tail = data.split(b"<w:body>", 1)
+                with zout.open(item.filename, "w", force_zip64=True) as part:
+                    part.write(head + b"<w:body>")
+                    paragraph = b"<w:p><w:r><w:t>Le titulaire s'engage a realiser les prestations.</w:t></w:r></w:p>" * 10_000
+                    for _ in range(280 * 1048576 // len(paragraph)):
+                        part.write(paragraph)
+                    part.write(tail)
+            else:
+                zout.writestr(item, zin.read(item.filename))
+    return path
+
+
+import zipfile  # noqa: E402
+
+BIG = [
+    ("pdf-flux-165-Mo", lambda f: corpus._write(f, "flux165.pdf", corpus.huge_content_stream_pdf(165)), False),
+    ("pdf-page-14400-pt-ocr", lambda f: corpus._write(f, "page14400.pdf", corpus.scanned_pdf(1, size_pt=14400)), None),
+    ("pdf-40-pages-scannees", lambda f: corpus._write(f, "scan40.pdf", corpus.scanned_pdf(40)), None),
+    ("docx-xml-280-Mio", _big_docx, False),
+]
+
+
+@pytest.mark.parametrize("name, build, readable", BIG, ids=[b[0] for b in BIG])
+def test_big_input_in_bounded_time_and_memory(name, build, readable, tmp_path):
+    path = build(tmp_path)
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", BIG_READER, str(path)], capture_output=True, text=True, timeout=150,
+                            preexec_fn=_limited, env={"PROCURE_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    if readable is not None:
+        assert outcome["ok"] is readable
+    for message in [outcome.get("message", "")] + outcome.get("warnings", []):
+        if message:
+            assert_french(message)
+    assert time.monotonic() - started < 150
+
+
+def test_corpus_covers_every_class_with_200_cases():
+    counts = corpus.corpus_size()
+    counts["big"] = len(BIG)
+    print("\n" + "\n".join(f"{klass:>18} : {n}" for klass, n in sorted(counts.items())) + f"\n{'total':>18} : {sum(counts.values())}")
+    assert sum(counts.values()) >= 200
+    for klass in ("docx-archive", "docx-xml", "pdf", "format", "file-name", "long-text", "xlsx-piece", "supplier-file",
+                  "siret", "headcount", "supplier-mapping", "decp-top", "decp-json", "decp-csv", "decp-schema",
+                  "decp-amount", "decp-date", "export"):
+        assert counts.get(klass, 0) >= 2, klass
