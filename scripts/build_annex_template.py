@@ -92,7 +92,7 @@ def build() -> None:
     add("{{ disclaimer }}", style="Intense Quote")
     heading("Synthèse par lot", 1)
     loop_table(document, ["Lot", "Intitulé", "Montant estimé", "Dispositifs proposés"], "summary",
-               ["{{ row.number }}", "{{ row.title }}", "{{ row.amount }}", "{{ row.levers }}"], [1.1, 4.0, 3.1, 7.8])
+               ["{{ row.number }}", "{{ row.title }}", "{{ row.amount }}", "{{ row.levers }}"], [1.1, 5.6, 2.9, 6.4])
     add("{%p if alerts %}")
     heading("Points de conformité", 1)
     add("{%p for alert in alerts %}")
@@ -135,7 +135,7 @@ def build() -> None:
     add("{%p if lot.suppliers %}")
     heading("Structures inclusives retenues pour le sourcing", 2)
     loop_table(document, ["Structure", "Type", "Commune", "SIRET"], "lot.suppliers",
-               ["{{ row.name }}", "{{ row.kind }}", "{{ row.commune }}", "{{ row.siret }}"], [5.6, 4.4, 3.2, 2.8])
+               ["{{ row.name }}", "{{ row.kind }}", "{{ row.commune }}", "{{ row.siret }}"], [5.2, 4.0, 3.2, 3.6])
     add("{%p endif %}")
     add("{%p endfor %}")
     add("{%p if decisions %}")

@@ -225,3 +225,11 @@ def test_tracked_document_from_the_review(reviewed, tmp_path):
     assert inserted and all(i.get(qn("w:author")) == "procure" for i in inserted)
     with pytest.raises(ValueError):
         ws.tracked_document(buyer, tender_id, "absent.docx", tmp_path / "x.docx")
+
+
+def test_fictitious_structures_are_marked_once():
+    from procure.outputs.annex import fictitious_mark
+
+    assert fictitious_mark("Bâtir Ensemble 94 [fictive]", True) == "Bâtir Ensemble 94 [fictive]"
+    assert fictitious_mark("Régie Nord", True) == "Régie Nord — structure FICTIVE de démonstration"
+    assert fictitious_mark("Régie Nord", False) == "Régie Nord"

@@ -162,6 +162,7 @@ def _suggestion_context(payload: dict, decision: Decision | None) -> dict:
         "title": typo_fr(payload["title"]),
         "status": typo_fr(status),
         "decision": typo_fr(decision.label_fr()) if decision else "",
+        "decided": bool(decision and decision.decision != "pending"),
         "legal": ", ".join(payload.get("legal_basis", [])),
         "old": ", ".join(payload.get("old_articles", [])) or "aucun équivalent",
         "target": payload.get("target_document", ""),
@@ -193,10 +194,17 @@ def _place_text(value) -> str:
 def _supplier_row(supplier: dict) -> dict:
     kinds = [k.strip() for k in (supplier.get("kinds") or "").split(",") if k.strip()] \
         if isinstance(supplier.get("kinds"), str) else list(supplier.get("kinds") or [])
-    return {"name": typo_fr(supplier["name"] + (" — structure FICTIVE de démonstration" if supplier.get("demo") else "")),
+    return {"name": typo_fr(fictitious_mark(supplier["name"], supplier.get("demo"))),
             "kind": typo_fr(", ".join(KIND_LABELS_SHORT_FR.get(k, k) for k in kinds) or "non renseigné"),
             "commune": supplier.get("commune") or "non renseignée",
             "siret": format_siret(supplier.get("siret"))}
+
+
+def fictitious_mark(name: str, demo: bool | None) -> str:
+    """A demonstration structure always says it is fictitious, once."""
+    if not demo:
+        return name
+    return name if "fictive" in name.lower() else f"{name} — structure FICTIVE de démonstration"
 
 
 def _lot_facts(lot_json: dict | None, cpv: list[str], amount_ht) -> str:
@@ -266,7 +274,8 @@ def annex_context(advice: Advice, generated: date | None = None, reviewed: list[
     summary = [
         {"number": lot["number"], "title": ctx["title"],
          "amount": format_euros(lot["amount_ht"], tax="HT") if lot["amount_ht"] is not None else "—",
-         "levers": "\n".join(f"{s['title']} — {s['decision'] or s['status']}" for s in ctx["suggestions"]) or "aucun"}
+         "levers": "\n".join(f"{s['title']} — {s['status']}" + (f", {s['decision']}" if s["decided"] else "")
+                             for s in ctx["suggestions"]) or "aucun"}
         for lot, ctx in zip(raw_lots, lots)
     ]
     alerts = [typo_fr(a.message) for a in advice.alerts]

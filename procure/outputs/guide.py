@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from procure import law
-from procure.outputs.annex import accent_placeholders, typo_fr
+from procure.outputs.annex import accent_placeholders, fictitious_mark, typo_fr
 from procure.outputs.format_fr import format_date, format_siret
 from procure.model import format_euros, format_int, format_percent
 from procure.market.practice import Territory
@@ -554,7 +554,7 @@ def _supplier_list(document, suppliers: list[Supplier]) -> None:
         cell.text = text
     for supplier in sorted(suppliers, key=lambda s: ((s.commune_name or "").lower(), s.name.lower())):
         activity = supplier.naf_label or (supplier.activities or "").split(";")[0].strip() or "non renseignée"
-        name = supplier.name + (" — FICTIVE, démonstration" if supplier.demo else "")
+        name = fictitious_mark(supplier.name, supplier.demo)
         values = [typo_fr(name), ", ".join(supplier.kinds), supplier.commune_name or "non renseignée",
                   typo_fr(activity[:120]), format_siret(supplier.siret)]
         cells = table.add_row().cells
