@@ -45,7 +45,9 @@ CENTRAL_RE = re.compile(
 )
 LOCAL_TYPE_RE = re.compile(r"autorite\s+regionale\s+ou\s+locale|agence\s*/\s*office\s+regional\s+ou\s+local")
 CENTRAL_TYPE_RE = re.compile(r"ministere\s+ou\s+toute\s+autre\s+autorite\s+nationale|agence\s*/\s*office\s+national")
-ENTITY_RE = re.compile(r"entite\s+adjudicatrice|directive\s+2014/25|secteurs?\s+speciaux|section\s+i\s*:\s*entite")
+# Notices name "le pouvoir adjudicateur / l'entité adjudicatrice" in their fixed labels: only the directive or the
+# section title tell a contracting entity.
+ENTITY_RE = re.compile(r"directive\s+2014/25|secteurs?\s+speciaux|section\s+i\s*:\s*entite\s+adjudicatrice")
 
 
 def labelled_buyer(doc: DocText) -> Value | None:

@@ -226,10 +226,11 @@ def read_national_form(doc: DocText, rank: float, nomenclature: Nomenclature | N
         reading.divided = divided.group(1) == "oui"
     _national_place(doc, reading)
     blocks = _national_lots(doc, reading, nomenclature)
-    outside = _blank(folded, blocks)
-    reading.cpv = [(c, e) for c, e in _labelled_codes(doc, 0, len(folded), nomenclature) if not _inside(e, doc, blocks)]
-    amounts = [a for a in _amounts(doc, (0, len(folded)), rank + 0.5) if not any(s <= a.mention.start < e for s, e in blocks)]
-    reading.amounts = _to_lots(doc, reading, amounts)
+    spans = [(start, end) for start, end, _ in blocks]
+    outside = _blank(folded, spans)
+    reading.cpv = [(c, e) for c, e in _labelled_codes(doc, 0, len(folded), nomenclature) if not _inside(e, doc, spans)]
+    amounts = _amounts(doc, (0, len(folded)), rank + 0.5)
+    reading.amounts = _to_lots(doc, reading, amounts, blocks)
     reading.duration = duration_found(doc, find_duration(outside), 0, rank)
     if reading.divided is False:
         reading.lots = {}
@@ -288,25 +289,35 @@ def _inside(evidence, doc: DocText, spans: list[tuple[int, int]]) -> bool:
     return any(start <= offset < end for start, end in spans)
 
 
-INLINE_LOT_RE = re.compile(r"lot\s*(?:n\s*[°ºo]\s*)?(\d{1,2})\s*:[^:\d\n]{0,90}$")
+INLINE_LOT_RE = re.compile(r"lot\s*(?:n\s*[°ºo]\s*)?(\d{1,2})\s*[:\-–]")  # "…euro HTLot 2 :" is glued
 
 
-def _to_lots(doc: DocText, reading: Reading, amounts: list[AmountFound]) -> list[AmountFound]:
-    """Amounts of a list "- lot no1 : 35 000 euros- lot no2 : 10 000 euros" go to their lots."""
+def _to_lots(doc: DocText, reading: Reading, amounts: list[AmountFound],
+             blocks: list[tuple[int, int, int]] = ()) -> list[AmountFound]:
+    """Amounts go to the lot named last before them when no other figure stands between ("- lot no1 : 35 000
+    euros- lot no2 : 10 000 euros", "lot no 1 - ramassage … montant maximum : 45 000 euros"), else to the lot
+    block they stand in; global amounts and the others stay with the tender."""
     remaining = []
     for amount in amounts:
-        before = doc.folded[max(0, amount.mention.start - 90) : amount.mention.start]
-        match = INLINE_LOT_RE.search(before)
+        if amount.mention.whole_tender:
+            remaining.append(amount)
+            continue
+        block = next((number for start, end, number in blocks if start <= amount.mention.start < end), None)
+        before = doc.folded[max(0, amount.mention.start - 320) : amount.mention.start]
+        mentions = list(INLINE_LOT_RE.finditer(before))
+        match = mentions[-1] if mentions else None
         if match and int(match.group(1)) in reading.lots:
             reading.lots[int(match.group(1))].amounts.append(AmountFound(amount.mention, doc, reading.rank))
+        elif block is not None and block in reading.lots:
+            reading.lots[block].amounts.append(AmountFound(amount.mention, doc, reading.rank))
         else:
             remaining.append(amount)
     return remaining
 
 
-def _national_lots(doc: DocText, reading: Reading, nomenclature) -> list[tuple[int, int]]:
+def _national_lots(doc: DocText, reading: Reading, nomenclature) -> list[tuple[int, int, int]]:
     folded = doc.folded
-    spans: list[tuple[int, int]] = []
+    spans: list[tuple[int, int, int]] = []
     heads = [m for m in NATIONAL_LOT_RE.finditer(folded)]
     for i, head in enumerate(heads):
         end = heads[i + 1].start() if i + 1 < len(heads) else len(folded)
@@ -315,7 +326,7 @@ def _national_lots(doc: DocText, reading: Reading, nomenclature) -> list[tuple[i
         number = int(head.group(1))
         if number == 0:
             continue
-        spans.append((head.start(), end))
+        spans.append((head.start(), end, number))
         reading.lot_spans.append((head.start(), end, number))
         lot = reading.lot(number)
         value = read_value(doc, head.end(), end, max_lines=2,
@@ -326,7 +337,6 @@ def _national_lots(doc: DocText, reading: Reading, nomenclature) -> list[tuple[i
         codes = _labelled_codes(doc, head.start(), end, nomenclature)
         if codes:
             lot.cpv = codes
-        lot.amounts += _amounts(doc, (head.start(), end), reading.rank)
         duration = find_duration(folded[head.start() : end])
         if duration:
             lot.duration = duration_found(doc, duration, head.start(), reading.rank)
@@ -375,7 +385,7 @@ def _codes(doc: DocText, span: tuple[int, int], nomenclature):
 
 
 def _amounts(doc: DocText, span: tuple[int, int], rank: float) -> list[AmountFound]:
-    mentions = amount_mentions(doc.text[span[0] : span[1]], doc.folded[span[0] : span[1]], span[0])
+    mentions = amount_mentions(doc.text, doc.folded, span[0], span[1])  # the whole text: context may precede the span
     return [AmountFound(m, doc, rank) for m in mentions]
 
 

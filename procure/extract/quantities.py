@@ -198,6 +198,7 @@ PER_YEAR_RE = re.compile(r"annuel|par\s+an\b|/\s*an\b|par\s+annee|chaque\s+annee
 PER_INITIAL_RE = re.compile(r"(?:duree|periode)\s+initiale|premiere\s+periode|periode\s+ferme")
 PER_TOTAL_RE = re.compile(r"duree\s+(?:totale|globale)|toutes\s+periodes|ensemble\s+de\s+la\s+duree|sur\s+\d+\s+ans|pour\s+\d+\s+ans")
 RANGE_RE = re.compile(r"entre\s*$")
+WHOLE_TENDER_RE = re.compile(r"\bglobal|tous\s+lots\s+confondus|ensemble\s+des\s+lots|valeur\s+totale|total\s+des\s+lots")
 
 
 @dataclass
@@ -208,15 +209,19 @@ class AmountMention:
     period: str | None  # "year", "initial", "total" or None
     start: int
     end: int
+    whole_tender: bool = False  # "montant global …", "tous lots confondus": not one lot's amount
 
 
-def amount_mentions(text: str, folded: str, offset: int = 0, context_before: int = 140) -> list[AmountMention]:
+def amount_mentions(text: str, folded: str, start_at: int = 0, end_at: int | None = None,
+                    context_before: int = 140) -> list[AmountMention]:
     """Contract amounts in a passage, each with its kind and period, distractors left out.
 
     "entre 12 000 et 88 000 euros" gives its upper bound as a maximum; an item of a list ("comme suit :" /
     "Lot 1 : … Montant maximum : 30 000 euros") takes the period its introducing sentence states ("annuels")."""
     mentions = []
-    for amount, start, end in find_amounts(text):
+    end_at = len(text) if end_at is None else end_at
+    for amount, start, end in find_amounts(text[start_at:end_at]):
+        start, end = start + start_at, end + start_at
         before = _sentence_before(folded, start, context_before)
         after = folded[end : end + 40].split(".")[0]
         if NOT_CONTRACT_AMOUNT_RE.search(before[-90:]) or amount.value < 500:
@@ -229,7 +234,8 @@ def amount_mentions(text: str, folded: str, offset: int = 0, context_before: int
         period = _period(context, before + after) or _period(introduction, introduction)
         kind = kind or _kind(introduction)
         tax = amount.tax or ("HT" if re.match(r"\s*\(?\s*(?:h\.?t|hors\s+tax)", after) else None) or _tax_label(before[-25:])
-        mentions.append(AmountMention(amount.value, tax, kind, period, offset + start, offset + end))
+        whole = bool(WHOLE_TENDER_RE.search(before[-120:]))
+        mentions.append(AmountMention(amount.value, tax, kind, period, start, end, whole))
     return mentions
 
 
@@ -292,7 +298,7 @@ def best_amount(mentions: list[AmountMention]) -> AmountMention | None:
     usable = [m for m in mentions if m.kind != AmountKind.MINIMUM]
     if not usable:
         return None
-    return min(usable, key=lambda m: (m.tax == "TTC", KIND_PREFERENCE[m.kind], -m.value if m.kind == AmountKind.MAXIMUM else 0))
+    return min(usable, key=lambda m: (m.tax == "TTC", KIND_PREFERENCE[m.kind], m.whole_tender))
 
 
 def over_duration(mention: AmountMention, duration_months: float | None, initial_months: float | None) -> tuple[Decimal, str | None]:

