@@ -123,11 +123,8 @@ def place_of(lot, tender=None) -> places.ResolvedPlace | None:
     buyer = tender.buyer.value if tender is not None and tender.buyer else None
     if isinstance(buyer, dict):  # a buyer with its address, when the extraction found one
         candidates.append(buyer.get("address"))
-    for value in candidates:
-        found = places.resolve(value)
-        if found is not None:
-            return found
-    return None
+    found = next((place for place in map(places.resolve, candidates) if place is not None), None)
+    return places.refine_with_buyer(found, buyer if isinstance(buyer, str) else None)
 
 
 @dataclass
@@ -200,8 +197,9 @@ class SupplierIndex:
         from procure.matching.evidence import PastAwards
 
         self.suppliers = suppliers
-        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=1,
-                                          strip_accents="unicode", lowercase=True)
+        # Words reduced to their French stems: character n-grams matched "prototypage" with "production" and
+        # "programmes" (a film producer was "plausible" for a laser machine).
+        self.vectorizer = TfidfVectorizer(analyzer=activity_stems, sublinear_tf=True, min_df=1)
         texts = [activity_text(s) for s in suppliers]
         self.has_activity = np.array([bool(t) for t in texts])
         self.matrix = self.vectorizer.fit_transform([t or "-" for t in texts] or ["-"])
@@ -433,6 +431,32 @@ class SupplierIndex:
         supplier = self.suppliers[index]
         kinds = ", ".join(f"{k} ({KIND_LABELS_FR.get(k, k)})" for k in supplier.kinds)
         return f"type : {kinds}, poids {_fr(features['eligibility'][index])} pour « {lever} »"
+
+
+# Words that say how something is bought, not what: they must not make a lot look like an activity.
+STOPWORDS = set("""
+acquisition achat achats fourniture fournitures livraison prestation prestations service services marche marches lot lots
+accord cadre commande commandes bons bon objet relatif relative concernant pour des les dans avec sur par une aux
+autre autres non classe classes ailleurs activite activites divers diverses ensemble type types cette ces leur leurs
+qui que est son ses mise place compte fabrication commerce gros detail
+""".split())
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("french")
+
+
+def activity_stems(text: str) -> list[str]:
+    """French stems of the meaningful words of a text (folded, 3 letters or more, procurement words left out)."""
+    import re
+
+    from procure.text.normalize import fold
+
+    words = [w for w in re.findall(r"[a-z]{3,}", fold(text or "")) if w not in STOPWORDS]
+    return _stemmer().stemWords(words)
 
 
 def activity_text(supplier: Supplier) -> str:
