@@ -198,6 +198,8 @@ def test_annex_renders_the_stored_reviewed_suggestions_and_who_decided(reviewed,
     rows = [[c.text for c in row.cells] for row in decisions.rows[1:]]
     assert any(r[:4] == ["3", typo_fr(clause["title"]), "retenue", "Alice Martin, l’acheteur"] for r in rows)
     assert any(r[2] == "écartée" and r[3] == "René Petit, le groupe de travail" for r in rows)
+    assert ["3", typo_fr(f"Structure pour le sourcing : {match['supplier']['name']}"), "retenue",
+            "René Petit, le groupe de travail"] in [r[:4] for r in rows]
     supplier = match["supplier"]
     listed = [[c.text for c in row.cells] for t in document.tables if t.rows[0].cells[0].text == "Structure"
               for row in t.rows[1:]]

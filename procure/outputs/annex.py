@@ -97,6 +97,7 @@ class ReviewedLot:
     number: int
     suggestions: list[dict]  # stored payloads (to_jsonable(Suggestion)), each with a "decision": Decision
     suppliers: list[dict] = field(default_factory=list)  # accepted suppliers: siret, name, kinds, commune, demo
+    supplier_decisions: list[tuple[dict, Decision]] = field(default_factory=list)  # retained or set aside, by whom
 
 
 def reviewed_lots(items: dict, roles: dict[int, str]) -> list[ReviewedLot]:
@@ -112,7 +113,10 @@ def reviewed_lots(items: dict, roles: dict[int, str]) -> list[ReviewedLot]:
                                            item.get("decided_at"))
             suggestions.append(payload)
         suppliers = [m["supplier"] for m in lot["matches"] if m["decision"] == "accepted"]
-        lots.append(ReviewedLot(lot["number"], suggestions, suppliers))
+        supplier_decisions = [(m["supplier"], Decision(m["decision"], m.get("decided_by"), roles.get(("match", m["id"])),
+                                                       m.get("decided_at")))
+                              for m in lot["matches"] if m["decision"] != "pending"]
+        lots.append(ReviewedLot(lot["number"], suggestions, suppliers, supplier_decisions))
     return lots
 
 
@@ -252,15 +256,16 @@ def _lot_context(lot: dict) -> dict:
 
 
 def _decisions_table(reviewed: list[ReviewedLot] | None) -> list[dict]:
+    """Who decided what: clauses, then the structures retained or set aside for sourcing."""
     rows = []
     for item in reviewed or []:
-        for s in item.suggestions:
-            decision: Decision = s["decision"]
-            if decision.decision == "pending":
-                continue
-            rows.append({"lot": item.number, "what": typo_fr(s["title"]),
+        decided = [(s["title"], s["decision"]) for s in item.suggestions if s["decision"].decision != "pending"]
+        decided += [(f"Structure pour le sourcing : {fictitious_mark(supplier['name'], supplier.get('demo'))}", decision)
+                    for supplier, decision in item.supplier_decisions]
+        for what, decision in decided:
+            rows.append({"lot": item.number, "what": typo_fr(what),
                          "decision": "retenue" if decision.decision == "accepted" else "écartée",
-                         "who": typo_fr(f"{decision.by or 'inconnu'}, {DECIDER_LABELS_FR.get(decision.role or '', 'groupe de travail')}"),
+                         "who": typo_fr(f"{decision.by or 'inconnu'}, {DECIDER_LABELS_FR.get(decision.role or '', 'le groupe de travail')}"),
                          "when": format_date(decision.at, missing="—")})
     return rows
 

@@ -166,11 +166,11 @@ class Workspace:
             raise ValueError(f"document « {filename} » absent de la consultation")
         return insert_clauses(files[filename], clauses_from_review(items, filename), out)
 
-    def _deciders(self, tender_id: int, items: dict) -> tuple[dict[int, str], str | None]:
-        """Role of whoever decided each suggestion (buyer or working group), and the buyer's organisation."""
+    def _deciders(self, tender_id: int, items: dict) -> tuple[dict, str | None]:
+        """Role of whoever decided each suggestion (by id) and supplier (by ("match", id)), and the buyer's organisation."""
         from sqlalchemy import select
 
-        from procure.db.models import Organisation, SuggestionRow, TenderRow, User
+        from procure.db.models import MatchRow, Organisation, SuggestionRow, TenderRow, User
 
         ids = [s["id"] for lot in items["lots"] for s in lot["suggestions"]]
         with self.sessions() as session:
@@ -185,6 +185,10 @@ class Workspace:
                 if ids
                 else {}
             )
+            match_ids = [m["id"] for lot in items["lots"] for m in lot["matches"]]
+            if match_ids:  # suppliers retained or set aside: keyed ("match", id)
+                query = select(MatchRow.id, User.role).join(User, User.id == MatchRow.decided_by)
+                roles.update({("match", i): role for i, role in session.execute(query.where(MatchRow.id.in_(match_ids)))})
             organisation = session.scalar(
                 select(Organisation.name)
                 .join(TenderRow, TenderRow.organisation_id == Organisation.id)
