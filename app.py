@@ -9,12 +9,14 @@ from ui.session import restore_user, sign_out, write_cookie
 
 st.set_page_config(page_title="procure — clauses sociales", page_icon=":material/handshake:", layout="wide")
 # Streamlit's uploader and menus carry built-in English the app cannot translate: hide what can be hidden.
-st.html("<style>[data-testid='stFileUploaderDropzoneInstructions'] > div > span {display: none;}"
-        "[data-testid='stFileUploaderDropzoneInstructions'] > div::before {content: 'Glissez-déposez vos fichiers ici';}"
-        "[data-testid='stFileUploaderDropzoneInstructions'] > div > small {display: none;}"
-        "[data-testid='stFileUploaderDropzone'] button {font-size: 0;}"
-        "[data-testid='stFileUploaderDropzone'] button::after {content: 'Parcourir'; font-size: 1rem;}"
-        "[data-testid='stMainMenu'], [data-testid='stStatusWidget'] {display: none;}</style>")
+st.html("<style>"
+        "[data-testid='stFileUploaderDropzoneInstructions'] span {display: none;}"
+        "[data-testid='stFileUploaderDropzoneInstructions'] > div::before "
+        "{content: 'Glissez-déposez vos fichiers ici (100 Mo au plus par fichier)';}"
+        "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p {display: none;}"
+        "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer']::after {content: 'Parcourir';}"
+        "[data-testid='stMainMenu'], [data-testid='stStatusWidget'], [data-testid='stAppDeployButton'] {display: none;}"
+        "</style>")
 
 
 def _pages(user) -> list | dict:

@@ -59,5 +59,16 @@ def evidence_line(evidence: dict | None) -> str | None:
     if not evidence:
         return None
     where = f"p. {evidence['page']}" if evidence.get("page") else f"§ {evidence['block'] + 1}"
-    passage = " ".join(str(evidence.get("passage") or "").split())
-    return plain(f"{evidence['file']}, {where} — « {passage} »")
+    return plain(f"{evidence['file']}, {where} — « {_whole_words(str(evidence.get('passage') or ''))} »")
+
+
+def _whole_words(passage: str) -> str:
+    """A passage cut out of a longer text starts and ends on whole words, with « … » where it was cut."""
+    text = " ".join(passage.split())
+    if len(text) < 100:  # a short passage is a whole paragraph or cell
+        return text
+    if not (text[:1].isupper() or text[:1].isdigit()) and " " in text:
+        text = "…" + text.split(" ", 1)[1]
+    if text[-1:] not in ".;:!?»)" and " " in text:
+        text = text.rsplit(" ", 1)[0] + "…"
+    return text

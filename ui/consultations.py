@@ -103,7 +103,11 @@ def provisions_block(provisions: list[dict], title: str) -> None:
 # ---------------------------------------------------------------- decisions, with conflict detection
 
 def decide(kind: str, item: dict) -> None:
-    """Accept / reject / comment buttons; the version sent is the one the user saw, not the one just reloaded."""
+    """Accept / reject / comment buttons.
+
+    The version sent is the one the user was shown first: if someone else decided since, the page says so
+    (and the service refuses the stale decision) until the user reloads; the comment being typed is kept.
+    """
     if item.get("decided_at"):
         st.caption(f"Décision : **{DECISIONS_FR[item['decision']]}** par {plain(item['decided_by'])} "
                    f"le {format_datetime(item['decided_at'])}")
@@ -112,8 +116,8 @@ def decide(kind: str, item: dict) -> None:
     if not can_review:
         return
     key = f"{kind}-{item['id']}"
-    seen_key = f"seen-{key}"
-    seen_version, seen_decision = st.session_state.get(seen_key, (item["version"], item["decision"]))
+    seen_key, conflict_key = f"seen-{key}", f"conflict-{key}"
+    seen_version, seen_decision = st.session_state.setdefault(seen_key, (item["version"], item["decision"]))
     left, middle, right = st.columns([1, 1, 3])
     comment = right.text_input("Commentaire", key=f"comment-{key}", label_visibility="collapsed",
                                placeholder="Commentaire (facultatif pour accepter ou rejeter)")
@@ -123,17 +127,14 @@ def decide(kind: str, item: dict) -> None:
             clicked = action
     if right.button("Commenter", key=f"commenter-{key}"):
         clicked = "comment"
-    conflict_key = f"conflict-{key}"
     if clicked:
         _apply(kind, item, clicked, comment, seen_version, conflict_key)
-    if st.session_state.get(conflict_key):
+    if st.session_state.get(conflict_key) or seen_version != item["version"]:
         st.error(CONFLICT_FR, icon=":material/sync_problem:")
         if st.button("Recharger", key=f"reload-{key}", icon=":material/refresh:"):
-            st.session_state.pop(conflict_key)
+            st.session_state.pop(conflict_key, None)
             st.session_state[seen_key] = (item["version"], item["decision"])
             st.rerun()
-    else:
-        st.session_state[seen_key] = (item["version"], item["decision"])
 
 
 def _apply(kind: str, item: dict, action: str, comment: str, version: int, conflict_key: str) -> None:
@@ -283,8 +284,13 @@ else:
     st.write("Les clauses acceptées sont insérées dans votre document en suivi des modifications (auteur « procure ») : "
              "le service juridique les accepte ou les refuse dans Word. Votre original n'est pas modifié.")
     names = {d["filename"]: d["filename"] + (f" ({d['doc_type']})" if d.get("doc_type") else "") for d in word_documents}
-    preferred = next((d["filename"] for d in word_documents if (d.get("doc_type") or "").upper() == "CCAP"),
-                     word_documents[0]["filename"])
+    # The document the accepted clauses are written for comes first (a reserved lot goes to the RC, a clause to the CCAP).
+    wanted = [kind for lot in items["lots"] for s in lot["suggestions"]
+              if s["decision"] == "accepted" and status_text(s["status"]) != SuggestionStatus.PRESENT.label
+              for kind in s["target_document"].replace(",", " ").split()]
+    ranked = sorted(word_documents, key=lambda d: (-wanted.count((d.get("doc_type") or "").upper()),
+                                                  (d.get("doc_type") or "").upper() != "CCAP"))
+    preferred = ranked[0]["filename"]
     filename = st.selectbox("Document Word", list(names), index=list(names).index(preferred), format_func=names.get)
     if st.button("Préparer le document avec les clauses en suivi des modifications"):
         with st.spinner("Insertion des clauses…"), tempfile.TemporaryDirectory() as folder:

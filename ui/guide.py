@@ -16,12 +16,12 @@ st.write("Un guide Word pour les acheteurs d'un territoire : obligations datées
          "et modèle de note.")
 if "guide-territory" not in st.session_state:
     st.session_state["guide-territory"] = default_territory(ws, user)
-spec = st.text_input("Territoire", key="guide-territory",
-                     help="Code du département (38), EPCI (epci:200054781) ou codes INSEE séparés par des virgules "
-                          "(94028,94081)")
-st.caption(f"Proposé d'après les consultations de {user.organisation} ; modifiable."
-           if st.session_state["guide-territory"] else
-           "Indiquez le département de votre organisation (p. ex. 38 pour l'Isère).")
+spec = st.text_input("Territoire", key="guide-territory")
+# A caption rather than the widget's help icon, whose accessible name Streamlit writes in English.
+st.caption(("Proposé d'après les consultations de votre organisation ; modifiable. "
+            if st.session_state["guide-territory"] else "Indiquez le territoire de votre organisation. ")
+           + "Code du département (38 pour l'Isère), EPCI (epci:200054781) ou codes INSEE séparés par des virgules "
+             "(94028,94081).")
 on = st.date_input("Date des règles et des seuils", value=date.today(), format="DD/MM/YYYY")
 if st.button("Générer le guide", type="primary"):
     if not spec.strip():
