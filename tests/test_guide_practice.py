@@ -114,6 +114,7 @@ def test_guide_structure_and_figures_equal_the_database(world, tmp_path):
     assert listed and cited == set(range(1, len(listed) + 1))
     assert "(weka" not in "\n".join(texts[:sources_at])
     assert "numero critere" not in body and "[à compléter\u00a0: numéro du critère]" in body
+    assert "Cible nationale\u00a0: 30\u202f% des marchés" in body and not re.search(r"\d%", body)
     assert any(t.endswith("Éditions Weka, document n° 208873, weka.fr") for t in listed)
     assert "833 heures" in body and "à vérifier" in body and "CMP art. 15" in "\n".join(
         c.text for t in document.tables for row in t.rows for c in row.cells)

@@ -468,7 +468,7 @@ def _mandatory(document, on: date, sources: Sources) -> None:
     _p(document, f"SPASER obligatoire au-delà de {format_euros(Decimal(spaser.value))} HT d'achats annuels "
                  f"(L2111-3, D2111-3) {sources.cite(spaser.reference)} : publié, avec indicateurs et objectifs d'achats auprès des "
                  "ESUS, EA, ESAT et SIAE.", "List Bullet")
-    _p(document, f"Cible nationale : {target.value:.0%} des marchés avec une considération sociale {sources.cite(target.reference)}.",
+    _p(document, f"Cible nationale : {format_percent(target.value)} des marchés avec une considération sociale {sources.cite(target.reference)}.",
        "List Bullet")
 
 
