@@ -7,15 +7,14 @@ is code, not binary fixtures. Each case names the class of the issue it covers (
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import dce
 
@@ -373,7 +372,7 @@ def ingest_cases() -> list[Case]:
         Case("long-text", "paragraphe de 1,2 Mo (max_length de spaCy)", lambda f: _paragraphs_docx(f, "long1.docx", ["Le titulaire s'engage. " * 55_000]), "ok"),
         Case("long-text", "Montant suivi de 100 000 chiffres", lambda f: _paragraphs_docx(f, "chiffres.docx", ["Montant : " + "9" * 100_000]), "ok"),
         Case("long-text", "mot de 300 000 lettres", lambda f: _paragraphs_docx(f, "mot.docx", ["Lot 1 : " + "a" * 300_000]), "ok"),
-        Case("long-text", "10 000 paragraphes courts", lambda f: _paragraphs_docx(f, "courts.docx", ["Article %d." % i for i in range(10_000)]), "ok"),
+        Case("long-text", "10 000 paragraphes courts", lambda f: _paragraphs_docx(f, "courts.docx", [f"Article {i}." for i in range(10_000)]), "ok"),
         # XLSX tender pieces
         Case("xlsx-piece", "BPU correct", lambda f: xlsx_workbook(f, "BPU.xlsx", BPU_ROWS), "ok"),
         Case("xlsx-piece", "feuille vide", lambda f: xlsx_workbook(f, "vide.xlsx", []), "error"),

@@ -13,13 +13,16 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
+import bad_corpus as corpus
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-import bad_corpus as corpus
 import dce
 from procure.errors import ProcureError
 from procure.ingest import IngestError
@@ -145,6 +148,24 @@ def test_ocr_document_budget_stops_scanned_pages(tmp_path, monkeypatch):
         assert_french(message)
 
 
+def test_table_pass_failure_keeps_the_text(tmp_path, monkeypatch):
+    """pdfminer (tables) rejects some files pdfium reads: the page text stays, with a French warning."""
+    import pdfplumber
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    from procure.ingest import read_document
+
+    def rejects(*args, **kwargs):
+        raise PDFSyntaxError("No /Root object! - Is this really a PDF?")
+
+    monkeypatch.setattr(pdfplumber, "open", rejects)
+    path = dce.write_pdf(tmp_path / "RC.pdf", [(dce.T, [["Lot", "Désignation", "Montant"], ["1", "Nettoyage", "120 000 €"]])])
+    doc = read_document(path)
+    assert any("Nettoyage" in b.text for b in doc.blocks)
+    (warning,) = doc.warnings
+    assert "Tableaux non lus" in warning.message and not warning.fatal
+
+
 def test_render_scale_caps_huge_pages():
     from procure.ingest import ocr
     from procure.ingest.pdf import render_scale
@@ -227,9 +248,11 @@ def test_csv_bare_carriage_return_and_quotes(tmp_path, directory):
     assert directory.get(corpus.VALID_SIRETS[0]).name == "Régie Créteil"  # control characters become spaces
 
 
-def test_reimport_from_another_source_merges(tmp_path, directory):
+def test_reimport_from_another_source_merges(tmp_path, repository):
     """A poorer source adds what it knows and erases nothing: kinds united, location kept, sources side by side."""
     from procure.directory.suppliers import INCLUSION_MARKET, Mapping, import_file
+
+    directory = repository  # SQLite and PostgreSQL
 
     first = corpus.supplier_csv(tmp_path, "inclusion.csv", [corpus.supplier_line(kind="EI", headcount="12")])
     import_file(directory, first, INCLUSION_MARKET, "Marché de l'inclusion")
@@ -368,7 +391,6 @@ def test_exports_are_inert_in_spreadsheets(suffix, tmp_path):
 
 # ---------------------------------------------------------------------------------------------- properties
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
 QUICK = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -495,8 +517,6 @@ def _big_docx(folder: Path) -> Path:
                 zout.writestr(item, zin.read(item.filename))
     return path
 
-
-import zipfile  # noqa: E402
 
 BIG = [
     ("pdf-flux-165-Mo", lambda f: corpus._write(f, "flux165.pdf", corpus.huge_content_stream_pdf(165)), False),

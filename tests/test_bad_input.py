@@ -113,11 +113,11 @@ def test_old_word_format(tmp_path):
 
 
 def _image_only_pdf(path: Path, text_lines: list[str]) -> Path:
+    import reportlab
     from PIL import Image, ImageDraw, ImageFont
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
-    import reportlab
 
     font = ImageFont.truetype(str(Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"), 44)
     image = Image.new("RGB", (2480, 1200), "white")

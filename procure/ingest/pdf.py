@@ -9,8 +9,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from procure.ingest import IngestError, ReadDocument, Table, max_pages, split_paragraphs
-from procure.ingest import ocr
+from procure.ingest import IngestError, ReadDocument, Table, max_pages, ocr, split_paragraphs
 from procure.ingest.ocr import OcrUnavailable, ocr_image
 from procure.model import Block, DocumentInfo, FileProblem
 

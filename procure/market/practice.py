@@ -19,7 +19,6 @@ from procure.reference.outlines import department_name
 from procure.service.schema import Decision, StoredSuggestion, SuggestionStatus
 
 
-
 def social_levers() -> frozenset[str]:
     """Levers that count as a social consideration (roles in clauses/levers/*.yaml)."""
     from procure import law
@@ -41,7 +40,7 @@ class Territory:
     communes: frozenset[str]
 
     @classmethod
-    def parse(cls, spec: str) -> "Territory":
+    def parse(cls, spec: str) -> Territory:
         index = communes_index()["insee"]
         spec = spec.strip()
         if spec.lower().startswith("epci:"):
