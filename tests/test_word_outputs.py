@@ -184,3 +184,28 @@ def test_guide_table_of_contents_has_the_pages_libreoffice_lays_out(libreoffice,
         on_page = subprocess.run(["pdftotext", "-enc", "UTF-8", "-f", page, "-l", page, str(pdf), "-"],
                                  capture_output=True, text=True, check=True).stdout
         assert " ".join(heading.split())[:40] in " ".join(on_page.split()), (heading, page)
+
+
+def test_tracked_clauses_follow_articles_written_in_bold_capitals(tmp_path):
+    """Many CCAP write « ARTICLE 5 - … » in bold body text rather than with Word heading styles."""
+    document = docx.Document()
+    for text, bold in [("ARTICLE 1 - OBJET DU MARCHÉ", True), ("Le marché porte sur l'entretien des espaces verts.", False),
+                       ("ARTICLE 2 - CRITÈRES D'ATTRIBUTION", True), ("Prix : 60 % ; valeur technique : 40 %.", False),
+                       ("ARTICLE 3 - PÉNALITÉS", True), ("Pénalité de retard : 100 € par jour.", False)]:
+        document.add_paragraph().add_run(text).bold = bold
+    source = tmp_path / "RC_espaces_verts.docx"
+    document.save(str(source))
+    from procure import law
+
+    criterion = law.levers()["social_criterion"]
+    clauses = [clause_from_suggestion("social_criterion", criterion.title, criterion.render({"ponderation": "10 %"}), 1),
+               clause_from_suggestion("reserved_siae", "Marché réservé SIAE", ["Le lot 1 est réservé aux SIAE."], 1),
+               clause_from_suggestion("fair_trade", "Commerce équitable", ["Les produits sont issus du commerce équitable."], 1)]
+    result = insert_clauses(source, clauses, tmp_path / "RC_clauses.docx")
+    assert "ARTICLE 2 - CRITÈRES D'ATTRIBUTION" in result.placements[0].where
+    assert "ARTICLE 1 - OBJET DU MARCHÉ" in result.placements[1].where  # a reservation belongs with the object
+    assert "nouvel article 4" in result.placements[2].where
+    texts = ["".join(t.text for t in p._p.iter(qn("w:t"))) for p in docx.Document(str(result.path)).paragraphs]
+    assert texts.index("ARTICLE 2 - CRITÈRES D'ATTRIBUTION") < texts.index("Prix : 60 % ; valeur technique : 40 %.") \
+        < next(i for i, t in enumerate(texts) if t.startswith("Critère n°")) < texts.index("ARTICLE 3 - PÉNALITÉS")
+    assert "ARTICLE 4 – CLAUSES SOCIALES" in texts

@@ -204,7 +204,7 @@ class _Inserter:
         numbered = [a for a in articles if a.number is not None]
         model = (numbered or articles)[-1] if (numbered or articles) else None
         self._new_number = max((a.number for a in numbered), default=len(articles)) + 1
-        text = f"Article {self._new_number} – {NEW_ARTICLE_TITLE}"
+        text = _new_heading_text(model, self._new_number)
         heading = self._inserted_paragraph(text, model.heading if model else None, bold=model is None, keep_runs=True)
         anchor = self._last_body_element()
         anchor.addnext(heading)
@@ -332,3 +332,19 @@ def clauses_from_advice(advice, filename: str, levers: list[str] | None = None) 
                 continue
             clauses.append(clause_from_suggestion(s.lever_id, s.title, s.clause_paragraphs, lot_advice.lot.number))
     return clauses
+
+
+def _new_heading_text(model: _Article | None, number: int) -> str:
+    """« Article 12 – Clauses sociales », in capitals if the document writes its articles so; only the title when
+    the document numbers its headings automatically (the number is then Word's)."""
+    from docx.oxml.ns import qn
+
+    if model is None:
+        return f"Article {number} – {NEW_ARTICLE_TITLE}"
+    ppr = model.heading.find(qn("w:pPr"))
+    numbered = ppr is not None and ppr.find(qn("w:numPr")) is not None
+    if numbered and not ARTICLE_RE.match(model.text):
+        return NEW_ARTICLE_TITLE
+    text = f"Article {number} – {NEW_ARTICLE_TITLE}"
+    letters = [c for c in model.text if c.isalpha()]
+    return text.upper() if letters and all(c.isupper() for c in letters) else text
