@@ -88,6 +88,7 @@ def visible_text(page) -> str:
 def check_page(page, name: str) -> None:
     """Screenshot for the artefacts, then no English on the page."""
     page.wait_for_timeout(500)
+    page.wait_for_function("document.querySelectorAll('[data-stale=\"true\"]').length === 0", timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     found = sorted(set(ENGLISH.findall(visible_text(page))))
     assert not found, f"texte anglais sur la page « {name} » : {found}"

@@ -304,7 +304,7 @@ else:
     if f"tracked-{tender_id}" in st.session_state:
         name, content, summary = st.session_state[f"tracked-{tender_id}"]
         if summary:
-            st.info(plain(summary))
+            st.info("  \n".join(plain(line.strip()) for line in summary.splitlines()))
         st.download_button("Télécharger le document modifié (.docx)", content, mime=DOCX_MIME,
                            file_name=f"{Path(name).stem}-clauses-sociales-suivi.docx")
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from procure.outputs.format_fr import format_int
-from procure.service.app_views import default_territory, guide_document, parse_territory
+from procure.service.app_views import default_territory, department_name, guide_document, parse_territory
 from ui.common import current_user, workspace
 
 user = current_user()
@@ -22,6 +22,9 @@ st.caption(("Proposé d'après les consultations de votre organisation ; modifia
             if st.session_state["guide-territory"] else "Indiquez le territoire de votre organisation. ")
            + "Code du département (38 pour l'Isère), EPCI (epci:200054781) ou codes INSEE séparés par des virgules "
              "(94028,94081).")
+name = department_name(spec.strip()) if spec.strip().isalnum() and len(spec.strip()) <= 3 else None
+if name:
+    st.markdown(f"Département : **{name}**")
 on = st.date_input("Date des règles et des seuils", value=date.today(), format="DD/MM/YYYY")
 if st.button("Générer le guide", type="primary"):
     if not spec.strip():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from procure.service.app_views import commune_outlines, department_name, department_of, department_outlines
+from procure.service.app_views import KIND_LABELS_FR, commune_outlines, department_name, department_of, department_outlines
 
 KIND_COLOURS = {"EI": "#1b9e77", "ACI": "#d95f02", "AI": "#7570b3", "ETTI": "#e7298a", "GEIQ": "#66a61e",
                 "EA": "#e6ab02", "ESAT": "#a6761d", "EITI": "#1f78b4"}
@@ -27,8 +27,12 @@ def place_departments(place: dict | None) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _kind_label(code: str) -> str:
+    return f"{code} — {KIND_LABELS_FR[code]}" if code in KIND_LABELS_FR else (code or "autre")
+
+
 def structures_frame(matches: list[dict]) -> pd.DataFrame:
-    rows = [{"Structure": m["supplier"]["name"], "Type": (m["supplier"]["kinds"] or "").split(",")[0] or "autre",
+    rows = [{"Structure": m["supplier"]["name"], "Type": _kind_label((m["supplier"]["kinds"] or "").split(",")[0]),
              "Types": (m["supplier"]["kinds"] or "").replace(",", ", "), "Commune": m["supplier"]["commune"] or "",
              "lat": m["supplier"]["latitude"], "lon": m["supplier"]["longitude"], "Rang": m["rank"]}
             for m in matches if m["supplier"].get("latitude") is not None]
@@ -66,10 +70,10 @@ def lot_map(place: dict | None, matches: list[dict]) -> alt.LayerChart | None:
             layers.append(base.mark_text(dy=-14, fontWeight="bold", fontSize=12, color="#b30000").encode(text="Lieu:N"))
     if not structures.empty:
         kinds = sorted(structures["Type"].unique())
-        scale = alt.Scale(domain=kinds, range=[KIND_COLOURS.get(k, "#444") for k in kinds])
+        scale = alt.Scale(domain=kinds, range=[KIND_COLOURS.get(k.split(" — ")[0], "#444") for k in kinds])
         layers.append(alt.Chart(structures).mark_circle(size=110, opacity=0.9, stroke="white", strokeWidth=1).encode(
             longitude="lon:Q", latitude="lat:Q",
-            color=alt.Color("Type:N", scale=scale, legend=alt.Legend(title="Structures (type principal)", orient="right")),
+            color=alt.Color("Type:N", scale=scale, legend=alt.Legend(title="Structures (type principal)", orient="bottom", columns=2, labelLimit=500)),
             tooltip=[alt.Tooltip("Rang:Q"), alt.Tooltip("Structure:N"), alt.Tooltip("Types:N"),
                      alt.Tooltip("Commune:N")]))
     title = ", ".join(f"{department_name(d) or d} ({d})" for d in departments) or "Structures"

