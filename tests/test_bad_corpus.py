@@ -166,6 +166,29 @@ def test_table_pass_failure_keeps_the_text(tmp_path, monkeypatch):
     assert "Tableaux non lus" in warning.message and not warning.fatal
 
 
+@pytest.mark.parametrize("name, expected", [
+    ("RC.pdf", "RC.pdf"), ("C:\\Users\\a\\CCAP.docx", "CCAP.docx"), ("../../etc/passwd", "passwd"),
+    ("nul\x00.pdf", "nul .pdf"), ("esc\x1b[31m.pdf", "esc [31m.pdf"), ("", "document"), ("\x00", "document"),
+])
+def test_safe_display_name(name, expected):
+    from procure.ingest import safe_display_name
+
+    assert safe_display_name(name) == expected
+
+
+def test_safe_display_name_keeps_extension_of_long_names(tmp_path):
+    from procure.ingest import read_document, safe_display_name
+
+    long = "é" * 300 + ".pdf"
+    safe = safe_display_name(long)
+    assert len(safe) <= 200 and safe.endswith(".pdf")
+    stored = tmp_path / "piece-0"  # how the service writes stored pieces before reading them
+    stored.write_text("pas un pdf")
+    with pytest.raises(IngestError) as error:
+        read_document(stored, long)
+    assert "extension .pdf" in error.value.message_fr
+
+
 def test_render_scale_caps_huge_pages():
     from procure.ingest import ocr
     from procure.ingest.pdf import render_scale

@@ -5,6 +5,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from procure.errors import ProcureError
 from procure.outputs.format_fr import format_date, format_int
 from procure.service.app_views import (DIRECTORY_FORMATS_FR, KIND_LABELS_FR, directory_overview,
                                        import_directory_file)
@@ -83,18 +84,18 @@ with st.form("import"):
     chosen = st.selectbox("Format", list(DIRECTORY_FORMATS_FR), format_func=DIRECTORY_FORMATS_FR.get)
     source_date = st.date_input("Date des données (date de l'extraction)", value=None, format="DD/MM/YYYY")
     st.caption("Fichier CSV ou Excel (.xlsx), 200 Mo au plus : glissez-le dans le cadre ou cliquez sur « Parcourir ».")
-    upload = st.file_uploader("Fichier CSV ou XLSX", type=["csv", "txt", "xlsx"])
+    upload = st.file_uploader("Fichier CSV ou XLSX")  # the importer refuses other files with a French reason
     submitted = st.form_submit_button("Importer", type="primary")
 if submitted and not upload:
     st.error("Choisissez d'abord le fichier à importer.")
 if submitted and upload:
     with st.spinner(f"Import de {upload.name}…"), tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / Path(upload.name).name
+        path = Path(folder) / f"import{Path(upload.name).suffix.lower()[:8]}"  # the user's name may not fit on disk
         path.write_bytes(upload.getvalue())
         try:
             report = import_directory_file(ws, user, path, chosen, upload.name,
                                            source_date if isinstance(source_date, date) else None)
-        except (ValueError, KeyError, OSError, AccessDenied) as problem:
+        except (ProcureError, ValueError, KeyError, OSError, AccessDenied) as problem:  # ProcureError: French message
             st.error(f"Import impossible : {problem}")
             st.stop()
     st.success(report.summary_fr())

@@ -104,6 +104,25 @@ def describe_unknown(head: bytes) -> str:
         return "un contenu binaire inconnu"
 
 
+MAX_NAME_CHARS = 200
+
+
+def safe_display_name(name: str) -> str:
+    """A file name fit to store and show: last path part, no control character, at most 200 characters.
+
+    Uploaded names come from the user's system: a NUL, an escape sequence or 300 bytes of name must neither
+    reach the database (PostgreSQL refuses NUL and longer values) nor the file system (255 bytes per name).
+    """
+    base = re.split(r"[\\/]", str(name))[-1]
+    cleaned = " ".join("".join(ch if ch.isprintable() else " " for ch in base).split()) or "document"
+    if len(cleaned) <= MAX_NAME_CHARS:
+        return cleaned
+    stem, dot, suffix = cleaned.rpartition(".")
+    if dot and 0 < len(suffix) <= 10:
+        return f"{stem[: MAX_NAME_CHARS - len(suffix) - 2]}….{suffix}"
+    return cleaned[: MAX_NAME_CHARS - 1] + "…"
+
+
 def read_document(path: str | Path, display_name: str | None = None) -> ReadDocument:
     """Read one file; raise IngestError with a French message when nothing can be read.
 
@@ -135,7 +154,7 @@ def _read(path: Path, name: str) -> ReadDocument:
     with open(path, "rb") as handle:
         head = handle.read(4096)
     kind = sniff_format(head)
-    suffix = path.suffix.lower()
+    suffix = Path(safe_display_name(name)).suffix.lower()  # the user's name: stored copies may be renamed
     if kind == "pdf":
         from procure.ingest.pdf import read_pdf
 
@@ -143,7 +162,7 @@ def _read(path: Path, name: str) -> ReadDocument:
     elif kind == "zip":
         doc = _read_zip(path, name, suffix)
     elif kind == "ole":
-        raise IngestError(_ole_message(path))
+        raise IngestError(_ole_message(path, suffix))
     else:
         what = describe_unknown(head)
         if suffix in (".pdf", ".docx", ".xlsx"):
@@ -260,11 +279,11 @@ def _os_message(exc: OSError) -> str:
     return f"Fichier inaccessible : {reasons.get(exc.errno, 'erreur du système de fichiers')}."
 
 
-def _ole_message(path: Path) -> str:
+def _ole_message(path: Path, suffix: str) -> str:
     data = path.read_bytes()
     if "EncryptionInfo".encode("utf-16-le") in data:
         return "Document Office protégé par mot de passe : retirez la protection puis déposez-le à nouveau."
-    if path.suffix.lower() == ".xls" or "Workbook".encode("utf-16-le") in data:
+    if suffix == ".xls" or "Workbook".encode("utf-16-le") in data:
         return "Classeur Excel 97-2003 (.xls) non pris en charge : enregistrez-le au format .xlsx."
     return "Format Word 97-2003 (.doc) ou Excel ancien non pris en charge : enregistrez le document en .docx ou en PDF."
 

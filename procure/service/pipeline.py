@@ -59,7 +59,7 @@ class Pipeline:
         with tempfile.TemporaryDirectory(prefix="procure-tender-") as folder:
             paths = []
             for index, (name, content) in enumerate(files):
-                path = Path(folder) / f"{index}_{name}"
+                path = Path(folder) / f"piece-{index}"  # the user's name may not fit a file system (NUL, 300 bytes)
                 path.write_bytes(content)
                 paths.append((path, name))
             return analyze(paths)

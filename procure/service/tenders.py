@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from procure.db.models import DocumentRow, Organisation, TenderRow
+from procure.ingest import safe_display_name
 from procure.service import access
 from procure.service.access import AccessDenied, Actor, TenderFacts
 from procure.service.accounts import resolve
@@ -70,7 +70,7 @@ class Tenders:
                 if digest in known:
                     continue
                 known.add(digest)
-                filename = Path(name).name
+                filename = safe_display_name(name)  # no NUL nor control character, 200 characters at most
                 session.add(
                     DocumentRow(
                         tender_id=tender.id,
