@@ -109,6 +109,10 @@ def clean_name(raw: str) -> str:
     """'Ville de Loos, 104 rue …' → 'Ville de Loos'; 'Vallée Sud - Grand Paris (92)' → 'Vallée Sud - Grand Paris'."""
     name = re.split(r",|\s+représentée?\s|\s+\(\s*(?:représent|ci-après)|\s+numéro\s+national|\s+n°\s*siret|\s+siret|\s+tél|\s+tel\.", raw,
                     flags=re.I)[0]
+    # An address or a second header line that follows the name on the same line: "MAIRIE DE X PLACE DE LA
+    # MAIRIE 77700 X", "Grand Chambéry 106 allée …", "Ministère de la Justice p Secrétariat Général …".
+    name = re.split(r"\s\d|\s(?:p|page)\s|\s(?:place|rue|avenue|boulevard|allée|allee|chemin|route|quai|impasse|cours|bp|cs)\s",
+                    name, flags=re.I)[0]
     name = re.sub(r"\s*\((?:\d{2,3}|2[AB])\)\s*$", "", name)
     return " ".join(name.split()).strip(" .;:-–")
 

@@ -14,15 +14,17 @@ from procure.extract.reading import AmountFound, Found, Reading, duration_found,
 from procure.reference.cpv import Nomenclature, find_cpv_codes
 
 OBJECT_LABEL_RE = re.compile(
-    r"(?:\d+(?:\.\d+)*\s*[-–.)]?\s*|article\s+\d+\s*[-–.:]?\s*|[ivx]+\.\d?\.?\s*)?"
+    r"(?:\d+(?:\.\d+)*[ \t]*[-–.)]?[ \t]*|article[ \t]+\d+[ \t]*[-–.:]?[ \t]*|[ivx]+\.\d?\.?[ \t]*)?"
     r"(?:objet\s+(?:de\s+la\s+consultation|du\s+(?:present\s+)?(?:marche|contrat|accord-cadre|cahier)|de\s+l'accord-cadre|de\s+la\s+prestation|"
     r"des\s+prestations)|intitule\s+(?:de\s+la\s+consultation|du\s+marche)|operation|objet)\s*(?::|$|\n)"
 )
 OBJECT_SENTENCE_RE = re.compile(
-    r"(?:la\s+presente\s+consultation|le\s+present\s+(?:marche|accord-cadre|contrat|cahier[^.]{0,60}?)|l'accord-cadre|le\s+marche|"
-    r"la\s+consultation|les\s+prestations)\s+(?:a|ont)\s+pour\s+objet\s+|(?:porte|portent)\s+sur\s+"
+    r"(?:la\s+presente\s+consultation|le\s+present\s+(?:marche|accord-cadre|contrat)|l'accord-cadre|le\s+marche|l'operation|"
+    r"la\s+consultation|les\s+prestations)\s+(?:(?:a|ont)\s+pour\s+objet|portent?\s+sur)\s+"
 )
-NOT_OBJECT_RE = re.compile(r"date\s+(?:et\s+heure\s+)?limite|^\s*(?:presentation|generalites|sommaire|preambule)\b|remise\s+des\s+(?:plis|offres)")
+NOT_OBJECT_RE = re.compile(r"date\s+(?:et\s+heure\s+)?limite|^\s*(?:presentation|generalites|sommaire|preambule)\b|remise\s+des\s+(?:plis|offres)|"
+                           r"^\s*(?:de\s+(?:definir|fixer|preciser|decrire)|les\s+conditions|l'ensemble\s+des\s+(?:conditions|prescriptions))|"
+                           r"^\s*le\s+present\s+(?:cahier|document|c\.?c\.?[atp]|reglement|dossier)")
 REFERENCE_LABEL_RE = re.compile(
     r"(?:consultation|procedure|accord-cadre|marche|dossier|affaire\s+suivie)\s*(?:n\s*[°ºo]|numero)\s*:?|"
     r"(?:n\s*[°ºo]|numero)\s+(?:de\s+(?:la\s+)?)?(?:consultation|marche|procedure)\s*:?|reference\s*(?:de\s+la\s+consultation|du\s+marche)?\s*:|"
@@ -46,7 +48,8 @@ LOT_LINE_RE = re.compile(
 NOT_LOT_TITLE_RE = re.compile(r"^\s*(?:et\s|a\s|ou\s|,|\d|du\s+marche|concern|sera|est\s|sont\s|des\s+lots)|^\W*$")
 WORD_NUMBERS = {"deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10}
 TITLE_END_RE = re.compile(
-    r"\s*[(\[]?\s*(?:code\s+)?cpv\b|\s+\d{8}\b|\s+\d[\d \u202f\u00a0.]*(?:,\d+)?\s*(?:€|euros?)|\s[-–]\s*(?:montant|estim|duree|lieu)"
+    r"\s*[(\[]?\s*(?:code\s+)?cpv\b|\s+\d{8}\b|\s+\d[\d \u202f\u00a0.]*(?:,\d+)?\s*(?:€|euros?)|\s[-–]\s*(?:montant|estim|duree|lieu)|"
+    r"\s\d{1,2}(?:\.\d{1,2}){1,3}\s+[a-z]|\s[ivx]{1,3}\s+[a-z]{4,}|\.{4,}|\s(?:cahier|c\.c\.t\.p|dossier)\b"
 )
 
 
@@ -93,7 +96,7 @@ def _object(doc: DocText, reading: Reading) -> None:
             continue  # a bare "Objet :" deep in a piece is a table cell or a sub-item, not the tender's object
         if _is_toc_line(doc, match.start()):
             continue
-        value = read_value(doc, match.end(), max_lines=4)
+        value = read_value(doc, match.end(), max_lines=4, caps_blocks=True)
         if value and _good_object(value):
             reading.object = Found(value.text, value.evidence(), reading.rank)
             return
@@ -118,25 +121,35 @@ def _is_toc_line(doc: DocText, offset: int) -> bool:
     return bool(re.search(r"\.{4,}|\s\d{1,3}\s*$", line))
 
 
-def _title_block(doc: DocText) -> Value | None:
-    """The run of title lines after the role title on the first page (e.g. CCTPs that state no object label)."""
-    head = doc.folded[:1500]
-    role = re.search(r"cahier\s+des\s+clauses[^\n]*|reglement\s+de\s+(?:la\s+)?consultation[^\n]*|c\.?c\.?t\.?p\.?[^\n]*", head)
-    if not role:
-        return None
-    start = doc.line_end(role.start()) + 1
-    lines, end = 0, start
-    while lines < 4 and end < len(doc.folded):
-        line_end = doc.line_end(end)
-        line = doc.folded[end:line_end].strip()
-        if not line or re.search(r"\d{2}/\d{2}/\d{4}|maitre|architecte|lot\s*n|indice|dossier|phase|date|page|@|www|cedex|"
-                                 r"article|direction|service|\d{5}|\d{2}[ .-]\d{2}[ .-]\d{2}", line):
+TITLE_NOISE_RE = re.compile(
+    r"\d{2}/\d{2}/\d{2,4}|@|www|https?:|cedex|architecte|economiste|maitr|bet\b|bureau\s+d'etudes|dossier|indice|phase|"
+    r"\bdate\b|\bpage\b|sommaire|\btel\b|telephone|fax|mail|direction|service|emetteur|affaire|edition|"
+    r"cahier\s+des|reglement\s+de|c\.?c\.?[atp]|d\.?p\.?g\.?f|bordereau|acte\s+d'engagement|^\s*lot\b|\d{5}|:\s*$|^[a-z' ]{2,30}\s?:\s"
+)
+
+
+def _title_block(doc: DocText, lines: int = 45) -> Value | None:
+    """The tender's name on a title page with no "Objet" label: the longest run of title lines of the first page
+    (addresses, people, references, dates and the piece's own title left out)."""
+    best: tuple[int, int] | None = None
+    run_start, run_lines, offset = None, 0, 0
+    for _ in range(lines):
+        end = doc.line_end(offset)
+        line = doc.folded[offset:end].strip()
+        is_title = len(line) >= 6 and not TITLE_NOISE_RE.search(line) and sum(c.isdigit() for c in line) <= 2
+        if is_title and run_lines < 4:
+            run_start = offset if run_start is None else run_start
+            run_lines += 1
+            if best is None or end - run_start > best[1] - best[0]:
+                best = (run_start, end)
+        else:
+            run_start, run_lines = None, 0
+        if end >= len(doc.folded) or (doc.page_of(end + 1) or 1) > 1:
             break
-        end, lines = line_end + 1, lines + 1
-    if lines == 0:
+        offset = end + 1
+    if best is None or best[1] - best[0] < 15:
         return None
-    value = Value(doc, start, end - 1)
-    return value if len(value.text) > 8 else None
+    return Value(doc, best[0], best[1])
 
 
 def _reference(doc: DocText, reading: Reading) -> None:
@@ -233,6 +246,8 @@ def _section_end(doc: DocText, head: re.Match, next_lot: int) -> int:
 def _lot_section(doc: DocText, reading: Reading, lot, start: int, end: int, nomenclature) -> None:
     text = doc.text[start:end]
     for code, s, e in find_cpv_codes(text, nomenclature):
+        if _common_to_all_lots(doc, start + s):
+            continue  # "codes CPV communs à tous les lots" printed on the first row of the lot table
         if code.code not in {c.code for c, _ in lot.cpv} and _declared_code(doc, start + s, start + e):
             lot.cpv.append((code, doc.evidence(start + s, start + e)))
     lot.amounts += _with_column_kinds(doc, _amounts(doc, (start, end), reading.rank))
@@ -249,6 +264,10 @@ def _lot_section(doc: DocText, reading: Reading, lot, start: int, end: int, nome
 
 CODE_CONTEXT_RE = re.compile(r"cpv|nomenclature|descripteur|code")
 CODE_LABEL_AFTER_RE = re.compile(r"^\s*(?:-\s?\d)?\s*[-–:]?\s*(?:services?|travaux|fournitures?|materiels?|equipements?|logiciels?|[a-z]{4,}\s+(?:de|d'|du|des)\b)")
+
+
+def _common_to_all_lots(doc: DocText, offset: int) -> bool:
+    return bool(re.search(r"communs?\s+a\s+tous\s+les\s+lots|pour\s+(?:tous|l'ensemble\s+des)\s+lots", doc.folded[max(0, offset - 400) : offset]))
 
 
 def _declared_code(doc: DocText, start: int, end: int) -> bool:
@@ -304,7 +323,7 @@ def _in_lot_line(doc: DocText, offset: int) -> bool:
 
 def _cpv(doc: DocText, reading: Reading, nomenclature) -> None:
     """Codes declared for the whole tender: near a CPV label (8-digit numbers elsewhere are phones or SIRETs)."""
-    seen = {code.code for lot in reading.lots.values() for code, _ in lot.cpv}
+    seen: set[str] = set()
     for match in re.finditer(r"\bcpv\b|nomenclature\s+(?:europeenne|communautaire)|descripteur", doc.folded):
         window_end = min(len(doc.folded), match.end() + 700)
         for code, s, e in find_cpv_codes(doc.text[match.end() : window_end], nomenclature):

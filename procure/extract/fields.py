@@ -12,7 +12,10 @@ from procure.extract.document import DocText
 
 # A line that opens another field: a section code ("II.2.4)", "1.2 -", "Article 3"), or "Label :" where the
 # label is a short run of words starting the line.
-SECTION_CODE_RE = re.compile(r"^\s*(?:[ivx]{1,4}(?:\.\d{1,2}){0,3}\)|[ivx]{1,4}\.\d|\d{1,2}(?:\.\d{1,2}){0,3}\s*[-–.)/]\s|article\s+\d|section\s+[ivx\d])")
+SECTION_CODE_RE = re.compile(
+    r"^\s*(?:[ivx]{1,4}(?:\.\d{1,2}){0,3}\)|[ivx]{1,4}\.\d|\d{1,2}(?:\.\d{1,2}){0,3}\s*[-–.)/]\s|\d{1,2}(?:\.\d{1,2}){1,3}\s+[a-z]|"
+    r"article\s+\d|section\s+[ivx\d]|lots?\s*(?:n\s*[°ºo]\s*)?\d{1,2}\s*[:.\-–])"
+)
 LABEL_LINE_RE = re.compile(r"^\s*[-*•]?\s*[a-z][a-z'’()/ .-]{2,90}?\s?:(?:\s|$)")
 EMPTY_VALUE_RE = re.compile(r"^[\s.:;,_…-]*$")
 MAX_VALUE_CHARS = 600
@@ -39,7 +42,7 @@ class Value:
 
 
 def read_value(doc: DocText, position: int, limit: int | None = None, max_lines: int = 6,
-               stop: re.Pattern | None = None) -> Value | None:
+               stop: re.Pattern | None = None, caps_blocks: bool = False) -> Value | None:
     """The value that follows a label ending at `position`: rest of the line, else the next line(s).
 
     Continuation lines are taken while they do not open another field; `stop` ends the value earlier
@@ -59,7 +62,7 @@ def read_value(doc: DocText, position: int, limit: int | None = None, max_lines:
     start, end, lines = cursor, doc.line_end(cursor), 1
     while end < limit and lines < max_lines and end - start < MAX_VALUE_CHARS:
         next_line = folded[end + 1 : doc.line_end(end + 1)]
-        caps_block = _is_caps(doc.text[start:end]) and _is_caps(doc.text[end + 1 : doc.line_end(end + 1)])
+        caps_block = caps_blocks and _is_caps(doc.text[start:end]) and _is_caps(doc.text[end + 1 : doc.line_end(end + 1)])
         if not next_line.strip() or (_opens_field(next_line) and not caps_block) or _ends_sentence(folded[start:end]):
             break
         end, lines = doc.line_end(end + 1), lines + 1

@@ -40,7 +40,7 @@ def build_tender(tender: Tender, readings: list[Reading]) -> None:
     tender_cpv = next((r.cpv for r in readings if r.cpv), [])
     duration = _best([r.duration for r in readings])
     place = _best([r.place for r in readings]) or _best([lot.place for r in readings for lot in r.lots.values()])
-    place = _refined(place, tender) if place else _place_from_buyer(tender, readings)
+    place = _refined(place, tender) if place else (_place_from_buyer(tender, readings) or _buyer_address(tender))
     tender.place = _fact(place)
     tender_amounts = [a for r in readings for a in r.amounts]
     if not lots:
@@ -132,6 +132,34 @@ def _refined(place: Found, tender: Tender) -> Found:
         if commune_place and commune_place.scope == PlaceScope.COMMUNE and commune_place.department == department:
             return Found(Place(PlaceScope.COMMUNE, value.label, commune_place.communes, [department]), place.evidence, place.rank)
     return place
+
+
+def _buyer_address(tender: Tender) -> Found | None:
+    """No place stated anywhere: the buyer's own territory, as its name and address on the title page say
+    ("MAIRIE DE CUZIEU 10 Route de Veauche - 42330 CUZIEU", "Vallée Sud - Grand Paris (92)", "PRÉFECTURE DE LA
+    RÉGION GUYANE"). The label says it is the buyer's address, not a stated place of execution."""
+    if tender.buyer is None or tender.buyer.evidence is None:
+        return None
+    name, passage = tender.buyer.value, tender.buyer.evidence.passage
+    named = COMMUNE_BUYER_RE.match(name)
+    postcode = re.search(r"\b(\d{5})\b", passage)
+    hint = postcode.group(1)[:2] if postcode and not postcode.group(1).startswith("97") else (postcode.group(1)[:3] if postcode else None)
+    place = place_from_text(named.group(1) if named else name, hint) or place_from_text(passage) or _department_named(name)
+    if place is None or place.scope == PlaceScope.NATIONAL:
+        return None
+    label = f"{name} (adresse de l'acheteur : aucun lieu d'exécution n'est indiqué)"
+    return Found(Place(place.scope, label, place.communes, place.departments, place.region), tender.buyer.evidence, 10)
+
+
+def _department_named(name: str) -> Place | None:
+    """"Préfecture de la région Guyane", "Conseil départemental du Nord": a department named in the buyer's name."""
+    from procure.reference.geo import department_names, name_key
+
+    key = f" {name_key(name)} "
+    for code, department in department_names().items():
+        if f" {name_key(department)} " in key:
+            return Place(PlaceScope.DEPARTMENT, name, [], [code])
+    return None
 
 
 def _place_from_buyer(tender: Tender, readings: list[Reading]) -> Found | None:
