@@ -304,7 +304,8 @@ def map_png(suppliers: list[Supplier], territory: Territory, width: int = 1600, 
 
     department_rings, commune_rings = _territory_outlines(territory)
     located = [s for s in suppliers if s.latitude is not None and s.longitude is not None]
-    points = [p for ring in department_rings + commune_rings for p in ring] + [(s.longitude, s.latitude) for s in located]
+    # Framed on the territory's communes: an EPCI straddling departments does not shrink to a corner of them.
+    points = [p for ring in (commune_rings or department_rings) for p in ring] + [(s.longitude, s.latitude) for s in located]
     legend_height = 170
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
@@ -331,6 +332,7 @@ def map_png(suppliers: list[Supplier], territory: Territory, width: int = 1600, 
         colour = KIND_COLOURS.get(supplier.kinds[0] if supplier.kinds else "", OTHER_COLOUR)
         draw.ellipse((x - 9, y - 9, x + 9, y + 9), fill=colour, outline="black")
     _label_communes(draw, located, xy)
+    draw.rectangle((0, height - legend_height, width, height), fill="white")  # outlines stop above the legend
     _legend(draw, located, width, height - legend_height + 20)
     return _png(image)
 
@@ -341,14 +343,19 @@ def _label_communes(draw, located: list[Supplier], xy) -> None:
     for supplier in located:
         by_commune.setdefault(supplier.commune_name or "", []).append(supplier)
     font = _font(28)
-    for name, members in sorted(by_commune.items(), key=lambda item: -len(item[1]))[:MAP_LABELS]:
-        if not name:
+    drawn: list[tuple[float, float, float, float]] = []
+    for name, members in sorted(by_commune.items(), key=lambda item: -len(item[1])):
+        if not name or len(drawn) == MAP_LABELS:
             continue
         x, y = xy(sum(s.longitude for s in members) / len(members), sum(s.latitude for s in members) / len(members))
         text = f"{name} ({len(members)})"
         box = draw.textbbox((x + 14, y - 16), text, font=font)
-        draw.rectangle((box[0] - 4, box[1] - 2, box[2] + 4, box[3] + 2), fill="white", outline=(120, 120, 120))
+        box = (box[0] - 4, box[1] - 2, box[2] + 4, box[3] + 2)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in drawn):
+            continue  # the commune with more structures keeps its label
+        draw.rectangle(box, fill="white", outline=(120, 120, 120))
         draw.text((x + 14, y - 16), text, fill="black", font=font)
+        drawn.append(box)
 
 
 def _legend(draw, located: list[Supplier], width: int, y: int) -> None:
