@@ -178,6 +178,18 @@ with st.expander(f"Pièces du dossier ({len(documents)})"):
             st.error(plain(f"{document['filename']}{kind} : {document['problem']}"))
         else:
             st.markdown(f":material/description: {plain(document['filename'])}{plain(kind)}")
+        # An unreadable piece can be taken out (and a corrected one added below), then the tender analysed again.
+        if permissions["edit"] and st.button("Retirer cette pièce", key=f"retirer-{document['id']}",
+                                             icon=":material/delete:"):
+            ws.remove_document(user, tender_id, document["id"])
+            st.rerun()
+    if permissions["edit"]:
+        with st.form("ajout-pieces", clear_on_submit=True):
+            added = st.file_uploader("Ajouter ou remplacer des pièces (PDF, Word .docx, Excel .xlsx)",
+                                     type=["pdf", "docx", "xlsx"], accept_multiple_files=True)
+            if st.form_submit_button("Ajouter") and added:
+                ws.add_documents(user, tender_id, [(f.name, f.getvalue()) for f in added])
+                st.info("Pièces ajoutées : relancez l'analyse pour qu'elles soient lues.")
 if permissions["edit"]:  # reviewers do not change what the buyer shares
     shared = st.toggle("Partagée avec le groupe de travail", value=items["tender"]["shared"])
     if shared != items["tender"]["shared"]:

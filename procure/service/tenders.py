@@ -84,6 +84,19 @@ class Tenders:
                 stored.append(filename)
         return stored
 
+    def remove_document(self, actor: Actor, tender_id: int, document_id: int) -> str:
+        """Remove one stored piece (unreadable, or to be replaced by a corrected file); returns its name.
+
+        Without this, an unreadable piece would stay in the tender for good. The next analysis reads the rest.
+        """
+        with self.sessions.begin() as session:
+            _, tender = tender_for(session, actor, tender_id, access.can_edit)
+            document = session.get(DocumentRow, document_id)
+            if document is None or document.tender_id != tender.id:
+                raise AccessDenied("Cette pièce n'appartient pas à la consultation (déjà retirée ?).")
+            session.delete(document)
+            return document.filename
+
     def set_shared(self, actor: Actor, tender_id: int, shared: bool) -> None:
         with self.sessions.begin() as session:
             tender_for(session, actor, tender_id, access.can_edit)[1].shared_with_group = shared

@@ -98,6 +98,9 @@ class Workspace:
     def add_documents(self, actor: Actor, tender_id: int, files: list[tuple[str, bytes]]) -> list[str]:
         return self.tenders.add_documents(actor, tender_id, files)
 
+    def remove_document(self, actor: Actor, tender_id: int, document_id: int) -> str:
+        return self.tenders.remove_document(actor, tender_id, document_id)
+
     def set_shared(self, actor: Actor, tender_id: int, shared: bool) -> None:
         self.tenders.set_shared(actor, tender_id, shared)
 
