@@ -51,8 +51,10 @@ class ContractRepository:
         with self.sessions() as session:
             rows = session.execute(select(PublicContract.source_id, PublicContract.objet, PublicContract.cpv,
                                           PublicContract.division, PublicContract.montant, PublicContract.year,
-                                          PublicContract.acheteur_nom, PublicContract.social)).all()
-        return pd.DataFrame(rows, columns=["id", "objet", "cpv", "division", "montant", "year", "acheteur_nom", "social"])
+                                          PublicContract.acheteur_nom, PublicContract.social,
+                                          PublicContract.titulaires, PublicContract.lieu_code)).all()
+        return pd.DataFrame(rows, columns=["id", "objet", "cpv", "division", "montant", "year", "acheteur_nom", "social",
+                                           "titulaires", "lieu_code"])
 
 
 @dataclass

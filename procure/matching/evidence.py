@@ -20,7 +20,7 @@ CPV_PROXIMITY = {0: 0.0, 1: 0.0, 2: 0.25, 3: 0.5, 4: 0.75}
 
 def cpv_proximity(a: str | None, b: str | None) -> float:
     """How close two CPV codes are in the nomenclature tree (0 = other division, 1 = same category or closer)."""
-    if not a or not b:
+    if not isinstance(a, str) or not isinstance(b, str) or not a or not b:
         return 0.0
     shared = 0
     for x, y in zip(a[:8], b[:8]):
@@ -78,17 +78,30 @@ class PastAwards:
         self.cpv = frame["cpv"].where(frame["cpv"].notna(), None).to_numpy() if "cpv" in frame else np.full(len(frame), None)
         self.buyer = frame["acheteur_nom"].fillna("").astype(str).to_numpy() if "acheteur_nom" in frame else np.full(len(frame), "")
         self.place = frame["lieu_code"].fillna("").astype(str).to_numpy() if "lieu_code" in frame else np.full(len(frame), "")
+        self.digits = _digits(self.cpv)
+        order = np.argsort(self.supplier, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(self.supplier[order]) != 0]) if len(order) else np.array([], dtype=int)
+        self.rows_of = {int(self.supplier[order[i]]): rows for i, rows in zip(starts, np.split(order, starts[1:]))}
+        self.buyer_key = np.array([fold(b) for b in self.buyer], dtype=object)
         self.day = _days(frame)
         self.year = _years(frame)
         self.size = len(sirets)
         self.vectorizer = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, preprocessor=fold,
                                           token_pattern=r"(?u)\b[a-z]{3,}\b")
-        self.matrix = self.vectorizer.fit_transform(self.objet) if len(frame) and any(self.objet) else None
+        try:
+            self.matrix = self.vectorizer.fit_transform(self.objet) if len(frame) else None
+        except ValueError:  # no object has a word to index
+            self.matrix = None
+        self._last_text: tuple[str, np.ndarray] | None = None
+        self._last_cpv: tuple[str, np.ndarray] | None = None
+        self._all = np.ones(len(self.supplier), dtype=bool)
 
     def __len__(self) -> int:
         return len(self.supplier)
 
     def _valid(self, before: date | None, exclude: str | None) -> np.ndarray:
+        if before is None and exclude is None:
+            return self._all
         valid = np.ones(len(self), dtype=bool)
         if before is not None:
             valid &= self.day < _day_number(before)  # undated awards cannot be shown to precede the lot
@@ -105,35 +118,63 @@ class PastAwards:
         valid = self._valid(before, exclude)
         rows = np.flatnonzero(valid)
         np.add.at(count, self.supplier[rows], 1)
-        cpv_scores = np.array([cpv_proximity(cpv, c) for c in self.cpv[rows]]) if cpv else np.zeros(len(rows))
+        cpv_scores = self._cpv_proximity(cpv)[rows]
         np.maximum.at(proximity, self.supplier[rows], cpv_scores)
         text_scores = self._similarity(text)[rows]
         np.maximum.at(similarity, self.supplier[rows], text_scores)
         if buyer:
-            key = fold(buyer)
-            same = np.array([fold(b) == key for b in self.buyer[rows]], dtype=float)
+            same = (self.buyer_key[rows] == fold(buyer)).astype(float)
             np.maximum.at(same_buyer, self.supplier[rows], same)
         return {"past_count": np.log1p(count), "past_cpv": proximity, "past_text": similarity, "past_buyer": same_buyer}
 
+    def _cpv_proximity(self, cpv: str | None) -> np.ndarray:
+        """cpv_proximity() of the lot's code against every award at once."""
+        if not cpv or not cpv[:8].isdigit():
+            return np.zeros(len(self))
+        if self._last_cpv is None or self._last_cpv[0] != cpv:
+            self._last_cpv = (cpv, self._cpv_scores(cpv))
+        return self._last_cpv[1]
+
+    def _cpv_scores(self, cpv: str) -> np.ndarray:
+        query = np.frombuffer(cpv[:8].ljust(8, "0").encode(), dtype=np.uint8)
+        shared = np.cumprod(self.digits == query, axis=1).sum(axis=1)
+        significant = len(cpv[:8].rstrip("0")) or 2
+        scores = np.select([shared >= min(5, max(significant, 2)), shared >= 4, shared == 3, shared == 2],
+                           [1.0, CPV_PROXIMITY[4], CPV_PROXIMITY[3], CPV_PROXIMITY[2]], 0.0)
+        return np.where(self.digits[:, 0] == 0, 0.0, scores)  # awards without a CPV
+
     def _similarity(self, text: str) -> np.ndarray:
+        """Object similarity of every award to the lot text (the last text is kept: explanations ask again)."""
         if self.matrix is None or not text.strip():
             return np.zeros(len(self))
-        return np.asarray((self.matrix @ self.vectorizer.transform([text]).T).todense()).ravel()
+        if self._last_text is None or self._last_text[0] != text:
+            self._last_text = (text, np.asarray((self.matrix @ self.vectorizer.transform([text]).T).todense()).ravel())
+        return self._last_text[1]
 
     def evidence(self, supplier: int, text: str, cpv: str | None, buyer: str | None, before: date | None = None,
                  exclude: str | None = None) -> AwardEvidence:
-        rows = np.flatnonzero(self._valid(before, exclude) & (self.supplier == supplier))
+        rows = self.rows_of.get(supplier, np.array([], dtype=int))
+        rows = rows[self._valid(before, exclude)[rows]] if len(rows) else rows
         if len(rows) == 0:
             return AwardEvidence(0, 0, None, None, None, None, False)
-        proximity = np.array([cpv_proximity(cpv, self.cpv[r]) for r in rows]) if cpv else np.zeros(len(rows))
+        proximity = self._cpv_proximity(cpv)[rows]
         similarity = self._similarity(text)[rows]
         strength = np.maximum(proximity, similarity * 2)
         related = int(((proximity >= 0.5) | (similarity >= 0.2)).sum())
         best = rows[int(np.argmax(strength))]
-        same = bool(buyer) and any(fold(self.buyer[r]) == fold(buyer) for r in rows)
+        same = bool(buyer) and bool((self.buyer_key[rows] == fold(buyer)).any())
         year = int(self.year[best]) if self.year[best] > 0 else None
         return AwardEvidence(len(rows), related, self.objet[best], self.buyer[best] or None, year,
                              _place_fr(self.place[best]), same)
+
+
+def _digits(codes) -> np.ndarray:
+    """CPV codes as an (n, 8) array of ASCII digits; zeros (byte 0) where a code is missing or malformed."""
+    digits = np.zeros((len(codes), 8), dtype=np.uint8)
+    for row, code in enumerate(codes):
+        if isinstance(code, str) and code[:8].isdigit():
+            digits[row] = np.frombuffer(code[:8].ljust(8, "0").encode(), dtype=np.uint8)
+    return digits
 
 
 def _days(frame: pd.DataFrame) -> np.ndarray:

@@ -455,8 +455,12 @@ def activity_stems(text: str) -> list[str]:
 
     from procure.text.normalize import fold
 
-    words = [w for w in re.findall(r"[a-z]{3,}", fold(text or "")) if w not in STOPWORDS]
-    return _stemmer().stemWords(words)
+    return [_stem(w) for w in re.findall(r"[a-z]{3,}", fold(text or "")) if w not in STOPWORDS]
+
+
+@functools.lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)  # pure Python and slow: labels repeat, so each word is stemmed once
 
 
 def activity_text(supplier: Supplier) -> str:

@@ -125,8 +125,13 @@ class Pipeline:
         from procure.directory.suppliers import SupplierRepository
         from procure.matching.match import SupplierIndex
 
+        from procure.market.similar import ContractRepository
+
         suppliers = SupplierRepository(self.sessions).all()
-        return SupplierIndex(suppliers) if suppliers else None
+        if not suppliers:
+            return None
+        contracts = ContractRepository(self.sessions).frame()  # past awards: evidence of what a structure does
+        return SupplierIndex(suppliers, contracts if not contracts.empty else None)
 
     # ------------------------------------------------------------------ storing
 
@@ -157,7 +162,7 @@ class Pipeline:
         supplier_ids = dict(session.execute(select(SupplierRow.siret, SupplierRow.id)).all())
         counts = [0, 0]
         for lot_advice in advice.lots:
-            stored = _store_lot(session, row.id, version, lot_advice, index, supplier_ids, previous)
+            stored = _store_lot(session, row.id, version, lot_advice, index, supplier_ids, previous, tender)
             counts = [counts[0] + stored[0], counts[1] + stored[1]]
         return AnalysisResult(tender_id, version, advice, len(advice.lots), counts[0], counts[1], problems)
 
@@ -181,7 +186,7 @@ def _commune_insee(lot) -> str | None:
     return insee if isinstance(insee, str) else None
 
 
-def _store_lot(session, tender_id, version, lot_advice, index, supplier_ids, previous) -> tuple[int, int]:
+def _store_lot(session, tender_id, version, lot_advice, index, supplier_ids, previous, tender=None) -> tuple[int, int]:
     from procure.matching.match import LotQuery
 
     lot = lot_advice.lot
@@ -209,8 +214,9 @@ def _store_lot(session, tender_id, version, lot_advice, index, supplier_ids, pre
     if index is None:
         return len(lot_advice.suggestions), 0
     lever = matching_lever(lot_advice)
-    result = index.match(LotQuery.from_lot(lot, lever), top=MATCHES_PER_LOT)
-    for rank, match in enumerate(result.ranked, 1):
+    # Place from the lot, else the tender, else the buyer; only credible structures (forte / plausible) are kept.
+    result = index.match(LotQuery.from_lot(lot, lever, tender=tender), top=MATCHES_PER_LOT)
+    for rank, match in enumerate(result.credible, 1):
         row = MatchRow(
             lot_id=lot_row.id,
             supplier_id=supplier_ids[match.supplier.siret],
@@ -222,7 +228,7 @@ def _store_lot(session, tender_id, version, lot_advice, index, supplier_ids, pre
         )
         _carry_over(row, previous.get((TargetType.MATCH, lot.number, match.supplier.siret)))
         session.add(row)
-    return len(lot_advice.suggestions), len(result.ranked)
+    return len(lot_advice.suggestions), len(result.credible)
 
 
 def _carry_over(row, decision: tuple[str, int | None, datetime | None] | None) -> None:
