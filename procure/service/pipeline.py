@@ -123,9 +123,8 @@ class Pipeline:
 
     def _supplier_index(self):
         from procure.directory.suppliers import SupplierRepository
-        from procure.matching.match import SupplierIndex
-
         from procure.market.similar import ContractRepository
+        from procure.matching.match import SupplierIndex
 
         suppliers = SupplierRepository(self.sessions).all()
         if not suppliers:

@@ -191,7 +191,9 @@ class Workspace:
             match_ids = [m["id"] for lot in items["lots"] for m in lot["matches"]]
             if match_ids:  # suppliers retained or set aside: keyed ("match", id)
                 query = select(MatchRow.id, User.role).join(User, User.id == MatchRow.decided_by)
-                roles.update({("match", i): role for i, role in session.execute(query.where(MatchRow.id.in_(match_ids)))})
+                roles.update(
+                    {("match", i): role for i, role in session.execute(query.where(MatchRow.id.in_(match_ids)))}
+                )
             organisation = session.scalar(
                 select(Organisation.name)
                 .join(TenderRow, TenderRow.organisation_id == Organisation.id)
