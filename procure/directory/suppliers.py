@@ -19,17 +19,7 @@ from procure.db.models import SupplierRow
 from procure.errors import ProcureError
 from procure.reference.geo import commune_by_insee, communes_by_postcode, resolve_commune
 
-SIAE_KINDS = {"EI", "ACI", "AI", "ETTI", "EITI"}
-KINDS = SIAE_KINDS | {"GEIQ", "EA", "EATT", "ESAT", "SCOP", "SCIC", "ASSOCIATION", "REGIE", "ESS"}
-KIND_LABELS_FR = {
-    "EI": "Entreprise d'insertion", "ACI": "Atelier et chantier d'insertion", "AI": "Association intermédiaire",
-    "ETTI": "Entreprise de travail temporaire d'insertion", "EITI": "Entreprise d'insertion par le travail indépendant",
-    "GEIQ": "Groupement d'employeurs pour l'insertion et la qualification", "EA": "Entreprise adaptée",
-    "EATT": "Entreprise adaptée de travail temporaire", "ESAT": "Établissement et service d'aide par le travail",
-    "SCOP": "Société coopérative et participative", "SCIC": "Société coopérative d'intérêt collectif",
-    "ASSOCIATION": "Association", "REGIE": "Régie de quartier", "ESS": "Autre structure de l'ESS",
-}
-KIND_ALIASES = {"ENTREPRISE ADAPTEE": "EA", "REGIE DE QUARTIER": "REGIE", "REGIE DE TERRITOIRE": "REGIE", "ASSO": "ASSOCIATION"}
+from procure.directory.kinds import KIND_ALIASES, KIND_LABELS_FR, KINDS, SIAE_KINDS  # noqa: F401 (re-exported)
 
 
 def luhn_ok(digits: str) -> bool:

@@ -74,30 +74,58 @@ DOUBT_DECLARED_BELOW = 0.02
 DOUBT_WHEN_TOP_ABOVE = 0.6
 
 
+# Below this probability the predicted division is shown as a hesitation, and drives nothing by itself.
+SURE_PREDICTION = 0.35
+# A lot without a code takes the division other lots declare when the model does not exclude it.
+SAME_TENDER_DIVISION_ABOVE = 0.05
+
+
 def check_cpv_with_model(tender: Tender) -> None:
-    """Predict a CPV for lots without one; flag a declared CPV the model finds very unlikely."""
+    """Predict a CPV division for lots without a declared code, from the lot and the tender's object; flag a
+    declared CPV the model finds very unlikely when the model is already loaded (loading it costs seconds, so a
+    cold analysis whose lots all declare a code does not pay for it)."""
+    from collections import Counter
+
     from procure.market import classifier
     from procure.model import Fact
 
+    missing = [lot for lot in tender.lots if not lot.cpv]
+    if not missing and classifier.load.cache_info().currsize == 0:
+        return
     bundle = classifier.load()
     if bundle is None:
         return
+    declared = Counter(lot.cpv_codes[0].division for lot in tender.lots if lot.cpv)
+    tender_text = tender.object.value if tender.object else ""
     for lot in tender.lots:
-        text = lot.title.value if lot.title else ""
+        title = lot.title.value if lot.title else ""
+        text = title if lot.cpv or not tender_text or tender_text in title else f"{title} — {tender_text}"
         prediction = classifier.predict(text, bundle)
         if prediction is None:
             continue
         if not lot.cpv:
-            lot.predicted_cpv = Fact({"division": prediction.division, "group": prediction.group,
-                                      "division_probability": round(prediction.division_probability, 3),
-                                      "group_probability": round(prediction.group_probability, 3),
-                                      "alternatives": prediction.alternatives}, lot.title.evidence if lot.title else None)
+            lot.predicted_cpv = Fact(_prediction_value(prediction, declared), lot.title.evidence if lot.title else None)
             continue
-        declared = lot.cpv_codes[0].division
-        probability = prediction.probability_of(declared)
-        if probability < DOUBT_DECLARED_BELOW and prediction.division_probability > DOUBT_WHEN_TOP_ABOVE:
-            lot.cpv_doubt = (f"CPV déclaré peu probable pour « {text} » : division {declared} ({probability:.0%}) ; "
-                             f"le modèle propose la division {prediction.division} ({prediction.division_probability:.0%}).")
+        _doubt(lot, title, prediction)
+
+
+def _prediction_value(prediction, declared) -> dict:
+    division, probability, basis = prediction.division, prediction.division_probability, "modèle"
+    for other, _ in declared.most_common():
+        if other != division and prediction.probability_of(other) >= SAME_TENDER_DIVISION_ABOVE:
+            division, probability, basis = other, prediction.probability_of(other), "division des autres lots"
+            break
+    return {"division": division, "group": prediction.group if division == prediction.division else division + "0",
+            "division_probability": round(probability, 3), "group_probability": round(prediction.group_probability, 3),
+            "alternatives": prediction.alternatives, "sure": probability >= SURE_PREDICTION, "basis": basis}
+
+
+def _doubt(lot, title: str, prediction) -> None:
+    declared = lot.cpv_codes[0].division
+    probability = prediction.probability_of(declared)
+    if probability < DOUBT_DECLARED_BELOW and prediction.division_probability > DOUBT_WHEN_TOP_ABOVE:
+        lot.cpv_doubt = (f"CPV déclaré peu probable pour « {title} » : division {declared} ({probability:.0%}) ; "
+                         f"le modèle propose la division {prediction.division} ({prediction.division_probability:.0%}).")
 
 
 def analyze(files: Iterable[str | Path | tuple[str | Path, str]], progress: Progress | None = None) -> Tender:

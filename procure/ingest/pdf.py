@@ -15,7 +15,9 @@ from procure.model import Block, DocumentInfo, FileProblem
 
 # A page with fewer visible characters than this and an image on it is treated as scanned.
 SCANNED_TEXT_THRESHOLD = 20
-TABLE_HINT = re.compile(r"\blots?\b", re.I)
+# pdfplumber costs about a second per page: it runs only on pages with a lot-table header, i.e. one line
+# naming the lot column and another column (lists of lots in sentences are read from the text stream).
+TABLE_HINT = re.compile(r"^.*\blots?\b.*$", re.I | re.M)
 TABLE_COLUMN_HINT = re.compile(r"\bcpv\b|montant|d[ée]signation|intitul[ée]", re.I)
 
 
@@ -51,7 +53,8 @@ def read_pdf(path: Path, name: str) -> ReadDocument:
                 ocr_pages.append(page_number)
             for paragraph in split_paragraphs(text):
                 blocks.append(Block(name, page_number, len(blocks), "line", paragraph, from_ocr))
-            if not from_ocr and TABLE_HINT.search(text) and TABLE_COLUMN_HINT.search(text):
+            if not from_ocr and any(TABLE_COLUMN_HINT.search(line.group(0)) and len(line.group(0)) < 160
+                                    for line in TABLE_HINT.finditer(text)):
                 table_pages.append(page_number)
         if budget.ocr_skipped:
             pages = ", ".join(map(str, budget.ocr_skipped[:20])) + (" …" if len(budget.ocr_skipped) > 20 else "")

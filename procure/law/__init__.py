@@ -209,8 +209,13 @@ _DatesAsText.yaml_implicit_resolvers = {
 }
 
 
+# libyaml's safe loader when PyYAML was built with it (it is on PyPI wheels): ten times faster to start.
+_FastDatesAsText = type("_FastDatesAsText", (getattr(yaml, "CSafeLoader", yaml.SafeLoader),), {})
+_FastDatesAsText.yaml_implicit_resolvers = _DatesAsText.yaml_implicit_resolvers
+
+
 def load_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_DatesAsText)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=_FastDatesAsText)  # noqa: S506 - a SafeLoader subclass
 
 
 def _read_yaml(path: Path, problems: list[str]) -> Any:
@@ -226,7 +231,7 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
 
 
 def _supplier_kinds() -> set[str]:
-    from procure.directory.suppliers import KIND_LABELS_FR
+    from procure.directory.kinds import KIND_LABELS_FR
 
     return set(KIND_LABELS_FR)
 

@@ -1,0 +1,70 @@
+"""Cold start of `procure analyze` on a real DCE, as a ratio to a bare pypdfium2 text dump (issue #10).
+
+Both run in fresh Python processes on the same PDFs of a real tender of ../shared/data/dce-real (by default
+dcev1_infogerance: RC, CCAP and CCTP, 61 pages, plus its BPU spreadsheet for procure), five times each; the
+median times and their ratio are printed, with the warm time of a second analysis in one process (the app's
+case). Target: ratio within 4, warm under 1 s.
+
+Usage: PROCURE_SHARED_DATA=../shared/data python bench/bench_cold_start.py [--tender NAME] [--runs N]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DUMP = """
+import sys, pypdfium2 as pdfium
+for name in sys.argv[1:]:
+    document = pdfium.PdfDocument(name)
+    for page in document:
+        page.get_textpage().get_text_bounded()
+"""
+WARM = """
+import sys, time
+from procure.extract import analyze
+analyze(sys.argv[1:])
+start = time.perf_counter()
+analyze(sys.argv[1:])
+print(time.perf_counter() - start)
+"""
+
+
+def timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tender", default="dcev1_infogerance")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    folder = Path(os.environ.get("PROCURE_SHARED_DATA", "../shared/data")) / "dce-real" / args.tender
+    pdfs = sorted(str(p) for p in folder.glob("*.pdf"))
+    pieces = pdfs + sorted(str(p) for p in folder.glob("*.xlsx")) + sorted(str(p) for p in folder.glob("*.docx"))
+    procure = [sys.executable, "-m", "procure.cli", "analyze", *pieces]
+    subprocess.run(procure, capture_output=True)  # first run builds the communes cache, as an installed app would have
+    dump = statistics.median(timed([sys.executable, "-c", DUMP, *pdfs]) for _ in range(args.runs))
+    cold = statistics.median(timed(procure) for _ in range(args.runs))
+    warm = float(subprocess.run([sys.executable, "-c", WARM, *pieces], check=True, capture_output=True, text=True).stdout)
+    result = {"tender": args.tender, "pdf_pages": sum(_pages(p) for p in pdfs), "pieces": len(pieces),
+              "pdfium_dump_s": round(dump, 2), "procure_cold_s": round(cold, 2), "ratio": round(cold / dump, 1),
+              "procure_warm_s": round(warm, 2)}
+    print(json.dumps(result))
+
+
+def _pages(path: str) -> int:
+    import pypdfium2 as pdfium
+
+    return len(pdfium.PdfDocument(path))
+
+
+if __name__ == "__main__":
+    main()
