@@ -23,6 +23,7 @@ from procure import law
 from procure.directory.suppliers import KIND_LABELS_FR, Supplier
 from procure.matching import place as places
 from procure.matching import ranker as ranking
+from procure.matching.evidence import query_vector
 
 DEFAULT_RADIUS_KM = 50.0
 HOURS_PER_FTE_YEAR = 1607  # legal working time in France, hours per year
@@ -266,7 +267,7 @@ class SupplierIndex:
     def text_similarity(self, text: str) -> np.ndarray:
         if not text.strip():
             return np.zeros(len(self.suppliers))
-        query = self.vectorizer.transform([text])
+        query = query_vector(self.vectorizer, text)
         return np.asarray((self.matrix @ query.T).todense()).ravel() * self.has_activity
 
     def distances(self, lat: float | None, lon: float | None) -> np.ndarray:
@@ -354,12 +355,12 @@ class SupplierIndex:
         too_far = self._too_far(query, distance, features["in_area"] > 0)
         in_scope = self.in_scope(query)
         kept = admitted & ~too_far & in_scope
-        order = np.argsort(-np.where(kept, logit, -np.inf), kind="stable")[: min(top, int(kept.sum()))]
-        confidence = self.confidence(features)
+        order = _top(np.where(kept, logit, -np.inf), min(top, int(kept.sum())))
+        confidence = self.confidence({name: values[order] for name, values in features.items()})
         levers = law.levers()
         lever = levers[query.lever].title if query.lever in levers else "aucun levier choisi"
         probability = 1 / (1 + np.exp(-logit))
-        ranked = [self._explain(i, query, lever, probability, features, extra, confidence[i]) for i in order]
+        ranked = [self._explain(i, query, lever, probability, features, extra, label) for i, label in zip(order, confidence)]
         credible = [m for m in ranked if m.confidence != "faible"]
         return MatchResult(query, ranked, np.flatnonzero(~kept), self, distance, admitted, in_scope, credible=credible)
 
@@ -466,6 +467,18 @@ def _stem(word: str) -> str:
 def activity_text(supplier: Supplier) -> str:
     """What the structure does: NAF label and declared activities (never its name or legal form)."""
     return " ".join(part for part in (supplier.naf_label, supplier.activities) if part)
+
+
+def _top(scores: np.ndarray, count: int) -> np.ndarray:
+    """Indices of the `count` best scores, best first (ties in directory order), without sorting everything."""
+    if count <= 0:
+        return np.array([], dtype=int)
+    if count < len(scores):
+        threshold = np.partition(scores, len(scores) - count)[len(scores) - count]
+        candidates = np.flatnonzero(scores >= threshold)
+    else:
+        candidates = np.arange(len(scores))
+    return candidates[np.argsort(-scores[candidates], kind="stable")][:count]
 
 
 def _staffing_lot(cpv: str | None) -> bool:
