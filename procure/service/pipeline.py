@@ -67,7 +67,7 @@ class Pipeline:
     def analyse(self, actor: Actor, tender_id: int, progress: Progress | None = None) -> AnalysisResult:
         """(Re-)analyse a tender: lots, suggestions and matches of a new version; decisions carry over."""
         notify = progress or (lambda fraction, text: None)
-        claimed = self._claim(actor, tender_id)
+        claimed, lease = self._claim(actor, tender_id)
         try:
             notify(0.1, "Lecture des documents…")
             tender = self.load_tender(actor, tender_id)
@@ -78,23 +78,24 @@ class Pipeline:
             with self.sessions.begin() as session:
                 result = self._store(session, actor, tender_id, claimed, tender, advice, index)
         finally:
-            self._release(tender_id)
+            self._release(tender_id, lease)
         notify(1.0, "Analyse terminée.")
         return result
 
     # ------------------------------------------------------------------ one analysis at a time
 
-    def _claim(self, actor: Actor, tender_id: int) -> int:
-        lease = timedelta(minutes=settings.get_int("PROCURE_ANALYSIS_LEASE_MINUTES"))
+    def _claim(self, actor: Actor, tender_id: int) -> tuple[int, datetime]:
+        """The analysis version this run starts from, and its lease (the time it was taken)."""
+        duration = timedelta(minutes=settings.get_int("PROCURE_ANALYSIS_LEASE_MINUTES"))
         with self.sessions.begin() as session:
             _, tender = tender_for(session, actor, tender_id, access.can_analyse)
             version = tender.analysis_version
-            stale = now() - lease
+            lease = now()
             claimed = session.execute(
                 update(TenderRow)
                 .where(TenderRow.id == tender_id)
-                .where(or_(TenderRow.analysing_since.is_(None), TenderRow.analysing_since < stale))
-                .values(analysing_since=now())
+                .where(or_(TenderRow.analysing_since.is_(None), TenderRow.analysing_since < lease - duration))
+                .values(analysing_since=lease)
                 .execution_options(synchronize_session=False)  # naive SQLite datetimes cannot be evaluated in Python
             )
             if claimed.rowcount != 1:
@@ -102,11 +103,16 @@ class Pipeline:
                     "Une analyse de cette consultation est déjà en cours : attendez qu'elle se termine, "
                     "puis rechargez la page."
                 )
-            return version
+            return version, lease
 
-    def _release(self, tender_id: int) -> None:
+    def _release(self, tender_id: int, lease: datetime) -> None:
+        """Free the tender, unless a later run took over an expired lease: its lease is not ours to free."""
         with self.sessions.begin() as session:
-            release = update(TenderRow).where(TenderRow.id == tender_id).values(analysing_since=None)
+            release = (
+                update(TenderRow)
+                .where(TenderRow.id == tender_id, TenderRow.analysing_since == lease)
+                .values(analysing_since=None)
+            )
             session.execute(release.execution_options(synchronize_session=False))
 
     # ------------------------------------------------------------------ computing
