@@ -122,6 +122,17 @@ def test_session_token_refused_when_forged_expired_or_password_changed(demo, mon
     assert session_token.user_from_token(workspace.sessions, token) is None
 
 
+def test_deactivated_account_is_signed_out_at_the_next_click(demo):
+    workspace, credentials = demo
+    test = logged_in(workspace, credentials, "buyer").run()
+    assert test.title[0].value == "Consultations"
+    admin = workspace.authenticate(*credentials["admin"])
+    workspace.set_active(admin, test.session_state["user"].id, False)
+    test.run()
+    assert not test.exception
+    assert "user" not in test.session_state and test.title[0].value.startswith("procure")
+
+
 def test_menu_by_role(demo):
     workspace, credentials = demo
     reviewer = logged_in(workspace, credentials, "reviewer").run()

@@ -121,8 +121,11 @@ def test_a_buyers_day_with_the_working_group(server, tmp_path):
     expect.set_options(timeout=60_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     # The buyer's RC and CCAP in Word, as most buyers keep them (the tracked changes go into them).
+    # An old Word 97 file slips in, as happens: it must be refused in French without stopping the others.
+    old_word = tmp_path / "AE_ancien.doc"
+    old_word.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4088))
     files = [str(dce.write_docx(tmp_path / "RC_travaux.docx", dce.WORKS_RC)),
-             str(dce.write_docx(tmp_path / "CCAP_travaux.docx", dce.WORKS_CCAP))]
+             str(dce.write_docx(tmp_path / "CCAP_travaux.docx", dce.WORKS_CCAP)), str(old_word)]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         buyer_context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
@@ -141,6 +144,10 @@ def test_a_buyers_day_with_the_working_group(server, tmp_path):
             expect(buyer.get_by_text("RC_travaux.docx")).to_be_visible()
             check_page(buyer, "02-acheteur-depot")
             buyer.get_by_role("button", name="Analyser le dossier").click()
+            expect(buyer.get_by_text("AE_ancien.doc : Format Word 97-2003 (.doc)").filter(visible=True).first).to_be_visible(timeout=120_000)
+            expect(buyer.get_by_text("CCAP_travaux.docx (CCAP) : lu et analysé")).to_be_visible()
+            check_page(buyer, "03-acheteur-depot-resultat")
+            buyer.get_by_role("link", name="Voir la consultation").click()
             expect(buyer.get_by_role("heading", name="Lot 2 : Peinture intérieure")).to_be_visible(timeout=120_000)
 
             # ---- a reload (F5) keeps the buyer signed in
@@ -148,7 +155,7 @@ def test_a_buyers_day_with_the_working_group(server, tmp_path):
             expect(buyer.get_by_role("heading", name="Lot 2 : Peinture intérieure")).to_be_visible(timeout=60_000)
             assert buyer.get_by_label("Mot de passe").count() == 0
             expect(buyer.get_by_text("CCAP_travaux.docx, § ").first).to_be_visible()  # passages with their source
-            check_page(buyer, "03-acheteur-consultation")
+            check_page(buyer, "04-acheteur-consultation")
 
             # ---- the working-group member: no "Déposer un DCE", decides first on the insertion clause of lot 1
             sign_in(reviewer, base, *accounts["reviewer"])
@@ -160,7 +167,7 @@ def test_a_buyers_day_with_the_working_group(server, tmp_path):
             key = f"suggestion-{first['id']}"
             reviewer.locator(f".st-key-accept-{key} button").click()
             expect(reviewer.locator(f".st-key-accept-{key} button")).to_be_disabled()
-            check_page(reviewer, "04-groupe-decision")
+            check_page(reviewer, "05-groupe-decision")
 
             # ---- the buyer, whose page still shows the old state, rejects with a comment: refused, comment kept
             comment = buyer.locator(f".st-key-comment-{key} input")
@@ -169,7 +176,7 @@ def test_a_buyers_day_with_the_working_group(server, tmp_path):
             expect(buyer.get_by_text("Quelqu'un a décidé entre-temps : rechargez").first).to_be_visible()
             expect(comment).to_have_value("Trop d'heures pour ce lot")
             buyer.get_by_text("Quelqu'un a décidé entre-temps").first.scroll_into_view_if_needed()
-            check_page(buyer, "05-acheteur-conflit")
+            check_page(buyer, "06-acheteur-conflit")
             assert workspace.review_items(owner, tender_id)["lots"][0]["suggestions"][0]["decision"] == "accepted"
             buyer.locator(f".st-key-reload-{key} button").click()
             expect(buyer.get_by_text("Quelqu'un a décidé entre-temps")).to_have_count(0)
@@ -190,20 +197,20 @@ def test_a_buyers_day_with_the_working_group(server, tmp_path):
             buyer.get_by_role("button", name="Préparer le document avec les clauses en suivi des modifications").click()
             tracked = download(buyer, "Télécharger le document modifié (.docx)", tmp_path / "rc-suivi.docx")
             buyer.get_by_role("button", name="Télécharger le document modifié (.docx)").scroll_into_view_if_needed()
-            check_page(buyer, "06-acheteur-annexe-et-ccap")
+            check_page(buyer, "07-acheteur-annexe-et-rc")
 
             # ---- the guide of the buyer's territory, the dashboard and the directory
             open_page(buyer, "Guide du territoire")
             expect(buyer.get_by_role("textbox", name="Territoire")).to_have_value("94")
             buyer.get_by_role("button", name="Générer le guide").click()
             guide = download(buyer, "Télécharger le guide (.docx)", tmp_path / "guide.docx")
-            check_page(buyer, "07-acheteur-guide")
+            check_page(buyer, "08-acheteur-guide")
             open_page(buyer, "Tableau de bord")
             expect(buyer.get_by_text("Part des lots et marchés avec une disposition sociale")).to_be_visible()
-            check_page(buyer, "08-acheteur-tableau-de-bord")
+            check_page(buyer, "09-acheteur-tableau-de-bord")
             open_page(buyer, "Annuaire")
             expect(buyer.get_by_text("Structures fictives (démonstration)")).to_be_visible()
-            check_page(buyer, "09-acheteur-annuaire")
+            check_page(buyer, "10-acheteur-annuaire")
 
             # ---- signing out ends the session, also after a reload
             buyer.get_by_role("button", name="Se déconnecter").click()
@@ -211,7 +218,7 @@ def test_a_buyers_day_with_the_working_group(server, tmp_path):
             buyer.wait_for_timeout(1500)  # the cookie is deleted by the browser-side component
             buyer.reload()
             expect(buyer.get_by_label("Mot de passe")).to_be_visible()
-            check_page(buyer, "10-deconnexion")
+            check_page(buyer, "11-deconnexion")
         finally:
             browser.close()
 

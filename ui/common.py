@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from procure.outputs.format_fr import format_euros
+from procure.outputs.format_fr import format_datetime, format_euros
 from procure.service.app_views import database_url, open_workspace
 from procure.service.workspace import ROLES, UserInfo, Workspace
 
@@ -48,6 +50,19 @@ def plain(text: object) -> str:
     # A line starting with "-", "+", ">" or "1." would become a list or a quote.
     escaped = re.sub(r"(?m)^(\s*)([-+>])", r"\1\\\2", escaped)
     return re.sub(r"(?m)^(\s*\d+)\.", r"\1\\.", escaped)
+
+
+def local_datetime(value) -> str:
+    """« 01/12/2026 à 23:38 » in the user's time zone (the browser's, else Paris); the database keeps UTC."""
+    if not isinstance(value, datetime):
+        return format_datetime(value)
+    if value.tzinfo is None:  # SQLite returns naive datetimes: they were written in UTC
+        value = value.replace(tzinfo=timezone.utc)
+    try:
+        zone = ZoneInfo(st.context.timezone or "Europe/Paris")
+    except (ZoneInfoNotFoundError, TypeError, ValueError):
+        zone = ZoneInfo("Europe/Paris")
+    return format_datetime(value.astimezone(zone))
 
 
 def euros(value: float | None) -> str:

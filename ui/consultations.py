@@ -5,10 +5,10 @@ import pandas as pd
 import streamlit as st
 
 from procure.model import PROVISION_LABELS_FR
-from procure.outputs.format_fr import format_date, format_datetime, format_distance, format_hours, format_percent
+from procure.outputs.format_fr import format_date, format_distance, format_hours, format_percent
 from procure.service.schema import SuggestionStatus
 from procure.service.workspace import DECISIONS_FR, AccessDenied, ReviewConflict
-from ui.common import current_user, euros, evidence_line, plain, workspace
+from ui.common import current_user, euros, evidence_line, local_datetime, plain, workspace
 from ui.maps import lot_map, place_communes
 
 ACTIONS_FR = {"accept": "a accepté", "reject": "a rejeté", "comment": "a commenté", "reset": "a remis à examiner"}
@@ -110,7 +110,7 @@ def decide(kind: str, item: dict) -> None:
     """
     if item.get("decided_at"):
         st.caption(f"Décision : **{DECISIONS_FR[item['decision']]}** par {plain(item['decided_by'])} "
-                   f"le {format_datetime(item['decided_at'])}")
+                   f"le {local_datetime(item['decided_at'])}")
     else:
         st.caption(f"Décision : **{DECISIONS_FR[item['decision']]}**")
     if not can_review:
@@ -270,7 +270,7 @@ targets |= {("match", m["id"]): f"Lot {lot['number']} — structure {m['supplier
             for lot in items["lots"] for m in lot["matches"]}
 history = ws.history(user, tender_id)
 if history:
-    st.dataframe(pd.DataFrame([{"Quand": format_datetime(e["when"]), "Qui": e["who"], "Action": ACTIONS_FR[e["action"]],
+    st.dataframe(pd.DataFrame([{"Quand": local_datetime(e["when"]), "Qui": e["who"], "Action": ACTIONS_FR[e["action"]],
                                 "Élément": targets.get((e["target_type"], e["target_id"]),
                                                        "élément d'une analyse précédente"),
                                 "Commentaire": e["comment"] or ""} for e in reversed(history)]),

@@ -4,8 +4,6 @@ from procure.outputs.format_fr import format_int
 from procure.service.workspace import AccessDenied, AnalysisConflict
 from ui.common import current_user, plain, workspace
 
-ACCEPTED = ["pdf", "docx", "xlsx"]
-
 user = current_user()
 st.title("Déposer un dossier de consultation")
 st.write("Pièces acceptées : RC, CCAP, CCTP, AE, BPU, DPGF… au format PDF, Word (.docx) ou Excel (.xlsx), "
@@ -15,7 +13,9 @@ with st.form("depot", clear_on_submit=False):
     shared = st.checkbox("Partager avec le groupe de travail achats responsables")
     st.caption("Glissez les fichiers dans le cadre ci-dessous ou cliquez sur « Parcourir » ; "
                "vous pouvez en choisir plusieurs à la fois.")
-    uploads = st.file_uploader("Pièces du DCE", type=ACCEPTED, accept_multiple_files=True)
+    # Every type is let through: procure says in French why a .doc or an .odt cannot be read, file by file,
+    # where Streamlit's own filter would answer in English.
+    uploads = st.file_uploader("Pièces du DCE", accept_multiple_files=True)
     submitted = st.form_submit_button("Analyser le dossier", type="primary")
 if submitted:
     if not uploads:
@@ -49,7 +49,8 @@ if submitted:
                 st.write(f":material/task_alt: {plain(document['filename'])}{plain(kind)} : lu et analysé")
         problems = [d for d in documents if d["problem"]]
         status.update(label=f"Analyse enregistrée : {format_int(len(documents) - len(problems))} fichier(s) lu(s), "
-                            f"{format_int(len(problems))} illisible(s).", state="error" if problems else "complete")
+                            f"{format_int(len(problems))} illisible(s).", state="error" if problems else "complete",
+                      expanded=True)
     st.session_state["tender_id"] = tender_id
     for document in problems:
         st.error(plain(f"{document['filename']} : {document['problem']}"))

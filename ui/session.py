@@ -20,8 +20,16 @@ _SIGNED_OUT = "signed_out"      # the cookie of the page request must not sign t
 def restore_user() -> UserInfo | None:
     """The signed-in user, from this session or from a valid cookie sent with the page request."""
     user = st.session_state.get("user")
-    if user is not None or st.session_state.get(_SIGNED_OUT):
-        return user
+    if user is not None:
+        # A deactivated account or a changed role takes effect at the next click, not at the next sign-in.
+        fresh = workspace().refresh(user)
+        if fresh is None:
+            sign_out()
+        else:
+            st.session_state["user"] = fresh
+        return fresh
+    if st.session_state.get(_SIGNED_OUT):
+        return None
     user = user_from_token(workspace().sessions, st.context.cookies.get(COOKIE_NAME))
     if user is not None:
         st.session_state["user"] = user
@@ -54,8 +62,9 @@ def write_cookie() -> None:
     with st.sidebar:
         manager = stx.CookieManager(key="procure-cookies")
         if token:
+            url = st.context.url if isinstance(st.context.url, str) else ""
             manager.set(COOKIE_NAME, token, key="procure-cookie-set", expires_at=datetime.now() + SESSION_LIFETIME,
-                        same_site="strict")
+                        same_site="strict", secure=url.startswith("https:") or None)
         elif COOKIE_NAME in (manager.cookies or {}) or COOKIE_NAME in st.context.cookies:
             try:
                 manager.delete(COOKIE_NAME, key="procure-cookie-delete")
