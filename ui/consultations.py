@@ -7,7 +7,7 @@ import streamlit as st
 from procure.model import PROVISION_LABELS_FR
 from procure.outputs.format_fr import format_date, format_distance, format_hours, format_percent
 from procure.service.schema import SuggestionStatus
-from procure.service.workspace import DECISIONS_FR, AccessDenied, ReviewConflict
+from procure.service.workspace import DECISIONS_FR, AccessDenied, AnalysisConflict, ReviewConflict
 from ui.common import current_user, euros, evidence_line, local_datetime, plain, workspace
 from ui.maps import lot_map, place_communes
 
@@ -321,6 +321,10 @@ else:
                            file_name=f"{Path(name).stem}-clauses-sociales-suivi.docx")
 
 if permissions["analyse"] and st.button("Relancer l'analyse"):
-    with st.spinner("Nouvelle analyse…"):
-        ws.analyse(user, tender_id)
-    st.rerun()
+    try:
+        with st.spinner("Nouvelle analyse…"):
+            ws.analyse(user, tender_id)
+    except AnalysisConflict as busy:
+        st.error(str(busy))
+    else:
+        st.rerun()
