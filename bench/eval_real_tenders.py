@@ -416,7 +416,7 @@ def extracted_provisions(tender: Any) -> list[dict]:
         item = {"kind": kind_name(getattr(provision, "kind", None)), "lot": lot if lot is not None else lot_number,
                 "hours": getattr(provision, "hours", None), "weight_percent": getattr(provision, "weight_percent", None)}
         if hasattr(provision, "hours_per"):
-            item["hours_per"] = jsonable(getattr(provision, "hours_per"))
+            item["hours_per"] = jsonable(provision.hours_per)
         found.append(item)
     return found
 
@@ -520,7 +520,7 @@ def score_fields(expected: dict, tender: Any | None) -> list[dict]:
 
 def _covers(items: set[tuple[str, int | None]], kind: str, lot: int | None, all_lots: set) -> bool:
     """Do `items` of `kind` cover `lot` (None: every lot of `all_lots`)?"""
-    lots = {l for k, l in items if k == kind}
+    lots = {lot for k, lot in items if k == kind}
     if None in lots:
         return True
     if lot is None:
@@ -556,7 +556,7 @@ def score_provisions(expected: dict, tender: Any | None) -> dict:
         if not _covers(wanted, kind, lot, all_lots):
             c["fp"] += 1
             wrong.append((kind, lot))
-    absent_reported = sorted(((k, l) for k, l in extracted if k in absent), key=str)
+    absent_reported = sorted(((k, lot) for k, lot in extracted if k in absent), key=str)
 
     # hours / weight exactness on the expected provisions that state them
     hours = {"scored": 0, "exact": 0, "details": []}
@@ -723,7 +723,7 @@ def tender_line(result: dict) -> str:
     line = (f"{result['tender']:<28} {_pct(result['accuracy']):>8}  lots {result['lots_expected']}/"
             f"{result['lots_found']:<3} prov TP {p['tp']} FP {p['fp']} FN {p['fn']}")
     if p["absent_reported"]:
-        line += f" (absent reported: {', '.join(k + ('' if l is None else f'@{l}') for k, l in p['absent_reported'])})"
+        line += f" (absent reported: {', '.join(k + ('' if lot is None else f'@{lot}') for k, lot in p['absent_reported'])})"
     if result["error"]:
         line += f"  ERROR {result['error'][:120]}"
     if result.get("unread"):
@@ -789,7 +789,7 @@ def markdown_summary(report: dict) -> str:
 
 def json_report(report: dict) -> dict:
     def pairs(items):
-        return [{"kind": k, "lot": l} for k, l in items]
+        return [{"kind": k, "lot": lot} for k, lot in items]
 
     tenders = []
     for r in report["tenders"]:

@@ -6,11 +6,11 @@ matching, the app and the Word annex read it.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from collections.abc import Mapping
 from typing import Any
 
 
@@ -44,7 +44,7 @@ class Evidence:
     ocr: bool = False
 
     @classmethod
-    def from_block(cls, block: Block, start: int = 0, end: int | None = None, context: int = 80) -> "Evidence":
+    def from_block(cls, block: Block, start: int = 0, end: int | None = None, context: int = 80) -> Evidence:
         end = len(block.text) if end is None else end
         lo, hi = max(0, start - context), min(len(block.text), end + context)
         passage = block.text[lo:hi].strip()
@@ -155,12 +155,12 @@ class Place:
 
     scope: PlaceScope
     label: str  # as written in the tender
-    communes: list["Commune"] = field(default_factory=list)
+    communes: list[Commune] = field(default_factory=list)
     departments: list[str] = field(default_factory=list)  # INSEE department codes ("27", "2A", "971")
     region: str | None = None  # INSEE region code
 
     @property
-    def commune(self) -> "Commune | None":
+    def commune(self) -> Commune | None:
         """The commune where distances are measured from (the first one named)."""
         return self.communes[0] if self.communes else None
 

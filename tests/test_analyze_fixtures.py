@@ -95,7 +95,8 @@ def test_same_rc_as_docx_and_pdf_gives_same_lots(tmp_path):
     from_docx = analyze([dce.write_docx(tmp_path / "RC.docx", dce.WORKS_RC)])
 
     def summary(tender):
-        return [(l.number, l.title.value, [c.code for c in l.cpv_codes], l.estimated_amount.value.value) for l in tender.lots]
+        return [(lot.number, lot.title.value, [c.code for c in lot.cpv_codes], lot.estimated_amount.value.value)
+                for lot in tender.lots]
 
     assert summary(from_pdf) == summary(from_docx)
 

@@ -1,8 +1,8 @@
 """Analyse a tender: read every file, then extract a `Tender` with evidence."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from procure.extract.dce import read_document as read_dce_document
 from procure.extract.document import DocText, build_doctext
@@ -11,9 +11,9 @@ from procure.extract.notice import read_eu_form, read_national_form
 from procure.extract.reading import ROLE_RANK, Reading, read_dates
 from procure.extract.roles import classify, layout_of
 from procure.extract.social import extract_provisions
-from procure.reference.cpv import load_nomenclature
 from procure.ingest import IngestError, ReadDocument, read_document
 from procure.model import FileProblem, Tender
+from procure.reference.cpv import load_nomenclature
 
 Progress = Callable[[int, int, str], None]
 

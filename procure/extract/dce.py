@@ -6,7 +6,7 @@ import re
 
 from procure.extract import buyer as buyer_rules
 from procure.extract.document import DocText
-from procure.extract.fields import Value, find_labels, first_value, read_value
+from procure.extract.fields import Value, find_labels, read_value
 from procure.extract.notice import _amounts, _reference_token, _strip_lot_prefix
 from procure.extract.places import nuts_codes, place_from_nuts, place_from_text
 from procure.extract.quantities import find_duration

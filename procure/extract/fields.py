@@ -91,11 +91,14 @@ def _ends_sentence(text: str) -> bool:
     return stripped.endswith((".", ";", "!", "?")) and not re.search(r"\b(?:n|no|art|cf|m|mme|st|ste|av|bd)\.$", stripped)
 
 
+_LEADING_MARKS_RE = re.compile(r"[\s\-*•–]+")  # bullets and dashes that may stand before a label
+
+
 def find_labels(doc: DocText, pattern: re.Pattern, start: int = 0, end: int | None = None, line_start: bool = True):
     """Matches of a label pattern in the folded stream, at line starts unless told otherwise."""
     end = len(doc.folded) if end is None else end
     for match in pattern.finditer(doc.folded, start, end):
-        if line_start and doc.folded[doc.line_start(match.start()) : match.start()].strip(" -*•–\u2022"):
+        if line_start and _LEADING_MARKS_RE.sub("", doc.folded[doc.line_start(match.start()) : match.start()]):
             continue
         yield match
 

@@ -10,7 +10,14 @@ from procure.extract.fields import Value, first_value, read_value
 from procure.extract.places import nuts_codes, place_from_nuts, place_from_text
 from procure.extract.quantities import amount_mentions, find_duration
 from procure.extract.reading import (
-    AmountFound, Found, LotReading, Reading, duration_found, found, procedure_in, procedure_value,
+    AmountFound,
+    Found,
+    LotReading,
+    Reading,
+    duration_found,
+    found,
+    procedure_in,
+    procedure_value,
 )
 from procure.reference.cpv import Nomenclature, find_cpv_codes
 

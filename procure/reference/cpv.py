@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from procure import settings
-from procure.settings import reference_dir
 from procure.model import CpvCode
+from procure.settings import reference_dir
 
 CPV_IN_TEXT_RE = re.compile(r"(?<![\d/])(\d{8}|\d{2}[ .]\d{3}[ .]\d{3})(?:\s?-\s?(\d))?(?![\d/])")
 # Only divisions 03 and 09 start with zero: a 7-digit code is one of them with its zero lost.

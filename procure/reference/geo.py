@@ -16,8 +16,8 @@ import struct
 import sys
 from importlib import metadata, resources
 
-from procure.settings import cache_dir
 from procure.model import Commune
+from procure.settings import cache_dir
 from procure.text.normalize import fold
 
 COMMUNE_TYPES = {"COM", "ARM"}
