@@ -474,6 +474,38 @@ def test_property_bounded_blocks_keep_every_character(text):
     assert not re.search(rf"\d{{{MAX_DIGIT_RUN + 1}}}", bounded) and not re.search(rf"\S{{{MAX_TOKEN_CHARS + 1}}}", bounded)
 
 
+@pytest.fixture(scope="module")
+def good_pieces(tmp_path_factory) -> dict[str, bytes]:
+    folder = tmp_path_factory.mktemp("pieces")
+    return {".docx": dce.write_docx(folder / "RC.docx", dce.SERVICES_RC).read_bytes(),
+            ".pdf": dce.write_pdf(folder / "RC.pdf", dce.SERVICES_RC).read_bytes(),
+            ".xlsx": corpus.xlsx_workbook(folder, "BPU.xlsx", corpus.BPU_ROWS).read_bytes()}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(suffix=st.sampled_from([".docx", ".pdf", ".xlsx"]),
+       flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8),
+       cut=st.one_of(st.none(), st.floats(0.05, 1)))
+def test_property_damaged_piece_is_read_or_refused_in_french(good_pieces, tmp_path_factory, suffix, flips, cut):
+    """Random bytes changed in a real piece (and perhaps truncated): read, or an IngestError in French, nothing else."""
+    from procure.ingest import read_document
+
+    data = bytearray(good_pieces[suffix])
+    for position, value in flips:
+        data[int(position * len(data))] = value
+    if cut is not None:
+        data = data[: max(1, int(cut * len(data)))]
+    path = tmp_path_factory.mktemp("abime") / f"piece{suffix}"
+    path.write_bytes(bytes(data))
+    with deadline(30):
+        try:
+            doc = read_document(path)
+        except IngestError as error:
+            assert_french(error.message_fr)
+            return
+    assert doc.blocks
+
+
 # ---------------------------------------------------------------------------------------------- command line and big cases
 
 LIMIT_AS = 4 * 1024 ** 3
