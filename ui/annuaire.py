@@ -1,5 +1,4 @@
 import tempfile
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +9,7 @@ from procure.outputs.format_fr import format_date, format_int
 from procure.service.app_views import (DIRECTORY_FORMATS_FR, KIND_LABELS_FR, directory_overview,
                                        import_directory_file)
 from procure.service.workspace import AccessDenied
-from ui.common import current_user, workspace
+from ui.common import current_user, date_field, french_date, workspace
 
 # French words for the import report (the library keeps codes).
 ROW_STATUS_FR = {"added": "ajoutée", "updated": "mise à jour", "unchanged": "inchangée", "rejected": "refusée",
@@ -82,19 +81,24 @@ if "directory-notice" in st.session_state:
 st.header("Importer des structures")
 with st.form("import"):
     chosen = st.selectbox("Format", list(DIRECTORY_FORMATS_FR), format_func=DIRECTORY_FORMATS_FR.get)
-    source_date = st.date_input("Date des données (date de l'extraction)", value=None, format="DD/MM/YYYY")
+    source_date = date_field("Date des données (date de l'extraction, facultative)", None, key="import-date")
     st.caption("Fichier CSV ou Excel (.xlsx), 200 Mo au plus : glissez-le dans le cadre ou cliquez sur « Parcourir ».")
     upload = st.file_uploader("Fichier CSV ou XLSX")  # the importer refuses other files with a French reason
     submitted = st.form_submit_button("Importer", type="primary")
 if submitted and not upload:
     st.error("Choisissez d'abord le fichier à importer.")
 if submitted and upload:
+    try:
+        source_date = french_date(source_date)
+    except ValueError as problem:
+        st.error(f"Import impossible : {problem}.")
+        st.stop()
     with st.spinner(f"Import de {upload.name}…"), tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"import{Path(upload.name).suffix.lower()[:8]}"  # the user's name may not fit on disk
         path.write_bytes(upload.getvalue())
         try:
             report = import_directory_file(ws, user, path, chosen, upload.name,
-                                           source_date if isinstance(source_date, date) else None)
+                                           source_date)
         except (ProcureError, ValueError, KeyError, OSError, AccessDenied) as problem:  # ProcureError: French message
             st.error(f"Import impossible : {problem}")
             st.stop()

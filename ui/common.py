@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
@@ -63,6 +63,22 @@ def local_datetime(value) -> str:
     except (ZoneInfoNotFoundError, TypeError, ValueError):
         zone = ZoneInfo("Europe/Paris")
     return format_datetime(value.astimezone(zone))
+
+
+def date_field(label: str, value: date | None, key: str) -> str:
+    """A date typed as JJ/MM/AAAA (read it with `french_date`): Streamlit's picker opens an English calendar."""
+    return st.text_input(f"{label} (JJ/MM/AAAA)", value=value.strftime("%d/%m/%Y") if value else "", key=key,
+                         placeholder="JJ/MM/AAAA")
+
+
+def french_date(text: str) -> date | None:
+    """15/07/2026 → date; empty → None; anything else → ValueError with a French message."""
+    if not text.strip():
+        return None
+    try:
+        return datetime.strptime(text.strip(), "%d/%m/%Y").date()
+    except ValueError:
+        raise ValueError(f"« {text.strip()} » n'est pas une date au format JJ/MM/AAAA (par exemple 15/07/2026)") from None
 
 
 def euros(value: float | None) -> str:

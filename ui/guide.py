@@ -6,7 +6,7 @@ import streamlit as st
 
 from procure.outputs.format_fr import format_int
 from procure.service.app_views import default_territory, department_name, guide_document, parse_territory
-from ui.common import current_user, workspace
+from ui.common import current_user, date_field, french_date, workspace
 
 user = current_user()
 ws = workspace()
@@ -25,10 +25,15 @@ st.caption(("Proposé d'après les consultations de votre organisation ; modifia
 name = department_name(spec.strip()) if spec.strip().isalnum() and len(spec.strip()) <= 3 else None
 if name:
     st.markdown(f"Département : **{name}**")
-on = st.date_input("Date des règles et des seuils", value=date.today(), format="DD/MM/YYYY")
+on_text = date_field("Date des règles et des seuils", date.today(), key="guide-date")
 if st.button("Générer le guide", type="primary"):
     if not spec.strip():
         st.error("Indiquez d'abord un territoire.")
+        st.stop()
+    try:
+        on = french_date(on_text) or date.today()
+    except ValueError as problem:
+        st.error(f"Date invalide : {problem}.")
         st.stop()
     try:
         territory = parse_territory(spec)
