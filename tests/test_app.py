@@ -245,3 +245,22 @@ def test_guide_territory_is_asked_when_unknown(demo):
     assert test.text_input(key="guide-territory").value == ""  # never a department picked at random
     next(b for b in test.button if b.label == "Générer le guide").click().run()
     assert test.error[0].value == "Indiquez d'abord un territoire."
+
+
+def test_guide_refuses_a_date_that_does_not_exist(analysed):
+    workspace, credentials, buyer, tender_id = analysed
+    test = logged_in(workspace, credentials, "buyer").run(timeout=120)
+    test.switch_page("ui/guide.py").run()
+    test.text_input(key="guide-date").input("31/02/2026")
+    next(b for b in test.button if b.label == "Générer le guide").click().run()
+    assert test.error[0].value.startswith("Date invalide : « 31/02/2026 » n'est pas une date au format JJ/MM/AAAA")
+
+
+def test_document_text_never_becomes_markdown():
+    from ui.common import plain
+
+    hostile = "[cliquez](http://pirate.example) ![](http://pirate.example/x.png) $x^2$ :red[alerte] <b>gras</b> *a* _b_"
+    escaped = plain(hostile)
+    # Every sign that opens a link, an image, a formula, coloured text, HTML or emphasis is escaped.
+    assert not re.search(r"(?<!\\)[\[\]$<>*_]", escaped)
+    assert plain("- tiret\n1. numéro") == "\\- tiret\n1\\. numéro"
