@@ -152,7 +152,7 @@ def evaluate(shared: Path, contracts_path: Path | None = None, refit: bool = Fal
     directory, index, pairs = build(shared, contracts_path)
     queries = feature_rows(index, pairs)
     rng = np.random.default_rng(42)
-    weights = lambda model: np.array([model.weights[f] for f in ranking.FEATURES])  # noqa: E731
+    weights = lambda model: np.array([model.weights.get(f, 0.0) for f in ranking.FEATURES])  # noqa: E731
     table = {
         "random": metrics(np.mean([rank_with(lambda n, q: rng.random(len(q["matrix"])), queries)
                                    for _ in range(RANDOM_DRAWS)], axis=0)),

@@ -83,6 +83,7 @@ class PastAwards:
         order = np.argsort(self.supplier, kind="stable")
         starts = np.flatnonzero(np.r_[True, np.diff(self.supplier[order]) != 0]) if len(order) else np.array([], dtype=int)
         self.rows_of = {int(self.supplier[order[i]]): rows for i, rows in zip(starts, np.split(order, starts[1:]))}
+        self._order, self._starts, self._owners = order, starts, self.supplier[order[starts]] if len(order) else starts
         self.buyer_key = np.array([fold(b) for b in self.buyer], dtype=object)
         self.day = _days(frame)
         self.year = _years(frame)
@@ -113,20 +114,20 @@ class PastAwards:
     def features(self, text: str, cpv: str | None, buyer: str | None, before: date | None = None,
                  exclude: str | None = None) -> dict[str, np.ndarray]:
         """Per supplier: log count of prior awards, best CPV proximity, best object similarity, same buyer."""
-        count, proximity, similarity, same_buyer = (np.zeros(self.size) for _ in range(4))
         if len(self) == 0:
-            return {"past_count": count, "past_cpv": proximity, "past_text": similarity, "past_buyer": same_buyer}
-        valid = self._valid(before, exclude)
-        rows = np.flatnonzero(valid)
-        np.add.at(count, self.supplier[rows], 1)
-        cpv_scores = self._cpv_proximity(cpv)[rows]
-        np.maximum.at(proximity, self.supplier[rows], cpv_scores)
-        text_scores = self._similarity(text)[rows]
-        np.maximum.at(similarity, self.supplier[rows], text_scores)
-        if buyer:
-            same = (self.buyer_key[rows] == fold(buyer)).astype(float)
-            np.maximum.at(same_buyer, self.supplier[rows], same)
-        return {"past_count": np.log1p(count), "past_cpv": proximity, "past_text": similarity, "past_buyer": same_buyer}
+            empty = np.zeros(self.size)
+            return {"past_count": empty, "past_cpv": empty, "past_text": empty, "past_buyer": empty}
+        valid = self._valid(before, exclude).astype(float)
+        count = np.bincount(self.supplier, weights=valid, minlength=self.size)
+        same = (self.buyer_key == fold(buyer)).astype(float) if buyer else np.zeros(len(self))
+        return {"past_count": np.log1p(count), "past_cpv": self._best(self._cpv_proximity(cpv) * valid),
+                "past_text": self._best(self._similarity(text) * valid), "past_buyer": self._best(same * valid)}
+
+    def _best(self, values: np.ndarray) -> np.ndarray:
+        """Per supplier, the largest value of its awards (values are >= 0; 0 without awards)."""
+        best = np.zeros(self.size)
+        best[self._owners] = np.maximum.reduceat(values[self._order], self._starts)
+        return best
 
     def _cpv_proximity(self, cpv: str | None) -> np.ndarray:
         """cpv_proximity() of the lot's code against every award at once."""
