@@ -49,7 +49,7 @@ NOT_LOT_TITLE_RE = re.compile(r"^\s*(?:et\s|a\s|ou\s|,|\d|du\s+marche|concern|se
 WORD_NUMBERS = {"deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10}
 TITLE_END_RE = re.compile(
     r"\s*[(\[]?\s*(?:code\s+)?cpv\b|\s+\d{8}\b|\s+\d[\d \u202f\u00a0.]*(?:,\d+)?\s*(?:€|euros?)|\s[-–]\s*(?:montant|estim|duree|lieu)|"
-    r"\s\d{1,2}(?:\.\d{1,2}){1,3}\s+[a-z]|\s[ivx]{1,3}\s+[a-z]{4,}|\.{4,}|\s(?:cahier|c\.c\.t\.p|dossier)\b"
+    r"\s\d{1,2}(?:\.\d{1,2}){1,3}\s+[a-z]|\s[ivx]{1,3}\s+[a-z]{4,}|\.{4,}|\s(?:cahier|c\.c\.t\.p|dossier)\b|\s+lots?\s*n\s*[°ºo]\s*\d"
 )
 
 
@@ -123,7 +123,7 @@ def _is_toc_line(doc: DocText, offset: int) -> bool:
 
 TITLE_NOISE_RE = re.compile(
     r"\d{2}/\d{2}/\d{2,4}|@|www|https?:|cedex|architecte|economiste|maitr|bet\b|bureau\s+d'etudes|dossier|indice|phase|"
-    r"\bdate\b|\bpage\b|sommaire|\btel\b|telephone|fax|mail|direction|service|emetteur|affaire|edition|"
+    r"\bdate\b|\bpage\b|sommaire|\btel\b|telephone|fax|mail|^\s*(?:direction|service)\b|emetteur|affaire|edition|redacteur|^\S+/\S+/\S+$|"
     r"cahier\s+des|reglement\s+de|c\.?c\.?[atp]|d\.?p\.?g\.?f|bordereau|acte\s+d'engagement|^\s*lot\b|\d{5}|:\s*$|^[a-z' ]{2,30}\s?:\s"
 )
 
@@ -215,7 +215,7 @@ def _lots(doc: DocText, reading: Reading, nomenclature) -> None:
              if 0 < int(m.group(1)) <= (reading.lot_count or 99) and not _is_toc_line(doc, m.start())]
     for i, match in enumerate(heads):
         number = int(match.group(1))
-        value = read_value(doc, match.end(), max_lines=2, stop=TITLE_END_RE)
+        value = _title_value(doc, match.end())
         lot = reading.lot(number)
         title = _strip_lot_prefix(value.text).strip(" :-–.") if value is not None and not NOT_LOT_TITLE_RE.match(value.folded) else ""
         if len(title) > 2 and (lot.title is None or len(title) > len(lot.title.value) and lot.title.rank >= reading.rank):
@@ -229,6 +229,24 @@ def _lots(doc: DocText, reading: Reading, nomenclature) -> None:
 
 HEADING_LINE_RE = re.compile(r"^[ \t]*(?:article\s+\d|chapitre|titre\s+[ivx\d]|section\s|[ivx]{1,4}\s*[.-]\s|\d{1,2}(?:\.\d{1,2})*\s*[-–.)]\s)")
 LOT_SECTION_MAX = 1500
+
+
+WRAPPED_END_RE = re.compile(r"(?:\b(?:de|du|des|la|le|les|l'|d'|et|a|au|aux|en|sur|pour|par)|[-–,/])\s*$")
+
+
+def _title_value(doc: DocText, position: int) -> Value | None:
+    """A lot title: its line, and the next one only when the title is visibly wrapped ("… fonctionnel de la" /
+    "détention") or the next line goes on in lower case."""
+    value = read_value(doc, position, max_lines=1, stop=TITLE_END_RE)
+    if value is None:
+        return None
+    following_start = value.end + 1
+    if following_start < len(doc.folded) and doc.text[value.end : following_start] == "\n":
+        following = doc.text[following_start : doc.line_end(following_start)].strip()
+        if following and (WRAPPED_END_RE.search(doc.folded[value.start : value.end]) or following[0].islower()):
+            longer = read_value(doc, position, max_lines=2, stop=TITLE_END_RE)
+            return longer or value
+    return value
 
 
 def _section_end(doc: DocText, head: re.Match, next_lot: int) -> int:

@@ -18,7 +18,15 @@ from procure.text.nlp import fold_aligned
 # Characters pdfium or Word leave in the text layer, replaced one for one so that offsets stay valid:
 # U+FFFE marks a hyphen at a line end (pdfium joins the two lines), private-use glyphs are bullets/boxes.
 ARTEFACTS = str.maketrans({"\ufffe": "-", "\x02": "-", "\u00ad": "-", "\t": " ", "\u2010": "-", "\u2011": "-", "\u2013": "–"})
+# U+FFFE between two lower-case letters is Word's automatic hyphenation ("l'in-sertion", "recon-duit") unless
+# the left part is a prefix of a real compound ("sous-traitance", "ci-dessus", "accord-cadre"). Notices print
+# real hyphens only ("Saint-Quentin", "Fontaine-lès-Dijon"), so they keep every one.
+HYPHENATION_RE = re.compile(r"(?<=[a-zà-ÿ])[\ufffe\x02](?=[a-zà-ÿ])")
+COMPOUND_PREFIXES = ("sous", "ci", "non", "mono", "multi", "extra", "peri", "péri", "accord", "libre", "main", "plus", "anti",
+                     "auto", "semi", "demi", "avant", "arrière", "contre", "porte", "après", "post", "pré", "pre", "inter",
+                     "c'est", "vis", "au", "là", "celle", "celui", "ceux", "lui", "elle", "eux", "nous", "vous", "quasi")
 PRIVATE_USE_RE = re.compile(r"[\ue000-\uf8ff]")
+NOTICE_MARK_RE = re.compile(r"\bAvis\s+n\s*[o°º]?\s*\d{2}-\d{4,}|\bAnnonce\s+No|Avis d'appel public", re.I)
 FURNITURE_MIN_PAGES = 3
 FURNITURE_EDGE_LINES = 6
 
@@ -58,9 +66,18 @@ class DocText:
         return len(self.text) if end < 0 else end
 
 
-def clean_text(text: str) -> str:
+def clean_text(text: str, notice: bool = False) -> str:
+    if not notice:
+        text = HYPHENATION_RE.sub(_hyphenation, text)
     # BOAMP prints "1er" as "1.e.r": same length replacement keeps offsets.
     return PRIVATE_USE_RE.sub(" ", text.translate(ARTEFACTS)).replace("1.e.r", "1er  ")
+
+
+def _hyphenation(match: re.Match) -> str:
+    """Drop a line-end hyphenation; keep the hyphen of a compound word. The block's evidence offsets are then
+    relative to the repaired text (the passage shown is always read from it)."""
+    head = re.search(r"([\wà-ÿ']+)$", match.string[: match.start()])
+    return "-" if head and head.group(1).lower() in COMPOUND_PREFIXES else ""
 
 
 def build_doctext(document: ReadDocument) -> DocText:
@@ -70,8 +87,9 @@ def build_doctext(document: ReadDocument) -> DocText:
     for block in blocks:
         (furniture if _furniture_key(block.text) in furniture_keys and len(block.text) < 160 else kept).append(block)
     starts, parts, offset = [], [], 0
+    notice = any(NOTICE_MARK_RE.search(b.text) for b in kept[:12])
     for block in kept:
-        text = clean_text(block.text)
+        text = clean_text(block.text, notice)
         starts.append(offset)
         parts.append(text)
         offset += len(text) + 1

@@ -1,8 +1,8 @@
 """Readable French summary of an analysed tender, for the terminal."""
 from __future__ import annotations
 
-from procure.reference.cpv import CPV_STATUS_FR
 from procure.model import Commune, Fact, Lot, Place, PlaceScope, SocialProvision, Tender
+from procure.reference.cpv import CPV_STATUS_FR
 
 
 def describe_place(value) -> str:
@@ -24,6 +24,18 @@ def describe_territory(place: Place) -> str:
     else:
         return f"{place.label} (lieu non reconnu)"
     return f"{place.label} → {resolved}" if place.label else resolved
+
+
+def _amount_label(fact: Fact | None) -> str:
+    """'Montant maximum', 'Montant estimé'…: what the figure is, as the tender says it."""
+    kind = getattr(fact.value, "kind", None) if fact else None
+    return {"maximum": "Montant maximum", "minimum": "Montant minimum", "total": "Montant total"}.get(
+        getattr(kind, "value", kind), "Montant estimé")
+
+
+def _amount_text(amount) -> str:
+    computation = getattr(amount, "computation", None)
+    return f"{amount} ({computation})" if computation else str(amount)
 
 
 def _fact_line(label: str, fact: Fact | None, render=str) -> str:
@@ -61,7 +73,7 @@ def _lot_lines(lot: Lot) -> list[str]:
         lines.append("    CPV : non trouvé")
     if lot.cpv_doubt:
         lines.append(f"    Attention : {lot.cpv_doubt}")
-    lines.append("    " + _fact_line("Montant estimé", lot.estimated_amount))
+    lines.append("    " + _fact_line(_amount_label(lot.estimated_amount), lot.estimated_amount, _amount_text))
     lines.append("    " + _fact_line("Durée", lot.duration_months, lambda m: f"{m} mois"))
     lines.append("    " + _fact_line("Lieu d'exécution", lot.place, describe_place))
     if lot.provisions:
