@@ -39,6 +39,15 @@ def structures_frame(matches: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _view(here: list[dict], structures: pd.DataFrame, margin: float = 0.08) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) around the place and the structures, about 8 km wider on each side."""
+    lons = [c["longitude"] for c in here if c.get("longitude") is not None] + list(structures.get("lon", []))
+    lats = [c["latitude"] for c in here if c.get("latitude") is not None] + list(structures.get("lat", []))
+    if not lons:
+        return None
+    return min(lons) - margin, min(lats) - margin, max(lons) + margin, max(lats) + margin
+
+
 def lot_map(place: dict | None, matches: list[dict]) -> alt.LayerChart | None:
     """Departments around the place and the structures, by kind; None when nothing can be placed."""
     structures = structures_frame(matches)
@@ -54,7 +63,7 @@ def lot_map(place: dict | None, matches: list[dict]) -> alt.LayerChart | None:
                       .encode(tooltip=[alt.Tooltip("properties.name:N", title="Département")]))
     here = place_communes(place)
     if departments[:1]:
-        communes = commune_outlines(department=departments[0])["features"]
+        communes = commune_outlines(department=departments[0], within=_view(here, structures))["features"]
         chosen = {c["insee"] for c in here}
         layers.append(alt.Chart(alt.Data(values=communes)).mark_geoshape(stroke="#bbb", strokeWidth=0.4)
                       .encode(color=alt.condition(f"indexof({sorted(chosen)!r}, datum.properties.insee) >= 0",

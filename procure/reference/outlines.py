@@ -74,18 +74,29 @@ def _commune_features(department: str) -> tuple[dict, ...]:
     features = []
     for insee, name, _, geometry in _commune_geometries(department):
         simple = geometry.simplify(COMMUNE_TOLERANCE, preserve_topology=True)
-        features.append({"type": "Feature", "properties": {"insee": insee, "name": name, "department": department},
+        features.append({"type": "Feature", "bbox": [round(v, DECIMALS) for v in simple.bounds],
+                         "properties": {"insee": insee, "name": name, "department": department},
                          "geometry": _rounded(simple)})
     return tuple(features)
 
 
-def commune_outlines(insee_codes: Iterable[str] | None = None, department: str | None = None) -> dict:
-    """FeatureCollection of the given communes, or of every commune of `department`."""
+def commune_outlines(insee_codes: Iterable[str] | None = None, department: str | None = None,
+                     within: tuple[float, float, float, float] | None = None) -> dict:
+    """FeatureCollection of the given communes, or of every commune of `department`.
+
+    `within` (west, south, east, north) keeps only the communes whose box meets it: a map zoomed on a place
+    need not carry the 600 communes of its department. Each feature has its GeoJSON "bbox".
+    """
     wanted = set(insee_codes or [])
     departments = {department} if department else {department_of(code) for code in wanted}
     features = [feature for code in sorted(departments) for feature in _commune_features(code)
-                if not wanted or feature["properties"]["insee"] in wanted]
+                if (not wanted or feature["properties"]["insee"] in wanted)
+                and (within is None or _meets(feature["bbox"], within))]
     return {"type": "FeatureCollection", "features": features}
+
+
+def _meets(box: list[float], other: tuple[float, float, float, float]) -> bool:
+    return box[0] <= other[2] and box[2] >= other[0] and box[1] <= other[3] and box[3] >= other[1]
 
 
 @functools.cache
