@@ -107,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--scope", choices=["epci", "department", "region"],
                        help="ne garder que les structures de l'EPCI, du département ou de la région du lieu d'exécution")
     match.add_argument("--top", type=int, default=10)
+    match.add_argument("--place", help="lieu d'exécution si le DCE n'en donne pas : commune, code INSEE ou postal, "
+                                       "département (94) ou « national »")
     match.add_argument("--show-excluded", action="store_true", help="lister aussi les structures écartées et pourquoi")
     match.set_defaults(handler=_match)
     models = commands.add_parser("models", help="modèles appris sur les marchés publics réels")
@@ -282,15 +284,31 @@ def _match(args: argparse.Namespace) -> int:
     if not suppliers:
         print("Annuaire vide : importez des structures avec « procure suppliers import ».", file=sys.stderr)
         return EXIT_UNREADABLE
-    query = LotQuery.from_lot(lot, args.lever, args.radius)
+    query = LotQuery.from_lot(lot, args.lever, args.radius, tender=tender)
     query.scope = args.scope
+    if args.place:
+        from procure.matching.place import from_user
+
+        place = from_user(args.place)
+        if place is None:
+            print(f"Lieu « {args.place} » introuvable : donnez une commune, un code INSEE ou postal, un département "
+                  "ou « national ».", file=sys.stderr)
+            return EXIT_UNREADABLE
+        query.set_place(place)
+    from procure.market.similar import ContractRepository
+
+    contracts = ContractRepository(session_factory()).frame()  # past awards, when DECP contracts were imported
     try:
-        result = SupplierIndex(suppliers).match(query, top=args.top)
+        result = SupplierIndex(suppliers, contracts if not contracts.empty else None).match(query, top=args.top)
     except ValueError as problem:
         print(f"Appariement impossible : {problem}", file=sys.stderr)
         return EXIT_UNREADABLE
+    if result.needs_place:
+        print(f"Lot {lot.number} : {result.summary_fr()} (option --place)", file=sys.stderr)
+        return EXIT_UNREADABLE
     print(f"Lot {lot.number} : {lot.title.value if lot.title else ''} — {len(result.ranked)} structure(s) classée(s), "
           f"{result.excluded_count} écartée(s)")
+    print(result.summary_fr())
     for rank, m in enumerate(result.ranked, 1):
         demo = " [FICTIVE — démonstration]" if m.supplier.demo else ""
         print(f"{rank:>3}. {m.supplier.name}{demo} (SIRET {m.supplier.siret}) — score {m.score:.2f}")

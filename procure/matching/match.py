@@ -101,6 +101,11 @@ class LotQuery:
             self.place_name = self.place_name or self.place.label
             self.commune_insee = self.commune_insee or self.place.commune_insee
 
+    def set_place(self, place: places.ResolvedPlace) -> None:
+        """The place given by the user when the tender had none (or a better one)."""
+        self.place, self.latitude, self.longitude = place, place.latitude, place.longitude
+        self.place_name, self.commune_insee = place.label, place.commune_insee
+
     @classmethod
     def from_lot(cls, lot, lever: str | None = None, radius_km: float = DEFAULT_RADIUS_KM, tender=None) -> "LotQuery":
         """The lot's place, else the tender's, else the buyer's address; None when all are unknown."""

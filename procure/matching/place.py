@@ -179,3 +179,22 @@ def refine_with_buyer(place: ResolvedPlace | None, buyer: str | None) -> Resolve
         return found
     return ResolvedPlace(place.scope, f"{commune.name}, {place.label}", commune.latitude, commune.longitude,
                          commune.insee, place.department, place.region)
+
+
+def from_user(text: str) -> ResolvedPlace | None:
+    """A place typed by the user when the tender gave none: "national", a department ("94", "2A"), an INSEE or
+    postal code, or a commune name. None when it cannot be recognised."""
+    from procure.reference.geo import commune_by_insee, communes_by_postcode, resolve_commune
+
+    value = str(text or "").strip()
+    if not value:
+        return None
+    if value.lower() in ("national", "nationale", "france", "france entière"):
+        return national()
+    if len(value) <= 3:
+        return from_department(value)
+    if re.fullmatch(r"\d{5}|2[AB]\d{3}", value.upper()):
+        commune = commune_by_insee(value.upper()) or next(iter(communes_by_postcode(value)), None)
+        return from_commune(commune) if commune and commune.latitude is not None else None
+    commune = resolve_commune(value)
+    return from_commune(commune) if commune and commune.latitude is not None else None
