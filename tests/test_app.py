@@ -264,3 +264,22 @@ def test_document_text_never_becomes_markdown():
     # Every sign that opens a link, an image, a formula, coloured text, HTML or emphasis is escaped.
     assert not re.search(r"(?<!\\)[\[\]$<>*_]", escaped)
     assert plain("- tiret\n1. numéro") == "\\- tiret\n1\\. numéro"
+
+
+def test_unknown_place_of_execution_is_said_before_the_matches(demo, tmp_path):
+    workspace, credentials = demo
+    buyer = workspace.authenticate(*credentials["buyer"])
+    tender_id = workspace.create_tender(buyer, "Nettoyage", False)
+    rc = dce.write_docx(tmp_path / "RC_nettoyage.docx", [
+        (dce.H, "RÈGLEMENT DE LA CONSULTATION"),
+        (dce.P, "Objet de la consultation : Nettoyage des locaux administratifs"),
+        (dce.P, "Code CPV principal : 90911200-8"),
+        (dce.P, "Montant estimé du marché : 180 000 € HT"),
+    ])
+    workspace.add_documents(buyer, tender_id, [(rc.name, rc.read_bytes())])
+    workspace.analyse(buyer, tender_id)
+    test = logged_in(workspace, credentials, "buyer").run(timeout=120)
+    assert not test.exception
+    assert any(w.value.startswith("Lieu d'exécution inconnu pour ce lot") for w in test.warning)
+    assert any(m.value == "**Lieu d'exécution** : non trouvé dans le dossier" for m in test.markdown)
+    assert_french(test)

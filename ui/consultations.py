@@ -68,6 +68,13 @@ def place_text(value) -> str:
     return f"{value} (lieu non reconnu)"
 
 
+def place_is_known(value) -> bool:
+    """A place resolved to communes or departments: distances and proximity can be measured from it."""
+    if not isinstance(value, dict):
+        return False
+    return bool(place_communes(value) or value.get("departments")) and value.get("scope") != "unknown"
+
+
 def status_text(status: str) -> str:
     try:
         return SuggestionStatus.parse(status).label
@@ -239,7 +246,7 @@ for lot in items["lots"]:
                     st.warning(plain(check), icon=":material/fact_check:")
                 decide("suggestion", item)
     with tab_matches:
-        if not (details.get("place") or {}).get("value"):
+        if not place_is_known((details.get("place") or analysis.get("place") or {}).get("value")):
             st.warning("Lieu d'exécution inconnu pour ce lot : les distances ne sont pas calculées et les structures "
                        "sont classées sans tenir compte de la proximité. Vérifiez le lieu dans le RC ou le CCAP.")
         if not lot["matches"]:
