@@ -108,7 +108,7 @@ def feature_rows(index: SupplierIndex, pairs: pd.DataFrame):
     """Per evaluated contract: its feature matrix over the whole directory and the positions of its holders."""
     position = {s.siret: i for i, s in enumerate(index.suppliers)}
     queries = []
-    for (contract_id, objet), group in pairs.groupby(["id", "objet"], sort=False):
+    for _, group in pairs.groupby(["id", "objet"], sort=False):
         contract = group.iloc[0]
         query = query_for(contract)
         if query.place is None:

@@ -272,8 +272,10 @@ def _import_suppliers(args: argparse.Namespace) -> int:
 
 def _match(args: argparse.Namespace) -> int:
     from procure.db import session_factory
-    from procure.matching.match import LotQuery, SupplierIndex
     from procure.directory.suppliers import SupplierRepository
+    from procure.market.similar import ContractRepository
+    from procure.matching.match import LotQuery, SupplierIndex
+    from procure.matching.place import from_user
 
     tender = _analysed(args.files)
     lot = tender.lot(args.lot)
@@ -287,16 +289,12 @@ def _match(args: argparse.Namespace) -> int:
     query = LotQuery.from_lot(lot, args.lever, args.radius, tender=tender)
     query.scope = args.scope
     if args.place:
-        from procure.matching.place import from_user
-
         place = from_user(args.place)
         if place is None:
             print(f"Lieu « {args.place} » introuvable : donnez une commune, un code INSEE ou postal, un département "
                   "ou « national ».", file=sys.stderr)
             return EXIT_UNREADABLE
         query.set_place(place)
-    from procure.market.similar import ContractRepository
-
     contracts = ContractRepository(session_factory()).frame()  # past awards, when DECP contracts were imported
     try:
         result = SupplierIndex(suppliers, contracts if not contracts.empty else None).match(query, top=args.top)

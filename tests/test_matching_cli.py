@@ -2,7 +2,6 @@
 import csv
 
 from dce import H, P, T, write_docx
-
 from procure.cli import main
 
 HEADER = ["MESURE", "CODE_DEPARTEMENT", "LIBELLE_DPT", "CODE_POSTAL", "COMMUNE", "CODE_NAF2", "NATURE_JURIDIQUE", "SIRET",

@@ -1,6 +1,5 @@
 """Confidence labels and the honest « no credible structure » answer, on a realistic lot of an engineering school."""
 import os
-from datetime import date
 from pathlib import Path
 
 import pytest

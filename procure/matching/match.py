@@ -107,7 +107,7 @@ class LotQuery:
         self.place_name, self.commune_insee = place.label, place.commune_insee
 
     @classmethod
-    def from_lot(cls, lot, lever: str | None = None, radius_km: float = DEFAULT_RADIUS_KM, tender=None) -> "LotQuery":
+    def from_lot(cls, lot, lever: str | None = None, radius_km: float = DEFAULT_RADIUS_KM, tender=None) -> LotQuery:
         """The lot's place, else the tender's, else the buyer's address; None when all are unknown."""
         from procure.advice.suggest import amount_ht
 
@@ -161,7 +161,7 @@ class MatchResult:
     query: LotQuery
     ranked: list[Match]
     _excluded_indices: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
-    _index: "SupplierIndex | None" = None
+    _index: SupplierIndex | None = None
     _distances: np.ndarray | None = None
     _admitted: np.ndarray | None = None  # the masks match() computed, reused to word each exclusion
     _in_scope: np.ndarray | None = None
