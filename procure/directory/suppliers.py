@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from procure.db.models import SupplierRow
-from procure.errors import ProcureError
-from procure.reference.geo import commune_by_insee, communes_by_postcode, resolve_commune
-
 from procure.directory.kinds import KIND_ALIASES, KIND_LABELS_FR, KINDS, SIAE_KINDS  # noqa: F401 (re-exported)
+from procure.errors import ProcureError, input_file_size
+from procure.errors import shown as _shown
+from procure.reference.geo import commune_by_insee, communes_by_postcode, resolve_commune
 
 
 def luhn_ok(digits: str) -> bool:
@@ -48,10 +48,6 @@ def siret_error(siret: str) -> str | None:
     return None
 
 
-def _shown(value: str, width: int = 40) -> str:
-    """A value quoted in a message: printable and short."""
-    text = "".join(ch if ch.isprintable() else "?" for ch in str(value))
-    return text if len(text) <= width else text[:width] + "…"
 
 
 def clean_siret(raw: str) -> str:
@@ -300,16 +296,7 @@ def _too_long() -> ProcureError:
 
 
 def _check_file(path: Path) -> None:
-    try:
-        if path.is_dir():
-            raise ProcureError(f"« {_shown(path.name)} » est un dossier, pas un fichier.")
-        size = path.stat().st_size
-    except ValueError as exc:
-        raise ProcureError("Nom de fichier invalide (caractère nul).") from exc
-    except OSError as exc:
-        raise ProcureError(f"Fichier « {_shown(path.name)} » introuvable ou inaccessible.") from exc
-    if size == 0:
-        raise ProcureError("Le fichier est vide (0 octet).")
+    size = input_file_size(path)
     if size > MAX_IMPORT_BYTES:
         raise ProcureError(f"Fichier trop volumineux ({size / 1048576:.0f} Mo) : la limite est de "
                            f"{MAX_IMPORT_BYTES // 1048576} Mo ; découpez-le en plusieurs fichiers.")

@@ -76,8 +76,11 @@ DOUBT_WHEN_TOP_ABOVE = 0.6
 
 # Below this probability the predicted division is shown as a hesitation, and drives nothing by itself.
 SURE_PREDICTION = 0.35
-# A lot without a code takes the division other lots declare when the model does not exclude it.
+# A lot without a code takes the division most other lots have (declared, or predicted with confidence) when at
+# least two lots agree on it and the model gives it a fair chance: the lots of a works operation are all works.
 SAME_TENDER_DIVISION_ABOVE = 0.05
+SAME_TENDER_MIN_LOTS = 2
+SAME_TENDER_SHARE = 0.6
 
 
 def check_cpv_with_model(tender: Tender) -> None:
@@ -95,26 +98,34 @@ def check_cpv_with_model(tender: Tender) -> None:
     bundle = classifier.load()
     if bundle is None:
         return
-    declared = Counter(lot.cpv_codes[0].division for lot in tender.lots if lot.cpv)
     tender_text = tender.object.value if tender.object else ""
+    predictions = {}
     for lot in tender.lots:
         title = lot.title.value if lot.title else ""
         text = title if lot.cpv or not tender_text or tender_text in title else f"{title} — {tender_text}"
-        prediction = classifier.predict(text, bundle)
+        predictions[lot.number] = classifier.predict(text, bundle)
+    divisions = {lot.number: lot.cpv_codes[0].division if lot.cpv else (
+        predictions[lot.number].division if predictions[lot.number] and
+        predictions[lot.number].division_probability >= SURE_PREDICTION else None) for lot in tender.lots}
+    for lot in tender.lots:
+        prediction = predictions[lot.number]
         if prediction is None:
             continue
         if not lot.cpv:
-            lot.predicted_cpv = Fact(_prediction_value(prediction, declared), lot.title.evidence if lot.title else None)
+            others = Counter(d for number, d in divisions.items() if number != lot.number and d)
+            value = _prediction_value(prediction, others, sum(1 for n in divisions if n != lot.number))
+            lot.predicted_cpv = Fact(value, lot.title.evidence if lot.title else None)
             continue
-        _doubt(lot, title, prediction)
+        _doubt(lot, lot.title.value if lot.title else "", prediction)
 
 
-def _prediction_value(prediction, declared) -> dict:
+def _prediction_value(prediction, others: Counter, other_lots: int) -> dict:
     division, probability, basis = prediction.division, prediction.division_probability, "modèle"
-    for other, _ in declared.most_common():
-        if other != division and prediction.probability_of(other) >= SAME_TENDER_DIVISION_ABOVE:
-            division, probability, basis = other, prediction.probability_of(other), "division des autres lots"
-            break
+    if others:
+        common, count = others.most_common(1)[0]
+        if (common != division and count >= SAME_TENDER_MIN_LOTS and count >= SAME_TENDER_SHARE * other_lots
+                and prediction.probability_of(common) >= SAME_TENDER_DIVISION_ABOVE):
+            division, probability, basis = common, prediction.probability_of(common), "division des autres lots"
     return {"division": division, "group": prediction.group if division == prediction.division else division + "0",
             "division_probability": round(probability, 3), "group_probability": round(prediction.group_probability, 3),
             "alternatives": prediction.alternatives, "sure": probability >= SURE_PREDICTION, "basis": basis}

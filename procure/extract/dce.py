@@ -343,6 +343,8 @@ def _cpv(doc: DocText, reading: Reading, nomenclature) -> None:
     """Codes declared for the whole tender: near a CPV label (8-digit numbers elsewhere are phones or SIRETs)."""
     seen: set[str] = set()
     for match in re.finditer(r"\bcpv\b|nomenclature\s+(?:europeenne|communautaire)|descripteur", doc.folded):
+        if any(start <= match.start() < end for start, end, _ in reading.lot_spans) and not _common_to_all_lots(doc, match.end()):
+            continue  # a lot's own code, not the tender's
         window_end = min(len(doc.folded), match.end() + 700)
         for code, s, e in find_cpv_codes(doc.text[match.end() : window_end], nomenclature):
             if code.code not in seen:

@@ -197,7 +197,6 @@ TOTAL_RE = re.compile(r"montant\s+(?:total|global)|prix\s+global")
 PER_YEAR_RE = re.compile(r"annuel|par\s+an\b|/\s*an\b|par\s+annee|chaque\s+annee|l'annee")
 PER_INITIAL_RE = re.compile(r"(?:duree|periode)\s+initiale|premiere\s+periode|periode\s+ferme")
 PER_TOTAL_RE = re.compile(r"duree\s+(?:totale|globale)|toutes\s+periodes|ensemble\s+de\s+la\s+duree|sur\s+\d+\s+ans|pour\s+\d+\s+ans")
-RANGE_RE = re.compile(r"entre\s*$")
 WHOLE_TENDER_RE = re.compile(r"\bglobal|tous\s+lots\s+confondus|ensemble\s+des\s+lots|valeur\s+totale|total\s+des\s+lots")
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from procure.errors import ProcureError
+from procure.errors import ProcureError, input_file_size
+from procure.errors import shown as _shown
 from procure.reference.cpv import normalize_cpv
 from procure.text.normalize import fold
 
@@ -132,9 +133,6 @@ def parse_months(value) -> tuple[float | None, str | None]:
     return number, None
 
 
-def _shown(value, width: int = 40) -> str:
-    text = "".join(ch if ch.isprintable() else "?" for ch in str(value))
-    return text if len(text) <= width else text[:width] + "…"
 
 
 def _json_type(value) -> str:
@@ -224,16 +222,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 def _check_file(path: Path) -> None:
-    try:
-        if path.is_dir():
-            raise ProcureError(f"« {_shown(path.name)} » est un dossier, pas un fichier.")
-        size = path.stat().st_size
-    except ValueError as exc:
-        raise ProcureError("Nom de fichier invalide (caractère nul).") from exc
-    except OSError as exc:
-        raise ProcureError(f"Fichier « {_shown(path.name)} » introuvable ou inaccessible.") from exc
-    if size == 0:
-        raise ProcureError("Le fichier est vide (0 octet).")
+    input_file_size(path)
 
 
 def read_2024_json(path: Path) -> pd.DataFrame:
