@@ -1,6 +1,7 @@
 """Analyse a tender: read every file, then extract a `Tender` with evidence."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -87,7 +88,6 @@ def check_cpv_with_model(tender: Tender) -> None:
     """Predict a CPV division for lots without a declared code, from the lot and the tender's object; flag a
     declared CPV the model finds very unlikely when the model is already loaded (loading it costs seconds, so a
     cold analysis whose lots all declare a code does not pay for it)."""
-    from collections import Counter
 
     from procure.market import classifier
     from procure.model import Fact
