@@ -322,22 +322,37 @@ def _to_lots(doc: DocText, reading: Reading, amounts: list[AmountFound],
     return remaining
 
 
+# "Lot(s) VRD - Gros oeuvre -Carrelage. -" / "Selon CCTP Lot 1": a lot whose number is not in its heading.
+UNNUMBERED_LOT_RE = re.compile(r"^[ \t]*lot\(s\)\s+(?=[a-z])", re.M)
+
+
+def _lot_heads(folded: str) -> list[tuple[re.Match, int]]:
+    """Lot headings of a national notice with their numbers: from the heading, else from a "Lot N" just below
+    it, else by their order."""
+    heads = [(m, int(m.group(1))) for m in NATIONAL_LOT_RE.finditer(folded)]
+    unnumbered = list(UNNUMBERED_LOT_RE.finditer(folded))
+    if unnumbered and not any(m.start() > unnumbered[0].start() for m, _ in heads):
+        for order, match in enumerate(unnumbered, start=1):
+            below = re.search(r"\blot\s*(?:n\s*[°ºo]\s*)?(\d{1,2})\b", folded[match.end() : match.end() + 160])
+            heads.append((match, int(below.group(1)) if below else order))
+    return sorted(heads, key=lambda pair: pair[0].start())
+
+
 def _national_lots(doc: DocText, reading: Reading, nomenclature) -> list[tuple[int, int, int]]:
     folded = doc.folded
     spans: list[tuple[int, int, int]] = []
-    heads = [m for m in NATIONAL_LOT_RE.finditer(folded)]
-    for i, head in enumerate(heads):
-        end = heads[i + 1].start() if i + 1 < len(heads) else len(folded)
+    heads = _lot_heads(folded)
+    for i, (head, number) in enumerate(heads):
+        end = heads[i + 1][0].start() if i + 1 < len(heads) else len(folded)
         stop = NATIONAL_LOT_END_RE.search(folded, head.end(), end)
         end = stop.start() if stop else end
-        number = int(head.group(1))
         if number == 0:
             continue
         spans.append((head.start(), end, number))
         reading.lot_spans.append((head.start(), end, number))
         lot = reading.lot(number)
         value = read_value(doc, head.end(), end, max_lines=2,
-                           stop=re.compile(r"\s(?:duree|cout\s+estime|c\.p\.v\.|montant|mots\s+descripteurs)\b"))
+                           stop=re.compile(r"\s(?:duree|cout\s+estime|c\.p\.v\.|montant|mots\s+descripteurs|selon\s+cctp)\b"))
         title = _strip_lot_prefix(value.text) if value else ""
         if title:  # a summary comes first: the full text that follows is cleaner and wins
             lot.title = Found(title.strip(" .-"), value.evidence(), reading.rank)
