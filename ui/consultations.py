@@ -192,11 +192,23 @@ with st.expander(f"Pièces du dossier ({len(documents)})"):
             st.rerun()
     if permissions["edit"]:
         with st.form("ajout-pieces", clear_on_submit=True):
+            # No type filter: Streamlit's refusal is English, procure's reading error is French and per file.
             added = st.file_uploader("Ajouter ou remplacer des pièces (PDF, Word .docx, Excel .xlsx)",
-                                     type=["pdf", "docx", "xlsx"], accept_multiple_files=True)
-            if st.form_submit_button("Ajouter") and added:
-                ws.add_documents(user, tender_id, [(f.name, f.getvalue()) for f in added])
-                st.info("Pièces ajoutées : relancez l'analyse pour qu'elles soient lues.")
+                                     accept_multiple_files=True)
+            submitted = st.form_submit_button("Ajouter et relancer l'analyse")
+        if submitted and added:
+            stored = ws.add_documents(user, tender_id, [(f.name, f.getvalue()) for f in added])
+            try:
+                with st.spinner("Nouvelle analyse…"):
+                    ws.analyse(user, tender_id)
+            except AnalysisConflict as busy:
+                st.error(str(busy))
+            else:
+                st.session_state["tender-notice"] = (f"{len(stored)} pièce(s) ajoutée(s), analyse relancée ; "
+                                                     "les décisions déjà prises sont conservées.")
+                st.rerun()
+if "tender-notice" in st.session_state:
+    st.success(st.session_state.pop("tender-notice"))
 if permissions["edit"]:  # reviewers do not change what the buyer shares
     shared = st.toggle("Partagée avec le groupe de travail", value=items["tender"]["shared"])
     if shared != items["tender"]["shared"]:
@@ -223,6 +235,9 @@ for lot in items["lots"]:
     provisions_block(details.get("provisions", []), "Dispositions sociales déjà présentes dans ce lot")
     tab_suggestions, tab_matches = st.tabs(["Clauses proposées", "Structures inclusives"])
     with tab_suggestions:
+        if not lot["suggestions"]:
+            st.info("Aucune clause proposée pour ce lot : ni son objet ni son code CPV n'ont permis de rattacher un levier "
+                    "social. Vérifiez le CPV dans « Données du lot » ; le guide du territoire présente les huit leviers.")
         for item in lot["suggestions"]:
             with st.container(border=True):
                 st.subheader(f"{plain(item['title'])} — {plain(status_text(item['status']))}")
@@ -296,9 +311,12 @@ if f"annex-{tender_id}" in st.session_state:
                        file_name=f"annexe-clauses-sociales-{tender_id}.docx", mime=DOCX_MIME)
 
 st.header("Clauses dans votre CCAP ou RC (suivi des modifications)")
-word_documents = [d for d in documents if d["filename"].lower().endswith(".docx") and not d["problem"]]
+# Clauses go into the buyer's own CCAP or RC (or CCP); an AE or a CCTP is not where they belong.
+word_documents = [d for d in documents if d["filename"].lower().endswith(".docx") and not d["problem"]
+                  and (d.get("doc_type") or "").upper() in ("CCAP", "RC", "CCP", "")]
 if not word_documents:
-    st.caption("Déposez le CCAP ou le RC au format Word (.docx) pour y insérer les clauses acceptées.")
+    st.caption("Le CCAP et le RC de ce dossier ne sont pas au format Word : ajoutez leur version .docx dans « Pièces du "
+               "dossier » pour y insérer les clauses acceptées en suivi des modifications.")
 else:
     st.write("Les clauses acceptées sont insérées dans votre document en suivi des modifications (auteur « procure ») : "
              "le service juridique les accepte ou les refuse dans Word. Votre original n'est pas modifié.")
