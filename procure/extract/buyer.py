@@ -35,7 +35,7 @@ BUYER_LABEL_RE = re.compile(
     r"l'entite\s+adjudicatrice|l'organisme\s+acheteur|la\s+personne\s+publique)|"
     r"(?:le\s+)?pouvoir\s+adjudicateur|(?:l')?acheteur(?:\s+public)?|maitre\s+d'ouvrage|maitre\s+de\s+l'ouvrage|"
     r"entite\s+adjudicatrice|organisme\s+acheteur|personne\s+publique(?:\s+contractante)?|collectivite(?:\s+contractante)?|"
-    r"nom\s+complet\s+de\s+l'acheteur|donneur\s+d'ordre)\s*(?::|$|\n)"
+    r"nom\s+complet\s+de\s+l'acheteur|nom\s+officiel|donneur\s+d'ordre)\s*(?::|\||$|\n)"
 )
 CENTRAL_RE = re.compile(
     r"ministere|ministre|\betat\b|prefecture|prefet|secretariat\s+general|direction\s+(?:regionale|departementale|interdepartementale)|"

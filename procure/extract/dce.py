@@ -16,7 +16,7 @@ from procure.reference.cpv import Nomenclature, find_cpv_codes
 OBJECT_LABEL_RE = re.compile(
     r"(?:\d+(?:\.\d+)*[ \t]*[-–.)]?[ \t]*|article[ \t]+\d+[ \t]*[-–.:]?[ \t]*|[ivx]+\.\d?\.?[ \t]*)?"
     r"(?:objet\s+(?:de\s+la\s+consultation|du\s+(?:present\s+)?(?:marche|contrat|accord-cadre|cahier)|de\s+l'accord-cadre|de\s+la\s+prestation|"
-    r"des\s+prestations)|intitule\s+(?:de\s+la\s+consultation|du\s+marche)|operation|objet)\s*(?::|$|\n)"
+    r"des\s+prestations)|intitule\s+(?:de\s+la\s+consultation|du\s+marche)|operation|objet)\s*(?::|\||$|\n)"
 )
 OBJECT_SENTENCE_RE = re.compile(
     r"(?:la\s+presente\s+consultation|le\s+present\s+(?:marche|accord-cadre|contrat)|l'accord-cadre|le\s+marche|l'operation|"

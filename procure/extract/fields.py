@@ -50,7 +50,7 @@ def read_value(doc: DocText, position: int, limit: int | None = None, max_lines:
     """
     folded, limit = doc.folded, min(limit or len(doc.folded), position + MAX_VALUE_CHARS * 2)
     cursor = position
-    while cursor < limit and folded[cursor] in " :\t-–—.":
+    while cursor < limit and folded[cursor] in " :\t-–—.|":  # "|" separates the cells of a table row
         if folded[cursor] in "-–—" and cursor + 1 < limit and folded[cursor + 1] not in " \n":
             break
         cursor += 1
@@ -60,6 +60,10 @@ def read_value(doc: DocText, position: int, limit: int | None = None, max_lines:
         if cursor >= limit or _opens_field(folded[cursor : doc.line_end(cursor)]):
             return None
     start, end, lines = cursor, doc.line_end(cursor), 1
+    if doc.blocks[doc.block_index_at(start)].kind == "table_row":  # a cell: the value ends with it
+        cell_end = doc.folded.find(" | ", start, end)
+        end = cell_end if cell_end > 0 else end
+        lines = max_lines
     while end < limit and lines < max_lines and end - start < MAX_VALUE_CHARS:
         next_line = folded[end + 1 : doc.line_end(end + 1)]
         caps_block = caps_blocks and _is_caps(doc.text[start:end]) and _is_caps(doc.text[end + 1 : doc.line_end(end + 1)])

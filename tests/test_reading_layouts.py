@@ -1,0 +1,81 @@
+"""General reading rules on the phrasings of real tenders: durations with renewals, amounts with their kind and
+period, places as territories, labelled values in table cells (issue #10)."""
+from decimal import Decimal
+
+import pytest
+
+import dce
+from procure.extract import analyze
+from procure.extract.places import place_from_nuts, place_from_text
+from procure.extract.quantities import amount_mentions, find_duration
+from procure.model import AmountKind, PlaceScope
+from procure.text.normalize import fold
+
+
+@pytest.mark.parametrize("text, months", [
+    ("Durée en mois : 12 Nombre de périodes de reconduction fixé à 3, durée de chaque période de reconduction de 12 mois", 48),
+    ("Durée en mois : 48\nLe marché est conclu pour une période initiale d'un (1) an. Il peut faire l'objet d'une "
+     "reconduction tacite, à trois (3) reprises, pour une durée de un (1) an.", 48),
+    ("Durée en mois : 48\nLa durée du marché est d'un an à compter du 1er janvier 2021, reconductible tacitement trois "
+     "fois pour une durée d'un an, sans que sa durée totale ne puisse excéder 4 ans", 48),
+    ("Début : 1er janvier 2021 - Fin : 31 janvier 2025", 49),
+    ("Durée en mois : 24 Marché conclu pour 24 mois renouvelable tacitement une fois dans les mêmes termes", 48),
+    ("Durée en mois : 21 Ce marché peut faire l'objet d'une reconduction : non", 21),
+    ("La durée initiale de l'accord-cadre est fixée à 2 an(s). L'accord-cadre pourra être reconduit 1 fois pour une "
+     "période de deux ans.", 48),
+    ("Il pourra ensuite être renouvelé 2 fois, tacitement, par période de 1 an. Sa durée ne pourra donc excéder 3 ans.", 36),
+    ("Durée : 120 jours à compter de la date de notification du marché.", 4),
+])
+def test_longest_duration(text, months):
+    assert find_duration(fold(text)).months == months
+
+
+def test_renewal_of_unknown_length_gives_no_duration():
+    assert find_duration(fold("L'accord-cadre est conclu pour une période de 3 ans reconductible une fois.")) is None
+
+
+def test_offer_validity_is_not_the_contract_duration():
+    assert find_duration(fold("Délai de validité des offres : 120 jours.")) is None
+
+
+def mentions(text):
+    return [(m.value, m.kind, m.period) for m in amount_mentions(text, fold(text))]
+
+
+def test_amount_range_gives_its_upper_bound_as_maximum():
+    assert mentions("Coût estimé (HT) : entre 12 000 euros et 88 000 euros.") == [(Decimal("88000"), AmountKind.MAXIMUM, None)]
+
+
+def test_list_items_take_the_period_of_their_introduction():
+    found = mentions("Accord-cadre avec des montants minimum et maximum annuels fixés comme suit :\n"
+                     "Lot 1 : Signalisation\nMontant minimum : 5 000 euros ht\nMontant maximum : 30 000 euros ht")
+    assert found == [(Decimal("5000"), AmountKind.MINIMUM, "year"), (Decimal("30000"), AmountKind.MAXIMUM, "year")]
+
+
+@pytest.mark.parametrize("distractor", [
+    "Une avance est accordée lorsque le montant du marché est supérieur à 50 000 € HT.",
+    "Le retard de paiement donne lieu au versement d'une indemnité forfaitaire pour frais de recouvrement de 40 euros.",
+    "Chiffre d'affaires annuel minimum exigé : 2 000 000 € HT.",
+])
+def test_amounts_of_advances_fees_and_turnover_are_not_contract_amounts(distractor):
+    assert mentions(distractor) == []
+
+
+def test_places_as_territories():
+    assert place_from_text("Paris (75)").commune.insee == "75056"
+    assert place_from_text("commune de Courthezon, 84350 Courthezon.").commune.insee == "84039"
+    assert place_from_text("France métropolitaine et Corse").scope == PlaceScope.NATIONAL
+    assert place_from_text("Lycée Jean Moulin, dpt 27").departments == ["27"]
+    assert place_from_text("Biscarrosse (40), Toulon (83)").scope == PlaceScope.SEVERAL
+    assert place_from_nuts("FRK24").departments == ["38"]
+    assert place_from_nuts("FRI1").scope == PlaceScope.REGION
+
+
+def test_labels_in_the_cells_of_a_table(tmp_path):
+    path = dce.write_docx(tmp_path / "ae.docx", [(dce.H, "ACTE D'ENGAGEMENT"), (dce.T, [
+        ["Pouvoir adjudicateur", "Commune de Saint-Priest"], ["Objet du marché", "Entretien des espaces verts communaux"],
+        ["Code CPV", "77310000-6"]])])
+    tender = analyze([path])
+    assert tender.buyer.value == "Commune de Saint-Priest"
+    assert tender.object.value == "Entretien des espaces verts communaux"
+    assert [c.code for c in tender.lots[0].cpv_codes] == ["77310000"]
