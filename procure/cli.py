@@ -19,9 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 1
-    from procure.law.schema import ClauseLibraryError
-
     from procure.errors import ProcureError
+    from procure.law.schema import ClauseLibraryError
 
     try:
         return args.handler(args)
@@ -179,8 +178,8 @@ def _analysed(files: list[Path]):
 
 
 def _suggest(args: argparse.Namespace) -> int:
-    from procure.advice.suggest import suggest
     from procure.advice.report import advice_fr
+    from procure.advice.suggest import suggest
 
     tender = _analysed(args.files)
     if not tender.readable:
@@ -191,8 +190,8 @@ def _suggest(args: argparse.Namespace) -> int:
 
 
 def _annex(args: argparse.Namespace) -> int:
-    from procure.outputs.annex import write_annex
     from procure.advice.suggest import suggest
+    from procure.outputs.annex import write_annex
 
     tender = _analysed(args.files)
     if not tender.readable:
@@ -280,7 +279,7 @@ def _match(args: argparse.Namespace) -> int:
     tender = _analysed(args.files)
     lot = tender.lot(args.lot)
     if lot is None:
-        print(f"Lot {args.lot} introuvable (lots : {', '.join(str(l.number) for l in tender.lots) or 'aucun'}).", file=sys.stderr)
+        print(f"Lot {args.lot} introuvable (lots : {', '.join(str(lot.number) for lot in tender.lots) or 'aucun'}).", file=sys.stderr)
         return EXIT_UNREADABLE
     suppliers = SupplierRepository(session_factory()).all()
     if not suppliers:
@@ -373,12 +372,12 @@ def _import_decp(args: argparse.Namespace) -> int:
 
 
 def _similar(args: argparse.Namespace) -> int:
+    from procure.advice.suggest import suggest
     from procure.db import session_factory
     from procure.market.similar import ContractRepository, SimilarIndex
-    from procure.advice.suggest import suggest
 
     tender = _analysed(args.files)
-    lot_advice = next((l for l in suggest(tender).lots if l.lot.number == args.lot), None)
+    lot_advice = next((advice for advice in suggest(tender).lots if advice.lot.number == args.lot), None)
     if lot_advice is None:
         print(f"Lot {args.lot} introuvable.", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -399,8 +398,8 @@ def _similar(args: argparse.Namespace) -> int:
 
 def _guide(args: argparse.Namespace) -> int:
     from procure.db import session_factory
-    from procure.outputs.guide import guide_data, write_guide
     from procure.market.practice import Territory
+    from procure.outputs.guide import guide_data, write_guide
 
     try:
         territory = Territory.parse(args.territory)
@@ -446,8 +445,8 @@ def _demo_setup(args: argparse.Namespace) -> int:
 
 
 def _import_cpv(args: argparse.Namespace) -> int:
-    from procure.settings import reference_dir
     from procure.reference.cpv import _load
+    from procure.settings import reference_dir
 
     try:
         nomenclature = _load(str(args.path))

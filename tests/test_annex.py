@@ -1,19 +1,17 @@
 """The Word annex, generated from a real analysed tender and reopened with python-docx."""
+import re
 import subprocess
 import sys
-from datetime import date
-
-import re
-from datetime import datetime
+from datetime import date, datetime
 
 import docx
 import pytest
 from docx.oxml.ns import qn
 
 import dce
-from procure.outputs.annex import Decision, annex_context, typo_fr, unnest_parentheses, write_annex
-from procure.extract import analyze
 from procure.advice.suggest import suggest
+from procure.extract import analyze
+from procure.outputs.annex import Decision, annex_context, typo_fr, unnest_parentheses, write_annex
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 import csv
 import gzip
 
-
 from procure.reference.cpv import find_cpv_codes, load_nomenclature, normalize_cpv
 
 

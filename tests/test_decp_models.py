@@ -6,12 +6,11 @@ import sys
 import pandas as pd
 import pytest
 
+import dce
+from procure.extract import analyze
 from procure.market import classifier
 from procure.market.decp import read_2024_json, read_flat_csv, repair_text, social_from_text, social_share_by_division
-from procure.extract import analyze
 from procure.market.similar import ContractRepository, SimilarIndex
-
-import dce
 
 
 def record(identifier, objet, cpv, social, amount=150000):

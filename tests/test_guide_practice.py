@@ -6,16 +6,24 @@ import docx
 import pandas as pd
 import pytest
 from docx.oxml.ns import qn
+from test_decp_models import record
 
 import dce
-from procure.market.decp import read_2024_json
 from procure.directory.demo import demo_suppliers
-from procure.outputs.guide import guide_data, supplier_families, write_guide
-from procure.market.practice import Territory, decp_facts, export, lever_counts, lot_facts, practice_table, territory_figures
-from procure.market.similar import ContractRepository
 from procure.directory.suppliers import SupplierRepository
+from procure.market.decp import read_2024_json
+from procure.market.practice import (
+    Territory,
+    decp_facts,
+    export,
+    lever_counts,
+    lot_facts,
+    practice_table,
+    territory_figures,
+)
+from procure.market.similar import ContractRepository
+from procure.outputs.guide import guide_data, supplier_families, write_guide
 from procure.service.workspace import SYSTEM, Workspace
-from test_decp_models import record
 
 
 @pytest.fixture

@@ -77,9 +77,9 @@ def test_every_lever_has_the_required_fields():
 def test_registry_gives_roles_detection_and_ways_to_comply():
     assert law.levers_with_role("reservation") == {"reserved_disability", "reserved_siae", "reserved_ess"}
     assert "social_services_procedure" not in law.levers_with_role("social_consideration")
-    ways = sorted((l for l in law.levers().values() if l.obligation), key=lambda l: l.obligation.rank)
+    ways = sorted((lever for lever in law.levers().values() if lever.obligation), key=lambda lever: lever.obligation.rank)
     assert ways[0].id == "insertion_clause" and not ways[0].obligation.unverified
-    assert all(l.obligation.unverified for l in ways[1:])
+    assert all(lever.obligation.unverified for lever in ways[1:])
     assert "L2113-12" in law.lever("reserved_disability").detection.articles
     assert law.provision_labels()["reserved_ess"].startswith("Marché réservé ESS")
 

@@ -4,9 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from procure.model import (Amount, BuyerCategory, CpvCode, Evidence, Fact, Lot, ProvisionKind, SocialProvision,
-                           Tender)
 from procure.advice.suggest import compute_hours, suggest
+from procure.model import Amount, BuyerCategory, CpvCode, Evidence, Fact, Lot, ProvisionKind, SocialProvision, Tender
 
 EV = Evidence("RC.pdf", 1, 0, 0, 10, "passage")
 
@@ -35,12 +34,12 @@ def tender(*lots, launch=date(2026, 9, 1), provisions=(), category=BuyerCategory
 
 
 def levers_of(advice, number=1):
-    lot_advice = next(l for l in advice.lots if l.lot.number == number)
+    lot_advice = next(item for item in advice.lots if item.lot.number == number)
     return {s.lever_id: s for s in lot_advice.suggestions}
 
 
 def alert_codes(advice, number=1):
-    return {a.code for l in advice.lots if l.lot.number == number for a in l.alerts}
+    return {a.code for item in advice.lots if item.lot.number == number for a in item.alerts}
 
 
 def test_hours_formula_matches_the_worked_example():
@@ -244,7 +243,7 @@ def test_criterion_weight_is_required_in_formal_procedures_only(procedure, code)
     found = {a for a in alert_codes(advice) if a.startswith("criterion")}
     assert found == ({code} if code else set())
     if code == "criterion_without_weight":
-        alert = next(a for l in advice.lots for a in l.alerts if a.code == code)
+        alert = next(a for item in advice.lots for a in item.alerts if a.code == code)
         assert alert.legal_basis == ["R2152-12"]
 
 

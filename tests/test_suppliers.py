@@ -2,7 +2,16 @@
 
 import pytest
 
-from procure.directory.suppliers import (ASP_SIAE, FINESS_ESAT, INCLUSION_MARKET, Mapping, Supplier, import_file, naf_labels, siret_error)
+from procure.directory.suppliers import (
+    ASP_SIAE,
+    FINESS_ESAT,
+    INCLUSION_MARKET,
+    Mapping,
+    Supplier,
+    import_file,
+    naf_labels,
+    siret_error,
+)
 
 VALID = ["41071771400035", "80750085500034", "38467557500029"]  # real SIAE establishments (ASP list)
 ASP_HEADER = "MESURE,CODE_DEPARTEMENT,LIBELLE_DPT,CODE_POSTAL,COMMUNE,CODE_NAF2,NATURE_JURIDIQUE,SIRET,DENOMINATION_SOCIALE,NUM_RUE,NOM_RUE,CODE_POST_COM,LIB_COM"

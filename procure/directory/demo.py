@@ -5,8 +5,8 @@ import secrets
 
 from sqlalchemy.exc import IntegrityError
 
-from procure.reference.geo import commune_by_insee
 from procure.directory.suppliers import Supplier, SupplierRepository, luhn_ok
+from procure.reference.geo import commune_by_insee
 from procure.service.workspace import SYSTEM, Workspace
 
 DEMO_ORGANISATION = "Ville de démonstration (fictive)"

@@ -16,9 +16,16 @@ from typing import Any
 
 import yaml
 
-from procure.errors import ProcureError
 from procure import settings
-from procure.law.schema import ClauseLibraryError, as_date, check_eligibility, check_glossary, check_lever, check_parameter
+from procure.errors import ProcureError
+from procure.law.schema import (
+    ClauseLibraryError,
+    as_date,
+    check_eligibility,
+    check_glossary,
+    check_lever,
+    check_parameter,
+)
 from procure.settings import package_or_checkout_dir
 
 __all__ = ["ClauseLibraryError", "UNVERIFIED_FR", "Lever", "Parameter", "ParameterValue", "Eligibility", "CpvFamily",

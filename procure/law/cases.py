@@ -111,8 +111,17 @@ def _unknown(problems: Problems, key: str, spec: Any, allowed: set[str], require
 
 def build_tender(spec: dict):
     """The tender a case describes, with a stand-in evidence (cases have no documents)."""
-    from procure.model import (Amount, BuyerCategory, CpvCode, Evidence, Fact, Lot, ProvisionKind, SocialProvision,
-                               Tender)
+    from procure.model import (
+        Amount,
+        BuyerCategory,
+        CpvCode,
+        Evidence,
+        Fact,
+        Lot,
+        ProvisionKind,
+        SocialProvision,
+        Tender,
+    )
 
     evidence = Evidence("cas.yaml", None, 0, 0, 0, "cas de test")
     tender = Tender()

@@ -9,9 +9,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import sys
 from dataclasses import dataclass
 from datetime import date
-import sys
 from pathlib import Path
 
 import numpy as np

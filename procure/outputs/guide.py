@@ -11,12 +11,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from procure import law
-from procure.outputs.annex import accent_placeholders, fictitious_mark, typo_fr
-from procure.outputs.format_fr import format_date, format_siret
-from procure.model import format_euros, format_int, format_percent
-from procure.market.practice import Territory
 from procure.advice.suggest import compute_hours
 from procure.directory.suppliers import KIND_LABELS_FR, Supplier, naf_labels
+from procure.market.practice import Territory
+from procure.model import format_euros, format_int, format_percent
+from procure.outputs.annex import accent_placeholders, fictitious_mark, typo_fr
+from procure.outputs.format_fr import format_date, format_siret
 
 PROCESS_STEPS = [
     ("Associer le facilitateur", "Dès la définition du besoin, associer le facilitateur de la clause sociale (PLIE, "
@@ -623,8 +623,8 @@ def _memo(document) -> None:
 
 def guide_data(sessions, territory: Territory, on: date, tender_ids: list[int] | None = None) -> GuideData:
     """Suppliers located in the territory and the figures of the tenders analysed there (visible ones only)."""
-    from procure.market.practice import lot_facts, territory_figures
     from procure.directory.suppliers import SupplierRepository
+    from procure.market.practice import lot_facts, territory_figures
 
     suppliers = [s for s in SupplierRepository(sessions).all() if s.commune_insee in territory.communes]
     lots = lot_facts(sessions, tender_ids)

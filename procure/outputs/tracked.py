@@ -12,7 +12,7 @@ import copy
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from procure.outputs.annex import accent_placeholders, typo_fr
@@ -108,7 +108,7 @@ def insert_clauses(source: bytes | str | Path, clauses: list[ClauseToInsert], ou
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several kinds on a non-DOCX file
         raise ValueError("le document n'est pas un fichier Word (.docx) lisible") from exc
-    inserter = _Inserter(document, when or datetime.now(timezone.utc))
+    inserter = _Inserter(document, when or datetime.now(UTC))
     result = TrackedResult(Path(out))
     for clause in clauses:
         result.placements.append(inserter.insert(clause))
@@ -132,7 +132,7 @@ class _Inserter:
 
         self.document = document
         self.body = document.element.body
-        self.date = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.date = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         ids = [int(v) for e in self.body.iter() for k, v in e.attrib.items() if k == qn("w:id") and v.lstrip("-").isdigit()]
         self.next_id = max(ids, default=0) + 1
         self.new_article = None  # (heading CT_P, last inserted element) once created
@@ -146,7 +146,7 @@ class _Inserter:
         heads = [(i, e, self._heading_level(e)) for i, e in enumerate(elements) if e.tag == qn("w:p")]
         heads = [(i, e, level) for i, e, level in heads if level]
         articles = []
-        for position, (i, element, level) in enumerate(heads):
+        for position, (_, element, level) in enumerate(heads):
             following = [j for j, _, other in heads[position + 1:] if other <= level]
             end = elements[following[0] - 1] if following else elements[-1]
             text = _text(element)
