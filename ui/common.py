@@ -85,12 +85,18 @@ def euros(value: float | None) -> str:
     return format_euros(value, cents=False, tax="HT", missing="—")
 
 
-def evidence_line(evidence: dict | None) -> str | None:
-    """« RC.pdf, p. 3 — « passage » », escaped for Markdown; None without evidence."""
+def evidence_line(evidence: dict | None, value: object = None) -> str | None:
+    """« RC.pdf, p. 3 — « passage » », escaped for Markdown, the value found in bold; None without evidence."""
     if not evidence:
         return None
     where = f"p. {evidence['page']}" if evidence.get("page") else f"§ {evidence['block'] + 1}"
-    return plain(f"{evidence['file']}, {where} — « {_whole_words(str(evidence.get('passage') or ''))} »")
+    passage = _whole_words(str(evidence.get("passage") or ""))
+    found = passage.lower().find(str(value).lower()) if value not in (None, "") and len(str(value)) >= 3 else -1
+    if found < 0:
+        return plain(f"{evidence['file']}, {where} — « {passage} »")
+    end = found + len(str(value))
+    return (plain(f"{evidence['file']}, {where} — « {passage[:found]}") + "**" + plain(passage[found:end]) + "**"
+            + plain(f"{passage[end:]} »"))
 
 
 def _whole_words(passage: str) -> str:

@@ -44,7 +44,7 @@ def fact(label: str, value, evidence: dict | None = None) -> None:
     """A value read in the documents, with the passage it comes from (file, page), rendered as plain text."""
     shown = plain(value) if value not in (None, "") else "non trouvé dans le dossier"
     st.markdown(f"**{label}** : {shown}")
-    line = evidence_line(evidence)
+    line = evidence_line(evidence, value)
     if line:
         st.caption(line)
 
