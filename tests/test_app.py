@@ -225,6 +225,13 @@ def test_dashboard_guide_and_administration(analysed):
     row = practice[practice["Source"] == "consultations analysées"].iloc[0]
     assert (row["Acheteur"], row["Année"], row["Lots ou marchés"]) == ("Ville de démonstration (fictive)", "2026", 3)
     assert spaced(row["Cible nationale"]) == "30 %" and spaced(row["Heures d'insertion prévues"]) == "1 550"
+    specs = [e.proto.spec for e in test.main if getattr(e, "type", "") == "vega_lite_chart"]
+    share, levers = specs
+    # Years as years (never "2,026.000000"), the national target drawn and named, percentages in French.
+    assert '"timeUnit": "year"' in share and '"format": "%Y"' in share
+    assert '"field": "Cible"' in share and '"strokeDash": [6, 4]' in share and "' %'" in share
+    assert any("cible nationale : 30 %" in spaced(c.value) for c in test.caption)
+    assert '"labelLimit": 0' in levers and '"tooltip"' in levers  # full lever names, details on hover
     assert_french(test)
     test.switch_page("ui/administration.py").run()
     assert not test.exception and test.title[0].value == "Utilisateurs"
