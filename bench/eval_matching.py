@@ -101,7 +101,7 @@ def build(shared: Path, contracts_path: Path | None):
     sirets = [s.siret for s in directory]
     index = SupplierIndex(directory, PastAwards(evidence, sirets))
     pairs = load_pairs(evaluated, set(sirets))
-    return directory, index, pairs
+    return directory, index, pairs, evidence
 
 
 def feature_rows(index: SupplierIndex, pairs: pd.DataFrame):
@@ -148,8 +148,53 @@ def cross_validated(queries, pair_groups: np.ndarray, folds: int = 5) -> list[fl
     return rank_with(lambda number, query: scores[number], queries)
 
 
+EVIDENCE = ["past_count", "past_cpv", "past_text", "past_buyer"]
+
+
+def evidence_experiment(contracts: pd.DataFrame) -> dict:
+    """How well do past awards alone find the holder, among every DECP holder that already won a contract?
+
+    All holders of the file (not only SIAE), each contract ranked against the holders with an award strictly
+    before it; grouped cross-validation as for procure. Also fits the evidence weights on all these pairs: the
+    SIAE pairs hold too few earlier awards to estimate them (see ranker.BOUNDS)."""
+    from sklearn.model_selection import GroupKFold
+
+    holders = sorted({h for cell in contracts["titulaires"].fillna("") for h in str(cell).split("|") if len(h) == 14})
+    pairs = load_pairs(contracts, set(holders))
+    position = {h: i for i, h in enumerate(holders)}
+    awards = PastAwards(contracts, holders)
+    queries = []
+    for _, group in pairs.dropna(subset=["date"]).groupby(["id", "objet"], sort=False):
+        contract = group.iloc[0]
+        cpv = contract["cpv"] if isinstance(contract["cpv"], str) else None
+        found = awards.features(contract["objet"], cpv, contract["acheteur_nom"], contract["date"].date(), str(contract["id"]))
+        candidates = np.flatnonzero(found["past_count"] > 0)
+        targets = [position[h] for h in group["holder"] if found["past_count"][position[h]] > 0]
+        if targets:
+            queries.append({"matrix": np.column_stack([found[name][candidates] for name in EVIDENCE]),
+                            "holders": [int(np.searchsorted(candidates, t)) for t in targets], "rows": group.index.to_numpy()})
+    groups = groups_of(pairs)
+    query_groups = np.array([groups[q["rows"][0]] for q in queries])
+    scores = [None] * len(queries)
+    for train, test in GroupKFold(n_splits=5).split(queries, groups=query_groups):
+        model = _fit_evidence([queries[i] for i in train])
+        for i in test:
+            scores[i] = queries[i]["matrix"] @ np.array([model.weights[name] for name in EVIDENCE])
+    return {"pairs": sum(len(q["holders"]) for q in queries), "contracts": len(queries),
+            "median_candidates": float(np.median([len(q["matrix"]) for q in queries])),
+            "cross_validated": metrics(rank_with(lambda n, q: scores[n], queries)),
+            "count_only": metrics(rank_with(lambda n, q: q["matrix"][:, 0], queries)),
+            "weights": _fit_evidence(queries).weights}
+
+
+def _fit_evidence(queries) -> ranking.Ranker:
+    matrix = np.vstack([q["matrix"] for q in queries])
+    labels = np.concatenate([np.isin(np.arange(len(q["matrix"])), q["holders"]) for q in queries])
+    return ranking.fit(matrix, labels.astype(int), names=EVIDENCE, bounds={})
+
+
 def evaluate(shared: Path, contracts_path: Path | None = None, refit: bool = False) -> dict:
-    directory, index, pairs = build(shared, contracts_path)
+    directory, index, pairs, evidence_frame = build(shared, contracts_path)
     queries = feature_rows(index, pairs)
     rng = np.random.default_rng(42)
     weights = lambda model: np.array([model.weights.get(f, 0.0) for f in ranking.FEATURES])  # noqa: E731
@@ -174,6 +219,7 @@ def evaluate(shared: Path, contracts_path: Path | None = None, refit: bool = Fal
               "with_prior_award": int(sum(q["matrix"][h, ranking.FEATURES.index("past_count")] > 0
                                           for q in queries for h in q["holders"])),
               "methods": table}
+    result["evidence_only_all_holders"] = evidence_experiment(evidence_frame)
     if model_file:
         result["model_file"] = model_file
     return result
@@ -203,6 +249,13 @@ def print_table(result: dict) -> None:
         if key in result["methods"]:
             m = result["methods"][key]
             print(f"| {label} | {m['top1']:.1%} | {m['top10']:.1%} | {m['top50']:.1%} | {m['mrr']:.3f} | {m['median_rank']:g} |")
+    side = result["evidence_only_all_holders"]
+    print(f"\nMarchés passés seuls, tous titulaires DECP ({side['pairs']} couples, {side['median_candidates']:g} candidats "
+          f"en médiane) :")
+    for key, label in (("cross_validated", "marchés passés (validation croisée)"), ("count_only", "nombre de marchés seul")):
+        m = side[key]
+        print(f"| {label} | {m['top1']:.1%} | {m['top10']:.1%} | {m['top50']:.1%} | {m['mrr']:.3f} | {m['median_rank']:g} |")
+    print(f"poids appris : {side['weights']}")
 
 
 if __name__ == "__main__":

@@ -46,15 +46,19 @@ class Ranker:
                            "info": self.info or {}}, ensure_ascii=False, indent=1)
 
 
-# Signs every weight must keep (evidence can only help, a kind mismatch only hurt), and floors where the
-# development data cannot speak: too few holders with an earlier award (2 of 61), no lever, no headcount and no
-# declared activities in the ASP list. A floor is a stated prior (models/MATCHING_CARD.md), not something learned.
-BOUNDS = {"kind_mismatch": (None, 0.0), "past_cpv": (1.0, None), "past_text": (1.0, None), "past_buyer": (0.5, None),
-          "activity_text": (1.5, None), "eligibility": (1.0, None), "capacity": (0.5, None)}
+# Signs every weight must keep (evidence can only help, a kind mismatch only hurt), and floors where the SIAE
+# development pairs cannot speak. Past awards: 2 of the 61 holders had an earlier dated award, so their floors
+# come from the evidence-only fit on all 1,380 DECP (contract, holder) pairs with an earlier award
+# (bench/eval_matching.py, evidence_experiment, 2026-12-01: count 1.11, CPV 2.71, object 1.48, buyer 1.98).
+# No lever, headcount or declared activity exists in the ASP list: those floors are stated priors.
+# See models/MATCHING_CARD.md.
+BOUNDS = {"kind_mismatch": (None, 0.0), "past_count": (1.1, None), "past_cpv": (2.7, None), "past_text": (1.5, None),
+          "past_buyer": (2.0, None), "activity_text": (1.5, None), "eligibility": (1.0, None), "capacity": (0.5, None)}
 PENALTY = 0.05  # L2 on the weights, against the log-loss per real holder
 
 
-def fit(matrix: np.ndarray, labels: np.ndarray, penalty: float = PENALTY) -> Ranker:
+def fit(matrix: np.ndarray, labels: np.ndarray, penalty: float = PENALTY, names: list[str] | None = None,
+        bounds: dict | None = None) -> Ranker:
     """Logistic regression with sign constraints (scipy L-BFGS-B): few positives, so the shape is imposed."""
     from scipy.optimize import minimize
 
@@ -70,11 +74,13 @@ def fit(matrix: np.ndarray, labels: np.ndarray, penalty: float = PENALTY) -> Ran
                              per_positive * np.mean(probability - y))
         return value, gradient
 
-    bounds = [BOUNDS.get(name, (0.0, None)) for name in FEATURES] + [(None, None)]
-    start = np.array([max(low or 0.0, 0.0) if high is None or high > 0 else 0.0 for low, high in bounds[:-1]] + [0.0])
-    result = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds)
+    names = names or FEATURES
+    limits = BOUNDS if bounds is None else bounds
+    box = [limits.get(name, (0.0, None)) for name in names] + [(None, None)]
+    start = np.array([max(low or 0.0, 0.0) if high is None or high > 0 else 0.0 for low, high in box[:-1]] + [0.0])
+    result = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=box)
     weights = result.x[:-1]
-    return Ranker({name: round(float(w), 5) for name, w in zip(FEATURES, weights)}, round(float(result.x[-1]), 5))
+    return Ranker({name: round(float(w), 5) for name, w in zip(names, weights)}, round(float(result.x[-1]), 5))
 
 
 def save(ranker: Ranker, folder: Path | None = None) -> Path:
