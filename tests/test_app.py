@@ -159,6 +159,9 @@ def test_consultation_page_shows_passages_history_and_french_numbers(analysed):
     assert any("CCAP\\_travaux.docx, § " in c and "1 200 heures" in c for c in captions), captions
     assert any("RC\\_travaux.pdf, p. 1" in c and "Vitry-sur-Seine" in c for c in captions)
     assert any("**2026-TX-014**" in c for c in captions)  # the value read is in bold inside its passage
+    maps = [e.proto.spec for e in test.main if getattr(e, "type", "") == "vega_lite_chart"]
+    assert len(maps) == 3  # one map per lot, drawn from shipped outlines (no tile server)
+    assert all('"geoshape"' in m and "Structures (type principal)" in m and "Val-de-Marne (94)" in m for m in maps)
     assert any(m.value.startswith("**Envoi de l'avis** : 3 septembre 2026") for m in test.markdown)
     assert any(re.match(r"Pertinence \d+\s%", c) for c in captions)
     assert_french(test)
