@@ -13,9 +13,9 @@ from decimal import Decimal
 
 import pandas as pd
 
-from procure.reference.geo import communes_index
-from procure.matching.match import LotQuery, SupplierIndex, naf_cpv_crosswalk
 from procure.directory.suppliers import KINDS, Supplier, naf_labels
+from procure.matching.match import LotQuery, SupplierIndex, naf_cpv_crosswalk
+from procure.reference.geo import communes_index
 
 LOTS = [("Peinture intérieure", "45442100"), ("Gros œuvre", "45262522"), ("Nettoyage des locaux", "90911200"),
         ("Espaces verts", "77310000"), ("Collecte des déchets", "90511000"), ("Restauration scolaire", "55523100"),

@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from procure.reference.geo import commune_by_insee
-from procure.matching.match import LotQuery, SupplierIndex, cpv_prefixes_for_naf
 from procure.directory.suppliers import Supplier
+from procure.matching.match import LotQuery, SupplierIndex, cpv_prefixes_for_naf
+from procure.reference.geo import commune_by_insee
 
 
 def supplier(siret, name, kinds, naf, insee=None, activities=None, headcount=None):
