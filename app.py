@@ -16,6 +16,7 @@ st.html("<style>"
         "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p {display: none;}"
         "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer']::after {content: 'Parcourir';}"
         "[data-testid='stFileChipName'] + div {display: none;}"  # sizes written "37.0KB"
+        "[data-testid='InputInstructions'] {display: none;}"  # "Press Enter to submit form"
         # Table toolbars: English tooltips and a comma-separated CSV French Excel cannot open; pages export their own.
         "[data-testid='stMainMenu'], [data-testid='stStatusWidget'], [data-testid='stAppDeployButton'],"
         "[data-testid='stElementToolbar'] {display: none;}"

@@ -32,7 +32,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 ARTIFACTS = Path(os.environ.get("PROCURE_TEST_ARTIFACTS") or ROOT / "tests" / "artifacts") / "e2e"
 # Streamlit's and the library's English that a French buyer must never read.
 ENGLISH = re.compile(r"\b(Upload|Browse files|Drag and drop|Choose options|Deploy|Running|Stop|rejected|warning|"
-                     r"None|NaN|nan|True|False|pending|accepted|present|per file|Showing page)\b")
+                     r"None|NaN|nan|True|False|pending|accepted|present|per file|Showing page|Press Enter)\b")
 
 
 def free_port() -> int:
@@ -172,6 +172,7 @@ def test_a_buyers_day_with_the_working_group(server, tmp_path):
             # ---- the buyer, whose page still shows the old state, rejects with a comment: refused, comment kept
             comment = buyer.locator(f".st-key-comment-{key} input")
             comment.fill("Trop d'heures pour ce lot")
+            assert not ENGLISH.findall(visible_text(buyer))  # no "Press Enter to apply" while typing
             buyer.locator(f".st-key-reject-{key} button").click()
             expect(buyer.get_by_text("Quelqu'un a décidé entre-temps : rechargez").first).to_be_visible()
             expect(comment).to_have_value("Trop d'heures pour ce lot")
