@@ -79,3 +79,12 @@ def test_labels_in_the_cells_of_a_table(tmp_path):
     assert tender.buyer.value == "Commune de Saint-Priest"
     assert tender.object.value == "Entretien des espaces verts communaux"
     assert [c.code for c in tender.lots[0].cpv_codes] == ["77310000"]
+
+
+def test_buyer_address_when_no_place_is_stated(tmp_path):
+    path = dce.write_docx(tmp_path / "rc.docx", [
+        (dce.H, "Règlement de la consultation"), (dce.P, "Acheteur : École nationale d'ingénieurs de Tarbes"),
+        (dce.P, "Objet de la consultation : acquisition d'une machine de prototypage laser de circuits imprimés")])
+    place = analyze([path]).place.value
+    assert place.commune.name == "Tarbes" and "adresse de l'acheteur" in place.label
+    assert place_from_text("Grand Chambéry").commune.name == "Chambéry"

@@ -144,7 +144,12 @@ def _buyer_address(tender: Tender) -> Found | None:
     named = COMMUNE_BUYER_RE.match(name)
     postcode = re.search(r"\b(\d{5})\b", passage)
     hint = postcode.group(1)[:2] if postcode and not postcode.group(1).startswith("97") else (postcode.group(1)[:3] if postcode else None)
-    place = place_from_text(named.group(1) if named else name, hint) or place_from_text(passage) or _department_named(name)
+    # "École nationale d'ingénieurs de Tarbes": the commune is the name after "de", not the first word.
+    candidates = [named.group(1)] if named else re.findall(r"\b(?:de|d'|du|des)\s+([A-ZÉÈÎ][\w'’-]+(?:[ -][A-ZÉÈÎ][\w'’-]+)*)", name)
+    if not named and len(name.split()) <= 3:
+        candidates.append(name)
+    place = next((found for found in (place_from_text(c, hint) for c in candidates) if found), None)
+    place = place or place_from_text(passage) or _department_named(name)
     if place is None or place.scope == PlaceScope.NATIONAL:
         return None
     label = f"{name} (adresse de l'acheteur : aucun lieu d'exécution n'est indiqué)"

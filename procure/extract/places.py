@@ -81,12 +81,14 @@ def _by_name(raw: str, department: str | None) -> Commune | None:
     words = [w for w in name_key(raw).split()]
     # Try the longest run of words first: "commune de Courthezon" → "courthezon", "Saint Médard en Jalles".
     for size in range(min(len(words), 6), 0, -1):
-        for begin in range(0, len(words) - size + 1):
+        begins = range(0, len(words) - size + 1)
+        # One word alone: the last ones first, where names stand ("Grand Chambéry", "site de Toulon").
+        for begin in (reversed(begins) if size == 1 else begins):
             chunk = words[begin : begin + size]
             if chunk[0] in STOP_WORDS or chunk[-1] in STOP_WORDS or (size == 1 and len(chunk[0]) < 3):
                 continue
-            if size == 1 and department is None and len(words) > 3 and begin > 0:
-                continue  # one common word inside a long text ("le territoire de la Vallée Sud…") is no commune
+            if size == 1 and department is None and len(words) > 3:
+                continue  # one common word of a long text ("le territoire de la Vallée Sud…", "École …") is no commune
             candidates = communes_named(" ".join(chunk))
             if department:
                 candidates = [c for c in candidates if c.department == department]
