@@ -71,11 +71,11 @@ def read_document(doc: DocText, rank: float, nomenclature: Nomenclature | None, 
 
 def _buyer(doc: DocText, reading: Reading) -> None:
     value = buyer_rules.labelled_buyer(doc) or buyer_rules.body_on_title_page(doc)
+    named = buyer_rules.body_in_text(doc) if value is None else None
     if value is not None:
         reading.buyer = Found(buyer_rules.clean_name(value.text), value.evidence(), reading.rank)
-    elif buyer_rules.body_in_text(doc) is not None:
-        value = buyer_rules.body_in_text(doc)
-        reading.buyer = Found(value.text, value.evidence(), reading.rank + 0.4)
+    elif named is not None:
+        reading.buyer = Found(named.text, named.evidence(), reading.rank + 0.4)
     else:
         name = buyer_rules.body_in_furniture(doc)
         if name:
@@ -441,7 +441,7 @@ def _fill_cell(lot, role: str, cell: str, block, header_tax, header_kind, rank: 
         value = amounts[0][0].value if amounts else parse_number(re.sub(r"[^\d,. \u00a0\u202f]", "", cell).strip())
         tax = (amounts[0][0].tax if amounts else None) or header_tax
         if value is not None and value >= 500:
-            lot.amounts.append(_TableAmount(AmountMention(value, tax, header_kind, None, 0, 0), evidence, rank - 0.1))
+            lot.amounts.append(AmountFound(AmountMention(value, tax, header_kind, None, 0, 0), None, rank - 0.1, evidence))
     elif role == "duration" and lot.duration is None:
         found_months = find_duration_months(cell)
         if found_months:
@@ -452,14 +452,3 @@ def _fill_cell(lot, role: str, cell: str, block, header_tax, header_kind, rank: 
         place = place_from_text(cell)
         if place:
             lot.place = Found(place, evidence, rank)
-
-
-class _TableAmount(AmountFound):
-    """An amount read from a table cell: its evidence is the row, not an offset of the stream."""
-
-    def __init__(self, mention, evidence, rank: float) -> None:
-        super().__init__(mention, None, rank)
-        self._evidence = evidence
-
-    def evidence(self):
-        return self._evidence

@@ -92,14 +92,12 @@ def _lot(number: int, reading: LotReading, tender: Tender, tender_cpv, duration:
     lot_place = reading.place or place
     if lot_place:
         lot.place = Fact(lot_place.value, lot_place.evidence, inherited=reading.place is None)
-    lot.estimated_amount = _amount(reading.amounts or tender_amounts, lot_duration)
+    lot.estimated_amount = _amount(reading.amounts or tender_amounts, lot_duration, inherited=not reading.amounts)
     return lot
 
 
-def _amount(candidates: list[AmountFound], duration: Found | None) -> Fact | None:
-    if not candidates:
-        return None
-    best_rank = min(c.rank for c in candidates)
+def _amount(candidates: list[AmountFound], duration: Found | None, inherited: bool) -> Fact | None:
+    """The lot's amount from the most trusted piece that states a usable one, summed over the longest duration."""
     for rank in sorted({c.rank for c in candidates}):
         pool = [c for c in candidates if c.rank == rank]
         chosen = best_amount([c.mention for c in pool])
@@ -112,7 +110,7 @@ def _amount(candidates: list[AmountFound], duration: Found | None) -> Fact | Non
         if chosen.period == "year" and not months:
             computation = "montant annuel : durée inconnue, non cumulé"
         amount = Amount(value, chosen.tax, chosen.kind, computation)
-        return Fact(amount, found.evidence(), inherited=rank > best_rank and False)
+        return Fact(amount, found.evidence(), inherited=inherited)
     return None
 
 

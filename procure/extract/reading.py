@@ -25,11 +25,12 @@ class Found:
 @dataclass
 class AmountFound:
     mention: AmountMention
-    doc: DocText
+    doc: DocText | None  # None for a table cell, whose evidence is given
     rank: float = 0.0
+    cell: Evidence | None = None
 
     def evidence(self) -> Evidence:
-        return self.doc.evidence(self.mention.start, self.mention.end)
+        return self.cell if self.cell is not None else self.doc.evidence(self.mention.start, self.mention.end)
 
 
 @dataclass
