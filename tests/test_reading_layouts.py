@@ -88,3 +88,18 @@ def test_buyer_address_when_no_place_is_stated(tmp_path):
     place = analyze([path]).place.value
     assert place.commune.name == "Tarbes" and "adresse de l'acheteur" in place.label
     assert place_from_text("Grand Chambéry").commune.name == "Chambéry"
+
+
+def test_spreadsheet_stored_under_a_neutral_name_is_read(tmp_path):
+    """The app stores pieces as piece-0, piece-1…: a BPU spreadsheet must not need its .xlsx extension."""
+    import openpyxl
+
+    from procure.ingest import read_document
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["N°", "Désignation", "Prix unitaire HT"])
+    workbook.active.append(["1", "Tonte des pelouses", "120"])
+    workbook.save(tmp_path / "BPU.xlsx")
+    (tmp_path / "piece-0").write_bytes((tmp_path / "BPU.xlsx").read_bytes())
+    document = read_document(tmp_path / "piece-0", "BPU.xlsx")
+    assert any("Tonte des pelouses" in block.text for block in document.blocks)

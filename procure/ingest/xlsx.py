@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
 
 from procure.ingest import IngestError, ReadDocument, Table
@@ -50,7 +51,9 @@ def _open_workbook(path: Path):
     import openpyxl
 
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # A file object, not the path: openpyxl refuses paths without an Excel extension, and the app stores
+        # pieces under neutral names (piece-0, piece-1…).
+        return openpyxl.load_workbook(BytesIO(Path(path).read_bytes()), read_only=True, data_only=True)
     except IngestError:
         raise
     except Exception as exc:  # openpyxl raises KeyError, ValueError, lxml or defusedxml errors on broken parts
