@@ -98,7 +98,7 @@ def _object(doc: DocText, reading: Reading) -> None:
             continue
         value = read_value(doc, match.end(), max_lines=4, caps_blocks=True)
         if value and _good_object(value):
-            reading.object = Found(value.text, value.evidence(), reading.rank)
+            reading.object = Found(_without_preamble(value.text), value.evidence(), reading.rank)
             return
     for match in OBJECT_SENTENCE_RE.finditer(doc.folded):
         value = read_value(doc, match.end(), max_lines=4)
@@ -109,6 +109,15 @@ def _object(doc: DocText, reading: Reading) -> None:
     title = _title_block(doc)
     if title:
         reading.object = Found(title.text, title.evidence(), reading.rank + 0.6)
+
+
+PREAMBLE_RE = re.compile(r"^[^.:;]{0,70}?\b(?:a|ont)\s+pour\s+objet\s+(?:de\s+|d'|l'|la\s+|le\s+|les\s+)?", re.I)
+
+
+def _without_preamble(text: str) -> str:
+    """'La consultation a pour objet les prestations d'infogérance…' → 'Les prestations d'infogérance…'."""
+    stripped = PREAMBLE_RE.sub("", text)
+    return stripped[:1].upper() + stripped[1:] if stripped != text and len(stripped) > 8 else text
 
 
 def _good_object(value: Value) -> bool:
