@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from procure.model import PROVISION_LABELS_FR
+from procure.model import BUYER_CATEGORY_LABELS_FR, PROVISION_LABELS_FR, BuyerCategory
 from procure.outputs.format_fr import format_date, format_distance, format_hours, format_percent
 from procure.service.schema import SuggestionStatus
 from procure.service.workspace import DECISIONS_FR, AccessDenied, AnalysisConflict, ReviewConflict
@@ -217,6 +217,36 @@ if permissions["edit"]:  # reviewers do not change what the buyer shares
             st.rerun()
         except AccessDenied as denied:
             st.error(str(denied))
+
+
+def buyer_category_choice() -> None:
+    """When the documents do not say what kind of buyer this is, the buyer says it: it sets the threshold of
+    the L2112-2-1 obligation (140 000 € for the State, 216 000 € for local authorities, 432 000 € for
+    contracting entities)."""
+    read = (analysis.get("buyer_category") or {}).get("value")
+    chosen = ws.buyer_category(user, tender_id)
+    if read and not chosen:
+        return
+    st.caption("La catégorie de l'acheteur fixe le seuil européen de l'obligation de condition sociale "
+               "(L2112-2-1) : " + ("le dossier ne la précise pas." if not read else "choisie par l'utilisateur."))
+    options = [""] + [category.value for category in BuyerCategory]
+    labels = {"": "Non précisée (les seuils des trois catégories sont indiqués)"}
+    labels.update({category.value: label[:1].upper() + label[1:] for category, label in BUYER_CATEGORY_LABELS_FR.items()})
+    choice = st.selectbox("Catégorie de l'acheteur", options, index=options.index(chosen or ""),
+                          format_func=labels.__getitem__, key=f"categorie-{tender_id}")
+    if choice != (chosen or "") and st.button("Enregistrer la catégorie et relancer l'analyse"):
+        try:
+            ws.set_buyer_category(user, tender_id, choice or None)
+            with st.spinner("Nouvelle analyse…"):
+                ws.analyse(user, tender_id)
+        except (AccessDenied, AnalysisConflict) as refused:
+            st.error(str(refused))
+        else:
+            st.rerun()
+
+
+if permissions["edit"] and permissions["analyse"]:
+    buyer_category_choice()
 
 # ---------------------------------------------------------------- lots
 if not items["lots"]:

@@ -75,6 +75,8 @@ class TenderRow(Base):
     analysed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Set while an analysis runs: one analysis at a time per tender (a stale lease expires, see settings).
     analysing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The buyer's category chosen by the user (BuyerCategory code) when the documents do not tell it.
+    buyer_category: Mapped[str | None] = mapped_column(String(30))
 
 
 class DocumentRow(Base):

@@ -72,7 +72,7 @@ class Pipeline:
             notify(0.1, "Lecture des documents…")
             tender = self.load_tender(actor, tender_id)
             notify(0.5, "Suggestions de clauses…")
-            advice = self._advise(tender)
+            advice = self._advise(tender, self.tenders.buyer_category(actor, tender_id))
             notify(0.7, "Recherche des structures inclusives…")
             index = self._supplier_index()
             with self.sessions.begin() as session:
@@ -117,11 +117,11 @@ class Pipeline:
 
     # ------------------------------------------------------------------ computing
 
-    def _advise(self, tender):
+    def _advise(self, tender, category: str | None = None):
         from procure.advice.suggest import suggest
         from procure.market.similar import ContractRepository, SimilarIndex, add_similar_evidence
 
-        advice = suggest(tender)
+        advice = suggest(tender, category=category)  # the user's choice, when made, over the extracted category
         contracts = ContractRepository(self.sessions).frame()
         if not contracts.empty:
             add_similar_evidence(advice, SimilarIndex(contracts))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from procure.db.models import DocumentRow, Organisation, TenderRow
+from procure.errors import ProcureError
 from procure.ingest import safe_display_name
 from procure.service import access
 from procure.service.access import AccessDenied, Actor, TenderFacts
@@ -96,6 +97,20 @@ class Tenders:
                 raise AccessDenied("Cette pièce n'appartient pas à la consultation (déjà retirée ?).")
             session.delete(document)
             return document.filename
+
+    def set_buyer_category(self, actor: Actor, tender_id: int, category: str | None) -> None:
+        """The buyer's category chosen by the user (central, local, contracting_entity), or None to go back to
+        what the documents say; it sets the threshold of the L2112-2-1 obligation at the next analysis."""
+        from procure.model import BuyerCategory
+
+        if category is not None and category not in {c.value for c in BuyerCategory}:
+            raise ProcureError(f"Catégorie d'acheteur inconnue : « {category} ».")
+        with self.sessions.begin() as session:
+            tender_for(session, actor, tender_id, access.can_edit)[1].buyer_category = category
+
+    def buyer_category(self, actor: Actor, tender_id: int) -> str | None:
+        with self.sessions() as session:
+            return tender_for(session, actor, tender_id)[1].buyer_category
 
     def set_shared(self, actor: Actor, tender_id: int, shared: bool) -> None:
         with self.sessions.begin() as session:

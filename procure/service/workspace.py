@@ -101,6 +101,12 @@ class Workspace:
     def remove_document(self, actor: Actor, tender_id: int, document_id: int) -> str:
         return self.tenders.remove_document(actor, tender_id, document_id)
 
+    def set_buyer_category(self, actor: Actor, tender_id: int, category: str | None) -> None:
+        self.tenders.set_buyer_category(actor, tender_id, category)
+
+    def buyer_category(self, actor: Actor, tender_id: int) -> str | None:
+        return self.tenders.buyer_category(actor, tender_id)
+
     def set_shared(self, actor: Actor, tender_id: int, shared: bool) -> None:
         self.tenders.set_shared(actor, tender_id, shared)
 
