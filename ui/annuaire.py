@@ -6,8 +6,7 @@ import streamlit as st
 
 from procure.errors import ProcureError
 from procure.outputs.format_fr import format_date, format_int
-from procure.service.app_views import (DIRECTORY_FORMATS_FR, KIND_LABELS_FR, directory_overview,
-                                       import_directory_file)
+from procure.service.app_views import DIRECTORY_FORMATS_FR, KIND_LABELS_FR, directory_overview, import_directory_file
 from procure.service.workspace import AccessDenied
 from ui.common import current_user, date_field, french_date, workspace
 

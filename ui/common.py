@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
@@ -57,7 +57,7 @@ def local_datetime(value) -> str:
     if not isinstance(value, datetime):
         return format_datetime(value)
     if value.tzinfo is None:  # SQLite returns naive datetimes: they were written in UTC
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     try:
         zone = ZoneInfo(st.context.timezone or "Europe/Paris")
     except (ZoneInfoNotFoundError, TypeError, ValueError):

@@ -4,7 +4,13 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from procure.service.app_views import KIND_LABELS_FR, commune_outlines, department_name, department_of, department_outlines
+from procure.service.app_views import (
+    KIND_LABELS_FR,
+    commune_outlines,
+    department_name,
+    department_of,
+    department_outlines,
+)
 
 KIND_COLOURS = {"EI": "#1b9e77", "ACI": "#d95f02", "AI": "#7570b3", "ETTI": "#e7298a", "GEIQ": "#66a61e",
                 "EA": "#e6ab02", "ESAT": "#a6761d", "EITI": "#1f78b4"}

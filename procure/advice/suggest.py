@@ -10,8 +10,19 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from procure import law
-from procure.model import (BUYER_CATEGORY_LABELS_FR, Amount, BuyerCategory, Evidence, Lot, ProvisionKind, SocialProvision,
-                           Tender, format_euros, format_int, format_percent)
+from procure.model import (
+    BUYER_CATEGORY_LABELS_FR,
+    Amount,
+    BuyerCategory,
+    Evidence,
+    Lot,
+    ProvisionKind,
+    SocialProvision,
+    Tender,
+    format_euros,
+    format_int,
+    format_percent,
+)
 
 VAT_RATE = Decimal("1.20")  # only to bring a TTC estimate back to HT; flagged to the user when used
 OBLIGATION_ARTICLE = "L2112-2-1"
@@ -310,7 +321,7 @@ def _tender_alerts(tender: Tender, source: str, ref: date, check: ObligationChec
     if check.in_force and check.rule.unverified:
         alerts.append(Alert(None, "unverified_rule", f"Obligation {OBLIGATION_ARTICLE} : {check.rule.note} ({law.UNVERIFIED_FR})",
                             [OBLIGATION_ARTICLE]))
-    if check.in_force and not check.excluded and any(_main_cpv(l) and _main_cpv(l).startswith(DEFENCE_CPV_DIVISION) for l in tender.lots):
+    if check.in_force and not check.excluded and any((_main_cpv(lot) or "").startswith(DEFENCE_CPV_DIVISION) for lot in tender.lots):
         alerts.append(Alert(None, "defence_possible",
                             "Équipements de sécurité ou de défense (CPV 35) : si le marché est un marché de défense ou de "
                             f"sécurité, l'obligation {OBLIGATION_ARTICLE} ne s'applique pas ({law.UNVERIFIED_FR}).",
