@@ -14,8 +14,15 @@ import pandas as pd
 from procure import law
 from procure.db import database_url, get_engine, session_factory
 from procure.directory.suppliers import FORMATS, KIND_LABELS_FR, Supplier, SupplierRepository
-from procure.market.practice import (Territory, csv_bytes, decp_facts, lever_counts, lot_facts, practice_table,
-                                     xlsx_bytes)
+from procure.market.practice import (
+    Territory,
+    csv_bytes,
+    decp_facts,
+    lever_counts,
+    lot_facts,
+    practice_table,
+    xlsx_bytes,
+)
 from procure.reference.outlines import commune_outlines, department_name, department_of, department_outlines
 from procure.service.workspace import UserInfo, Workspace
 
