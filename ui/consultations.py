@@ -40,6 +40,17 @@ analysis = items["tender"]["analysis"] or {}
 
 # ---------------------------------------------------------------- facts and their passages
 
+def reanalyse() -> bool:
+    """A new analysis with a spinner; False, with the French message, while another one is running."""
+    try:
+        with st.spinner("Nouvelle analyse…"):
+            ws.analyse(user, tender_id)
+    except AnalysisConflict as busy:
+        st.error(str(busy))
+        return False
+    return True
+
+
 def fact(label: str, value, evidence: dict | None = None) -> None:
     """A value read in the documents, with the passage it comes from (file, page), rendered as plain text."""
     shown = plain(value) if value not in (None, "") else "non trouvé dans le dossier"
@@ -198,12 +209,7 @@ with st.expander(f"Pièces du dossier ({len(documents)})"):
             submitted = st.form_submit_button("Ajouter et relancer l'analyse")
         if submitted and added:
             stored = ws.add_documents(user, tender_id, [(f.name, f.getvalue()) for f in added])
-            try:
-                with st.spinner("Nouvelle analyse…"):
-                    ws.analyse(user, tender_id)
-            except AnalysisConflict as busy:
-                st.error(str(busy))
-            else:
+            if reanalyse():
                 st.session_state["tender-notice"] = (f"{len(stored)} pièce(s) ajoutée(s), analyse relancée ; "
                                                      "les décisions déjà prises sont conservées.")
                 st.rerun()
@@ -237,12 +243,11 @@ def buyer_category_choice() -> None:
     if choice != (chosen or "") and st.button("Enregistrer la catégorie et relancer l'analyse"):
         try:
             ws.set_buyer_category(user, tender_id, choice or None)
-            with st.spinner("Nouvelle analyse…"):
-                ws.analyse(user, tender_id)
-        except (AccessDenied, AnalysisConflict) as refused:
+        except AccessDenied as refused:
             st.error(str(refused))
         else:
-            st.rerun()
+            if reanalyse():
+                st.rerun()
 
 
 if permissions["edit"] and permissions["analyse"]:
@@ -375,11 +380,5 @@ else:
         st.download_button("Télécharger le document modifié (.docx)", content, mime=DOCX_MIME,
                            file_name=f"{Path(name).stem}-clauses-sociales-suivi.docx")
 
-if permissions["analyse"] and st.button("Relancer l'analyse"):
-    try:
-        with st.spinner("Nouvelle analyse…"):
-            ws.analyse(user, tender_id)
-    except AnalysisConflict as busy:
-        st.error(str(busy))
-    else:
-        st.rerun()
+if permissions["analyse"] and st.button("Relancer l'analyse") and reanalyse():
+    st.rerun()
