@@ -1,6 +1,7 @@
 """Analyse a tender: read every file, then extract a `Tender` with evidence."""
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -89,12 +90,13 @@ def check_cpv_with_model(tender: Tender) -> None:
     declared CPV the model finds very unlikely when the model is already loaded (loading it costs seconds, so a
     cold analysis whose lots all declare a code does not pay for it)."""
 
+    missing = [lot for lot in tender.lots if not lot.cpv]
+    loaded = sys.modules.get("procure.market.classifier")  # imported (with numpy) only when needed
+    if not missing and (loaded is None or loaded.load.cache_info().currsize == 0):
+        return
     from procure.market import classifier
     from procure.model import Fact
 
-    missing = [lot for lot in tender.lots if not lot.cpv]
-    if not missing and classifier.load.cache_info().currsize == 0:
-        return
     bundle = classifier.load()
     if bundle is None:
         return

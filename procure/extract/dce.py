@@ -365,11 +365,19 @@ def _duration_scope(doc: DocText) -> str:
     """The folded text with only the passages that speak about the contract's duration kept (the rest blanked,
     so offsets stay valid): offer validity, delivery times and guarantees elsewhere are not durations."""
     folded = doc.folded
-    keep = bytearray(len(folded))
+    spans: list[list[int]] = []
     for match in re.finditer(r"duree|reconduct|renouvel|conclue?\s+pour|a\s+compter\s+d", folded):
         start, end = max(0, match.start() - 150), min(len(folded), match.end() + 350)
-        keep[start:end] = b"\x01" * (end - start)
-    return "".join(ch if keep[i] else " " for i, ch in enumerate(folded))
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    parts, position = [], 0
+    for start, end in spans:
+        parts += [" " * (start - position), folded[start:end]]
+        position = end
+    parts.append(" " * (len(folded) - position))
+    return "".join(parts)
 
 
 # Lot tables (RC, notice annex): a header row names the columns, one row per lot. ---------------------------
