@@ -103,3 +103,25 @@ def test_spreadsheet_stored_under_a_neutral_name_is_read(tmp_path):
     (tmp_path / "piece-0").write_bytes((tmp_path / "BPU.xlsx").read_bytes())
     document = read_document(tmp_path / "piece-0", "BPU.xlsx")
     assert any("Tonte des pelouses" in block.text for block in document.blocks)
+
+
+def test_a_reader_failure_costs_only_that_piece(tmp_path, monkeypatch):
+    """A layout no rule foresaw must not cost the other pieces: the piece is reported, the others are read."""
+    import procure.extract as extract
+
+    rc = dce.write_docx(tmp_path / "RC.docx", [(dce.H, "Règlement de la consultation"),
+                                               (dce.P, "Objet de la consultation : nettoyage des écoles")])
+    ccap = dce.write_docx(tmp_path / "CCAP.docx", [(dce.H, "Cahier des clauses administratives particulières"),
+                                                   (dce.P, "Objet du marché : nettoyage des écoles")])
+    real_reading = extract._reading
+
+    def failing_on_ccap(text, document, nomenclature):
+        if text.role == "CCAP":
+            raise ValueError("unforeseen layout")
+        return real_reading(text, document, nomenclature)
+
+    monkeypatch.setattr(extract, "_reading", failing_on_ccap)
+    tender = analyze([rc, ccap])
+    assert tender.object.value == "nettoyage des écoles" and tender.object.evidence.file == "RC.docx"
+    (problem,) = tender.problems
+    assert problem.file == "CCAP.docx" and problem.message.startswith("Lecture partielle") and not problem.fatal

@@ -1,6 +1,7 @@
 """Analyse a tender: read every file, then extract a `Tender` with evidence."""
 from __future__ import annotations
 
+import logging
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -18,6 +19,7 @@ from procure.model import FileProblem, Tender
 from procure.reference.cpv import load_nomenclature
 
 Progress = Callable[[int, int, str], None]
+logger = logging.getLogger(__name__)
 
 
 def read_files(files: Iterable[str | Path | tuple[str | Path, str]], progress: Progress | None = None) -> tuple[list[ReadDocument], list[FileProblem]]:
@@ -42,12 +44,25 @@ def read_files(files: Iterable[str | Path | tuple[str | Path, str]], progress: P
 def analyze_documents(documents: list[ReadDocument], problems: list[FileProblem] | None = None) -> Tender:
     tender = Tender(documents=[doc.info for doc in documents], problems=list(problems or []))
     nomenclature = load_nomenclature()
-    texts = [_doctext(document) for document in documents]
-    readings = [_reading(text, document, nomenclature) for text, document in zip(texts, documents)]
+    readings = [reading for document in documents if (reading := _safe_reading(tender, document, nomenclature))]
     build_tender(tender, readings)
     extract_provisions(tender, readings)
     check_cpv_with_model(tender)
     return tender
+
+
+PARTIAL_READING_FR = ("Lecture partielle : la mise en page de cette pièce n'a pas pu être interprétée ; "
+                      "ses informations ne sont pas reprises dans l'analyse.")
+
+
+def _safe_reading(tender: Tender, document: ReadDocument, nomenclature) -> Reading | None:
+    """One piece's reading: a layout no rule foresaw costs that piece only, never the others."""
+    try:
+        return _reading(_doctext(document), document, nomenclature)
+    except Exception:  # noqa: BLE001 - any reader failure on an unforeseen layout is reported for this piece
+        logger.exception("reading %s", document.info.file)
+        tender.problems.append(FileProblem(document.info.file, PARTIAL_READING_FR, fatal=False))
+        return None
 
 
 def _doctext(document: ReadDocument) -> DocText:

@@ -17,6 +17,7 @@ this module adds what a reader knows about the way tenders are written:
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from dataclasses import dataclass
 
@@ -108,7 +109,12 @@ def extract_provisions(tender: Tender, readings: list[Reading]) -> None:
     for reading in readings:
         if reading.doc.role in NO_PROVISION_ROLES:
             continue
-        for provision in _provisions(reading, lot_numbers):
+        try:
+            provisions_read = _provisions(reading, lot_numbers)
+        except Exception:  # noqa: BLE001 - an unforeseen sentence costs this piece's provisions, not the analysis
+            logging.getLogger(__name__).exception("provisions of %s", reading.doc.name)
+            continue
+        for provision in provisions_read:
             rank = PROVISION_RANK.get(reading.doc.role, 4) - _richness(provision)
             key = (provision.kind, provision.lot)
             if key not in found or rank < found[key][0]:
