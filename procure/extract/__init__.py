@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from procure.errors import ProcureError
 from procure.extract.dce import read_document as read_dce_document
 from procure.extract.document import DocText, build_doctext
 from procure.extract.merge import build_tender
@@ -59,8 +60,11 @@ def _safe_reading(tender: Tender, document: ReadDocument, nomenclature) -> Readi
     """One piece's reading: a layout no rule foresaw costs that piece only, never the others."""
     try:
         return _reading(_doctext(document), document, nomenclature)
+    except ProcureError:
+        raise  # a French error about procure itself (e.g. a broken clauses/ file) stops the whole analysis
     except Exception:  # noqa: BLE001 - any reader failure on an unforeseen layout is reported for this piece
-        logger.exception("reading %s", document.info.file)
+        # Kept for maintainers at INFO level: Python's last-resort handler prints nothing below WARNING.
+        logger.info("reading %s failed", document.info.file, exc_info=True)
         tender.problems.append(FileProblem(document.info.file, PARTIAL_READING_FR, fatal=False))
         return None
 

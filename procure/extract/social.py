@@ -21,6 +21,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from procure.errors import ProcureError
 from procure.extract.document import DocText
 from procure.extract.reading import Reading
 from procure.extract.roles import NO_PROVISION_ROLES
@@ -111,8 +112,10 @@ def extract_provisions(tender: Tender, readings: list[Reading]) -> None:
             continue
         try:
             provisions_read = _provisions(reading, lot_numbers)
+        except ProcureError:
+            raise  # a broken clauses/ file is the whole run's French error
         except Exception:  # noqa: BLE001 - an unforeseen sentence costs this piece's provisions, not the analysis
-            logging.getLogger(__name__).exception("provisions of %s", reading.doc.name)
+            logging.getLogger(__name__).info("provisions of %s failed", reading.doc.name, exc_info=True)
             continue
         for provision in provisions_read:
             rank = PROVISION_RANK.get(reading.doc.role, 4) - _richness(provision)
