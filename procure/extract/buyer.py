@@ -12,6 +12,7 @@ import re
 from procure.extract.document import DocText
 from procure.extract.fields import Value, find_labels, read_value
 from procure.model import BuyerCategory
+from procure.text.normalize import fold
 
 # Heads of the names of French public buyers (folded).
 PUBLIC_BODY = (
@@ -96,7 +97,7 @@ def body_in_text(doc: DocText, chars: int = 3000) -> Value | None:
 def body_in_furniture(doc: DocText) -> str | None:
     """A public body named in the running headers or footers (lines of one page joined)."""
     text = " ".join(dict.fromkeys(b.text.strip() for b in doc.furniture))
-    folded = _fold(text)
+    folded = fold(text)
     match = PUBLIC_BODY_RE.search(folded)
     if not match or NOT_BUYER_RE.search(folded[match.start() : match.start() + 60]):
         return None
@@ -127,7 +128,7 @@ def category(name: str | None, notice_folded: str = "") -> BuyerCategory | None:
         return BuyerCategory.LOCAL
     if not name:
         return None
-    folded = _fold(name)
+    folded = fold(name)
     if CENTRAL_RE.search(folded):
         return BuyerCategory.CENTRAL
     if PUBLIC_BODY_RE.search(folded):
@@ -146,7 +147,3 @@ def _is_sentence(name: str) -> bool:
     return len(name) > 120 or bool(re.search(r"\b(?:est|sont|sera|doit|peut)\b", name.lower()))
 
 
-def _fold(text: str) -> str:
-    from procure.text.normalize import fold
-
-    return fold(text)

@@ -235,7 +235,7 @@ def read_national_form(doc: DocText, rank: float, nomenclature: Nomenclature | N
     blocks = _national_lots(doc, reading, nomenclature)
     spans = [(start, end) for start, end, _ in blocks]
     outside = _blank(folded, spans)
-    reading.cpv = [(c, e) for c, e in _labelled_codes(doc, 0, len(folded), nomenclature) if not _inside(e, doc, spans)]
+    reading.cpv = _labelled_codes(doc, 0, len(folded), nomenclature, skip=spans)  # codes of a lot block are the lot's
     amounts = _amounts(doc, (0, len(folded)), rank + 0.5)
     reading.amounts = _to_lots(doc, reading, amounts, blocks)
     reading.duration = duration_found(doc, find_duration(outside), 0, rank)
@@ -277,23 +277,12 @@ def _national_place(doc: DocText, reading: Reading) -> None:
         reading.place = found(doc, hint, nuts_match.start(1), nuts_match.end(1), reading.rank + 0.5)
 
 
-def _lots_start(doc: DocText) -> int:
-    match = re.search(r"renseignements\s+relatifs\s+aux\s+lots", doc.folded)
-    return match.start() if match else len(doc.folded)
-
-
 def _blank(folded: str, spans: list[tuple[int, int]]) -> str:
     """The text with some spans blanked out (offsets kept)."""
     chars = list(folded)
     for start, end in spans:
         chars[start:end] = " " * (end - start)
     return "".join(chars)
-
-
-def _inside(evidence, doc: DocText, spans: list[tuple[int, int]]) -> bool:
-    index = next((i for i, b in enumerate(doc.blocks) if b.index == evidence.block), None)
-    offset = doc.starts[index] + evidence.start if index is not None else -1
-    return any(start <= offset < end for start, end in spans)
 
 
 INLINE_LOT_RE = re.compile(r"lot\s*(?:n\s*[°ºo]\s*)?(\d{1,2})\s*[:\-–]")  # "…euro HTLot 2 :" is glued
@@ -365,15 +354,13 @@ def _national_lots(doc: DocText, reading: Reading, nomenclature) -> list[tuple[i
     return spans
 
 
-def _labelled_codes(doc: DocText, start: int, end: int, nomenclature, stop_at_lots: bool = False):
-    if stop_at_lots:
-        end = min(end, _lots_start(doc))
+def _labelled_codes(doc: DocText, start: int, end: int, nomenclature, skip: list[tuple[int, int]] = ()):
     codes, seen = [], set()
     for match in NATIONAL_LABELS["cpv"].finditer(doc.folded, start, end):
         stop = re.search(r"[a-z]{4,}", doc.folded[match.end() : match.end() + 200])
         limit = match.end() + (stop.start() if stop else 200)
         for code, s, e in find_cpv_codes(doc.text[match.end() : limit], nomenclature):
-            if code.code not in seen:
+            if code.code not in seen and not any(low <= match.end() + s < high for low, high in skip):
                 seen.add(code.code)
                 codes.append((code, doc.evidence(match.end() + s, match.end() + e)))
     return codes

@@ -101,7 +101,6 @@ class Hit:
     start: int
     end: int
     sentence: tuple[int, int]
-    reading: Reading
 
 
 def extract_provisions(tender: Tender, readings: list[Reading]) -> None:
@@ -156,14 +155,14 @@ def _hits(reading: Reading):
     for vocabulary in vocabularies():
         if vocabulary.phrases is not None:
             for match in vocabulary.phrases.finditer(doc.folded):
-                yield Hit(vocabulary.kind, doc, match.start(), match.end(), _sentence(doc, match.start(), match.end()), reading)
+                yield Hit(vocabulary.kind, doc, match.start(), match.end(), _sentence(doc, match.start(), match.end()))
     article_kinds = {article: v.kind for v in vocabularies() for article in v.articles}
     for match in re.finditer(r"\b[lr]\.?\s?\d{4}\s?-\s?\d+(?:-\d+)*(?:\s*\d°)?|\barticles?\s+(?:14|15|30)\b[^.;]{0,40}?code\s+des\s+marches",
                              doc.folded):
         for article in find_articles(doc.text[match.start() : match.end()]):
             kind = article_kinds.get(article)
             if kind:
-                yield Hit(kind, doc, match.start(), match.end(), _sentence(doc, match.start(), match.end()), reading)
+                yield Hit(kind, doc, match.start(), match.end(), _sentence(doc, match.start(), match.end()))
 
 
 SENTENCE_END_RE = re.compile(r"(?<!\b[a-z])(?<!\bart)(?<!\bno)\.(?=\s+[^\d\s])|;|\n[-•*]")
@@ -197,7 +196,7 @@ def _judge(hit: Hit) -> ProvisionKind | None:
     if hit.kind in (ProvisionKind.INSERTION_CLAUSE, ProvisionKind.SOCIAL_CRITERION):
         return _insertion_or_criterion(sentence, doc, hit)
     if hit.kind in RESERVED_KINDS:
-        return hit.kind if _reserved(sentence, doc.folded[hit.start : hit.end]) else None
+        return hit.kind if _reserved(sentence) else None
     if hit.kind == ProvisionKind.ETHICAL_PURCHASING:
         return hit.kind if ETHICAL_CONTEXT_RE.search(sentence) else None
     if hit.kind == ProvisionKind.SOCIAL_SERVICES_PROCEDURE:
@@ -218,11 +217,10 @@ def _insertion_or_criterion(sentence: str, doc: DocText, hit: Hit) -> ProvisionK
     return ProvisionKind.INSERTION_CLAUSE if CONTRACT_CONTEXT_RE.search(context) else None
 
 
-def _reserved(sentence: str, phrase: str) -> bool:
+def _reserved(sentence: str) -> bool:
     if RESERVATION_NEGATIVE_RE.search(sentence) and not re.search(r"marches?\s+reserves?\s*:\s*oui", sentence):
         return False
-    reservation = RESERVATION_RE.search(sentence)
-    return bool(reservation)
+    return bool(RESERVATION_RE.search(sentence))
 
 
 def _in_title_line(doc: DocText, offset: int) -> bool:
