@@ -51,13 +51,16 @@ def _law_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--categorie", choices=list(CATEGORIES),
                          help="catégorie de l'acheteur quand le dossier ne la dit pas : central (État), locale "
                               "(collectivité, établissement local), entite-adjudicatrice (réseaux)")
-    command.add_argument("--defense-securite", action="store_true",
+    defence = command.add_mutually_exclusive_group()
+    defence.add_argument("--defense-securite", action="store_true",
                          help="marché de défense ou de sécurité (hors du champ de L2112-2-1)")
+    defence.add_argument("--non-defense-securite", action="store_true",
+                         help="le marché n'est pas de défense ou de sécurité, quoi qu'en dise la lecture du dossier")
 
 
 def _law_arguments(args: argparse.Namespace) -> dict:
-    return {"category": CATEGORIES.get(args.categorie) if args.categorie else None,
-            "defence_security": True if args.defense_securite else None}
+    defence = True if args.defense_securite else False if args.non_defense_securite else None
+    return {"category": CATEGORIES.get(args.categorie) if args.categorie else None, "defence_security": defence}
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -263,6 +263,9 @@ class Tender:
     procedure: Fact | None = None  # value: dict(code, label, article)
     place: Fact | None = None  # value: Place
     dates: dict[str, Fact] = field(default_factory=dict)  # key -> Fact(date)
+    # value True: the pieces say the contract is a defence or security one (L2300-1 s., "article L2323-1"): the
+    # insertion obligation of L2112-2-1 does not apply to it. None: nothing said.
+    defence_security: Fact | None = None
     lots: list[Lot] = field(default_factory=list)
     provisions: list[SocialProvision] = field(default_factory=list)  # tender-wide ones
 
@@ -279,7 +282,7 @@ class Tender:
         return list(self.provisions) + (list(lot.provisions) if lot else [])
 
     def launch_date(self) -> date | None:
-        for key in ("launch", "publication", "offers_deadline"):
+        for key in ("launch", "publication", "offers_deadline", "pieces"):
             fact = self.dates.get(key)
             if fact:
                 return fact.value

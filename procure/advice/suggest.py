@@ -31,6 +31,7 @@ DATE_SOURCES_FR = {
     "launch": "date de lancement de la consultation",
     "publication": "date d'envoi de l'avis",
     "offers_deadline": "date limite de remise des offres (approximation de la date de lancement)",
+    "pieces": "date imprimée sur les pièces du dossier (approximation de la date de lancement)",
     "today": "date du jour (aucune date trouvée dans le dossier)",
 }
 NATURE_FR = {"works": "travaux", "supplies": "fournitures", "services": "services",
@@ -159,7 +160,7 @@ def amount_ht(amount: Amount | None) -> tuple[Decimal | None, str | None]:
 def reference_date(tender: Tender, given: date | None = None, today: date | None = None) -> tuple[date, str]:
     if given:
         return given, "given"
-    for key in ("launch", "publication", "offers_deadline"):
+    for key in ("launch", "publication", "offers_deadline", "pieces"):
         if key in tender.dates:
             return tender.dates[key].value, key
     return today or date.today(), "today"
@@ -170,8 +171,17 @@ def suggest(tender: Tender, on: date | None = None, today: date | None = None,
     """`category`: the user's choice of buyer category, used when given (else the extracted one).
     `defence_security`: True when the user says the contract is a defence or security contract."""
     ref, source = reference_date(tender, on, today)
+    dated, start = ref, law.rules_start()
+    ref = max(ref, start)  # older tenders: the earliest encoded rules, said in an alert
+    if defence_security is None and tender.defence_security is not None:
+        defence_security = bool(tender.defence_security.value)  # the pieces say it; the user's answer prevails
     obligation = check_obligation(tender, ref, category, defence_security)
     alerts = _tender_alerts(tender, source, ref, obligation)
+    if dated < start:
+        alerts.insert(0, Alert(None, "date_before_rules",
+                               f"Consultation datée du {dated:%d/%m/%Y} ({DATE_SOURCES_FR.get(source, source)}) : les règles "
+                               f"antérieures au {start:%d/%m/%Y} ne sont pas encodées, celles de cette date sont "
+                               f"appliquées ({law.UNVERIFIED_FR}).", []))
     lots = [_advise_lot(tender, lot, ref, obligation) for lot in tender.lots]
     used = obligation.threshold.parameter if obligation.threshold else None
     return Advice(tender, ref, source, obligation.contract_value, used, obligation.applies, lots, alerts, obligation)
@@ -307,10 +317,17 @@ def _obligation_fr(check: ObligationCheck, on: date) -> str:
 
 def _tender_alerts(tender: Tender, source: str, ref: date, check: ObligationCheck) -> list[Alert]:
     alerts = []
-    if source in ("offers_deadline", "today"):
+    if source in ("offers_deadline", "pieces", "today"):
         alerts.append(Alert(None, "date_uncertain", f"Date de référence : {DATE_SOURCES_FR[source]} ({ref:%d/%m/%Y}). "
                             f"Les obligations datées ({OBLIGATION_ARTICLE} à partir du {check.entry_into_force:%d/%m/%Y}, "
                             "seuils) dépendent de la date de lancement : à confirmer.", []))
+    if check.excluded and tender.defence_security is not None:
+        fact = tender.defence_security
+        alerts.append(Alert(None, "defence_read",
+                            "Le dossier indique un marché de défense ou de sécurité : l'obligation "
+                            f"{OBLIGATION_ARTICLE} ne s'applique pas. Si ce n'est pas le cas, corrigez-le "
+                            "(option --non-defense-securite).", [OBLIGATION_ARTICLE],
+                            [fact.evidence] if fact.evidence else []))
     if check.contract_value is None:
         alerts.append(Alert(None, "value_unknown", "Montant estimé inconnu : la comparaison aux seuils européens n'a pas pu être faite.", []))
     if check.category is None and check.in_force:

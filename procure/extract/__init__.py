@@ -12,7 +12,7 @@ from procure.extract.dce import read_document as read_dce_document
 from procure.extract.document import DocText, build_doctext
 from procure.extract.merge import build_tender
 from procure.extract.notice import read_eu_form, read_national_form
-from procure.extract.reading import ROLE_RANK, Reading, read_dates
+from procure.extract.reading import ROLE_RANK, Reading, read_dates, read_defence_security
 from procure.extract.roles import classify, layout_of
 from procure.extract.social import extract_provisions
 from procure.ingest import IngestError, ReadDocument, read_document
@@ -87,6 +87,7 @@ def _reading(text: DocText, document: ReadDocument, nomenclature) -> Reading:
     else:
         reading = read_dce_document(text, rank, nomenclature, document.tables)
     reading.dates = read_dates(text, rank)
+    reading.defence_security = read_defence_security(text, rank)
     return reading
 
 

@@ -32,7 +32,8 @@ def build_tender(tender: Tender, readings: list[Reading]) -> None:
     tender.object = _fact(_best([r.object for r in readings]))
     tender.reference = _fact(_best([r.reference for r in readings]))
     tender.procedure = _fact(_best([r.procedure for r in readings]))
-    for key in ("offers_deadline", "publication", "launch"):
+    tender.defence_security = _fact(_best([r.defence_security for r in readings]))
+    for key in ("offers_deadline", "publication", "launch", "pieces"):
         date_found = _best([r.dates.get(key) for r in readings])
         if date_found:
             tender.dates[key] = _fact(date_found)

@@ -60,6 +60,7 @@ class Reading:
     amounts: list[AmountFound] = field(default_factory=list)
     duration: Found | None = None  # value: Duration
     dates: dict[str, Found] = field(default_factory=dict)  # offers_deadline, publication, launch
+    defence_security: Found | None = None  # value True: the piece says it is a defence or security contract
     lot_spans: list[tuple[int, int, int]] = field(default_factory=list)  # (start, end, lot) of lot sections
 
     def lot(self, number: int) -> LotReading:
@@ -113,7 +114,9 @@ DATE_LABELS = {
 
 
 def read_dates(doc: DocText, rank: float) -> dict[str, Found]:
-    """Dates after their label, on the same line or the next one ("IV.2.2) Date limite …" / "9 septembre 2020")."""
+    """Dates after their label, on the same line or the next one ("IV.2.2) Date limite …" / "9 septembre 2020");
+    else the date printed on the piece ("DCE B - 5 Octobre 2016", "DOSSIER PRO/DCE – MARS 2021") or the planned
+    start of the work, kept apart as "pieces": the law's reference date falls back on it, flagged as such."""
     from procure.text.normalize import find_dates
 
     dates: dict[str, Found] = {}
@@ -125,4 +128,62 @@ def read_dates(doc: DocText, rank: float) -> dict[str, Found]:
                 value, start, end = found_dates[0]
                 dates[key] = Found(value, doc.evidence(match.end() + start, match.end() + end), rank)
                 break
+    if not dates:
+        printed = piece_date(doc, rank)
+        if printed:
+            dates["pieces"] = printed
     return dates
+
+
+MONTH_YEAR_RE = re.compile(r"\b(janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)"
+                           r"\s+((?:19|20)\d\d)\b")
+MONTH_NUMBERS = {name: number for number, name in enumerate(
+    "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split(), 1)}
+# A date that follows these words dates a text of law or a past decision, not the consultation.
+LEGAL_DATE_BEFORE_RE = re.compile(r"(?:decret|loi|ordonnance|arrete|directive|reglement|code|circulaire|modifie|"
+                                  r"journal\s+officiel|n[°o]\s*[\d-]+)[^\n]{0,25}$")
+START_RE = re.compile(r"(?:debutera|demarrera|commenceront|commencera|date\s+(?:previsionnelle\s+)?de\s+(?:debut|demarrage|"
+                      r"commencement))[^\n.]{0,40}?(?=\d|1er|premier)")
+TITLE_PAGE_CHARS = 2500
+
+
+def piece_date(doc: DocText, rank: float) -> Found | None:
+    """The latest date printed on the title page (edition of the DCE), else the planned start of the work."""
+    from datetime import date
+
+    from procure.text.normalize import find_dates
+
+    head = doc.folded[:TITLE_PAGE_CHARS]
+    candidates = [(day, start, end) for day, start, end in find_dates(doc.text[:TITLE_PAGE_CHARS])]
+    candidates += [(date(int(m.group(2)), MONTH_NUMBERS[m.group(1)], 1), m.start(), m.end())
+                   for m in MONTH_YEAR_RE.finditer(head)]
+    today = date.today()
+    printed = [c for c in candidates if date(2000, 1, 1) <= c[0] <= today
+               and not LEGAL_DATE_BEFORE_RE.search(head[max(0, c[1] - 60) : c[1]])]
+    if printed:
+        day, start, end = max(printed, key=lambda c: (c[0], -c[1]))
+        return Found(day, doc.evidence(start, end), rank + 0.5)
+    for match in START_RE.finditer(doc.folded):
+        found_dates = find_dates(doc.text[match.end() : match.end() + 40])
+        if found_dates and found_dates[0][0] <= today:
+            day, start, end = found_dates[0]
+            return Found(day, doc.evidence(match.end() + start, match.end() + end), rank + 0.5)
+    return None
+
+
+# The procedures of the third part of the code (L2320-1 to R2329-x) serve defence and security contracts only
+# (the exclusion grounds L2341 s. are cited by every RC, so they prove nothing); or a sentence that says so.
+DEFENCE_RE = re.compile(r"\b[lr]\s?\.?\s?232\d-\d+|(?:present|ce)\s+(?:marche|contrat|accord-cadre)[^.\n]{0,40}?"
+                        r"(?:est|constitue|releve\s+d)[^.\n]{0,25}?defense\s+(?:ou|et)\s+de\s+securite")
+NEGATION_RE = re.compile(r"\b(?:n'est\s+pas|ne\s+releve\s+pas|ne\s+sont\s+pas|hors\s+du?\s+champ)\b")
+
+
+def read_defence_security(doc: DocText, rank: float) -> Found | None:
+    """"procédure adaptée conformément à l'article L2323-1", "marché de défense ou de sécurité": the piece puts
+    the contract under the defence and security part of the code (unless the sentence denies it)."""
+    for match in DEFENCE_RE.finditer(doc.folded):
+        sentence_start = max(doc.folded.rfind(".", 0, match.start()), doc.folded.rfind("\n", 0, match.start())) + 1
+        if NEGATION_RE.search(doc.folded[max(sentence_start, match.start() - 80) : match.end()]):
+            continue
+        return Found(True, doc.evidence(match.start(), match.end()), rank)
+    return None

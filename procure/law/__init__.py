@@ -471,6 +471,12 @@ class Threshold:
     parameter: ParameterValue
 
 
+def rules_start() -> date:
+    """The first day every threshold of clauses/ is known: earlier tenders are read with the rules of that day."""
+    names = set(THRESHOLD_PARAMETERS.values()) | {"eu_threshold_works"}
+    return max(parameters()[name].history[0].since for name in names)
+
+
 def eu_threshold(category: str, nature: str, on: date) -> Threshold:
     name = "eu_threshold_works" if nature == "works" else THRESHOLD_PARAMETERS[(category, nature)]
     value = parameter(name, on)
