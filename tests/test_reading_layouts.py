@@ -125,3 +125,76 @@ def test_a_reader_failure_costs_only_that_piece(tmp_path, monkeypatch):
     assert tender.object.value == "nettoyage des écoles" and tender.object.evidence.file == "RC.docx"
     (problem,) = tender.problems
     assert problem.file == "CCAP.docx" and problem.message.startswith("Lecture partielle") and not problem.fatal
+
+
+# ---------------------------------------------------------------- found by reading the CLI output on real tenders
+
+
+@pytest.mark.parametrize("text, tax", [
+    ("Valeur hors TVA : 400 000 euros", "HT"),
+    ("Coût estimé (HT) : entre 12 000 euros et 88 000 euros", "HT"),
+    ("pour un montant de 45 000 euros hors taxe par an", "HT"),
+    ("Montant TTC : 12 000 €", "TTC"),
+    ("Prix hors taxes du lot, montant TTC : 6 000 €", "TTC"),  # the label's last tax word wins
+])
+def test_tax_stated_in_the_label(text, tax):
+    assert [m.tax for m in amount_mentions(text, fold(text))] == [tax]
+
+
+def test_a_deadline_to_send_documents_is_not_the_contract_duration():
+    text = ("le candidat devra fournir les documents dans un délai de 10 jours à compter de la demande du pouvoir "
+            "adjudicateur.")
+    assert find_duration(fold(text)) is None
+    assert find_duration(fold("Le délai global d'exécution des travaux est fixé à 8 mois.")).months == 8
+
+
+def test_duration_and_renewal_under_their_own_headings():
+    text = ("Durée de l'accord-cadre\nLa durée initiale de l'accord-cadre est fixée à 2 an(s) à compter de la "
+            "notification.\nReconduction\nL'accord-cadre pourra être reconduit 1 fois pour une période de deux ans.")
+    assert find_duration(fold(text)).months == 48
+
+
+@pytest.mark.parametrize("text, communes, departments", [
+    ("Grand Chambéry 106 allée des Blachères 73026 Chambéry Cedex", ["73065"], ["73"]),  # a CEDEX code
+    ("Lieu d'exécution : briey", ["54099"], ["54"]),  # a commune déléguée of Val de Briey
+])
+def test_places_written_as_buyers_write_them(text, communes, departments):
+    place = place_from_text(text.split(":")[-1])
+    assert [c.insee for c in place.communes] == communes and place.departments == departments
+
+
+def eu_notice(path, lots_section, divided):
+    return dce.write_pdf(path, [
+        (dce.P, "Avis n° 20-123456"), (dce.H, "Section I : Pouvoir adjudicateur"),
+        (dce.P, "I.1) NOM ET ADRESSES : Ministère de la Justice, 13 place Vendôme, 75001 Paris"),
+        (dce.H, "Section II : Objet"),
+        (dce.P, "II.1.1) Intitulé : Nettoyage des locaux des juridictions"),
+        (dce.P, "II.1.2) Code CPV principal : 90911200"),
+        (dce.P, "II.1.3) Type de marché : Services"),
+        (dce.P, f"II.1.6) Informations sur les lots : Ce marché est divisé en lots : {divided}"),
+        *lots_section,
+        (dce.H, "Section IV : Procédure"), (dce.P, "IV.1.1) Type de procédure : Procédure ouverte"),
+    ])
+
+
+def test_lot_titles_lose_their_number_and_name_their_department(tmp_path):
+    lots = []
+    for number, department in ((1, "Tarn-et-Garonne"), (2, "Gard")):
+        lots += [(dce.P, "II.2) DESCRIPTION"),
+                 (dce.P, f"II.2.1) Intitulé : Lot no{number} : Nettoyage des juridictions du département de {department}"),
+                 (dce.P, f"Lot nº : {number}"),
+                 (dce.P, "II.2.3) Lieu d'exécution : Code NUTS : FR"),
+                 (dce.P, "II.2.4) Description des prestations : Nettoyage des locaux et de la vitrerie.")]
+    tender = analyze([eu_notice(tmp_path / "avis.pdf", lots, "oui")])
+    assert [lot.title.value for lot in tender.lots] == ["Nettoyage des juridictions du département de Tarn-et-Garonne",
+                                                         "Nettoyage des juridictions du département de Gard"]
+    assert [lot.place.value.departments for lot in tender.lots] == [["82"], ["30"]]
+    assert tender.place.value.scope == PlaceScope.SEVERAL and tender.place.value.departments == ["30", "82"]
+
+
+def test_undivided_notice_without_a_lot_title_takes_the_contract_title(tmp_path):
+    lots = [(dce.P, "II.2) DESCRIPTION"), (dce.P, "II.2.1) Intitulé :"),
+            (dce.P, "II.2.4) Description des prestations : Les prestations du présent accord-cadre comprennent : "
+                    "1) le nettoyage courant ; 2) la vitrerie.")]
+    tender = analyze([eu_notice(tmp_path / "avis.pdf", lots, "non")])
+    assert len(tender.lots) == 1 and tender.lots[0].title.value == "Nettoyage des locaux des juridictions"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from procure.extract.places import place_from_nuts, place_from_text
+from procure.extract.places import departments_named, place_from_nuts, place_from_text
 from procure.extract.quantities import best_amount, over_duration
 from procure.extract.reading import AmountFound, Found, LotReading, Reading
 from procure.model import Amount, Fact, Lot, Place, PlaceScope, Tender
@@ -40,7 +40,8 @@ def build_tender(tender: Tender, readings: list[Reading]) -> None:
     lots = _merge_lots(readings)
     tender_cpv = next((r.cpv for r in readings if r.cpv), [])
     duration = _best([r.duration for r in readings])
-    place = _best([r.place for r in readings]) or _best([lot.place for r in readings for lot in r.lots.values()])
+    _places_in_titles(lots)
+    place = _best([r.place for r in readings]) or _lots_place(lots)
     place = _refined(place, tender) if place else (_place_from_buyer(tender, readings) or _buyer_address(tender))
     tender.place = _fact(place)
     tender_amounts = [a for r in readings for a in r.amounts]
@@ -49,6 +50,32 @@ def build_tender(tender: Tender, readings: list[Reading]) -> None:
     single = len(lots) == 1
     for number in sorted(lots):
         tender.lots.append(_lot(number, lots[number], tender, tender_cpv, duration, place, tender_amounts if single else []))
+
+
+def _places_in_titles(lots: dict[int, LotReading]) -> None:
+    """"Lot 1 : juridictions du département de Tarn-et-Garonne": a lot with no stated place takes the department
+    its title names (departments only: a commune's name can be a common word of a title)."""
+    for lot in lots.values():
+        if lot.place is None and lot.title is not None:
+            departments = departments_named(lot.title.value)
+            if departments:
+                scope = PlaceScope.DEPARTMENT if len(departments) == 1 else PlaceScope.SEVERAL
+                lot.place = Found(Place(scope, lot.title.value, [], departments), lot.title.evidence, lot.title.rank + 1)
+
+
+def _lots_place(lots: dict[int, LotReading]) -> Found | None:
+    """No place for the whole tender: its lots' places, united when they differ (one lot per department)."""
+    found = [lot.place for lot in lots.values() if lot.place is not None]
+    if not found:
+        return None
+    best = min(found, key=lambda f: f.rank)
+    places = [f.value for f in found if isinstance(f.value, Place)]
+    departments = sorted({d for p in places for d in p.departments})
+    if len(departments) <= 1 or len(places) < len(found):
+        return best
+    communes = [c for p in places for c in p.communes]
+    label = " ; ".join(dict.fromkeys(p.label for p in places))
+    return Found(Place(PlaceScope.SEVERAL, label, communes, departments), best.evidence, best.rank)
 
 
 def _merge_lots(readings: list[Reading]) -> dict[int, LotReading]:
@@ -90,7 +117,8 @@ def _lot(number: int, reading: LotReading, tender: Tender, tender_cpv, duration:
     lot_duration = reading.duration or duration
     if lot_duration:
         lot.duration_months = Fact(lot_duration.value.months, lot_duration.evidence, inherited=reading.duration is None)
-    lot_place = reading.place or place
+    # A lot's own NUTS department is narrowed like the tender's ("Ville de Rennes" with FRH03 → Rennes).
+    lot_place = _refined(reading.place, tender) if reading.place else place
     if lot_place:
         lot.place = Fact(lot_place.value, lot_place.evidence, inherited=reading.place is None)
     lot.estimated_amount = _amount(reading.amounts or tender_amounts, lot_duration, inherited=not reading.amounts)

