@@ -135,7 +135,7 @@ class BuyerCategory(str, Enum):
 
 BUYER_CATEGORY_LABELS_FR = {
     BuyerCategory.CENTRAL: "autorité publique centrale (État)",
-    BuyerCategory.LOCAL: "pouvoir adjudicateur (collectivité, établissement public local…)",
+    BuyerCategory.LOCAL: "pouvoir adjudicateur autre que l'État (collectivité, établissement public, organisme de droit privé…)",
     BuyerCategory.CONTRACTING_ENTITY: "entité adjudicatrice",
 }
 

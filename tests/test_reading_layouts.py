@@ -198,3 +198,17 @@ def test_undivided_notice_without_a_lot_title_takes_the_contract_title(tmp_path)
                     "1) le nettoyage courant ; 2) la vitrerie.")]
     tender = analyze([eu_notice(tmp_path / "avis.pdf", lots, "non")])
     assert len(tender.lots) == 1 and tender.lots[0].title.value == "Nettoyage des locaux des juridictions"
+
+
+@pytest.mark.parametrize("text, title", [
+    ("Rédaction de contenus pour le magazine de l'insep rédaction de contenus pour le magazine de l'insep intitulé "
+     "« insep le mag »", "Rédaction de contenus pour le magazine de l'insep"),
+    ("Rédaction de contenus pour la communication institutionnelle de l'inseprédaction de contenus pour divers "
+     "supports", "Rédaction de contenus pour la communication institutionnelle de l'insep"),  # glued in the PDF
+    ("Travaux de peinture et travaux de peinture extérieure des écoles", "Travaux de peinture et travaux de peinture "
+     "extérieure des écoles"),
+])
+def test_national_form_lot_title_stops_where_its_description_restates_it(text, title):
+    from procure.extract.notice import _before_restatement
+
+    assert _before_restatement(text) == title

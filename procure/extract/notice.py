@@ -344,7 +344,7 @@ def _national_lots(doc: DocText, reading: Reading, nomenclature) -> list[tuple[i
         lot = reading.lot(number)
         value = read_value(doc, head.end(), end, max_lines=2,
                            stop=re.compile(r"\s(?:duree|cout\s+estime|c\.p\.v\.|montant|mots\s+descripteurs|selon\s+cctp)\b"))
-        title = _strip_lot_prefix(value.text) if value else ""
+        title = _before_restatement(_strip_lot_prefix(value.text)) if value else ""
         if title:  # a summary comes first: the full text that follows is cleaner and wins
             lot.title = Found(title.strip(" .-"), value.evidence(), reading.rank)
         codes = _labelled_codes(doc, head.start(), end, nomenclature)
@@ -398,6 +398,17 @@ def _codes(doc: DocText, span: tuple[int, int], nomenclature):
 def _amounts(doc: DocText, span: tuple[int, int], rank: float) -> list[AmountFound]:
     mentions = amount_mentions(doc.text, doc.folded, span[0], span[1])  # the whole text: context may precede the span
     return [AmountFound(m, doc, rank) for m in mentions]
+
+
+def _before_restatement(title: str) -> str:
+    """"Rédaction de contenus pour le magazine rédaction de contenus pour le magazine intitulé …": the national form
+    prints the lot's title, then its description, which often starts by restating it (sometimes glued to it)."""
+    words = title.split()
+    if len(words) < 8:
+        return title
+    opening = re.escape(" ".join(words[:4])).replace(r"\ ", r"\s+")
+    again = re.compile(opening, re.I).search(title, len(words[0]) + 1)
+    return title[: again.start()].strip() if again and again.start() > 10 else title
 
 
 def _strip_lot_prefix(text: str) -> str:
