@@ -212,3 +212,25 @@ def test_national_form_lot_title_stops_where_its_description_restates_it(text, t
     from procure.extract.notice import _before_restatement
 
     assert _before_restatement(text) == title
+
+
+@pytest.mark.parametrize("lines", [
+    ["00 GENERALITES 01 INSTALLATIONS DE CHANTIER - DEMOLITION 02 CHARPENTE – COUVERTURE 03 ELECTRICITE "
+     "01.02 Note concernant le DCE"],  # a PDF whose lines were joined
+    ["00 GENERALITES", "01 INSTALLATIONS DE CHANTIER - DEMOLITION", "02 CHARPENTE – COUVERTURE", "03 ELECTRICITE"],
+])
+def test_allotment_list_without_the_word_lot(tmp_path, lines):
+    path = dce.write_docx(tmp_path / "CCTP.docx", [
+        (dce.H, "CAHIER DES CLAUSES TECHNIQUES PARTICULIÈRES"), (dce.P, "Aménagement des combles de la mairie"),
+        (dce.P, "2/ Allotissement du projet :"), *[(dce.P, line) for line in lines],
+        (dce.P, "Les entrepreneurs ne pourront arguer d'un manque de concordance entre plans et descriptif.")])
+    tender = analyze([path])
+    assert [(lot.number, lot.title.value) for lot in tender.lots] == [
+        (1, "INSTALLATIONS DE CHANTIER - DEMOLITION"), (2, "CHARPENTE – COUVERTURE"), (3, "ELECTRICITE")]
+
+
+def test_a_single_numbered_line_after_allotment_is_no_list(tmp_path):
+    path = dce.write_docx(tmp_path / "RC.docx", [
+        (dce.H, "RÈGLEMENT DE LA CONSULTATION"), (dce.P, "Objet : nettoyage des locaux"),
+        (dce.P, "Allotissement :"), (dce.P, "1 lot unique, le marché n'est pas divisé pour des raisons techniques.")])
+    assert len(analyze([path]).lots) == 1

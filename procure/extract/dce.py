@@ -232,8 +232,36 @@ def _lots(doc: DocText, reading: Reading, nomenclature) -> None:
         end = _section_end(doc, match, heads[i + 1].start() if i + 1 < len(heads) else len(folded))
         _lot_section(doc, reading, lot, match.end(), end, nomenclature)
         reading.lot_spans.append((match.start(), end, number))
+    if not heads:
+        _allotment_list(doc, reading)
     if reading.lots:
         reading.divided = True
+
+
+# "2/ Allotissement du projet :" then "01 INSTALLATIONS DE CHANTIER - DEMOLITION", "02 CHARPENTE …": the trades of a
+# works DCE listed by number without the word "lot" (00 is the general part, no lot).
+ALLOTMENT_HEAD_RE = re.compile(r"(?:allotissement|decomposition\s+en\s+lots|liste\s+des\s+lots|lots\s+(?:sont\s+)?les\s+suivants)[^\n\d]{0,40}")
+# One item: its number, then its title up to the next number or the end of the line (PDF lines may be joined).
+ALLOTMENT_ITEM_RE = re.compile(r"\s*(\d{1,2})[ \t]*[-–.:)]?[ \t]+([A-Za-zÀ-ÿ][^\d\n]{2,120}?)[ \t]*(?=\s\d{1,2}\b|\n|$)")
+
+
+def _allotment_list(doc: DocText, reading: Reading) -> None:
+    head = ALLOTMENT_HEAD_RE.search(doc.folded)
+    if head is None:
+        return
+    position, expected, found = head.end(), None, []
+    while (item := ALLOTMENT_ITEM_RE.match(doc.text, position)) is not None:
+        number = int(item.group(1))
+        if (expected is None and number > 1) or (expected is not None and number != expected):
+            break  # a list of lots starts at 0 or 1 and counts up by one
+        found.append((number, item))
+        expected, position = number + 1, item.end()
+    lots = [(number, item) for number, item in found if number > 0]
+    if len(lots) < 2:
+        return
+    for number, item in lots:
+        title = item.group(2).strip(" :-–.")
+        reading.lot(number).title = Found(title, doc.evidence(item.start(2), item.start(2) + len(title)), reading.rank + 0.5)
 
 
 HEADING_LINE_RE = re.compile(r"^[ \t]*(?:article\s+\d|chapitre|titre\s+[ivx\d]|section\s|[ivx]{1,4}\s*[.-]\s|\d{1,2}(?:\.\d{1,2})*\s*[-–.)]\s)")
