@@ -10,6 +10,7 @@ from pathlib import Path
 from procure.errors import ProcureError
 from procure.extract.dce import read_document as read_dce_document
 from procure.extract.document import DocText, build_doctext
+from procure.extract.eforms import read_eforms
 from procure.extract.merge import build_tender
 from procure.extract.notice import read_eu_form, read_national_form
 from procure.extract.reading import ROLE_RANK, Reading, read_dates, read_defence_security
@@ -80,7 +81,9 @@ def _doctext(document: ReadDocument) -> DocText:
 
 def _reading(text: DocText, document: ReadDocument, nomenclature) -> Reading:
     rank = ROLE_RANK.get(text.role, 5)
-    if text.layout == "eu_form":
+    if text.layout == "eforms":
+        reading = read_eforms(text, rank, nomenclature)
+    elif text.layout == "eu_form":
         reading = read_eu_form(text, rank, nomenclature)
     elif text.layout == "national_form":
         reading = read_national_form(text, rank, nomenclature)

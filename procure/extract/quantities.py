@@ -85,6 +85,11 @@ def _number(raw: str) -> float:
     return float(raw.replace(",", ".")) if raw[0].isdigit() else float(NUMBER_WORDS[raw])
 
 
+def months_of(number: str, unit: str | None) -> float:
+    """Months of a quantity as written ("4", "année"; "trois", "ans")."""
+    return _clean(_months(_number(number), unit or "mois"))
+
+
 def _months(number: float, unit: str) -> float:
     unit = unit.lower()
     if unit.startswith("mois"):
@@ -307,16 +312,18 @@ def best_amount(mentions: list[AmountMention]) -> AmountMention | None:
 
 
 def over_duration(mention: AmountMention, duration_months: float | None, initial_months: float | None) -> tuple[Decimal, str | None]:
-    """The amount summed over the longest duration, with the computation when one was needed."""
+    """The amount summed over the longest duration, with the computation when one was needed, in French
+    (« 225 000 € par an × 4 ans », « 10 000 € par an, durée d'un an »)."""
+    from procure.outputs.format_fr import format_euros, format_quantity, plural_fr  # the wording only
+
+    figure = format_euros(mention.value, cents=mention.value != mention.value.to_integral_value())
     if mention.period == "year" and duration_months:
         years = Decimal(str(duration_months)) / 12
-        return (mention.value * years).quantize(Decimal("1")), f"{_fmt(mention.value)} par an × {_fmt(years)} an(s)"
+        wording = (f"{figure} par an, durée d'un an" if years == 1
+                   else f"{figure} par an × {format_quantity(years, 2)} {plural_fr(years, 'an', 'ans')}")
+        return (mention.value * years).quantize(Decimal("1")), wording
     if mention.period == "initial" and duration_months and initial_months and duration_months > initial_months:
         periods = Decimal(str(duration_months)) / Decimal(str(initial_months))
-        return (mention.value * periods).quantize(Decimal("1")), f"{_fmt(mention.value)} par période × {_fmt(periods)} périodes"
+        return ((mention.value * periods).quantize(Decimal("1")),
+                f"{figure} par période × {format_quantity(periods, 2)} {plural_fr(periods, 'période', 'périodes')}")
     return mention.value, None
-
-
-def _fmt(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
-    return text.replace(".", ",")

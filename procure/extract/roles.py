@@ -61,7 +61,12 @@ def classify(name: str, head: str) -> str:
 
 
 def layout_of(folded: str) -> str:
-    """The BOAMP print of the EU standard form, the national BOAMP form, or an ordinary document."""
+    """An eForms notice (since 2023), the BOAMP print of the EU standard form, the national BOAMP form, or an
+    ordinary document."""
+    from procure.extract.eforms import is_eforms
+
+    if is_eforms(folded):
+        return "eforms"
     if re.search(r"section\s+i\s*:", folded) and re.search(r"ii\.1\.1\)", folded):
         return "eu_form"
     if re.search(r"avis\s+d'appel\s+public\s+a\s+la\s+concurrence|nom\s+et\s+adresse\s+officiels\s+de\s+l'organisme", folded):
