@@ -151,13 +151,16 @@ def _refined(place: Found, tender: Tender) -> Found:
         return place
     department = value.departments[0]
     named = COMMUNE_BUYER_RE.match(tender.buyer.value) if tender.buyer else None
-    candidates = [named.group(1)] if named else []
+    candidates = [(named.group(1), "commune de l'acheteur")] if named else []
     if tender.object:
-        candidates += re.findall(r"\b[A-ZÉÈ][\w'’-]+(?:[ -](?:sur|sous|en|de|du|la|le|lès|[A-ZÉÈ][\w'’-]+))*", tender.object.value)
-    for candidate in candidates:
+        candidates += [(name, "commune citée dans l'objet") for name in
+                       re.findall(r"\b[A-ZÉÈ][\w'’-]+(?:[ -](?:sur|sous|en|de|du|la|le|lès|[A-ZÉÈ][\w'’-]+))*", tender.object.value)]
+    for candidate, why in candidates:
         commune_place = place_from_text(candidate, department)
         if commune_place and commune_place.scope == PlaceScope.COMMUNE and commune_place.department == department:
-            return Found(Place(PlaceScope.COMMUNE, value.label, commune_place.communes, [department]), place.evidence, place.rank)
+            # Said in the label: the notice gave the department only, the commune is procure's reading.
+            label = f"{value.label} ; {why} : {commune_place.communes[0].name}"
+            return Found(Place(PlaceScope.COMMUNE, label, commune_place.communes, [department]), place.evidence, place.rank)
     return place
 
 

@@ -45,7 +45,7 @@ def place_from_nuts(code: str, label: str | None = None) -> Place | None:
     if not departments:
         return None
     scope = PlaceScope.DEPARTMENT if len(departments) == 1 else PlaceScope.REGION
-    return Place(scope, label or f"Code NUTS {code}", [], departments)
+    return Place(scope, label or f"Code NUTS {code.upper()}", [], departments)
 
 
 def nuts_codes(text: str) -> list[str]:
