@@ -137,6 +137,13 @@ def build() -> None:
     loop_table(document, ["Structure", "Type", "Commune", "SIRET"], "lot.suppliers",
                ["{{ row.name }}", "{{ row.kind }}", "{{ row.commune }}", "{{ row.siret }}"], [5.2, 4.0, 3.2, 3.6])
     add("{%p endif %}")
+    add("{%p if lot.no_credible %}")
+    heading("Structures inclusives", 2)
+    add("{{ lot.no_credible }}")
+    add("{%p for lever in lot.other_levers %}")
+    add("{{ lever }}", style="List Bullet")
+    add("{%p endfor %}")
+    add("{%p endif %}")
     add("{%p endfor %}")
     add("{%p if decisions %}")
     heading("Décisions prises", 1)

@@ -277,11 +277,10 @@ def test_document_text_never_becomes_markdown():
     assert plain("- tiret\n1. numéro") == "\\- tiret\n1\\. numéro"
 
 
-def test_unknown_place_of_execution_is_said_before_the_matches(demo, tmp_path):
-    workspace, credentials = demo
-    buyer = workspace.authenticate(*credentials["buyer"])
-    tender_id = workspace.create_tender(buyer, "Nettoyage", False)
-    rc = dce.write_docx(tmp_path / "RC_nettoyage.docx", [
+def cleaning_tender(workspace, buyer, folder, shared=False) -> int:
+    """A cleaning contract whose RC states neither a place of execution nor a buyer."""
+    tender_id = workspace.create_tender(buyer, "Nettoyage", shared)
+    rc = dce.write_docx(folder / "RC_nettoyage.docx", [
         (dce.H, "RÈGLEMENT DE LA CONSULTATION"),
         (dce.P, "Objet de la consultation : Nettoyage des locaux administratifs"),
         (dce.P, "Code CPV principal : 90911200-8"),
@@ -289,8 +288,109 @@ def test_unknown_place_of_execution_is_said_before_the_matches(demo, tmp_path):
     ])
     workspace.add_documents(buyer, tender_id, [(rc.name, rc.read_bytes())])
     workspace.analyse(buyer, tender_id)
+    return tender_id
+
+
+def unescaped(text: str) -> str:
+    """A text as the reader sees it once Markdown has removed the escapes of ui.common.plain."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def place_button(test):
+    return next(b for b in test.button if b.label == "Classer les structures depuis ce lieu")
+
+
+def test_unknown_place_of_execution_is_asked_and_the_structures_ranked_from_it(demo, tmp_path):
+    workspace, credentials = demo
+    buyer = workspace.authenticate(*credentials["buyer"])
+    tender_id = cleaning_tender(workspace, buyer, tmp_path)
     test = logged_in(workspace, credentials, "buyer").run(timeout=120)
     assert not test.exception
-    assert any(w.value.startswith("Lieu d'exécution inconnu pour ce lot") for w in test.warning)
+    assert any(w.value.startswith("Lieu d'exécution inconnu : précisez une commune, un département ou « national »")
+               for w in test.warning)
+    assert not any("sans tenir compte de la proximité" in text for text in page_text(test).splitlines())
+    assert not test.dataframe  # nothing ranked on unknown distances, and no decision yet
     assert any(m.value == "**Lieu d'exécution** : non trouvé dans le dossier" for m in test.markdown)
+    assert test.text_input(key="lieu-texte-1").label == "Commune, département ou « national »"
     assert_french(test)
+    test.text_input(key="lieu-texte-1").input("Atlantide")
+    place_button(test).click().run(timeout=120)
+    assert not test.exception
+    assert test.error[0].value.startswith("Lieu non reconnu : « Atlantide ». Indiquez une commune")
+    assert workspace.review_items(buyer, tender_id)["lots"][0]["matching"]["outcome"] == "needs_place"
+    test.text_input(key="lieu-texte-1").input("94")
+    place_button(test).click().run(timeout=120)
+    assert not test.exception and not test.error
+    assert test.success[0].value == "Lieu d'exécution enregistré : structures crédibles classées."
+    table = test.dataframe[0].value
+    assert table.iloc[0]["Structure"] == "Propreté Adaptée Est [fictive]"
+    assert any(unescaped(c.value) == "Distances mesurées depuis le centre du territoire « département 94 » (saisi "
+               "par l'utilisateur)." for c in test.caption)
+    assert not any(w.value.startswith("Lieu d'exécution inconnu") for w in test.warning)
+    assert_french(test)
+
+
+def test_a_reviewer_is_told_the_place_is_unknown_without_the_form(demo, tmp_path):
+    workspace, credentials = demo
+    cleaning_tender(workspace, workspace.authenticate(*credentials["buyer"]), tmp_path, shared=True)
+    test = logged_in(workspace, credentials, "reviewer").run(timeout=120)
+    assert not test.exception
+    assert any(w.value.startswith("Lieu d'exécution inconnu") for w in test.warning)
+    assert "L'acheteur de la consultation peut indiquer le lieu d'exécution." in [c.value for c in test.caption]
+    assert not [b for b in test.button if b.label.startswith("Classer")]
+
+
+def test_no_credible_structure_is_said_with_the_levers_left(demo, tmp_path):
+    workspace, credentials = demo
+    buyer = workspace.authenticate(*credentials["buyer"])
+    tender_id = workspace.create_tender(buyer, "Laser", False)
+    rc = dce.write_docx(tmp_path / "RC_laser.docx", [
+        (dce.H, "RÈGLEMENT DE LA CONSULTATION"),
+        (dce.P, "Objet de la consultation : Acquisition d'une machine de prototypage laser de circuits imprimés"),
+        (dce.P, "Code CPV principal : 38636110-6"),
+        (dce.P, "Montant estimé du marché : 120 000 € HT"),
+        (dce.P, "Lieu de livraison : Vitry-sur-Seine (94)"),
+    ])
+    workspace.add_documents(buyer, tender_id, [(rc.name, rc.read_bytes())])
+    workspace.analyse(buyer, tender_id)
+    test = logged_in(workspace, credentials, "buyer").run(timeout=120)
+    assert not test.exception
+    assert any(i.value == "Aucune structure crédible dans l'annuaire pour ce lot. Leviers qui restent possibles :"
+               for i in test.info)
+    levers = [m.value for m in test.markdown if m.value.startswith("- ")]
+    assert len(levers) == 2 and "facilitateur" in levers[0] and "chaîne d'approvisionnement" in levers[1]
+    assert "Distances mesurées depuis Vitry-sur-Seine (lieu de la consultation)." in [unescaped(c.value) for c in test.caption]
+    assert not any("importez l'annuaire" in i.value for i in test.info)  # the directory is not empty
+    assert_french(test)
+
+
+def test_an_empty_directory_says_to_import_it(demo, tmp_path):
+    workspace, credentials = demo
+    workspace.remove_demo_suppliers(workspace.authenticate(*credentials["admin"]))
+    buyer = workspace.authenticate(*credentials["buyer"])
+    tender_id = workspace.create_tender(buyer, "Travaux", False)
+    workspace.add_documents(buyer, tender_id, [(p.name, p.read_bytes()) for p in dce.works_tender(tmp_path)])
+    workspace.analyse(buyer, tender_id)
+    test = logged_in(workspace, credentials, "buyer").run(timeout=120)
+    assert not test.exception
+    empty = [i.value for i in test.info if "importez l'annuaire de votre territoire" in i.value]
+    assert len(empty) == 3  # one per lot
+    assert not any("Aucune structure crédible" in i.value for i in test.info)
+
+
+def test_ranked_lot_says_where_distances_are_measured_from_and_the_place_can_change(analysed):
+    workspace, credentials, buyer, tender_id = analysed
+    test = logged_in(workspace, credentials, "buyer").run(timeout=120)
+    assert not test.exception
+    lines = [unescaped(c.value) for c in test.caption if c.value.startswith("Distances mesurées")]
+    assert lines == ["Distances mesurées depuis Vitry-sur-Seine (lieu de la consultation)."] * 3
+    assert [e.label for e in test.expander].count("Changer le lieu d'exécution") == 3
+    test.text_input(key="lieu-texte-2").input("national")
+    next(b for b in test.button if b.label == "Classer depuis ce lieu" and "lieu-2" in b.id).click().run(timeout=120)
+    assert not test.exception and not test.error
+    assert "Marché national (France entière) : la distance n'est pas prise en compte (saisi par l'utilisateur)." in \
+        [unescaped(c.value) for c in test.caption]
+    lot2 = workspace.review_items(buyer, tender_id)["lots"][1]
+    assert lot2["matching"]["place"]["source"] == "user" and lot2["matching"]["outcome"] == "ranked"
+    reviewer = logged_in(workspace, credentials, "reviewer").run(timeout=120)
+    assert "Changer le lieu d'exécution" not in [e.label for e in reviewer.expander]

@@ -75,6 +75,7 @@ def test_analysis_is_persisted_with_lots_suggestions_and_matches(world, tmp_path
     assert {s["lever_id"] for s in lot2["suggestions"]} >= {"insertion_clause", "social_criterion"}
     assert lot2["matches"][0]["supplier"]["name"] == "Peinture Solidaire du Val [fictive]"
     assert "correspond au CPV 45442100" in lot2["matches"][0]["explanation"]
+    assert lot2["matching"]["outcome"] == "ranked" and lot2["matching"]["place"]["source"] == "tender"
     assert all(d["doc_type"] for d in ws.documents(u["a"], tender_id))
 
 

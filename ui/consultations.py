@@ -7,7 +7,7 @@ import streamlit as st
 from procure.model import BUYER_CATEGORY_LABELS_FR, PROVISION_LABELS_FR, BuyerCategory
 from procure.outputs.format_fr import format_date, format_distance, format_hours, format_percent
 from procure.service.schema import SuggestionStatus
-from procure.service.workspace import DECISIONS_FR, AccessDenied, AnalysisConflict, ReviewConflict
+from procure.service.workspace import DECISIONS_FR, AccessDenied, AnalysisConflict, ProcureError, ReviewConflict
 from ui.common import current_user, euros, evidence_line, local_datetime, plain, workspace
 from ui.maps import lot_map, place_communes
 
@@ -16,6 +16,7 @@ CONFLICT_FR = ("Quelqu'un a décidé entre-temps : rechargez la page pour voir s
                "Votre commentaire est conservé.")
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PROVISION_LABELS = {getattr(kind, "value", kind): label for kind, label in PROVISION_LABELS_FR.items()}
+PLACE_INPUT_FR = "Commune, département ou « national »"
 
 user = current_user()
 ws = workspace()
@@ -77,13 +78,6 @@ def place_text(value) -> str:
             return f"{label} (lieu non reconnu)"
         return label + (f" — {communes}" if communes and communes not in label else "")
     return f"{value} (lieu non reconnu)"
-
-
-def place_is_known(value) -> bool:
-    """A place resolved to communes or departments: distances and proximity can be measured from it."""
-    if not isinstance(value, dict):
-        return False
-    return bool(place_communes(value) or value.get("departments")) and value.get("scope") != "unknown"
 
 
 def status_text(status: str) -> str:
@@ -253,6 +247,84 @@ def buyer_category_choice() -> None:
 if permissions["edit"] and permissions["analyse"]:
     buyer_category_choice()
 
+# ---------------------------------------------------------------- structures of a lot
+
+def place_form(lot: dict, button: str) -> None:
+    """The place of execution typed by the user: the lot is matched again from it (buyers and administrators)."""
+    number = lot["number"]
+    with st.form(f"lieu-{number}"):
+        text = st.text_input(PLACE_INPUT_FR, key=f"lieu-texte-{number}", placeholder="par exemple Tarbes, 65 ou national")
+        submitted = st.form_submit_button(button)
+    if not submitted:
+        return
+    try:
+        with st.spinner("Recherche des structures…"):
+            outcome = ws.set_lot_place(user, tender_id, number, text)
+    except (AccessDenied, AnalysisConflict, ProcureError) as problem:
+        st.error(str(problem))
+        return
+    st.session_state[f"lieu-notice-{number}"] = f"Lieu d'exécution enregistré : {outcome.label}."
+    st.rerun()
+
+
+def place_line(lot: dict) -> None:
+    """Where distances are measured from, and a way to change it."""
+    place = lot["matching"]["place"]
+    if place:
+        st.caption(plain(place["sentence"]))
+    if permissions["analyse"]:
+        with st.expander("Changer le lieu d'exécution"):
+            place_form(lot, "Classer depuis ce lieu")
+
+
+def matches_table(lot: dict, details: dict) -> None:
+    table = pd.DataFrame([{"Rang": m["rank"], "Structure": m["supplier"]["name"],
+                           "Type": (m["supplier"]["kinds"] or "").replace(",", ", "),
+                           "Commune": m["supplier"]["commune"] or "commune inconnue",
+                           "Adéquation": format_percent(m["score"]),
+                           "Distance": format_distance(m["distance_km"]),
+                           "Fictive": "oui" if m["supplier"]["demo"] else "non",
+                           "Décision": DECISIONS_FR[m["decision"]]} for m in lot["matches"]])
+    st.dataframe(table, hide_index=True, width="stretch")
+    place_line(lot)
+    place = lot["matching"]["place"] or {}
+    # The documents' place draws its whole territory; a place typed by the user or the buyer's commune its own.
+    shown = (details.get("place") or {}).get("value") if place.get("source") in ("lot", "tender", None) else None
+    chart = lot_map(shown or place.get("map"), lot["matches"])
+    if chart is not None:
+        st.altair_chart(chart, width="stretch")
+    for m in lot["matches"]:
+        with st.container(border=True):
+            demo = " — :orange[structure fictive de démonstration]" if m["supplier"]["demo"] else ""
+            st.markdown(f"**{m['rank']}\\. {plain(m['supplier']['name'])}**{demo}")
+            st.caption(plain(m["explanation"]))
+            decide("match", m)
+
+
+def matches_tab(lot: dict, details: dict) -> None:
+    """The structures of a lot, or why there are none: place to give, nothing credible, empty directory."""
+    matching = lot["matching"]
+    notice = st.session_state.pop(f"lieu-notice-{lot['number']}", None)
+    if notice:
+        st.success(notice)
+    outcome = matching["outcome"]
+    if outcome == "needs_place":
+        st.warning(matching["message"], icon=":material/location_off:")  # procure's own words
+        if permissions["analyse"]:
+            place_form(lot, "Classer les structures depuis ce lieu")
+        else:
+            st.caption("L'acheteur de la consultation peut indiquer le lieu d'exécution.")
+    elif outcome == "no_credible":
+        st.info(matching["message"] + " Leviers qui restent possibles :")
+        for lever in matching["other_levers"]:
+            st.markdown(f"- {lever}")
+        place_line(lot)
+    elif lot["matches"]:
+        matches_table(lot, details)
+    else:  # an empty directory, or an old analysis that did not record its outcome
+        st.info(matching["message"])
+
+
 # ---------------------------------------------------------------- lots
 if not items["lots"]:
     st.warning("Aucun lot n'a été trouvé dans les documents lus.")
@@ -296,29 +368,7 @@ for lot in items["lots"]:
                     st.warning(plain(check), icon=":material/fact_check:")
                 decide("suggestion", item)
     with tab_matches:
-        if not place_is_known((details.get("place") or analysis.get("place") or {}).get("value")):
-            st.warning("Lieu d'exécution inconnu pour ce lot : les distances ne sont pas calculées et les structures "
-                       "sont classées sans tenir compte de la proximité. Vérifiez le lieu dans le RC ou le CCAP.")
-        if not lot["matches"]:
-            st.info("Aucune structure de l'annuaire ne correspond : importez l'annuaire de votre territoire.")
-        else:
-            table = pd.DataFrame([{"Rang": m["rank"], "Structure": m["supplier"]["name"],
-                                   "Type": (m["supplier"]["kinds"] or "").replace(",", ", "),
-                                   "Commune": m["supplier"]["commune"] or "commune inconnue",
-                                   "Adéquation": format_percent(m["score"]),
-                                   "Distance": format_distance(m["distance_km"]),
-                                   "Fictive": "oui" if m["supplier"]["demo"] else "non",
-                                   "Décision": DECISIONS_FR[m["decision"]]} for m in lot["matches"]])
-            st.dataframe(table, hide_index=True, width="stretch")
-            chart = lot_map((details.get("place") or {}).get("value"), lot["matches"])
-            if chart is not None:
-                st.altair_chart(chart, width="stretch")
-            for m in lot["matches"]:
-                with st.container(border=True):
-                    demo = " — :orange[structure fictive de démonstration]" if m["supplier"]["demo"] else ""
-                    st.markdown(f"**{m['rank']}\\. {plain(m['supplier']['name'])}**{demo}")
-                    st.caption(plain(m["explanation"]))
-                    decide("match", m)
+        matches_tab(lot, details)
 
 # ---------------------------------------------------------------- history, annex, tracked changes
 st.header("Historique des décisions")

@@ -106,6 +106,14 @@ class LotRow(Base):
     cpv: Mapped[str | None] = mapped_column(String(10))
     amount_ht: Mapped[float | None] = mapped_column(Float)
     commune_insee: Mapped[str | None] = mapped_column(String(5))
+    # The matching outcome (procure.service.schema.MatchOutcome code; None for lots stored before it was kept)
+    # and the place matching used: its label, its extent (PlaceExtent), where it came from (PlaceSource) and,
+    # for a place typed by the user, its code (INSEE, department or "national") so that a re-analysis keeps it.
+    match_outcome: Mapped[str | None] = mapped_column(String(20))
+    match_place_label: Mapped[str | None] = mapped_column(String(300))
+    match_place_scope: Mapped[str | None] = mapped_column(String(20))
+    match_place_source: Mapped[str | None] = mapped_column(String(20))
+    match_place_code: Mapped[str | None] = mapped_column(String(10))
 
 
 class Reviewable:

@@ -98,6 +98,7 @@ class ReviewedLot:
     suggestions: list[dict]  # stored payloads (to_jsonable(Suggestion)), each with a "decision": Decision
     suppliers: list[dict] = field(default_factory=list)  # accepted suppliers: siret, name, kinds, commune, demo
     supplier_decisions: list[tuple[dict, Decision]] = field(default_factory=list)  # retained or set aside, by whom
+    matching: dict | None = None  # the stored matching outcome (procure.service.lot_matching.outcome_view)
 
 
 def reviewed_lots(items: dict, roles: dict[int, str]) -> list[ReviewedLot]:
@@ -116,7 +117,7 @@ def reviewed_lots(items: dict, roles: dict[int, str]) -> list[ReviewedLot]:
         supplier_decisions = [(m["supplier"], Decision(m["decision"], m.get("decided_by"), roles.get(("match", m["id"])),
                                                        m.get("decided_at")))
                               for m in lot["matches"] if m["decision"] != "pending"]
-        lots.append(ReviewedLot(lot["number"], suggestions, suppliers, supplier_decisions))
+        lots.append(ReviewedLot(lot["number"], suggestions, suppliers, supplier_decisions, lot.get("matching")))
     return lots
 
 
@@ -243,7 +244,7 @@ def _lots_from_review(advice: Advice, reviewed: list[ReviewedLot]) -> list[dict]
                      "cpv": [c.full for c in lot.cpv_codes] if lot else [],
                      "amount_ht": lot_advice.amount_ht if lot_advice else None,
                      "place": to_jsonable(lot.place) if lot and lot.place else None,
-                     "suggestions": kept, "suppliers": item.suppliers})
+                     "suggestions": kept, "suppliers": item.suppliers, "matching": item.matching})
     return lots
 
 
@@ -252,7 +253,16 @@ def _lot_context(lot: dict) -> dict:
     suggestions = [_suggestion_context(payload, decision) for payload, decision in lot["suggestions"]]
     return {"number": lot["number"], "title": typo_fr(title),
             "facts": _lot_facts({"place": lot["place"]}, lot["cpv"], lot["amount_ht"]),
-            "suggestions": suggestions, "suppliers": [_supplier_row(s) for s in lot["suppliers"]]}
+            "suggestions": suggestions, "suppliers": [_supplier_row(s) for s in lot["suppliers"]],
+            **_no_credible(lot.get("matching"))}
+
+
+def _no_credible(matching: dict | None) -> dict:
+    """For a lot where the directory holds no credible structure: the sentence and the levers that still apply."""
+    if not matching or matching.get("outcome") != "no_credible":
+        return {"no_credible": "", "other_levers": []}
+    sentence = f"{matching['message']} Leviers qui restent possibles :"
+    return {"no_credible": typo_fr(sentence), "other_levers": [typo_fr(lever) for lever in matching["other_levers"]]}
 
 
 def _decisions_table(reviewed: list[ReviewedLot] | None) -> list[dict]:

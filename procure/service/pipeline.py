@@ -2,7 +2,8 @@
 
 One analysis at a time per tender: a lease (`tenders.analysing_since`) refuses a second run while the first
 is going, and the new version is written only if nobody wrote one meanwhile (version check), so that two
-analyses can never both write version N+1. Decisions of the previous version carry over.
+analyses can never both write version N+1. Decisions of the previous version carry over, and so does a place of
+execution the user typed for a lot. `set_lot_place` re-matches one lot of the current version from such a place.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from procure import settings
 from procure.db.models import DocumentRow, LotRow, MatchRow, SuggestionRow, SupplierRow, TenderRow
-from procure.service import access
+from procure.errors import ProcureError
+from procure.service import access, lot_matching
 from procure.service.access import Actor
 from procure.service.accounts import now
-from procure.service.schema import Decision, StoredSuggestion, SuggestionStatus, TargetType
+from procure.service.lot_matching import MATCHES_PER_LOT, carry_over, lever_for
+from procure.service.schema import Decision, MatchOutcome, PlaceSource, StoredSuggestion, SuggestionStatus, TargetType
 from procure.service.tenders import Tenders, tender_for
 
-MATCHES_PER_LOT = 10
+__all__ = ["MATCHES_PER_LOT", "AnalysisConflict", "AnalysisResult", "Pipeline", "Progress", "matching_lever"]
 
 
 class AnalysisConflict(Exception):
@@ -127,6 +130,31 @@ class Pipeline:
             add_similar_evidence(advice, SimilarIndex(contracts))
         return advice
 
+    # ------------------------------------------------------------------ the place of one lot
+
+    def set_lot_place(self, actor: Actor, tender_id: int, lot_number: int, text: str) -> MatchOutcome:
+        """The place of execution of a lot, typed by the user (commune, department or "national"): the lot is
+        matched again from it on the current analysis; decisions on structures still found are kept. A text that
+        is not recognised is refused with a French message and changes nothing."""
+        with self.sessions() as session:
+            _, tender = tender_for(session, actor, tender_id, access.can_analyse)
+            version, lot_row = tender.analysis_version, _current_lot(session, tender, lot_number)
+            place = lot_matching.require_user_place(text)
+            query = lot_matching.stored_query(json.loads(tender.analysis_json or "{}"), lot_row, _stored_lever(session, lot_row))
+            lot_id = lot_row.id
+        query.set_place(place)
+        found = lot_matching.match_lot(self._supplier_index(), query, PlaceSource.USER)
+        with self.sessions.begin() as session:
+            _, tender = tender_for(session, actor, tender_id, access.can_analyse)
+            if tender.analysis_version != version:
+                raise AnalysisConflict("La consultation vient d'être analysée de nouveau : rechargez la page, "
+                                       "puis indiquez le lieu.")
+            lot_row = session.get(LotRow, lot_id)
+            supplier_ids = dict(session.execute(select(SupplierRow.siret, SupplierRow.id)).all())
+            lot_matching.replace_matches(session, lot_row, query.lever, found.credible, supplier_ids)
+            lot_matching.record_outcome(lot_row, found)
+        return found.outcome
+
     def _supplier_index(self):
         from procure.directory.suppliers import SupplierRepository
         from procure.market.similar import ContractRepository
@@ -165,9 +193,11 @@ class Pipeline:
             row.title = str(tender.object.value)[:500]
         problems = _store_problems(session, row.id, tender)
         supplier_ids = dict(session.execute(select(SupplierRow.siret, SupplierRow.id)).all())
+        user_places = _user_places(session, row.id, claimed)
         counts = [0, 0]
         for lot_advice in advice.lots:
-            stored = _store_lot(session, row.id, version, lot_advice, index, supplier_ids, previous, tender)
+            matching = _LotMatching(index, supplier_ids, previous, tender, user_places.get(lot_advice.lot.number))
+            stored = _store_lot(session, row.id, version, lot_advice, matching)
             counts = [counts[0] + stored[0], counts[1] + stored[1]]
         return AnalysisResult(tender_id, version, advice, len(advice.lots), counts[0], counts[1], problems)
 
@@ -191,9 +221,18 @@ def _commune_insee(lot) -> str | None:
     return insee if isinstance(insee, str) else None
 
 
-def _store_lot(session, tender_id, version, lot_advice, index, supplier_ids, previous, tender=None) -> tuple[int, int]:
-    from procure.matching.match import LotQuery
+@dataclass(frozen=True)
+class _LotMatching:
+    """What storing a lot's matches needs: the suppliers, the previous decisions, the tender, the user's place."""
 
+    index: object | None  # procure.matching.match.SupplierIndex; None when no supplier is imported
+    supplier_ids: dict[str, int]
+    previous: dict
+    tender: object | None = None
+    user_place: str | None = None  # code of a place the user typed for this lot at the previous version
+
+
+def _store_lot(session, tender_id, version, lot_advice, matching: _LotMatching) -> tuple[int, int]:
     lot = lot_advice.lot
     lot_row = LotRow(
         tender_id=tender_id,
@@ -214,32 +253,42 @@ def _store_lot(session, tender_id, version, lot_advice, index, supplier_ids, pre
             status=SuggestionStatus.parse(suggestion.status).value,
             payload_json=StoredSuggestion.from_suggestion(suggestion).to_json(),
         )
-        _carry_over(row, previous.get((TargetType.SUGGESTION, lot.number, suggestion.lever_id)))
+        carry_over(row, matching.previous.get((TargetType.SUGGESTION, lot.number, suggestion.lever_id)))
         session.add(row)
-    if index is None:
-        return len(lot_advice.suggestions), 0
+    return len(lot_advice.suggestions), _store_matches(session, lot_row, lot_advice, matching)
+
+
+def _store_matches(session, lot_row: LotRow, lot_advice, matching: _LotMatching) -> int:
+    """Rank the suppliers for the lot (place from the lot, else the tender, else the buyer, unless the user gave
+    one), keep the credible ones (forte / plausible) and record the outcome on the lot."""
     lever = matching_lever(lot_advice)
-    # Place from the lot, else the tender, else the buyer; only credible structures (forte / plausible) are kept.
-    result = index.match(LotQuery.from_lot(lot, lever, tender=tender), top=MATCHES_PER_LOT)
-    for rank, match in enumerate(result.credible, 1):
-        row = MatchRow(
-            lot_id=lot_row.id,
-            supplier_id=supplier_ids[match.supplier.siret],
-            lever_id=lever,
-            rank=rank,
-            score=match.score,
-            distance_km=match.distance_km,
-            explanation=match.explanation_fr,
-        )
-        _carry_over(row, previous.get((TargetType.MATCH, lot.number, match.supplier.siret)))
-        session.add(row)
-    return len(lot_advice.suggestions), len(result.credible)
+    query, source = lot_matching.analysis_query(lot_advice.lot, lever, matching.tender, matching.user_place)
+    found = lot_matching.match_lot(matching.index, query, source)
+    lot_matching.record_outcome(lot_row, found)
+    number = lot_advice.lot.number
+    decisions = {key[2]: value for key, value in matching.previous.items() if key[:2] == (TargetType.MATCH, number)}
+    return lot_matching.add_matches(session, lot_row, lever, found.credible, matching.supplier_ids, decisions)
 
 
-def _carry_over(row, decision: tuple[str, int | None, datetime | None] | None) -> None:
-    row.decision, row.version = Decision.PENDING.value, 1
-    if decision:
-        row.decision, row.decided_by, row.decided_at = decision
+def _current_lot(session: Session, tender: TenderRow, number: int) -> LotRow:
+    lot = session.scalar(select(LotRow).where(LotRow.tender_id == tender.id, LotRow.number == number,
+                                              LotRow.analysis_version == tender.analysis_version))
+    if lot is None:
+        raise ProcureError(f"Le lot {number} n'existe pas dans l'analyse actuelle de la consultation : rechargez la page.")
+    return lot
+
+
+def _stored_lever(session: Session, lot_row: LotRow) -> str | None:
+    return lever_for(session.execute(select(SuggestionRow.lever_id, SuggestionRow.status)
+                                     .where(SuggestionRow.lot_id == lot_row.id)).all())
+
+
+def _user_places(session: Session, tender_id: int, version: int) -> dict[int, str]:
+    """Lot number → code of the place the user typed for it at an analysis version."""
+    rows = session.execute(select(LotRow.number, LotRow.match_place_code).where(
+        LotRow.tender_id == tender_id, LotRow.analysis_version == version,
+        LotRow.match_place_source == PlaceSource.USER.value, LotRow.match_place_code.is_not(None)))
+    return dict(rows.all())
 
 
 def _decisions(session: Session, tender_id: int, version: int) -> dict:
@@ -265,8 +314,4 @@ def _decisions(session: Session, tender_id: int, version: int) -> dict:
 
 def matching_lever(lot_advice) -> str | None:
     """A lot already reserved admits only its kinds; otherwise an insertion clause orients the ranking."""
-    levers = {s.lever_id: s for s in lot_advice.suggestions}
-    for lever_id, suggestion in levers.items():
-        if lever_id.startswith("reserved_") and SuggestionStatus.parse(suggestion.status) is SuggestionStatus.PRESENT:
-            return lever_id
-    return "insertion_clause" if "insertion_clause" in levers else None
+    return lever_for((s.lever_id, s.status) for s in lot_advice.suggestions)

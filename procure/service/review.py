@@ -17,6 +17,7 @@ from procure.db.models import LotRow, MatchRow, ReviewEvent, SuggestionRow, Supp
 from procure.service import access
 from procure.service.access import AccessDenied, Actor
 from procure.service.accounts import now
+from procure.service.lot_matching import outcome_view
 from procure.service.schema import Action, Decision, StoredSuggestion, SuggestionStatus, TargetType
 from procure.service.tenders import tender_for
 
@@ -159,12 +160,14 @@ def _lot_items(session: Session, lot: LotRow, names: dict) -> dict:
         .order_by(MatchRow.rank)
     ).all()
     return {
+        "id": lot.id,
         "number": lot.number,
         "title": lot.title,
         "cpv": lot.cpv,
         "amount_ht": lot.amount_ht,
         "suggestions": [_suggestion_item(s, names) for s in suggestions],
         "matches": [_match_item(m, supplier, names) for m, supplier in matches],
+        "matching": outcome_view(lot),  # outcome, message, place used and where it came from, levers left
     }
 
 

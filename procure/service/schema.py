@@ -76,6 +76,33 @@ class TargetType(LabelledEnum):
     MATCH = "match"
 
 
+class MatchOutcome(LabelledEnum):
+    """What matching found for a lot of an analysis (lots.match_outcome)."""
+
+    RANKED = "ranked"  # credible structures were stored
+    NO_CREDIBLE = "no_credible"  # the directory was searched, no structure is credible for the lot
+    NEEDS_PLACE = "needs_place"  # the place of execution is unknown: the user must give it
+    NO_DIRECTORY = "no_directory"  # no supplier imported
+
+
+class PlaceSource(LabelledEnum):
+    """Where the place used for matching a lot comes from (lots.match_place_source)."""
+
+    LOT = "lot"
+    TENDER = "tender"
+    BUYER = "buyer"  # the buyer's address or the commune its name points to
+    USER = "user"  # typed by the user in the app
+
+
+class PlaceExtent(LabelledEnum):
+    """How large the place used for matching is (lots.match_place_scope)."""
+
+    COMMUNE = "commune"
+    DEPARTMENT = "department"
+    REGION = "region"
+    NATIONAL = "national"
+
+
 _LABELS: dict[type, dict[Any, str]] = {
     Role: {Role.BUYER: "Acheteur", Role.REVIEWER: "Membre du groupe de travail", Role.ADMIN: "Administrateur"},
     SuggestionStatus: {
@@ -92,6 +119,24 @@ _LABELS: dict[type, dict[Any, str]] = {
         Action.RESET: "a remis à examiner",
     },
     TargetType: {TargetType.SUGGESTION: "clause proposée", TargetType.MATCH: "structure appariée"},
+    MatchOutcome: {
+        MatchOutcome.RANKED: "structures crédibles classées",
+        MatchOutcome.NO_CREDIBLE: "aucune structure crédible dans l'annuaire",
+        MatchOutcome.NEEDS_PLACE: "lieu d'exécution à préciser",
+        MatchOutcome.NO_DIRECTORY: "annuaire vide",
+    },
+    PlaceSource: {
+        PlaceSource.LOT: "lieu du lot",
+        PlaceSource.TENDER: "lieu de la consultation",
+        PlaceSource.BUYER: "adresse de l'acheteur",
+        PlaceSource.USER: "saisi par l'utilisateur",
+    },
+    PlaceExtent: {
+        PlaceExtent.COMMUNE: "commune",
+        PlaceExtent.DEPARTMENT: "département",
+        PlaceExtent.REGION: "région",
+        PlaceExtent.NATIONAL: "national",
+    },
 }
 
 

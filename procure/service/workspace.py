@@ -13,13 +13,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from procure.errors import ProcureError
 from procure.service import access
 from procure.service.access import SYSTEM, AccessDenied, Actor, SystemActor, UserInfo
 from procure.service.accounts import Accounts, LoginThrottled, hash_password, resolve
 from procure.service.dashboard import Dashboard
 from procure.service.pipeline import MATCHES_PER_LOT, AnalysisConflict, AnalysisResult, Pipeline, Progress
 from procure.service.review import Review, ReviewConflict, StaleAnalysis
-from procure.service.schema import Decision, Role
+from procure.service.schema import Decision, MatchOutcome, Role
 from procure.service.tenders import Tenders
 
 ROLES = Role.labels()
@@ -34,6 +35,8 @@ __all__ = [
     "AnalysisConflict",
     "AnalysisResult",
     "LoginThrottled",
+    "MatchOutcome",
+    "ProcureError",
     "ReviewConflict",
     "StaleAnalysis",
     "SystemActor",
@@ -130,6 +133,12 @@ class Workspace:
 
     def analyse(self, actor: Actor, tender_id: int, progress: Progress | None = None) -> AnalysisResult:
         return self.pipeline.analyse(actor, tender_id, progress)
+
+    def set_lot_place(self, actor: Actor, tender_id: int, lot_number: int, text: str) -> MatchOutcome:
+        """The place of execution of a lot typed by the user (commune, department or « national »): the lot is
+        matched again from it. ProcureError (French) when the text is not recognised; AccessDenied for a role
+        that may not analyse the tender."""
+        return self.pipeline.set_lot_place(actor, tender_id, lot_number, text)
 
     # ------------------------------------------------------------------ review
 
