@@ -158,6 +158,7 @@ class Place:
     communes: list[Commune] = field(default_factory=list)
     departments: list[str] = field(default_factory=list)  # INSEE department codes ("27", "2A", "971")
     region: str | None = None  # INSEE region code
+    from_buyer_address: bool = False  # no place stated: the buyer's own territory stands for it
 
     @property
     def commune(self) -> Commune | None:

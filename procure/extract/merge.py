@@ -183,7 +183,8 @@ def _buyer_address(tender: Tender) -> Found | None:
     if place is None or place.scope == PlaceScope.NATIONAL:
         return None
     label = f"{name} (adresse de l'acheteur : aucun lieu d'exécution n'est indiqué)"
-    return Found(Place(place.scope, label, place.communes, place.departments, place.region), tender.buyer.evidence, 10)
+    return Found(Place(place.scope, label, place.communes, place.departments, place.region, from_buyer_address=True),
+                 tender.buyer.evidence, 10)
 
 
 def _department_named(name: str) -> Place | None:
@@ -207,5 +208,9 @@ def _place_from_buyer(tender: Tender, readings: list[Reading]) -> Found | None:
     region = place_from_nuts(match.group(1)) if match else None
     if region is None:
         return None
-    found_place = Found(Place(region.scope, region.label, [], region.departments), notice.doc.evidence(match.start(1), match.end(1)), 9)
-    return _refined(found_place, tender)
+    label = f"{region.label} de l'acheteur (aucun lieu d'exécution n'est indiqué)"
+    found_place = Found(Place(region.scope, label, [], region.departments, from_buyer_address=True),
+                        notice.doc.evidence(match.start(1), match.end(1)), 9)
+    refined = _refined(found_place, tender)
+    refined.value.from_buyer_address = True
+    return refined

@@ -72,7 +72,7 @@ def _buyer_address(fact, tender) -> bool:
     """A place the reading took from the buyer's address because the dossier states none (procure.extract.merge
     labels it so, with the buyer's passage as evidence)."""
     buyer = tender.buyer if tender is not None else None
-    if BUYER_ADDRESS_MARK in (getattr(fact.value, "label", "") or ""):
+    if getattr(fact.value, "from_buyer_address", False) or BUYER_ADDRESS_MARK in (getattr(fact.value, "label", "") or ""):
         return True
     return buyer is not None and buyer.evidence is not None and fact.evidence == buyer.evidence
 
