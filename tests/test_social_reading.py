@@ -90,3 +90,32 @@ def test_reserved_contract_to_siae(tmp_path):
         "Le présent marché est réservé aux structures d'insertion par l'activité économique mentionnées à "
         "l'article L. 5132-4 du code du travail, en application de l'article L. 2113-13 du code de la commande publique."])
     assert {p.kind for p in found} == {K.RESERVED_SIAE}
+
+
+def test_quoted_passage_is_the_sentence_that_matched_not_the_form_block(tmp_path):
+    """Paris notice: the quote starts at the execution condition, not at « III.1.5) Informations sur les marchés
+    réservés », which reads like a reserved market."""
+    _, found = provisions(tmp_path, [
+        "III.1.5)Informations sur les marchés réservés : III.2) CONDITIONS LIÉES AU MARCHÉ III.2.1)Information relative "
+        "à la profession Références des dispositions législatives, réglementaires ou administratives applicables : "
+        "III.2.2)Conditions particulières d'exécution : Le candidat retenu devra mettre en œuvre une action d'insertion "
+        "au bénéfice de personnes rencontrant des difficultés particulières d'insertion, dans le cadre de l'exécution "
+        "du marché."])
+    (clause,) = [p for p in found if p.kind == K.INSERTION_CLAUSE]
+    assert clause.evidence.passage.startswith("Conditions particulières d'exécution : Le candidat retenu")
+    assert "réservés" not in clause.evidence.passage
+
+
+def test_articles_come_from_the_matched_sentence_only(tmp_path):
+    """ESID notice: sentences glued by the PDF text; R2151-7 belongs to the next sentence, not to the clause."""
+    _, found = provisions(tmp_path, [
+        "Chaque entreprise désigne un correspondant (se référer au protocole BIM joint au dossier de consultation)."
+        "clauses environnementales (Lots 2 et 3)clauses sociales (Lots 1, 2 et 3)en cas de groupement, la forme imposée "
+        "au candidat après l'attribution sera le groupement solidaire.En application de l'article R. 2151-7 du code de "
+        "la commande publique, le soumissionnaire ne pourra pas se présenter à la fois en qualité de candidat individuel "
+        "et de membre d'un groupement."])
+    clauses = [p for p in found if p.kind == K.INSERTION_CLAUSE]
+    assert clauses
+    for clause in clauses:
+        assert "clauses sociales" in clause.evidence.passage
+        assert "2151-7" not in clause.evidence.passage and "R2151-7" not in clause.articles

@@ -1,7 +1,11 @@
 """Readable French text of the suggestions, for the terminal."""
 from __future__ import annotations
 
-from procure.advice.suggest import DATE_SOURCES_FR, Advice
+from procure import law
+from procure.advice.suggest import DATE_SOURCES_FR, Advice, Suggestion
+from procure.outputs.format_fr import format_percent
+
+UNVERIFIED_MARK = f" ({law.UNVERIFIED_FR})"
 
 MANDATORY_FR = {True: "Condition d'exécution sociale obligatoire (L2112-2-1).",
                 None: "Condition d'exécution sociale obligatoire selon la catégorie d'acheteur (L2112-2-1) : à préciser.",
@@ -9,7 +13,7 @@ MANDATORY_FR = {True: "Condition d'exécution sociale obligatoire (L2112-2-1).",
 
 
 def advice_fr(advice: Advice) -> str:
-    lines = [f"Date de référence : {advice.reference_date:%d/%m/%Y} ({DATE_SOURCES_FR[advice.date_source]})"]
+    lines = [f"Date de référence : {advice.reference_date:%d/%m/%Y}, {DATE_SOURCES_FR[advice.date_source]}"]
     if advice.obligation:
         lines.append(advice.obligation.explanation)
     if MANDATORY_FR[advice.mandatory_social_condition]:
@@ -26,12 +30,27 @@ def advice_fr(advice: Advice) -> str:
         if not lot.suggestions:
             lines.append("  (aucun dispositif social pertinent identifié pour ce lot)")
         for s in lot.suggestions:
-            draft = "" if s.ready_to_sign else ", texte à vérifier avant signature"
-            lines.append(f"  - {s.title} [{s.status}, score {s.score:.2f}{draft}] — {', '.join(s.legal_basis)}")
+            lines.append(f"  - {s.title} [{_tags(s)}] — {', '.join(s.legal_basis)}")
             if s.obligation:
                 lines.append(f"      → {s.obligation[0].upper()}{s.obligation[1:]}.")
             lines.extend(f"      · {reason}" for reason in s.reasons)
             if s.hours:
                 lines.extend(f"      {n}. {step}" for n, step in enumerate(s.hours.steps, 1))
-            lines.extend(f"      à vérifier : {check}" for check in s.points_to_check)
+            lines.extend(f"      à vérifier : {check_fr(check)}" for check in s.points_to_check)
     return "\n".join(lines)
+
+
+def _tags(s: Suggestion) -> str:
+    """« recommandée, pertinence 83 % »; a clause already in the tender has no relevance to show."""
+    tags = [s.status]
+    if s.existing is None:
+        tags.append(f"pertinence {format_percent(s.score)}")
+    if not s.ready_to_sign:
+        tags.append("texte à vérifier avant signature")
+    return ", ".join(tags)
+
+
+def check_fr(point: str) -> str:
+    """A point to check, under « à vérifier : »: the « (à vérifier) » the point carries for other outputs is not
+    said a second time."""
+    return point.replace(UNVERIFIED_MARK, "").strip()

@@ -5,6 +5,7 @@ no date, threshold or CPV list is written here.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -13,6 +14,7 @@ from procure import law
 from procure.model import (
     BUYER_CATEGORY_LABELS_FR,
     Amount,
+    AmountKind,
     BuyerCategory,
     Evidence,
     Lot,
@@ -23,6 +25,7 @@ from procure.model import (
     format_int,
     format_percent,
 )
+from procure.outputs.format_fr import format_months, format_quantity, where_fr
 
 VAT_RATE = Decimal("1.20")  # only to bring a TTC estimate back to HT; flagged to the user when used
 OBLIGATION_ARTICLE = "L2112-2-1"
@@ -30,9 +33,9 @@ DATE_SOURCES_FR = {
     "given": "date fournie par l'utilisateur",
     "launch": "date de lancement de la consultation",
     "publication": "date d'envoi de l'avis",
-    "offers_deadline": "date limite de remise des offres (approximation de la date de lancement)",
-    "pieces": "date imprimée sur les pièces du dossier (approximation de la date de lancement)",
-    "today": "date du jour (aucune date trouvée dans le dossier)",
+    "offers_deadline": "date limite de remise des offres, retenue à défaut de date de lancement",
+    "pieces": "date imprimée sur les pièces du dossier, retenue à défaut de date de lancement",
+    "today": "date du jour, aucune date n'ayant été trouvée dans le dossier",
 }
 NATURE_FR = {"works": "travaux", "supplies": "fournitures", "services": "services",
              "social_services": "services sociaux et autres services spécifiques"}
@@ -55,6 +58,9 @@ class HoursComputation:
     source: str = "computed"  # "computed" (formula) or "tender" (hours already required by the tender)
     per: str = "total"  # "total", or "year" when the tender gives hours per year and the duration is unknown
     computed_hours: int | None = None  # the formula's figure, for comparison when the tender fixes the volume
+    amount_kind: str | None = None  # AmountKind value of the amount the formula started from (None: not said)
+    # The formula's volume is under the minimum meaningful volume (insertion_minimum_hours): not proposed.
+    below_minimum: bool = False
 
     def volume_fr(self) -> str:
         per = " par année d'exécution" if self.per == "year" else ""
@@ -179,7 +185,7 @@ def suggest(tender: Tender, on: date | None = None, today: date | None = None,
     alerts = _tender_alerts(tender, source, ref, obligation)
     if dated < start:
         alerts.insert(0, Alert(None, "date_before_rules",
-                               f"Consultation datée du {dated:%d/%m/%Y} ({DATE_SOURCES_FR.get(source, source)}) : les règles "
+                               f"Consultation datée du {dated:%d/%m/%Y} ({DATE_SOURCES_FR.get(source, source)}). Les règles "
                                f"antérieures au {start:%d/%m/%Y} ne sont pas encodées, celles de cette date sont "
                                f"appliquées ({law.UNVERIFIED_FR}).", []))
     lots = [_advise_lot(tender, lot, ref, obligation) for lot in tender.lots]
@@ -285,31 +291,34 @@ def thresholds_fr(thresholds: list[law.Threshold]) -> str:
 
 def _obligation_fr(check: ObligationCheck, on: date) -> str:
     """Which rule, threshold, category and date were used, in one French paragraph."""
+    flag = f" ({law.UNVERIFIED_FR})" if check.rule.unverified else ""
     parts = [f"Obligation {OBLIGATION_ARTICLE} appréciée au {on:%d/%m/%Y} : applicable aux consultations lancées à partir du "
-             f"{check.entry_into_force:%d/%m/%Y} ({check.rule.label_fr()})."]
+             f"{check.entry_into_force:%d/%m/%Y}{flag}."]
+    sources: list = [check.rule]
     if not check.in_force:
         parts.append("Consultation antérieure : l'obligation ne s'applique pas.")
-        return " ".join(parts)
+        return " ".join(parts + [law.sources_fr(*sources)])
     if check.excluded:
-        parts.append("Marché de défense ou de sécurité : hors du champ de l'obligation "
-                     f"({law.parameter('social_execution_condition_exclusions', on).label_fr()}).")
-        return " ".join(parts)
+        exclusions = law.parameter("social_execution_condition_exclusions", on)
+        parts.append("Marché de défense ou de sécurité : hors du champ de l'obligation"
+                     + (f" ({law.UNVERIFIED_FR})." if exclusions.unverified else "."))
+        return " ".join(parts + [law.sources_fr(*sources, exclusions)])
     parts.append(f"Nature du marché dans son ensemble : {NATURE_FR[check.nature]} ({check.nature_reason}).")
     if check.category:
         t = check.thresholds[0]
         parts.append(f"Catégorie d'acheteur {CATEGORY_SOURCES_FR[check.category_source]} : "
                      f"{BUYER_CATEGORY_LABELS_FR[BuyerCategory(check.category)]} ; seuil européen applicable : "
-                     f"{format_euros(t.value)} HT ({t.parameter.label_fr()}).")
+                     f"{format_euros(t.value)} HT" + (f" ({law.UNVERIFIED_FR})." if t.parameter.unverified else "."))
     else:
-        parts.append("Catégorie d'acheteur inconnue : seuils de chaque catégorie — " + thresholds_fr(check.thresholds)
-                     + f" ({check.thresholds[0].parameter.reference}).")
+        parts.append("Catégorie d'acheteur inconnue : seuils de chaque catégorie — " + thresholds_fr(check.thresholds) + ".")
+    sources += [t.parameter for t in check.thresholds]
     if check.contract_value is None:
         parts.append("Montant estimé inconnu : comparaison aux seuils impossible.")
     else:
         verdict = {True: "l'obligation s'applique", False: "sous le seuil : l'obligation ne s'applique pas",
                    None: "l'obligation dépend de la catégorie de l'acheteur, à préciser"}[check.applies]
         parts.append(f"Montant estimé de l'ensemble des lots : {format_euros(check.contract_value)} HT : {verdict}.")
-    return " ".join(parts)
+    return " ".join(parts + [law.sources_fr(*sources)])
 
 
 # ---------------------------------------------------------------- tender-level alerts
@@ -318,7 +327,7 @@ def _obligation_fr(check: ObligationCheck, on: date) -> str:
 def _tender_alerts(tender: Tender, source: str, ref: date, check: ObligationCheck) -> list[Alert]:
     alerts = []
     if source in ("offers_deadline", "pieces", "today"):
-        alerts.append(Alert(None, "date_uncertain", f"Date de référence : {DATE_SOURCES_FR[source]} ({ref:%d/%m/%Y}). "
+        alerts.append(Alert(None, "date_uncertain", f"Date de référence du {ref:%d/%m/%Y} : {DATE_SOURCES_FR[source]}. "
                             f"Les obligations datées ({OBLIGATION_ARTICLE} à partir du {check.entry_into_force:%d/%m/%Y}, "
                             "seuils) dépendent de la date de lancement : à confirmer.", []))
     if check.excluded and tender.defence_security is not None:
@@ -336,7 +345,8 @@ def _tender_alerts(tender: Tender, source: str, ref: date, check: ObligationChec
                             "européen en dépend. Précisez-la (option --categorie) ; seuils de chaque catégorie : "
                             + thresholds_fr(check.thresholds) + ".", [OBLIGATION_ARTICLE]))
     if check.in_force and check.rule.unverified:
-        alerts.append(Alert(None, "unverified_rule", f"Obligation {OBLIGATION_ARTICLE} : {check.rule.note} ({law.UNVERIFIED_FR})",
+        alerts.append(Alert(None, "unverified_rule", f"Obligation {OBLIGATION_ARTICLE}, date d'entrée en vigueur "
+                            f"{law.UNVERIFIED_FR} : {check.rule.note}",
                             [OBLIGATION_ARTICLE]))
     if check.in_force and not check.excluded and any((_main_cpv(lot) or "").startswith(DEFENCE_CPV_DIVISION) for lot in tender.lots):
         alerts.append(Alert(None, "defence_possible",
@@ -357,7 +367,7 @@ def _environmental_alerts(ref: date) -> list[Alert]:
                   "Obligations environnementales du même article 35 de la loi Climat et Résilience, pour tout marché : "
                   "une condition d'exécution prenant en compte l'environnement (L2112-2) et au moins un critère "
                   "d'attribution environnemental (L2152-7). Elles ne relèvent pas des clauses sociales proposées ici "
-                  f"mais doivent figurer au dossier ({condition.label_fr()}).", ["L2112-2", "L2152-7"])]
+                  f"mais doivent figurer au dossier. {law.sources_fr(condition)}", ["L2112-2", "L2152-7"])]
 
 
 # ---------------------------------------------------------------- per lot
@@ -389,7 +399,7 @@ class _LotContext:
 
     def labour(self) -> tuple[float, str, bool]:
         share, family, _, _ = law.labour_share(self.cpv, self.nature, self.on)
-        return share, family, share >= float(law.parameter("labour_intensive_share", self.on).value)
+        return share, family_fr(family), share >= float(law.parameter("labour_intensive_share", self.on).value)
 
     def obligation_lever(self) -> tuple[str | None, str]:
         """The way to meet L2112-2-1 that fits this lot, and why: the insertion clause where labour weighs,
@@ -445,6 +455,19 @@ def _ways_to_comply_fr(c: _LotContext) -> list[str]:
     return lines
 
 
+HOURS_FACTORS_FR = ("part de main-d'œuvre", "taux d'insertion", "coût horaire moyen")  # order of references
+
+
+def _hours_parameters_check(hours: HoursComputation) -> str:
+    """« Paramètres du calcul d'heures (à vérifier) : part de main-d'œuvre, coût horaire moyen, à confirmer avec le
+    facilitateur. Sources : … »: which factors are unconfirmed, then the sources, not piled into the sentence."""
+    flag = f" ({law.UNVERIFIED_FR})"
+    unconfirmed = [factor for factor, reference in zip(HOURS_FACTORS_FR, hours.references) if reference.endswith(flag)]
+    sources = law.sources_fr(*(reference.removesuffix(flag) for reference in hours.references))
+    return (f"Paramètres du calcul d'heures{flag} : {', '.join(unconfirmed) or 'tous'}, à confirmer avec le facilitateur. "
+            + sources).strip()
+
+
 def _make(context: _LotContext, lever_id: str, score: float, reasons: list[str], values: dict | None = None,
           hours: HoursComputation | None = None, mandatory: bool = False) -> Suggestion | None:
     lever = law.lever(lever_id)
@@ -454,14 +477,16 @@ def _make(context: _LotContext, lever_id: str, score: float, reasons: list[str],
     evidence = context.base_evidence()
     if existing:
         evidence.append(existing.evidence)
-        reasons = reasons + [f"Déjà présent dans le dossier ({existing.evidence.where()})."]
+        reasons = reasons + [f"Déjà présent dans le dossier ({where_fr(existing.evidence)})."]
     status = "déjà présente" if existing else "recommandée" if mandatory or score >= 0.7 else "possible"
     legal = list(lever.articles) + ([lever.obligation.article] if mandatory and lever.obligation else [])
     checks = [f"{point} ({law.UNVERIFIED_FR})" for point in lever.unverified_points]
     if mandatory and lever.obligation and lever.obligation.unverified:
         checks.append(f"Recevabilité de ce levier au titre de {lever.obligation.article} ({law.UNVERIFIED_FR}).")
+    if hours and hours.source == "computed" and hours.amount_kind in AMOUNT_BASIS_CHECK_FR and not hours.below_minimum:
+        checks.append(AMOUNT_BASIS_CHECK_FR[hours.amount_kind])
     if hours and hours.unverified:
-        checks.append(f"Paramètres du calcul d'heures ({law.UNVERIFIED_FR}) : " + " ; ".join(hours.references))
+        checks.append(_hours_parameters_check(hours))
     if context.amount_note:
         checks.append(context.amount_note[0].upper() + context.amount_note[1:] + ".")
     return Suggestion(lever_id, lever.title, context.lot.number, round(score, 2), status, reasons, evidence, legal,
@@ -473,8 +498,31 @@ def _make(context: _LotContext, lever_id: str, score: float, reasons: list[str],
 # ---------------------------------------------------------------- hours
 
 
-def compute_hours(amount: Decimal, cpv: str | None, nature: str, on: date) -> HoursComputation:
-    """hours = amount HT × labour share × insertion rate ÷ average loaded hourly cost of the trade (dated parameters)."""
+# What the amount the hours start from is, as the first step of the computation says it.
+AMOUNT_BASIS_FR = {
+    None: "Montant estimé du lot",
+    AmountKind.ESTIMATE.value: "Montant estimé du lot",
+    AmountKind.MAXIMUM.value: "Montant maximum de l'accord-cadre pour ce lot",
+    AmountKind.MINIMUM.value: "Montant minimum de l'accord-cadre pour ce lot",
+    AmountKind.TOTAL.value: "Montant total du lot",
+}
+# The point to check when the hours rest on a bound of a framework agreement rather than on an estimate.
+AMOUNT_BASIS_CHECK_FR = {
+    AmountKind.MAXIMUM.value: "Volume calculé sur le montant maximum de l'accord-cadre : les heures réelles dépendront des "
+                              "commandes passées ; prévoir un volume proportionné aux commandes.",
+    AmountKind.MINIMUM.value: "Volume calculé sur le montant minimum de l'accord-cadre : les commandes pourront dépasser ce "
+                              "montant ; prévoir un volume proportionné aux commandes.",
+}
+
+
+def _kind_value(kind: AmountKind | str | None) -> str | None:
+    return getattr(kind, "value", kind)
+
+
+def compute_hours(amount: Decimal, cpv: str | None, nature: str, on: date,
+                  amount_kind: AmountKind | str | None = None) -> HoursComputation:
+    """hours = amount HT × labour share × insertion rate ÷ average loaded hourly cost of the trade (dated parameters).
+    `amount_kind`: what the amount is (estimate, maximum…), said in the first step."""
     share, family, share_unverified, share_param = law.labour_share(cpv, nature, on)
     rate_param = law.parameter("insertion_rate", on)
     cost_param = law.parameter("loaded_hourly_cost", on)
@@ -483,29 +531,52 @@ def compute_hours(amount: Decimal, cpv: str | None, nature: str, on: date) -> Ho
     labour_amount = amount * Decimal(str(share))
     insertion_amount = labour_amount * Decimal(str(rate))
     hours = int((insertion_amount / Decimal(str(cost))).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    kind = _kind_value(amount_kind)
     steps = [
-        f"Montant estimé du lot : {format_euros(amount)} HT.",
-        f"Part de main-d'œuvre ({family}) : {format_percent(share)} → {format_euros(labour_amount)}.",
+        f"{AMOUNT_BASIS_FR.get(kind, AMOUNT_BASIS_FR[None])} : {format_euros(amount)} HT.",
+        f"Part de main-d'œuvre ({family_fr(family)}) : {format_percent(share)} → {format_euros(labour_amount)}.",
         f"Taux d'insertion ({NATURE_FR[nature]}) : {format_percent(rate)} → {format_euros(insertion_amount)}.",
         f"Coût horaire moyen chargé du métier : {cost:g}\u00a0€/h → {format_euros(insertion_amount)} ÷ {cost:g}\u00a0€/h "
         f"= {format_int(hours)} heures.",
     ]
     unverified = share_unverified or rate_param.unverified or cost_param.unverified
-    references = [share_param.label_fr(), rate_param.label_fr(), cost_param.label_fr()]
-    return HoursComputation(amount, share, family, rate, cost, hours, steps, unverified, references)
+    share_reference = share_param.reference + (f" ({law.UNVERIFIED_FR})" if share_unverified or share_param.unverified else "")
+    references = [share_reference, rate_param.label_fr(), cost_param.label_fr()]
+    minimum = minimum_hours(on)
+    below = minimum is not None and hours < minimum
+    if below:
+        steps.append(f"Volume inférieur à {format_int(minimum)} heures (environ une semaine de travail) : trop faible pour "
+                     f"une clause d'insertion en heures ({law.UNVERIFIED_FR if law.parameter('insertion_minimum_hours', on).unverified else 'pratique des facilitateurs'}).")
+    return HoursComputation(amount, share, family, rate, cost, hours, steps, unverified, references,
+                            amount_kind=kind, below_minimum=below)
+
+
+def family_fr(label: str) -> str:
+    """A labour family as a sentence can hold it in brackets: « Services (autres) » → « autres services »."""
+    match = re.fullmatch(r"(\w+) \(autres\)", label)
+    return f"autres {match.group(1).lower()}" if match else label
+
+
+def minimum_hours(on: date) -> int | None:
+    """The volume under which an insertion clause by hours makes little sense (clauses/: insertion_minimum_hours);
+    None when the clause library has no such parameter."""
+    try:
+        return int(law.parameter("insertion_minimum_hours", on).value["hours"])
+    except (KeyError, LookupError):
+        return None
 
 
 def tender_hours(provision: SocialProvision, duration_months: int | None, computed: HoursComputation | None) -> HoursComputation:
     """The hours the tender already requires, as the suggestion's volume: per-year hours × years = total."""
-    where = provision.evidence.where()
+    where = where_fr(provision.evidence)
     per = provision.hours_per or "total"
     steps = []
     if per == "year" and duration_months:
-        years = Decimal(duration_months) / 12
+        years = Decimal(str(duration_months)) / 12
         total = int((provision.hours * years).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
         steps.append(f"Volume fixé par le dossier : {format_int(provision.hours)} heures par année d'exécution ({where}).")
-        steps.append(f"Durée d'exécution : {duration_months} mois → {format_int(provision.hours)} × "
-                     f"{str(years.normalize()).replace('.', ',')} an(s) = {format_int(total)} heures.")
+        steps.append(f"Durée d'exécution : {format_months(duration_months)} → {format_int(provision.hours)} heures × "
+                     f"{format_quantity(years, 2)} {'ans' if years >= 2 else 'an'} = {format_int(total)} heures.")
         hours, per = total, "total"
     else:
         hours = provision.hours
@@ -521,7 +592,8 @@ def tender_hours(provision: SocialProvision, duration_months: int | None, comput
 
 
 def _hours_for(c: _LotContext) -> tuple[HoursComputation | None, list[str]]:
-    computed = compute_hours(c.amount, c.cpv, c.nature, c.on) if c.amount else None
+    kind = c.lot.estimated_amount.value.kind if c.lot.estimated_amount else None
+    computed = compute_hours(c.amount, c.cpv, c.nature, c.on, kind) if c.amount else None
     existing = c.existing.get(ProvisionKind.INSERTION_CLAUSE)
     if existing and existing.hours:
         duration = c.lot.duration_months.value if c.lot.duration_months else None
@@ -534,6 +606,12 @@ def _hours_for(c: _LotContext) -> tuple[HoursComputation | None, list[str]]:
             reasons.append(f"Pour comparaison, le calcul usuel donne {format_int(computed.hours)} heures, {comparison} au volume du dossier"
                            + (" : l'acheteur peut le relever." if comparison == "supérieur" else "."))
         return hours, reasons
+    if computed and computed.below_minimum:
+        return computed, [f"Le calcul usuel ne donne que {format_int(computed.hours)} heures d'insertion (détail ci-dessous), "
+                          f"moins que les {format_int(minimum_hours(c.on))} heures (une semaine de travail) en dessous desquelles "
+                          "une clause en heures n'a guère de sens : le lot est trop petit pour une clause d'insertion en "
+                          "heures. Autre levier : réserver le lot à des structures d'insertion ou à des entreprises adaptées, "
+                          "ou le regrouper avec d'autres achats pour atteindre un volume utile."]
     if computed:
         return computed, [f"Volume proposé : {format_int(computed.hours)} heures d'insertion (calcul détaillé ci-dessous)."]
     return None, ["Montant du lot inconnu : le volume d'heures reste à calculer."]
@@ -554,9 +632,12 @@ def _insertion_clause(c: _LotContext) -> Suggestion | None:
         score = 1.0
     hours, hour_reasons = _hours_for(c)
     reasons += hour_reasons
+    too_small = hours is not None and hours.source == "computed" and hours.below_minimum
+    if too_small and not mandatory:
+        score = min(score, 0.3)  # a clause of a few hours is no recommendation
     if score < 0.3 and not mandatory and ProvisionKind.INSERTION_CLAUSE not in c.existing:
         return None
-    values = {"volume_heures": hours.volume_fr()} if hours else {}
+    values = {"volume_heures": hours.volume_fr()} if hours and not too_small else {}
     return _make(c, "insertion_clause", score, reasons, values, hours, mandatory)
 
 
@@ -603,12 +684,12 @@ def _reserved_ess(c: _LotContext) -> Suggestion | None:
         return None
     family = law.lever("reserved_ess").cpv_family_at(c.on)
     reasons = [c.cpv_reason(), "Service de santé, social ou culturel de la liste ouvrant la réservation aux entreprises "
-               f"de l'ESS (L2113-15) ({family.reference if family else ''}).",
+               f"de l'ESS (L2113-15). {law.sources_fr(family) if family else ''}".strip(),
                "Durée du marché limitée à trois ans ; pas de nouvelle attribution sur ce fondement au même opérateur "
                "pendant trois ans."]
     duration = c.lot.duration_months.value if c.lot.duration_months else None
     if duration and duration > 36:
-        reasons.append(f"Durée prévue de {duration} mois : supérieure au maximum de trois ans, à réduire pour réserver le lot.")
+        reasons.append(f"Durée prévue de {format_months(duration)} : supérieure au maximum de trois ans, à réduire pour réserver le lot.")
     return _make(c, "reserved_ess", 0.5 if not (duration and duration > 36) else 0.3, reasons)
 
 
@@ -617,11 +698,19 @@ def _social_criterion(c: _LotContext) -> Suggestion | None:
     if not intensive and ProvisionKind.SOCIAL_CRITERION not in c.existing:
         return None
     weight = law.parameter("social_criterion_weight", c.on)
-    reasons = [c.cpv_reason(), f"Marché exécutable en partie par des personnes en insertion ({family}).",
-               f"Pondération suggérée : {format_percent(weight.value)} ({weight.reference}). {weight.note}".strip(),
-               "À combiner avec la clause d'insertion, qui fixe le volume d'heures dû : un critère d'attribution n'est "
-               f"pas une condition d'exécution et ne satisfait pas {OBLIGATION_ARTICLE}."]
-    return _make(c, "social_criterion", 0.5, reasons, {"ponderation": format_percent(weight.value)})
+    existing = c.existing.get(ProvisionKind.SOCIAL_CRITERION)
+    reasons = [c.cpv_reason(), f"Marché exécutable en partie par des personnes en insertion ({family})."]
+    if existing and existing.weight_percent is not None:
+        found = format_percent(existing.weight_percent / 100)
+        reasons.append(f"Pondération fixée par le dossier : {found} ({where_fr(existing.evidence)}) ; pour mémoire, "
+                       f"la pratique courante retient {format_percent(weight.value)}. {weight.note} {law.sources_fr(weight)}")
+        ponderation = found
+    else:
+        reasons.append(f"Pondération suggérée : {format_percent(weight.value)}. {weight.note} {law.sources_fr(weight)}".strip())
+        ponderation = format_percent(weight.value)
+    reasons.append("À combiner avec la clause d'insertion, qui fixe le volume d'heures dû : un critère d'attribution n'est "
+                   f"pas une condition d'exécution et ne satisfait pas {OBLIGATION_ARTICLE}.")
+    return _make(c, "social_criterion", 0.5, reasons, {"ponderation": ponderation})
 
 
 def _supply_chain(lever_id: str, score: float, why: str):
@@ -671,13 +760,48 @@ def _lot_alerts(c: _LotContext) -> list[Alert]:
     alerts = _obligation_alerts(c)
     clause = c.existing.get(ProvisionKind.INSERTION_CLAUSE)
     if clause and not clause.hours:
-        alerts.append(Alert(c.lot.number, "clause_without_hours",
-                            "Clause d'insertion sans volume d'heures chiffré : une clause non calibrée est inopérante (DAE).",
+        alerts.append(Alert(c.lot.number, "clause_without_hours", _clause_without_hours_fr(c.tender, clause),
                             ["L2112-2"], [clause.evidence]))
     criterion = c.existing.get(ProvisionKind.SOCIAL_CRITERION)
     if criterion and criterion.weight_percent is None:
         alerts += _weighting_alert(c, criterion)
     return alerts
+
+
+# A piece a passage refers to ("dans les conditions précisées à l'article 1.5.1 du CCAP"), by its document type.
+PIECE_REFERENCE_RE = re.compile(
+    r"(?:(?:à\s+l'|l')?articles?\s+[\w.-]+\s+(?:du|de\s+l'|de\s+la)\s+)?"
+    r"(?:\b(?-i:(?P<code>CCAP|CCTP|CCP|RC|AE))\b|(?P<name>cahier\s+des\s+clauses\s+administratives\s+particulières|"
+    r"cahier\s+des\s+clauses\s+techniques\s+particulières|règlement\s+de\s+(?:la\s+)?consultation|acte\s+d'engagement))",
+    re.IGNORECASE)
+PIECE_NAMES = {"cahier des clauses administratives particulières": "CCAP",
+               "cahier des clauses techniques particulières": "CCTP", "règlement de consultation": "RC",
+               "règlement de la consultation": "RC", "acte d'engagement": "AE"}
+TO_PIECE_FR = {"CCAP": "au CCAP", "CCTP": "au CCTP", "CCP": "au CCP", "RC": "au règlement de la consultation",
+               "AE": "à l'acte d'engagement"}
+
+
+def referred_piece(passage: str, read: set[str]) -> tuple[str, str] | None:
+    """The piece of the tender a passage sends the reader to, when that piece was not among those read:
+    (document type, the words of the passage that name it)."""
+    for match in PIECE_REFERENCE_RE.finditer(passage):
+        piece = (match.group("code") or "").upper() or PIECE_NAMES.get(" ".join(match.group("name").lower().split()), "")
+        if piece and piece not in read:
+            return piece, " ".join(match.group(0).split())
+    return None
+
+
+def _clause_without_hours_fr(tender: Tender, clause: SocialProvision) -> str:
+    """No hours in the pieces read: when the passage points to a piece that was not provided, the hours are most
+    likely there; otherwise an uncalibrated clause cannot be enforced."""
+    read = {doc.doc_type.upper() for doc in tender.documents}
+    referred = referred_piece(clause.evidence.passage, read)
+    if referred:
+        piece, words = referred
+        return (f"Clause d'insertion sans volume d'heures dans les pièces lues : le passage renvoie {TO_PIECE_FR[piece]} "
+                f"(« {words} »), qui n'a pas été fourni. Le volume d'heures y figure probablement : vérifiez-le dans "
+                "cette pièce ; sans volume chiffré, la clause ne pourrait pas être contrôlée.")
+    return "Clause d'insertion sans volume d'heures chiffré : une clause non calibrée est inopérante (DAE)."
 
 
 def _obligation_alerts(c: _LotContext) -> list[Alert]:

@@ -139,12 +139,13 @@ def _provisions(reading: Reading, lot_numbers: list[int]) -> list[SocialProvisio
             continue
         kinds.add(kind)
         sentence = doc.folded[hit.sentence[0] : hit.sentence[1]]
-        articles = find_articles(doc.text[hit.sentence[0] : hit.sentence[1]])
+        quote_start, quote_end = _quote(doc, hit)
+        articles = find_articles(doc.text[quote_start:quote_end])
         hours, per = _hours(sentence) if kind == ProvisionKind.INSERTION_CLAUSE else (None, None)
         weight = _weight(doc, hit) if kind == ProvisionKind.SOCIAL_CRITERION else None
         evidence = doc.evidence(hit.start, hit.end, context=0)
         evidence = type(evidence)(evidence.file, evidence.page, evidence.block, evidence.start, evidence.end,
-                                  " ".join(doc.text[hit.sentence[0] : hit.sentence[1]].split())[:600], evidence.ocr)
+                                  _quote_text(doc.text[quote_start:quote_end], hit.start - quote_start), evidence.ocr)
         for lot in _lots(reading, sentence, hit.start, lot_numbers):
             provisions.append(SocialProvision(kind, evidence, lot, articles, hours=hours, hours_per=per, weight_percent=weight))
     return provisions
@@ -178,6 +179,40 @@ def _sentence(doc: DocText, start: int, end: int, reach: int = 350) -> tuple[int
     following = SENTENCE_END_RE.search(folded, end, min(len(folded), end + reach))
     sentence_end = following.end() if following else min(len(folded), end + reach)
     return sentence_start, sentence_end
+
+
+# Inside the reading sentence, where the quoted passage stops: sentences glued by the PDF text ("joint au
+# dossier).clauses sociales (Lots 1, 2 et 3)en cas de groupement … solidaire.En application de l'article R. 2151-7"),
+# a full stop before a capital, and the numbered headings of the EU form ("III.2.2)Conditions particulières").
+QUOTE_END_RE = re.compile(r"(?<![A-Z])(?<!\b[a-z])(?<!\bart)(?<!\bno)\.(?=\s*[A-ZÀ-Ý])|(?<=[a-zà-ÿ)])\.(?=[a-zà-ÿ]{3})|"
+                          r"\)(?=[a-zà-ÿA-ZÀ-Ý]{2})|(?<![\w.])(?=[IVX]{1,4}\.\d{1,2}(?:\.\d{1,2})*\)\s*\S)")
+QUOTE_MAX = 600
+
+
+def _quote(doc: DocText, hit: Hit) -> tuple[int, int]:
+    """The span of the text that a buyer reads as the provision: the sentence of the hit, narrowed to the part
+    around the matched words when the reading sentence runs over glued sentences or form headings."""
+    start, end = hit.sentence
+    text = doc.text
+    for match in QUOTE_END_RE.finditer(text, start, min(len(text), hit.start + 20)):  # room for the look-ahead
+        if match.end() <= hit.start:
+            start = match.end()
+    following = QUOTE_END_RE.search(text, hit.end, end)
+    if following:
+        end = following.start() + (1 if text[following.start()] == "." else 0) + (1 if text[following.start()] == ")" else 0)
+    return start, end
+
+
+def _quote_text(raw: str, hit_offset: int) -> str:
+    """The quoted passage on one line; a very long one is cut around the hit, at word boundaries, with « … »."""
+    if len(" ".join(raw.split())) <= QUOTE_MAX:
+        return " ".join(raw.split())
+    lo = max(0, hit_offset - QUOTE_MAX // 3)
+    hi = min(len(raw), lo + QUOTE_MAX)
+    lo = raw.rfind(" ", 0, lo) + 1 if lo else 0
+    cut = raw.rfind(" ", lo, hi) if hi < len(raw) else hi
+    body = " ".join(raw[lo : cut if cut > lo else hi].split())
+    return ("… " if lo else "") + body + (" …" if hi < len(raw) else "")
 
 
 def _judge(hit: Hit) -> ProvisionKind | None:

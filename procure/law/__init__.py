@@ -31,7 +31,7 @@ from procure.settings import package_or_checkout_dir
 __all__ = ["ClauseLibraryError", "UNVERIFIED_FR", "Lever", "Parameter", "ParameterValue", "Eligibility", "CpvFamily",
            "Detection", "Obligation", "Threshold", "clauses_dir", "parameters", "parameter", "levers", "lever",
            "eligibility", "labour_share", "cpv_in_family", "is_social_service", "eu_threshold", "eu_thresholds",
-           "entry_into_force", "glossary", "provision_labels", "levers_with_role", "validate"]
+           "entry_into_force", "glossary", "provision_labels", "levers_with_role", "sources_fr", "validate"]
 
 UNVERIFIED_FR = "à vérifier"
 DEFAULT_CLAUSES_DIR = package_or_checkout_dir("clauses")  # resolved once: this is called in loops
@@ -188,6 +188,49 @@ class Lever:
         if self.draft_warning:
             paragraphs.insert(0, f"[PROJET – {UNVERIFIED_FR.upper()} avant signature : {self.draft_warning}]")
         return paragraphs
+
+
+# Words that keep their capital after « Source : » (proper nouns); any other capitalised first word is lowered.
+_PROPER_FIRST_WORDS = {"Légifrance", "Conseil", "État", "France", "Europe", "Union"}
+
+
+def _split_top_level(text: str, separator: str = " ; ") -> list[str]:
+    """« a ; b (c ; d) » → ["a", "b (c ; d)"]: the separators inside brackets stay."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        char = text[i]
+        depth += char == "("
+        depth -= char == ")"
+        if depth == 0 and text.startswith(separator, i):
+            parts.append(text[start:i])
+            i += len(separator)
+            start = i
+            continue
+        i += 1
+    parts.append(text[start:])
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _lower_first(text: str) -> str:
+    first = text.split(" ", 1)[0].rstrip(",;:")
+    if first in _PROPER_FIRST_WORDS or len(first) < 2 or not (first[0].isupper() and first[1:].islower()):
+        return text
+    return text[0].lower() + text[1:]
+
+
+def sources_fr(*references) -> str:
+    """The references of a text, at its end: « Source : décret 2022-767. », « Sources : loi 2021-1104 art. 35 ;
+    Légifrance. », never nested in the brackets of a sentence. Takes reference strings or ParameterValue (and
+    anything with a `reference`); empty ones and repeats are left out. The sentence, not the sources, says
+    « à vérifier » next to the value it concerns."""
+    pieces: list[str] = []
+    for item in references:
+        for part in _split_top_level(str(getattr(item, "reference", item) or "")):
+            if _lower_first(part) not in pieces:
+                pieces.append(_lower_first(part))
+    if not pieces:
+        return ""
+    return f"Source{'s' if len(pieces) > 1 else ''} : {' ; '.join(pieces)}."
 
 
 class _Missing(dict):

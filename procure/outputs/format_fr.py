@@ -5,6 +5,7 @@ One place for the app, the CSV exports and the Word outputs, so a buyer reads "1
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -54,6 +55,35 @@ def format_number(value: float | int | Decimal | None, decimals: int | None = No
         return _babel_decimal(value, locale=LOCALE)
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return _babel_decimal(value, format=pattern, locale=LOCALE)
+
+
+def format_quantity(value: float | int | Decimal | None, max_decimals: int = 1, missing: str = MISSING) -> str:
+    """3.3 → « 3,3 », 4.0 → « 4 », 1.3333 → « 1,33 » with max_decimals=2: decimals only when there are some."""
+    if value is None:
+        return missing
+    pattern = "#,##0" + ("." + "#" * max_decimals if max_decimals else "")
+    return _babel_decimal(value, format=pattern, locale=LOCALE)
+
+
+def plural_fr(count: float | int | Decimal, singular: str, plural: str) -> str:
+    """French agreement: the plural from 2 on (« 1,5 an », « 2 ans »)."""
+    return plural if abs(count) >= 2 else singular
+
+
+DAYS_RE = re.compile(r"(\d{1,4})\s*(?:\(\s*[\w-]+\s*\)\s*)?jours?\b", re.IGNORECASE)
+
+
+def format_months(months: float | int | Decimal | None, passage: str | None = None, missing: str = MISSING) -> str:
+    """48 → « 48 mois », 3.3 → « 3,3 mois »; when the passage the figure was read from gives the duration in days,
+    the days first: « 100 jours (3,3 mois) »."""
+    if months is None:
+        return missing
+    text = f"{format_quantity(months)} mois"
+    for match in DAYS_RE.finditer(passage or ""):
+        days = int(match.group(1))
+        if days and abs(days / 30 - float(months)) < 0.06:
+            return f"{format_int(days)} jour{'s' if days >= 2 else ''} ({text})"
+    return text
 
 
 def format_int(value: float | int | Decimal | None, missing: str = MISSING) -> str:
@@ -109,3 +139,35 @@ def format_siret(siret: str | None, missing: str = MISSING) -> str:
     if len(siret) != 14 or not siret.isdigit():
         return siret
     return f"{siret[:3]}\u00a0{siret[3:6]}\u00a0{siret[6:9]}\u00a0{siret[9:]}"
+
+
+def where_fr(evidence, quote: bool = True) -> str:
+    """Where a passage is, as a buyer finds it: « RC.pdf, p. 3 » for a paginated file; a Word file has no page nor
+    numbered paragraphs, so the start of the passage, to search in Word: « AE.docx, « Le titulaire réalise… » »
+    (`quote=False`: the file alone, when the passage is quoted next to it). Takes an Evidence or its dict."""
+    get = evidence.get if isinstance(evidence, dict) else lambda name, default=None: getattr(evidence, name, default)
+    file, page = get("file", ""), get("page")
+    if page is not None:
+        return f"{file}, p. {page}"
+    start = passage_start(get("passage", "") or "", cut_first=bool(get("start", 0))) if quote else ""
+    return f"{file}, « {start} »" if start else file
+
+
+def passage_start(passage: str, words: int = 10, cut_first: bool = False, limit: int = 70) -> str:
+    """The first words of a passage, to search it in the document. When the passage may start inside a sentence
+    (`cut_first`), from the next sentence if one starts soon, else without the first word, which may be cut;
+    « … » says the passage goes on."""
+    if cut_first:  # the window starts inside a sentence: from the next sentence when one starts soon
+        sentence = re.search(r"[.;:!?]\s+(?=[A-ZÀ-Ý«])", passage[:limit])
+        if sentence and len(passage) - sentence.end() > limit // 2:
+            passage, cut_first = passage[sentence.end():], False
+    tokens = passage.split()
+    if cut_first and len(tokens) > words and tokens[0][:1].islower():
+        tokens = tokens[1:]
+    kept: list[str] = []
+    for token in tokens[:words]:
+        if kept and len(" ".join(kept + [token])) > limit:
+            break
+        kept.append(token)
+    text = " ".join(kept)
+    return text + ("…" if len(kept) < len(tokens) else "")

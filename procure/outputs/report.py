@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 from procure.model import Commune, Fact, Lot, Place, PlaceScope, SocialProvision, Tender
+from procure.outputs.format_fr import format_hours, format_months, format_number, format_percent, where_fr
 from procure.reference.cpv import CPV_STATUS_FR
+
+# CPV statuses worth a word on the code's line; a check digit procure added is said once under the lots.
+CPV_STATUS_SHOWN = {"repaired", "unverified", "unknown", "wrong_check_digit"}
+QUOTE_LENGTH = 240
 
 
 def describe_place(value) -> str:
@@ -41,9 +46,24 @@ def _amount_text(amount) -> str:
 def _fact_line(label: str, fact: Fact | None, render=str) -> str:
     if fact is None:
         return f"{label} : non trouvé"
-    where = f"  [{fact.evidence.where()}]" if fact.evidence else ""
-    inherited = " (repris du marché)" if fact.inherited else ""
+    where = f"  [{where_fr(fact.evidence)}]" if fact.evidence else ""
+    inherited = " (repris de la consultation)" if fact.inherited else ""
     return f"{label} : {render(fact.value)}{inherited}{where}"
+
+
+def _duration_line(fact: Fact | None) -> str:
+    """« Durée : 48 mois », « Durée : 100 jours (3,3 mois) » when the tender gave days."""
+    passage = fact.evidence.passage if fact is not None and fact.evidence else None
+    return _fact_line("Durée", fact, lambda months: format_months(months, passage))
+
+
+def quote_fr(passage: str, length: int = QUOTE_LENGTH) -> str:
+    """A passage between French quotes, cut at a word with « … » when it is long."""
+    text = " ".join(passage.split())
+    if len(text) > length:
+        cut = text.rfind(" ", 0, length)
+        text = text[: cut if cut > length // 2 else length].rstrip(" ,;:") + " …"
+    return f"« {text} »"
 
 
 def _provision_line(provision: SocialProvision) -> str:
@@ -51,11 +71,11 @@ def _provision_line(provision: SocialProvision) -> str:
     if provision.articles:
         details.append(", ".join(provision.articles))
     if provision.hours:
-        details.append(f"{provision.hours} heures")
+        details.append(format_hours(provision.hours) + (" par année d'exécution" if provision.hours_per == "year" else ""))
     if provision.weight_percent is not None:
-        details.append(f"pondération {provision.weight_percent:g} %")
-    extra = f" ({'; '.join(details)})" if details else ""
-    return f"    - {provision.label_fr}{extra}  [{provision.evidence.where()}] « {provision.evidence.passage[:160]} »"
+        details.append(f"pondération {format_percent(provision.weight_percent / 100)}")
+    extra = f" ({' ; '.join(details)})" if details else ""
+    return f"    - {provision.label_fr}{extra}  [{where_fr(provision.evidence, quote=False)}] {quote_fr(provision.evidence.passage)}"
 
 
 def _lot_lines(lot: Lot) -> list[str]:
@@ -64,17 +84,19 @@ def _lot_lines(lot: Lot) -> list[str]:
     if lot.cpv:
         for code, evidence in lot.cpv:
             label = f" {code.label}" if code.label else ""
-            lines.append(f"    CPV {code.full}{label} ({CPV_STATUS_FR[code.status]})  [{evidence.where()}]")
+            status = f" ({CPV_STATUS_FR[code.status]})" if code.status in CPV_STATUS_SHOWN else ""
+            lines.append(f"    CPV {code.full}{label}{status}  [{where_fr(evidence)}]")
     elif lot.predicted_cpv:
         p = lot.predicted_cpv.value
-        lines.append(f"    CPV : non trouvé ; PRÉDIT division {p['division']} ({p['division_probability']:.0%}), "
-                     f"groupe {p['group']} ({p['group_probability']:.0%})")
+        lines.append(f"    CPV : non trouvé dans le dossier ; prédit par le modèle : division {p['division']} "
+                     f"(probabilité {format_percent(p['division_probability'])}), groupe {p['group']} "
+                     f"(probabilité {format_percent(p['group_probability'])}), à confirmer")
     else:
         lines.append("    CPV : non trouvé")
     if lot.cpv_doubt:
         lines.append(f"    Attention : {lot.cpv_doubt}")
     lines.append("    " + _fact_line(_amount_label(lot.estimated_amount), lot.estimated_amount, _amount_text))
-    lines.append("    " + _fact_line("Durée", lot.duration_months, lambda m: f"{m} mois"))
+    lines.append("    " + _duration_line(lot.duration_months))
     lines.append("    " + _fact_line("Lieu d'exécution", lot.place, describe_place))
     if lot.provisions:
         lines.append("    Dispositions sociales du lot :")
@@ -106,6 +128,10 @@ def summary_fr(tender: Tender) -> str:
     lines.append(f"Lots ({len(tender.lots)}) :")
     for lot in tender.lots:
         lines.extend(_lot_lines(lot))
+    completed = sum(code.status == "completed" for lot in tender.lots for code in lot.cpv_codes)
+    if completed:
+        lines.append(f"  Codes CPV : chiffre de contrôle absent du dossier, ajouté par procure "
+                     f"({format_number(completed)} code{'s' if completed > 1 else ''}).")
     lines.append("")
     if tender.provisions:
         lines.append("Dispositions sociales communes à tout le marché :")
