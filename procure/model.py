@@ -28,7 +28,9 @@ class Block:
     def where(self) -> str:
         if self.page is not None:
             return f"{self.file}, p. {self.page}"
-        return f"{self.file}, § {self.index + 1}"
+        from procure.text.passages import where_fr  # Word has no numbered paragraphs: the start of the text
+
+        return where_fr({"file": self.file, "page": None, "passage": self.text})
 
 
 @dataclass(frozen=True)
@@ -51,9 +53,9 @@ class Evidence:
         return cls(block.file, block.page, block.index, start, end, passage, block.ocr)
 
     def where(self) -> str:
-        if self.page is not None:
-            return f"{self.file}, p. {self.page}"
-        return f"{self.file}, § {self.block + 1}"
+        from procure.text.passages import where_fr
+
+        return where_fr(self)
 
 
 @dataclass

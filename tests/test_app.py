@@ -155,8 +155,10 @@ def test_consultation_page_shows_passages_history_and_french_numbers(analysed):
     assert "Lot 2 : Peinture intérieure" in headers and "Annexe Word" in headers
     assert any("Clause d'insertion" in s.value and "déjà présente" in s.value for s in test.subheader)
     captions = [c.value for c in test.caption]
-    # The existing 1 200 hours are shown with their passage, file and paragraph, not only "déjà présent".
-    assert any("CCAP\\_travaux.docx, § " in c and "1 200 heures" in c for c in captions), captions
+    # The existing 1 200 hours are shown with their file and passage (a Word file has no page nor numbered
+    # paragraph: the quoted passage is how to find it), not only "déjà présent".
+    assert any("CCAP\\_travaux.docx — « " in c and "1 200 heures" in c for c in captions), captions
+    assert not any("docx, § " in c for c in captions)
     assert any("RC\\_travaux.pdf, p. 1" in c and "Vitry-sur-Seine" in c for c in captions)
     assert any("**2026-TX-014**" in c for c in captions)  # the value read is in bold inside its passage
     maps = [e.proto.spec for e in test.main if getattr(e, "type", "") == "vega_lite_chart"]

@@ -154,7 +154,7 @@ def test_a_buyers_day_with_the_working_group(server, tmp_path):
             buyer.reload()
             expect(buyer.get_by_role("heading", name="Lot 2 : Peinture intérieure")).to_be_visible(timeout=60_000)
             assert buyer.get_by_label("Mot de passe").count() == 0
-            expect(buyer.get_by_text("CCAP_travaux.docx, § ").first).to_be_visible()  # passages with their source
+            expect(buyer.get_by_text("CCAP_travaux.docx — « ").first).to_be_visible()  # passages with their source
             check_page(buyer, "04-acheteur-consultation")
 
             # ---- the working-group member: no "Déposer un DCE", decides first on the insertion clause of lot 1

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from procure.outputs.format_fr import format_datetime, format_euros
+from procure.outputs.format_fr import format_datetime, format_euros, where_fr
 from procure.service.app_views import database_url, open_workspace
 from procure.service.workspace import ROLES, UserInfo, Workspace
 
@@ -89,13 +89,13 @@ def evidence_line(evidence: dict | None, value: object = None) -> str | None:
     """« RC.pdf, p. 3 — « passage » », escaped for Markdown, the value found in bold; None without evidence."""
     if not evidence:
         return None
-    where = f"p. {evidence['page']}" if evidence.get("page") else f"§ {evidence['block'] + 1}"
+    where = where_fr(evidence, quote=False)  # a Word file has no page: the quoted passage is how to find it
     passage = _whole_words(str(evidence.get("passage") or ""))
     found = passage.lower().find(str(value).lower()) if value not in (None, "") and len(str(value)) >= 3 else -1
     if found < 0:
-        return plain(f"{evidence['file']}, {where} — « {passage} »")
+        return plain(f"{where} — « {passage} »")
     end = found + len(str(value))
-    return (plain(f"{evidence['file']}, {where} — « {passage[:found]}") + "**" + plain(passage[found:end]) + "**"
+    return (plain(f"{where} — « {passage[:found]}") + "**" + plain(passage[found:end]) + "**"
             + plain(f"{passage[end:]} »"))
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from procure import law
 from procure.advice.suggest import DATE_SOURCES_FR, Advice
 from procure.model import Commune, Place, to_jsonable
-from procure.outputs.format_fr import format_date, format_euros, format_hours, format_siret
+from procure.outputs.format_fr import format_date, format_euros, format_hours, format_siret, where_fr
 
 TEMPLATE = Path(__file__).parent / "templates" / "annexe_clauses.docx"
 DISCLAIMER = (
@@ -130,11 +130,7 @@ def _stored_existing(item: dict) -> dict | None:
 
 
 def _where(evidence: dict | None) -> str:
-    if not evidence:
-        return ""
-    if evidence.get("page") is not None:
-        return f"{evidence['file']}, p. {evidence['page']}"
-    return f"{evidence['file']}, § {int(evidence.get('block', 0)) + 1}"
+    return where_fr(evidence) if evidence else ""
 
 
 def _existing_hours_text(existing: dict | None, stored_hours: int | None) -> str:
