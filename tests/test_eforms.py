@@ -107,3 +107,22 @@ def test_eforms_notice_read_part_by_part(tmp_path, joined):
     assert second.place.value.scope == PlaceScope.NATIONAL
     assert [p.kind for p in second.provisions] == [ProvisionKind.INSERTION_CLAUSE]
     assert first.provisions == [] and tender.provisions == []  # "La participation n'est pas réservée" is no reservation
+
+
+@pytest.mark.parametrize("replaced, replacement, lot, expected", [
+    ("Participation réservée : La participation n’est pas réservée.",
+     "Participation réservée : La participation est réservée aux organisations ayant une mission de service public "
+     "et remplissant d’autres conditions pertinentes conformément à la législation nationale.",
+     2, {(ProvisionKind.INSERTION_CLAUSE, None), (ProvisionKind.RESERVED_ESS, None)}),
+    ("Critère :\nType : Prix\nNom : Prix\n",
+     "Critère :\nType : Prix\nNom : Prix\nCatégorie du seuil de critère d’attribution : Pondération (pourcentage, "
+     "exacte)\nCritère d’attribution — Nombre : 60\nCritère :\nType : Qualité\nNom : Performance en matière "
+     "d'insertion professionnelle des publics en difficulté\nDescription : heures d'insertion proposées\nCatégorie "
+     "du seuil de critère d’attribution : Pondération (pourcentage, exacte)\nCritère d’attribution — Nombre : 10\n",
+     1, {(ProvisionKind.SOCIAL_CRITERION, 10.0)}),
+])
+def test_eforms_reservation_and_criterion_weight(tmp_path, monkeypatch, replaced, replacement, lot, expected):
+    """The eForms wording of an ESS reservation (directive art. 77) and of a weighted criterion."""
+    monkeypatch.setattr(__import__(__name__), "NOTICE", NOTICE.replace(replaced, replacement))
+    tender = analyze([write(tmp_path / "avis.pdf", joined=False)])
+    assert {(p.kind, p.weight_percent) for p in tender.lot(lot).provisions} == expected

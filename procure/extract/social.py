@@ -282,11 +282,20 @@ def _hours(sentence: str) -> tuple[int | None, str | None]:
     return max(candidates) if candidates else (None, None)
 
 
+# eForms: "Catégorie du seuil de critère d'attribution : Pondération (pourcentage, exacte)" then "Critère
+# d'attribution — Nombre : 10", a few lines below the criterion's name.
+EFORMS_WEIGHT_RE = re.compile(r"ponderation\s*\((?:pourcentage|points)[^)]*\)[^\d]{0,80}?nombre\s*:\s*(\d{1,3}(?:[.,]\d+)?)")
+NEXT_CRITERION_RE = re.compile(r"\bcritere\s*:")
+
+
 def _weight(doc: DocText, hit: Hit) -> float | None:
     window = doc.folded[hit.start : min(len(doc.folded), hit.sentence[1] + 120)]
     match = WEIGHT_RE.search(window)
     if not match:
-        return None
+        block = doc.folded[hit.start : min(len(doc.folded), hit.start + 500)]
+        following = NEXT_CRITERION_RE.search(block, 1)
+        stated = EFORMS_WEIGHT_RE.search(block[: following.start()] if following else block)
+        return float(stated.group(1).replace(",", ".")) if stated else None
     raw = match.group(1) or match.group(2) or match.group(3)
     return float(raw.replace(",", "."))
 
