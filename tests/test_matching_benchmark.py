@@ -6,26 +6,18 @@ floors in that file.
 """
 from __future__ import annotations
 
-import importlib.util
-import json
 import os
 from pathlib import Path
 
+import benches
 import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-RATCHET = json.loads((REPO / "bench" / "matching_ratchet.json").read_text(encoding="utf-8"))
+RATCHET = benches.ratchet("matching_ratchet")
 
 
-def load_eval():
-    spec = importlib.util.spec_from_file_location("eval_matching", REPO / "bench" / "eval_matching.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-evaluation = load_eval()
+evaluation = benches.load("eval_matching")
 
 
 def test_ceiling_counts_structures_ahead_whatever_the_weights():

@@ -5,26 +5,18 @@ bench/real_tenders_ratchet.json. When extraction improves, raise the floors in t
 """
 from __future__ import annotations
 
-import importlib.util
-import json
 import os
 from pathlib import Path
 
+import benches
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-RATCHET = json.loads((REPO / "bench" / "real_tenders_ratchet.json").read_text(encoding="utf-8"))
+RATCHET = benches.ratchet("real_tenders_ratchet")
 EPSILON = 1e-9
 
 
-def load_eval():
-    spec = importlib.util.spec_from_file_location("eval_real_tenders", REPO / "bench" / "eval_real_tenders.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-evaluation = load_eval()
+evaluation = benches.load("eval_real_tenders")
 
 
 def real_tenders_dir() -> Path:
