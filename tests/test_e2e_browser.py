@@ -156,6 +156,11 @@ def test_a_buyers_day_with_the_working_group(server, tmp_path):
             assert buyer.get_by_label("Mot de passe").count() == 0
             expect(buyer.get_by_text("CCAP_travaux.docx — « ").first).to_be_visible()  # passages with their source
             check_page(buyer, "04-acheteur-consultation")
+            buyer.get_by_role("tab", name="Structures inclusives").first.click()  # lot 1's ranked structures
+            expect(buyer.get_by_text("Distances mesurées depuis").first).to_be_visible(timeout=30_000)
+            buyer.get_by_text("Distances mesurées depuis").first.scroll_into_view_if_needed()
+            check_page(buyer, "04b-acheteur-structures")
+            buyer.get_by_role("tab", name="Clauses proposées").first.click()  # where the next steps decide
 
             # ---- the working-group member: no "Déposer un DCE", decides first on the insertion clause of lot 1
             sign_in(reviewer, base, *accounts["reviewer"])

@@ -101,6 +101,7 @@ def test_ranked_lots_store_the_tenders_place(demo_world, tmp_path):
         matching = lot["matching"]
         assert matching["outcome"] == "ranked" and lot["matches"], lot["number"]
         assert all(m["explanation"].startswith(("confiance forte", "confiance plausible")) for m in lot["matches"])
+        assert all(m["explanation"].startswith(f"confiance {m['confidence']}") for m in lot["matches"])
         place = matching["place"]
         assert (place["label"], place["scope"], place["source"], place["code"]) == \
             ("Vitry-sur-Seine", "commune", "tender", "94081")
@@ -327,4 +328,5 @@ def test_lots_stored_before_the_outcome_was_kept(database_url):
     first, second = ws.review_items(buyer, 1)["lots"]
     assert first["matching"]["outcome"] == "ranked" and first["matching"]["place"] is None
     assert second["matching"]["outcome"] is None and "relancez l'analyse" in second["matching"]["message"]
+    assert first["matches"][0]["confidence"] == "forte"  # migration 0007 reads it from the stored explanation
     engine.dispose()

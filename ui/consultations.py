@@ -281,7 +281,9 @@ def matches_table(lot: dict, details: dict) -> None:
     table = pd.DataFrame([{"Rang": m["rank"], "Structure": m["supplier"]["name"],
                            "Type": (m["supplier"]["kinds"] or "").replace(",", ", "),
                            "Commune": m["supplier"]["commune"] or "commune inconnue",
-                           "Adéquation": format_percent(m["score"]),
+                           # The label says how credible the activity evidence is; the model's probability,
+                           # spread over thousands of structures, reads as a misleadingly low percentage.
+                           "Confiance": m.get("confidence") or "—",
                            "Distance": format_distance(m["distance_km"]),
                            "Fictive": "oui" if m["supplier"]["demo"] else "non",
                            "Décision": DECISIONS_FR[m["decision"]]} for m in lot["matches"]])

@@ -147,6 +147,7 @@ class MatchRow(Reviewable, Base):
     score: Mapped[float] = mapped_column(Float)
     distance_km: Mapped[float | None] = mapped_column(Float)
     explanation: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[str | None] = mapped_column(String(20))  # forte, plausible (faible ones are not stored)
 
 
 class ReviewEvent(Base):

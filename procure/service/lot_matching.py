@@ -214,7 +214,7 @@ def _rows(lot_row: LotRow, lever: str | None, credible: list, supplier_ids: dict
             continue
         row = existing.get(siret) or MatchRow(lot_id=lot_row.id, supplier_id=supplier_ids[siret])
         row.lever_id, row.rank, row.score = lever, len(rows) + 1, match.score
-        row.distance_km, row.explanation = match.distance_km, match.explanation_fr
+        row.distance_km, row.explanation, row.confidence = match.distance_km, match.explanation_fr, match.confidence
         rows.append((siret, row))
     return rows
 

@@ -200,6 +200,7 @@ def _match_item(m: MatchRow, supplier: SupplierRow, names: dict) -> dict:
         "id": m.id,
         "rank": m.rank,
         "score": m.score,
+        "confidence": m.confidence,
         "distance_km": m.distance_km,
         "explanation": m.explanation,
         "lever_id": m.lever_id,
