@@ -234,3 +234,23 @@ def test_a_single_numbered_line_after_allotment_is_no_list(tmp_path):
         (dce.H, "RÈGLEMENT DE LA CONSULTATION"), (dce.P, "Objet : nettoyage des locaux"),
         (dce.P, "Allotissement :"), (dce.P, "1 lot unique, le marché n'est pas divisé pour des raisons techniques.")])
     assert len(analyze([path]).lots) == 1
+
+
+def test_a_code_whose_nature_contradicts_the_lot_is_doubted(tmp_path):
+    """A lot that is no works among works lots; a service title coded as a supply. Other lots stay quiet."""
+    works = dce.write_docx(tmp_path / "RC.docx", [
+        (dce.H, "RÈGLEMENT DE LA CONSULTATION"), (dce.P, "Objet : rénovation de la salle des fêtes"),
+        (dce.P, "Le marché est décomposé en 3 lots :"),
+        (dce.P, "Lot 1 : Gros œuvre – CPV 45223220"), (dce.P, "Lot 2 : Peinture – CPV 45442100"),
+        (dce.P, "Lot 3 : Electricité-SSI – CPV 09310000")])
+    doubts = {lot.number: lot.cpv_doubt for lot in analyze([works]).lots}
+    assert doubts[1] is None and doubts[2] is None
+    assert "les autres lots sont des travaux" in doubts[3] and "09310000" in doubts[3]
+    service = dce.write_docx(tmp_path / "avis.docx", [
+        (dce.H, "RÈGLEMENT DE LA CONSULTATION"), (dce.P, "Objet : magazine municipal"),
+        (dce.P, "Le marché est décomposé en 2 lots :"),
+        (dce.P, "Lot 1 : Rédaction de contenus pour le magazine municipal – CPV 22200000"),
+        (dce.P, "Lot 2 : Impression du magazine municipal – CPV 22200000")])
+    doubts = {lot.number: lot.cpv_doubt for lot in analyze([service]).lots}
+    # Said by the nature rule, or by the CPV model when an earlier analysis of the process has loaded it.
+    assert "division 22" in (doubts[1] or "") and doubts[2] is None

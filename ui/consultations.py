@@ -334,6 +334,8 @@ lot_facts = {lot["number"]: lot for lot in analysis.get("lots", [])}
 for lot in items["lots"]:
     st.header(f"Lot {lot['number']} : {plain(lot['title'] or 'sans intitulé')}")
     details = lot_facts.get(lot["number"], {})
+    if details.get("cpv_doubt"):  # the levers proposed below depend on the code: say it before them
+        st.warning(plain("Code CPV à vérifier : " + details["cpv_doubt"]), icon=":material/fact_check:")
     with st.expander("Données du lot et leurs sources", expanded=False):
         for code, evidence in details.get("cpv", []):
             fact("CPV", f"{code['code']}-{code['check_digit'] or '?'} {code.get('label') or ''}", evidence)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -50,6 +51,7 @@ def analyze_documents(documents: list[ReadDocument], problems: list[FileProblem]
     build_tender(tender, readings)
     extract_provisions(tender, readings)
     check_cpv_with_model(tender)
+    check_cpv_nature(tender)
     return tender
 
 
@@ -162,6 +164,36 @@ def _doubt(lot, title: str, prediction) -> None:
     if probability < DOUBT_DECLARED_BELOW and prediction.division_probability > DOUBT_WHEN_TOP_ABOVE:
         lot.cpv_doubt = (f"CPV déclaré peu probable pour « {title} » : division {declared} ({probability:.0%}) ; "
                          f"le modèle propose la division {prediction.division} ({prediction.division_probability:.0%}).")
+
+
+# A lot title that opens on a service or a works trade: its CPV in a supplies division (03 to 44) is doubtful, and
+# the levers proposed depend on it (an ethical-purchasing clause for "rédaction de contenus" coded as printed matter).
+SERVICE_TITLE_RE = re.compile(
+    r"^\W*(?:prestations?|redaction|maintenance|entretien|nettoyage|assistance|mission|etudes?|accompagnement|gestion|"
+    r"conception|formation|surveillance|gardiennage|transport|collecte|traitement|audit|conseil|infogerance|"
+    r"travaux|installation|renovation|rehabilitation|refection|amenagement)\b")
+WORKS_DIVISION = "45"
+
+
+def check_cpv_nature(tender: Tender) -> None:
+    """Flag a declared code whose nature contradicts the lot: a supplies code for a service or works title, or a
+    lot that is no works among lots that all are (lot 5 "Electricité-SSI" coded as a supply of electricity)."""
+    from procure.text.normalize import fold
+
+    declared = {lot.number: lot.cpv_codes[0].division for lot in tender.lots if lot.cpv}
+    for lot in tender.lots:
+        if lot.cpv_doubt or lot.number not in declared:
+            continue
+        code, division = lot.cpv_codes[0], declared[lot.number]
+        title = lot.title.value if lot.title and not lot.title.inherited else ""
+        others = [d for number, d in declared.items() if number != lot.number]
+        if division < WORKS_DIVISION and title and SERVICE_TITLE_RE.match(fold(title)):
+            lot.cpv_doubt = (f"le code CPV {code.code} désigne des fournitures (division {division}) alors que "
+                             f"l'intitulé « {title} » décrit un service ou des travaux : vérifiez-le, les leviers "
+                             "proposés en dépendent.")
+        elif division != WORKS_DIVISION and len(others) >= 2 and set(others) == {WORKS_DIVISION}:
+            lot.cpv_doubt = (f"les autres lots sont des travaux (division 45) mais le code CPV {code.code} de ce lot "
+                             f"est de la division {division} : vérifiez-le, les leviers proposés en dépendent.")
 
 
 def analyze(files: Iterable[str | Path | tuple[str | Path, str]], progress: Progress | None = None) -> Tender:
