@@ -58,3 +58,19 @@ def test_only_the_buyer_sets_the_category_and_only_known_ones(setting):
     with pytest.raises(ProcureError):
         ws.set_buyer_category(buyer, tender_id, "ministere")
     assert ws.buyer_category(buyer, tender_id) is None
+
+
+def test_the_buyers_defence_answer_prevails_over_the_reading(setting):
+    """A defence or security contract is out of the L2112-2-1 obligation: the buyer can say so, or correct a
+    reading of the documents that said so, and the next analysis follows the answer."""
+    ws, buyer, reviewer, tender_id = setting
+    ws.set_buyer_category(buyer, tender_id, "central")
+    assert ws.defence_security(buyer, tender_id) is None
+    ws.set_defence_security(buyer, tender_id, True)
+    ws.analyse(buyer, tender_id)
+    assert "au moins égal au seuil" not in reasons(ws, buyer, tender_id)  # out of the obligation
+    with pytest.raises(AccessDenied):
+        ws.set_defence_security(reviewer, tender_id, False)
+    ws.set_defence_security(buyer, tender_id, None)
+    ws.analyse(buyer, tender_id)
+    assert "au moins égal au seuil européen de 140 000,00 € HT" in reasons(ws, buyer, tender_id)

@@ -91,3 +91,15 @@ def test_tender_older_than_the_encoded_rules_is_read_with_the_first_ones():
     alert = next(a for a in advice.alerts if a.code == "date_before_rules")
     assert "01/09/2017" in alert.message and "à vérifier" in alert.message
     assert not advice.mandatory_social_condition and advice.lots[0].suggestions
+
+
+@pytest.mark.parametrize("text", [
+    "La structure est agréée conformément à l'article L. 2324-1 du code de la santé publique.",  # a nursery
+    "conformément aux articles R. 2324-42 du CSP relatifs aux établissements d'accueil",
+    "en application de l'article L. 2321-2 du CGCT, dépenses obligatoires de la commune",
+    "Les exigences de l'article L. 2321-2-1 du code de la défense s'appliquent au système d'information.",
+    "Le présent marché ne constitue pas un marché de défense ou de sécurité.",
+    "Le présent marché n'est ni un marché de défense ou de sécurité ni une concession.",
+])
+def test_same_article_numbers_of_other_codes_and_denials_are_no_defence(text):
+    assert read_defence_security(doc(text), 1) is None

@@ -244,8 +244,35 @@ def buyer_category_choice() -> None:
                 st.rerun()
 
 
+def defence_choice() -> None:
+    """A contract the documents put under the defence and security part of the code is out of the L2112-2-1
+    obligation: the buyer confirms or corrects that reading (shown only when it matters)."""
+    read = (analysis.get("defence_security") or {}).get("value")
+    chosen = ws.defence_security(user, tender_id)
+    if not read and chosen is None:
+        return
+    st.caption("Le dossier place ce marché dans la partie défense et sécurité du code : il est alors hors du champ de "
+               "l'obligation de condition sociale (L2112-2-1)." if read else
+               "Réponse enregistrée sur la nature défense ou sécurité du marché.")
+    options = ["", "oui", "non"]
+    labels = {"": "Selon la lecture du dossier", "oui": "Oui, marché de défense ou de sécurité",
+              "non": "Non, marché ordinaire"}
+    current = "" if chosen is None else "oui" if chosen else "non"
+    choice = st.selectbox("Marché de défense ou de sécurité", options, index=options.index(current),
+                          format_func=labels.__getitem__, key=f"defense-{tender_id}")
+    if choice != current and st.button("Enregistrer la réponse et relancer l'analyse"):
+        try:
+            ws.set_defence_security(user, tender_id, None if choice == "" else choice == "oui")
+        except AccessDenied as refused:
+            st.error(str(refused))
+        else:
+            if reanalyse():
+                st.rerun()
+
+
 if permissions["edit"] and permissions["analyse"]:
     buyer_category_choice()
+    defence_choice()
 
 # ---------------------------------------------------------------- structures of a lot
 

@@ -335,7 +335,8 @@ def _tender_alerts(tender: Tender, source: str, ref: date, check: ObligationChec
         alerts.append(Alert(None, "defence_read",
                             "Le dossier indique un marché de défense ou de sécurité : l'obligation "
                             f"{OBLIGATION_ARTICLE} ne s'applique pas. Si ce n'est pas le cas, corrigez-le "
-                            "(option --non-defense-securite).", [OBLIGATION_ARTICLE],
+                            "(« Marché de défense ou de sécurité » sur la page de la consultation ; en ligne de "
+                            "commande, --non-defense-securite).", [OBLIGATION_ARTICLE],
                             [fact.evidence] if fact.evidence else []))
     if check.contract_value is None:
         alerts.append(Alert(None, "value_unknown", "Montant estimé inconnu : la comparaison aux seuils européens n'a pas pu être faite.", []))

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -77,6 +89,7 @@ class TenderRow(Base):
     analysing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The buyer's category chosen by the user (BuyerCategory code) when the documents do not tell it.
     buyer_category: Mapped[str | None] = mapped_column(String(30))
+    defence_security: Mapped[bool | None] = mapped_column(Boolean)  # the user's answer; None: the reading decides
 
 
 class DocumentRow(Base):

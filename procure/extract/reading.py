@@ -171,17 +171,26 @@ def piece_date(doc: DocText, rank: float) -> Found | None:
     return None
 
 
-# The procedures of the third part of the code (L2320-1 to R2329-x) serve defence and security contracts only
-# (the exclusion grounds L2341 s. are cited by every RC, so they prove nothing); or a sentence that says so.
-DEFENCE_RE = re.compile(r"\b[lr]\s?\.?\s?232\d-\d+|(?:present|ce)\s+(?:marche|contrat|accord-cadre)[^.\n]{0,40}?"
-                        r"(?:est|constitue|releve\s+d)[^.\n]{0,25}?defense\s+(?:ou|et)\s+de\s+securite")
-NEGATION_RE = re.compile(r"\b(?:n'est\s+pas|ne\s+releve\s+pas|ne\s+sont\s+pas|hors\s+du?\s+champ)\b")
+# The procedures of the third part of the code of public procurement (L2320-1 to R2329-x) serve defence and
+# security contracts only (the exclusion grounds L2341 s. are cited by every RC, so they prove nothing); or a
+# sentence that says so. Articles of the same numbers exist in other codes (CSP L2324-1 for nurseries, CGCT
+# L2321-2, code de la défense L2321-2-1): the article counts only when no other code is named right after it.
+DEFENCE_ARTICLE_RE = re.compile(r"\b[lr]\s?\.?\s?232\d-\d+(?:-\d+)?")
+OTHER_CODE_RE = re.compile(r"^[^.;\n]{0,40}?\b(?:du\s+)?(?:code\s+(?:de\s+la\s+sante|general\s+des\s+collectivites|de\s+la\s+defense|"
+                           r"du\s+travail|de\s+l'action\s+sociale|civil|de\s+l'education|de\s+l'environnement|de\s+l'urbanisme)|"
+                           r"csp|cgct|casf)\b")
+DEFENCE_SENTENCE_RE = re.compile(r"(?:present|ce)\s+(?:marche|contrat|accord-cadre)[^.\n]{0,40}?"
+                                 r"(?:est|constitue|releve\s+d)[^.\n]{0,25}?defense\s+(?:ou|et)\s+de\s+securite")
+NEGATION_RE = re.compile(r"\b(?:n'est\s+(?:pas|ni)|ne\s+(?:releve|constitue|concerne|sont|rentre|entre)\s+pas|"
+                         r"n'(?:entre|constitue|appartient)\s+pas|hors\s+du?\s+champ|ni\s+un\s+marche)\b")
 
 
 def read_defence_security(doc: DocText, rank: float) -> Found | None:
-    """"procédure adaptée conformément à l'article L2323-1", "marché de défense ou de sécurité": the piece puts
-    the contract under the defence and security part of the code (unless the sentence denies it)."""
-    for match in DEFENCE_RE.finditer(doc.folded):
+    """"procédure adaptée conformément à l'article L2323-1 du code de la commande publique", "le présent marché est
+    un marché de défense ou de sécurité": the piece puts the contract under the defence and security part of the
+    code (unless the sentence denies it or the article belongs to another code)."""
+    articles = [m for m in DEFENCE_ARTICLE_RE.finditer(doc.folded) if not OTHER_CODE_RE.search(doc.folded[m.end() : m.end() + 60])]
+    for match in sorted(articles + list(DEFENCE_SENTENCE_RE.finditer(doc.folded)), key=lambda m: m.start()):
         sentence_start = max(doc.folded.rfind(".", 0, match.start()), doc.folded.rfind("\n", 0, match.start())) + 1
         if NEGATION_RE.search(doc.folded[max(sentence_start, match.start() - 80) : match.end()]):
             continue

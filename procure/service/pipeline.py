@@ -75,7 +75,8 @@ class Pipeline:
             notify(0.1, "Lecture des documents…")
             tender = self.load_tender(actor, tender_id)
             notify(0.5, "Suggestions de clauses…")
-            advice = self._advise(tender, self.tenders.buyer_category(actor, tender_id))
+            advice = self._advise(tender, self.tenders.buyer_category(actor, tender_id),
+                                  self.tenders.defence_security(actor, tender_id))
             notify(0.7, "Recherche des structures inclusives…")
             index = self._supplier_index()
             with self.sessions.begin() as session:
@@ -120,11 +121,12 @@ class Pipeline:
 
     # ------------------------------------------------------------------ computing
 
-    def _advise(self, tender, category: str | None = None):
+    def _advise(self, tender, category: str | None = None, defence: bool | None = None):
         from procure.advice.suggest import suggest
         from procure.market.similar import ContractRepository, SimilarIndex, add_similar_evidence
 
-        advice = suggest(tender, category=category)  # the user's choice, when made, over the extracted category
+        # The user's answers, when given, prevail over what the documents say.
+        advice = suggest(tender, category=category, defence_security=defence)
         contracts = ContractRepository(self.sessions).frame()
         if not contracts.empty:
             add_similar_evidence(advice, SimilarIndex(contracts))

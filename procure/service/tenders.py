@@ -112,6 +112,16 @@ class Tenders:
         with self.sessions() as session:
             return tender_for(session, actor, tender_id)[1].buyer_category
 
+    def set_defence_security(self, actor: Actor, tender_id: int, answer: bool | None) -> None:
+        """The user's answer: a defence or security contract (out of L2112-2-1) or not; None to go back to what
+        the documents say. Applied at the next analysis."""
+        with self.sessions.begin() as session:
+            tender_for(session, actor, tender_id, access.can_edit)[1].defence_security = answer
+
+    def defence_security(self, actor: Actor, tender_id: int) -> bool | None:
+        with self.sessions() as session:
+            return tender_for(session, actor, tender_id)[1].defence_security
+
     def set_shared(self, actor: Actor, tender_id: int, shared: bool) -> None:
         with self.sessions.begin() as session:
             tender_for(session, actor, tender_id, access.can_edit)[1].shared_with_group = shared

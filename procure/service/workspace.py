@@ -110,6 +110,12 @@ class Workspace:
     def buyer_category(self, actor: Actor, tender_id: int) -> str | None:
         return self.tenders.buyer_category(actor, tender_id)
 
+    def set_defence_security(self, actor: Actor, tender_id: int, answer: bool | None) -> None:
+        self.tenders.set_defence_security(actor, tender_id, answer)
+
+    def defence_security(self, actor: Actor, tender_id: int) -> bool | None:
+        return self.tenders.defence_security(actor, tender_id)
+
     def set_shared(self, actor: Actor, tender_id: int, shared: bool) -> None:
         self.tenders.set_shared(actor, tender_id, shared)
 
