@@ -255,3 +255,34 @@ def test_a_code_whose_nature_contradicts_the_lot_is_doubted(tmp_path):
     # Said by the nature rule, or by the CPV model when an earlier analysis of the process has loaded it.
     assert "division 22" in (doubts[1] or "")
     assert "désigne des fournitures" not in (doubts[2] or "")  # a supply titled as one is no contradiction
+
+
+@pytest.mark.parametrize("lines", [
+    ["ARTICLE 3 – ALLOTISSEMENT ET VARIANTES", "1 – Allotissement : sans objet.", "2 – Variantes : les variantes ne "
+     "sont pas autorisées."],
+    ["Décomposition en lots et tranches :", "1. Tranche ferme : aménagement du rez-de-chaussée", "2. Tranche "
+     "optionnelle : aménagement de l'étage"],
+    ["L'allotissement est la règle.", "1 Objet du marché", "2 Durée du marché"],
+])
+def test_numbered_paragraphs_after_allotment_are_no_lots(tmp_path, lines):
+    path = dce.write_docx(tmp_path / "RC.docx", [
+        (dce.H, "RÈGLEMENT DE LA CONSULTATION"), (dce.P, "Objet : aménagement de la mairie"),
+        *[(dce.P, line) for line in lines]])
+    assert len(analyze([path]).lots) == 1
+
+
+def test_a_trade_number_in_brackets_is_no_department_and_a_stated_place_prevails(tmp_path):
+    path = dce.write_docx(tmp_path / "RC.docx", [
+        (dce.H, "RÈGLEMENT DE LA CONSULTATION"), (dce.P, "Objet : rénovation de l'école"),
+        (dce.P, "Lieu d'exécution : 84350 Courthezon"), (dce.P, "Le marché est décomposé en 2 lots :"),
+        (dce.P, "Lot 1 : Désamiantage (01)"), (dce.P, "Lot 2 : Gros œuvre (02)")])
+    tender = analyze([path])
+    assert [[c.insee for c in lot.place.value.communes] for lot in tender.lots] == [["84039"], ["84039"]]
+    assert all(lot.place.inherited for lot in tender.lots)
+
+
+def test_departments_named_in_words_in_a_lot_title():
+    from procure.extract.places import departments_named
+
+    assert departments_named("juridictions des départements de la Lozère et du Gard") == ["48", "30"]
+    assert departments_named("Désamiantage (01)") == []

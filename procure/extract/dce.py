@@ -240,9 +240,13 @@ def _lots(doc: DocText, reading: Reading, nomenclature) -> None:
 
 # "2/ Allotissement du projet :" then "01 INSTALLATIONS DE CHANTIER - DEMOLITION", "02 CHARPENTE …": the trades of a
 # works DCE listed by number without the word "lot" (00 is the general part, no lot).
-ALLOTMENT_HEAD_RE = re.compile(r"(?:allotissement|decomposition\s+en\s+lots|liste\s+des\s+lots|lots\s+(?:sont\s+)?les\s+suivants)[^\n\d]{0,40}")
+ALLOTMENT_HEAD_RE = re.compile(r"(?:allotissement|decomposition\s+en\s+lots|liste\s+des\s+lots|lots\s+(?:sont\s+)?les\s+suivants)"
+                               r"(?!\s+(?:et|,)\s+(?:variantes?|tranches?))[^\n\d]{0,40}")
 # One item: its number, then its title up to the next number or the end of the line (PDF lines may be joined).
 ALLOTMENT_ITEM_RE = re.compile(r"\s*(\d{1,2})[ \t]*[-–.:)]?[ \t]+([A-Za-zÀ-ÿ][^\d\n]{2,120}?)[ \t]*(?=\s\d{1,2}\b|\n|$)")
+# Numbered paragraphs of an article are no trades: "1 – Allotissement : sans objet", "2. Tranche optionnelle : …".
+NOT_TRADE_RE = re.compile(r"^(?:tranches?|variantes?|allotissement|lots?|objet|duree|delais?|prix|le|la|les|l'|un|une|chaque|"
+                          r"il|elle|ils|ce|cette|en|sans)\b|:")
 
 
 def _allotment_list(doc: DocText, reading: Reading) -> None:
@@ -254,6 +258,8 @@ def _allotment_list(doc: DocText, reading: Reading) -> None:
         number = int(item.group(1))
         if (expected is None and number > 1) or (expected is not None and number != expected):
             break  # a list of lots starts at 0 or 1 and counts up by one
+        if NOT_TRADE_RE.search(doc.folded[item.start(2) : item.end(2)]) or not _trade_like(item):
+            return
         found.append((number, item))
         expected, position = number + 1, item.end()
     lots = [(number, item) for number, item in found if number > 0]
@@ -262,6 +268,13 @@ def _allotment_list(doc: DocText, reading: Reading) -> None:
     for number, item in lots:
         title = item.group(2).strip(" :-–.")
         reading.lot(number).title = Found(title, doc.evidence(item.start(2), item.start(2) + len(title)), reading.rank + 0.5)
+
+
+def _trade_like(item: re.Match) -> bool:
+    """A trade of a works DCE is written in capitals ("02 CHARPENTE – COUVERTURE") or numbered on two digits."""
+    letters = [c for c in item.group(2) if c.isalpha()]
+    capitals = bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.8
+    return capitals or len(item.group(1)) == 2
 
 
 HEADING_LINE_RE = re.compile(r"^[ \t]*(?:article\s+\d|chapitre|titre\s+[ivx\d]|section\s|[ivx]{1,4}\s*[.-]\s|\d{1,2}(?:\.\d{1,2})*\s*[-–.)]\s)")

@@ -40,8 +40,10 @@ def build_tender(tender: Tender, readings: list[Reading]) -> None:
     lots = _merge_lots(readings)
     tender_cpv = next((r.cpv for r in readings if r.cpv), [])
     duration = _best([r.duration for r in readings])
-    _places_in_titles(lots)
-    place = _best([r.place for r in readings]) or _lots_place(lots)
+    place = _best([r.place for r in readings])
+    if place is None:  # titles speak only when the pieces state no place for the whole tender
+        _places_in_titles(lots)
+    place = place or _lots_place(lots)
     place = _refined(place, tender) if place else (_place_from_buyer(tender, readings) or _buyer_address(tender))
     tender.place = _fact(place)
     tender_amounts = [a for r in readings for a in r.amounts]
@@ -54,13 +56,17 @@ def build_tender(tender: Tender, readings: list[Reading]) -> None:
 
 def _places_in_titles(lots: dict[int, LotReading]) -> None:
     """"Lot 1 : juridictions du département de Tarn-et-Garonne": a lot with no stated place takes the department
-    its title names (departments only: a commune's name can be a common word of a title)."""
+    its title names in words (departments only: a commune's name can be a common word of a title)."""
+    from procure.reference.geo import department_names
+
     for lot in lots.values():
         if lot.place is None and lot.title is not None:
             departments = departments_named(lot.title.value)
             if departments:
                 scope = PlaceScope.DEPARTMENT if len(departments) == 1 else PlaceScope.SEVERAL
-                lot.place = Found(Place(scope, lot.title.value, [], departments), lot.title.evidence, lot.title.rank + 1)
+                names = " et ".join(department_names().get(code, code) for code in departments)
+                label = f"{names} (d'après l'intitulé du lot)"
+                lot.place = Found(Place(scope, label, [], departments), lot.title.evidence, lot.title.rank + 1)
 
 
 def _lots_place(lots: dict[int, LotReading]) -> Found | None:
@@ -74,7 +80,10 @@ def _lots_place(lots: dict[int, LotReading]) -> Found | None:
     if len(departments) <= 1 or len(places) < len(found):
         return best
     communes = [c for p in places for c in p.communes]
-    label = " ; ".join(dict.fromkeys(p.label for p in places))
+    mark = " (d'après l'intitulé du lot)"
+    labels = list(dict.fromkeys(p.label for p in places))
+    label = (", ".join(lab.removesuffix(mark) for lab in labels) + " (d'après les intitulés des lots)"
+             if all(lab.endswith(mark) for lab in labels) else " ; ".join(labels))
     return Found(Place(PlaceScope.SEVERAL, label, communes, departments), best.evidence, best.rank)
 
 
@@ -118,7 +127,7 @@ def _lot(number: int, reading: LotReading, tender: Tender, tender_cpv, duration:
     if lot_duration:
         lot.duration_months = Fact(lot_duration.value.months, lot_duration.evidence, inherited=reading.duration is None)
     # A lot's own NUTS department is narrowed like the tender's ("Ville de Rennes" with FRH03 → Rennes).
-    lot_place = _refined(reading.place, tender) if reading.place else place
+    lot_place = _refined(reading.place, tender, use_object=False) if reading.place else place
     if lot_place:
         lot.place = Fact(lot_place.value, lot_place.evidence, inherited=reading.place is None)
     lot.estimated_amount = _amount(reading.amounts or tender_amounts, lot_duration, inherited=not reading.amounts)
@@ -143,7 +152,7 @@ def _amount(candidates: list[AmountFound], duration: Found | None, inherited: bo
     return None
 
 
-def _refined(place: Found, tender: Tender) -> Found:
+def _refined(place: Found, tender: Tender, use_object: bool = True) -> Found:
     """A department alone (a NUTS code, "(86)") narrowed to a commune of it that the buyer or the object names:
     "Ville de Rennes" with FRH03, "Poitiers 86 Construction de …" with FRI34."""
     value = place.value
@@ -152,7 +161,7 @@ def _refined(place: Found, tender: Tender) -> Found:
     department = value.departments[0]
     named = COMMUNE_BUYER_RE.match(tender.buyer.value) if tender.buyer else None
     candidates = [(named.group(1), "commune de l'acheteur")] if named else []
-    if tender.object:
+    if tender.object and use_object:  # the tender's object may name another lot's town
         candidates += [(name, "commune citée dans l'objet") for name in
                        re.findall(r"\b[A-ZÉÈ][\w'’-]+(?:[ -](?:sur|sous|en|de|du|la|le|lès|[A-ZÉÈ][\w'’-]+))*", tender.object.value)]
     for candidate, why in candidates:

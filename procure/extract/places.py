@@ -115,9 +115,30 @@ def _head_name(text: str) -> str:
     return head if head.strip() else text
 
 
+ARTICLE = r"(?:de\s+la\s+|de\s+l\s+|du\s+|des\s+|de\s+|d\s+)?"
+
+
 def departments_named(text: str) -> list[str]:
-    """Departments a text names explicitly ("département de Tarn-et-Garonne", "dpt 27", "(82)")."""
-    return _departments(text)
+    """Departments a text names in words: "département de Tarn-et-Garonne", "départements de la Lozère et du
+    Gard" (a figure in brackets is left out: in a title, "(02)" is more often a trade's number)."""
+    folded = f" {name_key(text)} "
+    names = sorted(department_names().items(), key=lambda item: -len(item[1]))
+    found, ends = [], []
+    for code, name in names:
+        match = re.search(rf"\bdepartements?\s+{ARTICLE}{re.escape(name_key(name))}\b", folded)
+        if match:
+            found.append((match.start(), code))
+            ends.append(match.end())
+            folded = folded[: match.start()] + " " * (match.end() - match.start()) + folded[match.end() :]
+    while ends:  # "… de la Lozère et du Gard": names joined to one already found
+        end, ends = ends.pop(), ends
+        for code, name in names:
+            joined = re.compile(rf"\s*(?:,|\bet)\s+{ARTICLE}{re.escape(name_key(name))}\b").match(folded, end)
+            if joined and code not in [c for _, c in found]:
+                found.append((joined.start(), code))
+                ends.append(joined.end())
+                break
+    return [code for _, code in sorted(found)]
 
 
 def _departments(text: str) -> list[str]:
