@@ -168,8 +168,9 @@ def test_a_commune_typed_by_the_user_ranks_the_lot(demo_world, tmp_path):
     assert lot["matches"][0]["supplier"]["name"] == "Propreté Adaptée Est [fictive]"
     assert "km de Créteil" in lot["matches"][0]["explanation"]
     place = lot["matching"]["place"]
-    assert (place["label"], place["scope"], place["source"], place["code"]) == ("Créteil", "commune", "user", "94028")
-    assert place["sentence"] == "Distances mesurées depuis Créteil (saisi par l'utilisateur)."
+    # The department in the label: a homonym in another department would show.
+    assert (place["label"], place["scope"], place["source"], place["code"]) == ("Créteil (94)", "commune", "user", "94028")
+    assert place["sentence"] == "Distances mesurées depuis Créteil (94) (saisi par l'utilisateur)."
     assert place["map"]["communes"][0]["insee"] == "94028"
 
 
@@ -330,3 +331,13 @@ def test_lots_stored_before_the_outcome_was_kept(database_url):
     assert second["matching"]["outcome"] is None and "relancez l'analyse" in second["matching"]["message"]
     assert first["matches"][0]["confidence"] == "forte"  # migration 0007 reads it from the stored explanation
     engine.dispose()
+
+
+def test_a_typed_postcode_is_a_postcode_and_a_shared_one_asks_for_the_commune():
+    from procure.errors import ProcureError
+    from procure.service.lot_matching import require_user_place
+
+    assert require_user_place("13001").commune_insee == "13201"  # Marseille 1er, not Aix-en-Provence (INSEE 13001)
+    assert require_user_place("Vitry-sur-Seine").label == "Vitry-sur-Seine (94)"
+    with pytest.raises(ProcureError, match="couvre plusieurs communes"):
+        require_user_place("01100")

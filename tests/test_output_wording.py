@@ -178,3 +178,10 @@ def test_a_criterion_already_weighted_shows_the_weight_found():
     reasons = " ".join(levers["social_criterion"].reasons)
     assert "Pondération fixée par le dossier : 5\u202f%" in reasons and "Pondération suggérée" not in reasons
     assert any("(5\u202f%)" in paragraph for paragraph in levers["social_criterion"].clause_paragraphs)
+
+
+def test_an_article_of_the_code_is_no_missing_piece():
+    from procure.advice.suggest import referred_piece
+
+    assert referred_piece("conformément à l'article L2112-2 du CCP, le titulaire réalise", {"RC"}) is None
+    assert referred_piece("dans les conditions de l'article 5.2 du CCP", {"RC"})[0] == "CCP"

@@ -775,6 +775,7 @@ PIECE_REFERENCE_RE = re.compile(
     r"(?:\b(?-i:(?P<code>CCAP|CCTP|CCP|RC|AE))\b|(?P<name>cahier\s+des\s+clauses\s+administratives\s+particulières|"
     r"cahier\s+des\s+clauses\s+techniques\s+particulières|règlement\s+de\s+(?:la\s+)?consultation|acte\s+d'engagement))",
     re.IGNORECASE)
+CODE_ARTICLE_RE = re.compile(r"articles?\s+[LRD]\.?\s?\d{4}", re.IGNORECASE)
 PIECE_NAMES = {"cahier des clauses administratives particulières": "CCAP",
                "cahier des clauses techniques particulières": "CCTP", "règlement de consultation": "RC",
                "règlement de la consultation": "RC", "acte d'engagement": "AE"}
@@ -787,6 +788,8 @@ def referred_piece(passage: str, read: set[str]) -> tuple[str, str] | None:
     (document type, the words of the passage that name it)."""
     for match in PIECE_REFERENCE_RE.finditer(passage):
         piece = (match.group("code") or "").upper() or PIECE_NAMES.get(" ".join(match.group("name").lower().split()), "")
+        if piece == "CCP" and CODE_ARTICLE_RE.search(match.group(0)):
+            continue  # "article L2112-2 du CCP": the code of public procurement, not a piece
         if piece and piece not in read:
             return piece, " ".join(match.group(0).split())
     return None

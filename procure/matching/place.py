@@ -181,9 +181,12 @@ def refine_with_buyer(place: ResolvedPlace | None, buyer: str | None) -> Resolve
                          commune.insee, place.department, place.region)
 
 
-def from_user(text: str) -> ResolvedPlace | None:
-    """A place typed by the user when the tender gave none: "national", a department ("94", "2A"), an INSEE or
-    postal code, or a commune name. None when it cannot be recognised."""
+def from_user(text: str, typed: bool = False) -> ResolvedPlace | None:
+    """A place typed by the user when the tender gave none: "national", a department ("94", "2A"), a postal or
+    INSEE code, or a commune name. None when it cannot be recognised. Five digits are an INSEE code for a stored
+    code (`typed=False`), and a postal code first for what a user types: 2,950 postal codes are the INSEE code of
+    another commune ("13001" is Marseille 1er by post, Aix-en-Provence by INSEE). A typed commune is labelled with
+    its department, so that a homonym shows ("Saint-Denis (11)")."""
     from procure.reference.geo import commune_by_insee, communes_by_postcode, resolve_commune
 
     value = str(text or "").strip()
@@ -194,7 +197,14 @@ def from_user(text: str) -> ResolvedPlace | None:
     if len(value) <= 3:
         return from_department(value)
     if re.fullmatch(r"\d{5}|2[AB]\d{3}", value.upper()):
-        commune = commune_by_insee(value.upper()) or next(iter(communes_by_postcode(value)), None)
-        return from_commune(commune) if commune and commune.latitude is not None else None
-    commune = resolve_commune(value)
-    return from_commune(commune) if commune and commune.latitude is not None else None
+        by_post = next((c for c in communes_by_postcode(value) if c.latitude is not None), None)
+        by_insee = commune_by_insee(value.upper())
+        commune = (by_post or by_insee) if typed else (by_insee or by_post)
+    else:
+        commune = resolve_commune(value)
+    if commune is None or commune.latitude is None:
+        return None
+    found = from_commune(commune)
+    if typed:
+        found.label = f"{commune.name} ({commune.department})"
+    return found

@@ -88,7 +88,15 @@ def require_user_place(text: str | None):
     """The user's place, or a French error that changes nothing."""
     if not (text or "").strip():
         raise ProcureError(PLACE_MISSING_FR)
-    place = user_place(text)
+    from procure.matching import place as places
+    from procure.reference.geo import communes_by_postcode
+
+    value = text.strip()
+    shared = communes_by_postcode(value) if value.isdigit() and len(value) == 5 else []
+    if len(shared) > 1:  # one postal code, several communes: the user says which
+        names = ", ".join(sorted(c.name for c in shared)[:4]) + ("…" if len(shared) > 4 else "")
+        raise ProcureError(f"Le code postal {value} couvre plusieurs communes ({names}) : tapez le nom de la commune.")
+    place = places.from_user(text, typed=True)
     if place is None:
         raise ProcureError(PLACE_NOT_RECOGNISED_FR.format(text=shown(text.strip())))
     return place
