@@ -80,11 +80,11 @@ Date d’envoi de l’avis : 15/03/2024 10:00 +01:00
 """
 
 
-def write(path: Path, joined: bool) -> Path:
+def write(path: Path, joined: bool, notice: str = NOTICE) -> Path:
     """One paragraph per line, or every numbered part on one line (PDF text extraction often joins lines)."""
     import re
 
-    parts = re.split(r"\n(?=\d{1,2}(?:\.\d{1,2})*\. )", NOTICE) if joined else NOTICE.splitlines()
+    parts = re.split(r"\n(?=\d{1,2}(?:\.\d{1,2})*\. )", notice) if joined else notice.splitlines()
     return dce.write_pdf(path, [(dce.P, part.replace("\n", " ")) for part in parts if part.strip()])
 
 
@@ -121,8 +121,16 @@ def test_eforms_notice_read_part_by_part(tmp_path, joined):
      "du seuil de critère d’attribution : Pondération (pourcentage, exacte)\nCritère d’attribution — Nombre : 10\n",
      1, {(ProvisionKind.SOCIAL_CRITERION, 10.0)}),
 ])
-def test_eforms_reservation_and_criterion_weight(tmp_path, monkeypatch, replaced, replacement, lot, expected):
+def test_eforms_reservation_and_criterion_weight(tmp_path, replaced, replacement, lot, expected):
     """The eForms wording of an ESS reservation (directive art. 77) and of a weighted criterion."""
-    monkeypatch.setattr(__import__(__name__), "NOTICE", NOTICE.replace(replaced, replacement))
-    tender = analyze([write(tmp_path / "avis.pdf", joined=False)])
+    tender = analyze([write(tmp_path / "avis.pdf", False, NOTICE.replace(replaced, replacement))])
     assert {(p.kind, p.weight_percent) for p in tender.lot(lot).provisions} == expected
+
+
+def test_a_description_naming_a_place_and_an_empty_renewal_count_mislead_nothing(tmp_path):
+    notice = NOTICE.replace("Description : Marché de prestations d'entretien des espaces verts et de nettoyage de la "
+                            "voirie de la commune.", "Description : Le lieu d'exécution des prestations est précisé "
+                            "au CCTP.").replace("Nombre maximal de reconductions : 3", "Nombre maximal de reconductions :")
+    tender = analyze([write(tmp_path / "avis.pdf", False, notice)])
+    assert [c.insee for c in tender.place.value.communes] == ["93048"]  # from 2.1.2, not from the description
+    assert tender.lots[0].duration_months.value == 12  # "5.1.5." below the empty count is no 5 renewals

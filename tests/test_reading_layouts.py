@@ -136,6 +136,7 @@ def test_a_reader_failure_costs_only_that_piece(tmp_path, monkeypatch):
     ("pour un montant de 45 000 euros hors taxe par an", "HT"),
     ("Montant TTC : 12 000 €", "TTC"),
     ("Prix hors taxes du lot, montant TTC : 6 000 €", "TTC"),  # the label's last tax word wins
+    ("Montant H.T. : 50 000 €", "HT"),  # an abbreviation's dot ends no sentence
 ])
 def test_tax_stated_in_the_label(text, tax):
     assert [m.tax for m in amount_mentions(text, fold(text))] == [tax]
@@ -157,6 +158,7 @@ def test_duration_and_renewal_under_their_own_headings():
 @pytest.mark.parametrize("text, communes, departments", [
     ("Grand Chambéry 106 allée des Blachères 73026 Chambéry Cedex", ["73065"], ["73"]),  # a CEDEX code
     ("Lieu d'exécution : briey", ["54099"], ["54"]),  # a commune déléguée of Val de Briey
+    ("Préfecture de Corse-du-Sud 20187 Ajaccio Cedex 1", ["2A004"], ["2A"]),  # Corsica: codes 20, departments 2A/2B
 ])
 def test_places_written_as_buyers_write_them(text, communes, departments):
     place = place_from_text(text.split(":")[-1])
@@ -207,6 +209,8 @@ def test_undivided_notice_without_a_lot_title_takes_the_contract_title(tmp_path)
      "supports", "Rédaction de contenus pour la communication institutionnelle de l'insep"),  # glued in the PDF
     ("Travaux de peinture et travaux de peinture extérieure des écoles", "Travaux de peinture et travaux de peinture "
      "extérieure des écoles"),
+    ("Entretien des espaces verts de la commune et entretien des espaces verts des écoles",  # one title, two parts
+     "Entretien des espaces verts de la commune et entretien des espaces verts des écoles"),
 ])
 def test_national_form_lot_title_stops_where_its_description_restates_it(text, title):
     from procure.extract.notice import _before_restatement

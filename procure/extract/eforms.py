@@ -132,7 +132,7 @@ def _codes(doc: DocText, span: tuple[int, int], nomenclature):
 
 def _place(doc: DocText, span: tuple[int, int]):
     """The "Lieu d'exécution" block of a part: postcode and town, else its NUTS subdivision, else the country."""
-    head = re.search(r"lieu\s+d'execution", doc.folded[span[0] : span[1]])
+    head = re.search(r"(?<![\d.,])\d{1,2}\.\d{1,2}(?:\.\d{1,2})?\.?\s+lieu\s+d'execution", doc.folded[span[0] : span[1]])
     if head is None:
         return None
     block = (span[0] + head.start(), min(span[1], span[0] + head.end() + 400))
@@ -182,7 +182,7 @@ def _duration(doc: DocText, span: tuple[int, int], rank: float) -> Found | None:
         duration = find_duration(folded)  # "Date de début : … Date de fin de durée : …"
     if duration is None:
         return None
-    renewals = re.search(r"nombre\s+maximal\s+de\s+reconductions\s*:\s*(\d{1,2})", folded)
+    renewals = re.search(r"nombre\s+maximal\s+de\s+reconductions[ \t]*:[ \t]*(\d{1,2})\b(?!\.\d)", folded)
     count = int(renewals.group(1)) if renewals else 0
     if count and duration.how == "initial":
         duration = Duration(duration.months * (1 + count), duration.start, renewals.end(), "initial+renewals", duration.months)

@@ -408,7 +408,12 @@ def _before_restatement(title: str) -> str:
         return title
     opening = re.escape(" ".join(words[:4])).replace(r"\ ", r"\s+")
     again = re.compile(opening, re.I).search(title, len(words[0]) + 1)
-    return title[: again.start()].strip() if again and again.start() > 10 else title
+    if again is None or again.start() <= 10:
+        return title
+    before = title[: again.start()].rstrip()
+    if re.search(r"(?:\b(?:et|ou)|[,;–-])$", before, re.I):
+        return title  # "… de la commune et entretien des espaces verts des écoles": one title, two parts
+    return before
 
 
 def _strip_lot_prefix(text: str) -> str:

@@ -82,9 +82,10 @@ def _cedex(match: re.Match, text: str) -> Commune | None:
     after = text[match.end() : match.end() + 60]
     if not re.search(r"\bcedex\b", fold(after)):
         return None
-    code = match.group(1)
-    department = code[:3] if code.startswith("97") else code[:2]
-    return _by_name(re.split(r"(?i)\bcedex\b", after)[0], department)
+    code, name = match.group(1), re.split(r"(?i)\bcedex\b", after)[0]
+    if code.startswith("20"):  # Corsica's postal codes start with 20, its departments are 2A and 2B
+        return _by_name(name, "2A") or _by_name(name, "2B")
+    return _by_name(name, code[:3] if code.startswith("97") else code[:2])
 
 
 def _by_name(raw: str, department: str | None) -> Commune | None:

@@ -285,10 +285,14 @@ def _list_introduction(folded: str, start: int, reach: int = 500) -> str:
             return window[sentence_start:colon]
 
 
+# A sentence ends at ". " or ";", but not after an abbreviation ("Montant H.T. : 50 000 €", "n°. 3", "art. 5").
+SENTENCE_END_RE = re.compile(r"(?<!h\.t)(?<!t\.t\.c)(?<!\bart)(?<!\bno)(?<!\bcf)\.\s|;")
+
+
 def _sentence_before(folded: str, start: int, size: int) -> str:
     window = folded[max(0, start - size) : start]
-    cut = max(window.rfind(". "), window.rfind(";"))
-    return window[cut + 1 :] if cut >= 0 else window
+    ends = [m.end() for m in SENTENCE_END_RE.finditer(window)]
+    return window[ends[-1] - 1 :] if ends else window
 
 
 def _kind(before: str) -> AmountKind | None:
