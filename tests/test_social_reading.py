@@ -119,3 +119,17 @@ def test_articles_come_from_the_matched_sentence_only(tmp_path):
     for clause in clauses:
         assert "clauses sociales" in clause.evidence.passage
         assert "2151-7" not in clause.evidence.passage and "R2151-7" not in clause.articles
+
+
+def test_abbreviations_and_addresses_end_no_sentence_nor_quote(tmp_path):
+    """'cf.' cut the clause before its hours; an e-mail or a web address cut its quote."""
+    path = dce.write_docx(tmp_path / "CCAP.docx", [
+        (dce.H, "CAHIER DES CLAUSES ADMINISTRATIVES PARTICULIÈRES"), (dce.P, "Objet du marché : entretien des espaces verts"),
+        (dce.P, "Clause d'insertion : cf. Article 8 du présent CCAP, le titulaire réserve 300 heures de travail à des "
+                "personnes en insertion (contact : clauses@mde-lyon.fr, voir www.mde-lyon.fr). Le facilitateur "
+                "accompagne le titulaire.")])
+    tender = analyze([path])
+    [clause] = tender.provisions + [p for lot in tender.lots for p in lot.provisions]
+    assert clause.hours == 300
+    assert clause.evidence.passage.startswith("Clause d'insertion : cf. Article 8")
+    assert "www.mde-lyon.fr)." in clause.evidence.passage

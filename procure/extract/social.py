@@ -166,7 +166,7 @@ def _hits(reading: Reading):
                 yield Hit(kind, doc, match.start(), match.end(), _sentence(doc, match.start(), match.end()))
 
 
-SENTENCE_END_RE = re.compile(r"(?<!\b[a-z])(?<!\bart)(?<!\bno)\.(?=\s+[^\d\s])|;|\n[-•*]")
+SENTENCE_END_RE = re.compile(r"(?<!\b[a-z])(?<!\bart)(?<!\bno)(?<!\bcf)(?<!\betc)(?<!\btel)\.(?=\s+[^\d\s])|;|\n[-•*]")
 
 
 def _sentence(doc: DocText, start: int, end: int, reach: int = 350) -> tuple[int, int]:
@@ -184,7 +184,8 @@ def _sentence(doc: DocText, start: int, end: int, reach: int = 350) -> tuple[int
 # Inside the reading sentence, where the quoted passage stops: sentences glued by the PDF text ("joint au
 # dossier).clauses sociales (Lots 1, 2 et 3)en cas de groupement … solidaire.En application de l'article R. 2151-7"),
 # a full stop before a capital, and the numbered headings of the EU form ("III.2.2)Conditions particulières").
-QUOTE_END_RE = re.compile(r"(?<![A-Z])(?<!\b[a-z])(?<!\bart)(?<!\bno)\.(?=\s*[A-ZÀ-Ý])|(?<=[a-zà-ÿ)])\.(?=[a-zà-ÿ]{3})|"
+QUOTE_END_RE = re.compile(r"(?<![A-Z])(?<!\b[a-z])(?<!\bart)(?<!\bno)(?<!\bcf)(?<!\betc)(?<!\btel)(?<!\bal)\.(?=\s*[A-ZÀ-Ý])|"
+                          r"(?<=[a-zà-ÿ)])\.(?=[a-zà-ÿ]{3})|"
                           r"\)(?=[a-zà-ÿA-ZÀ-Ý]{2})|(?<![\w.])(?=[IVX]{1,4}\.\d{1,2}(?:\.\d{1,2})*\)\s*\S)")
 QUOTE_MAX = 600
 
@@ -194,13 +195,22 @@ def _quote(doc: DocText, hit: Hit) -> tuple[int, int]:
     around the matched words when the reading sentence runs over glued sentences or form headings."""
     start, end = hit.sentence
     text = doc.text
+    start = max(start, text.rfind("\n", 0, hit.start) + 1)  # the paragraph of the hit, not the heading above it
     for match in QUOTE_END_RE.finditer(text, start, min(len(text), hit.start + 20)):  # room for the look-ahead
-        if match.end() <= hit.start:
+        if match.end() <= hit.start and not _in_address(text, match.start()):
             start = match.end()
-    following = QUOTE_END_RE.search(text, hit.end, end)
+    following = next((m for m in QUOTE_END_RE.finditer(text, hit.end, end) if not _in_address(text, m.start())), None)
     if following:
         end = following.start() + (1 if text[following.start()] == "." else 0) + (1 if text[following.start()] == ")" else 0)
     return start, end
+
+
+def _in_address(text: str, position: int) -> bool:
+    """A dot inside an e-mail address or a web address ("clauses@mde-lyon.fr", "www.marches-publics.info")."""
+    word_start = max(text.rfind(" ", 0, position), text.rfind("\n", 0, position)) + 1
+    word_end = min((i for i in (text.find(" ", position), text.find("\n", position)) if i >= 0), default=len(text))
+    word = text[word_start:word_end].lower()
+    return "@" in word or word.startswith(("www.", "http"))
 
 
 def _quote_text(raw: str, hit_offset: int) -> str:
