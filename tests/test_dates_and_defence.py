@@ -27,6 +27,8 @@ def doc(text: str, role: str = "RC") -> DocText:
     # A law's date on the title page dates the law, not the consultation; the latest printed date wins.
     ("Marché passé en application du décret n° 2016-360 du 25 mars 2016\nDCE – 12 janvier 2021", date(2021, 1, 12)),
     ("Vu le code de la commande publique, ordonnance du 26 novembre 2018", None),
+    # A planned date is no edition date, even a later one.
+    ("DCE – Juin 2026\nFin des travaux : novembre 2026", date(2026, 6, 1)),
 ])
 def test_date_printed_on_the_title_page(text, expected):
     found = piece_date(doc(text), 1)

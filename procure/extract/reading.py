@@ -142,6 +142,11 @@ MONTH_NUMBERS = {name: number for number, name in enumerate(
 # A date that follows these words dates a text of law or a past decision, not the consultation.
 LEGAL_DATE_BEFORE_RE = re.compile(r"(?:decret|loi|ordonnance|arrete|directive|reglement|code|circulaire|modifie|"
                                   r"journal\s+officiel|n[°o]\s*[\d-]+)[^\n]{0,25}$")
+# A date planned or due, not the date of the piece: "Fin des travaux : novembre 2026", "remise des offres le …".
+PLANNED_BEFORE_RE = re.compile(r"(?:fin|debut|demarrage|livraison|achevement|reception|remise|limite|jusqu'au|au\s+plus\s+tard|"
+                               r"avant\s+le|echeance|duree|delai|validite|ouverture)[^\n]{0,30}$")
+# Words that date the piece itself: "DCE – indice B – mars 2021", "Version du 5 octobre 2016", "Date : …".
+EDITION_NEAR_RE = re.compile(r"(?:dce|indice|version|edition|date|etabli|mise\s+a\s+jour|dossier)[^\n]{0,40}$")
 START_RE = re.compile(r"(?:debutera|demarrera|commenceront|commencera|date\s+(?:previsionnelle\s+)?de\s+(?:debut|demarrage|"
                       r"commencement))[^\n.]{0,40}?(?=\d|1er|premier)")
 TITLE_PAGE_CHARS = 2500
@@ -159,9 +164,11 @@ def piece_date(doc: DocText, rank: float) -> Found | None:
                    for m in MONTH_YEAR_RE.finditer(head)]
     today = date.today()
     printed = [c for c in candidates if date(2000, 1, 1) <= c[0] <= today
-               and not LEGAL_DATE_BEFORE_RE.search(head[max(0, c[1] - 60) : c[1]])]
-    if printed:
-        day, start, end = max(printed, key=lambda c: (c[0], -c[1]))
+               and not LEGAL_DATE_BEFORE_RE.search(head[max(0, c[1] - 60) : c[1]])
+               and not PLANNED_BEFORE_RE.search(head[max(0, c[1] - 40) : c[1]])]
+    edition = [c for c in printed if EDITION_NEAR_RE.search(head[max(0, c[1] - 50) : c[1]])]
+    if edition or printed:  # the edition date when the page says which one it is, else the latest date
+        day, start, end = max(edition or printed, key=lambda c: (c[0], -c[1]))
         return Found(day, doc.evidence(start, end), rank + 0.5)
     for match in START_RE.finditer(doc.folded):
         found_dates = find_dates(doc.text[match.end() : match.end() + 40])
