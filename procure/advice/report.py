@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from procure import law
 from procure.advice.suggest import DATE_SOURCES_FR, Advice, Suggestion
-from procure.outputs.format_fr import format_percent
+from procure.text.format_fr import format_percent
 
 UNVERIFIED_MARK = f" ({law.UNVERIFIED_FR})"
 

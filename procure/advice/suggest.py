@@ -25,7 +25,7 @@ from procure.model import (
     format_int,
     format_percent,
 )
-from procure.outputs.format_fr import format_months, format_quantity, where_fr
+from procure.text.format_fr import format_months, format_quantity, where_fr
 
 VAT_RATE = Decimal("1.20")  # only to bring a TTC estimate back to HT; flagged to the user when used
 OBLIGATION_ARTICLE = "L2112-2-1"

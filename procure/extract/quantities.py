@@ -318,7 +318,7 @@ def best_amount(mentions: list[AmountMention]) -> AmountMention | None:
 def over_duration(mention: AmountMention, duration_months: float | None, initial_months: float | None) -> tuple[Decimal, str | None]:
     """The amount summed over the longest duration, with the computation when one was needed, in French
     (« 225 000 € par an × 4 ans », « 10 000 € par an, durée d'un an »)."""
-    from procure.outputs.format_fr import format_euros, format_quantity, plural_fr  # the wording only
+    from procure.text.format_fr import format_euros, format_quantity, plural_fr  # the wording only
 
     figure = format_euros(mention.value, cents=mention.value != mention.value.to_integral_value())
     if mention.period == "year" and duration_months:

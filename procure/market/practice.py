@@ -177,7 +177,7 @@ def export(table: pd.DataFrame, path) -> None:
 
     Texts come from users and imported data: they are made inert for spreadsheets first (see `spreadsheet_safe`).
     """
-    from procure.outputs.format_fr import write_csv
+    from procure.text.format_fr import write_csv
 
     path = str(path)
     safe = spreadsheet_safe(table)
