@@ -139,7 +139,7 @@ def test_sources_come_last_and_are_never_nested():
 
 def test_hours_on_a_maximum_say_so_and_what_to_check():
     hours = compute_hours(Decimal("400000"), "50000000", "services", date(2026, 9, 1), AmountKind.MAXIMUM)
-    assert hours.steps[0].startswith("Montant maximum de l'accord-cadre pour ce lot")
+    assert hours.steps[0].startswith("Montant maximum du lot")
     clause = {s.lever_id: s for s in suggest(tender(lot(amount="400000", kind=AmountKind.MAXIMUM))).lots[0].suggestions}
     assert any("montant maximum" in point and "commandes" in point for point in clause["insertion_clause"].points_to_check)
     estimate = compute_hours(Decimal("400000"), "50000000", "services", date(2026, 9, 1), AmountKind.ESTIMATE)

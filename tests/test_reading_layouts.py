@@ -256,9 +256,9 @@ def test_a_code_whose_nature_contradicts_the_lot_is_doubted(tmp_path):
         (dce.P, "Lot 1 : Rédaction de contenus pour le magazine municipal – CPV 22200000"),
         (dce.P, "Lot 2 : Fourniture du magazine municipal imprimé – CPV 22200000")])
     doubts = {lot.number: lot.cpv_doubt for lot in analyze([service]).lots}
-    # Said by the nature rule, or by the CPV model when an earlier analysis of the process has loaded it.
-    assert "division 22" in (doubts[1] or "")
-    assert "désigne des fournitures" not in (doubts[2] or "")  # a supply titled as one is no contradiction
+    # Every lot declares its code: the CPV model does not run (whatever an earlier analysis loaded), the rule does.
+    assert "désigne des fournitures (division 22)" in doubts[1]
+    assert doubts[2] is None  # a supply titled as one is no contradiction
 
 
 @pytest.mark.parametrize("lines", [

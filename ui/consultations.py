@@ -350,6 +350,9 @@ def matches_tab(lot: dict, details: dict) -> None:
         place_line(lot)
     elif lot["matches"]:
         matches_table(lot, details)
+    elif outcome == "ranked":  # every structure ranked was removed from the directory since the analysis
+        st.info("Les structures retenues ont été retirées de l'annuaire depuis l'analyse : relancez l'analyse.")
+        place_line(lot)
     else:  # an empty directory, or an old analysis that did not record its outcome
         st.info(matching["message"])
 

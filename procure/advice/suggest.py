@@ -503,8 +503,8 @@ def _make(context: _LotContext, lever_id: str, score: float, reasons: list[str],
 AMOUNT_BASIS_FR = {
     None: "Montant estimé du lot",
     AmountKind.ESTIMATE.value: "Montant estimé du lot",
-    AmountKind.MAXIMUM.value: "Montant maximum de l'accord-cadre pour ce lot",
-    AmountKind.MINIMUM.value: "Montant minimum de l'accord-cadre pour ce lot",
+    AmountKind.MAXIMUM.value: "Montant maximum du lot",  # an accord-cadre's ceiling or a range's upper bound
+    AmountKind.MINIMUM.value: "Montant minimum du lot",
     AmountKind.TOTAL.value: "Montant total du lot",
 }
 # The point to check when the hours rest on a bound of a framework agreement rather than on an estimate.

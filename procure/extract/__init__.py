@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -112,12 +111,12 @@ SAME_TENDER_SHARE = 0.6
 
 def check_cpv_with_model(tender: Tender) -> None:
     """Predict a CPV division for lots without a declared code, from the lot and the tender's object; flag a
-    declared CPV the model finds very unlikely when the model is already loaded (loading it costs seconds, so a
-    cold analysis whose lots all declare a code does not pay for it)."""
+    declared CPV the model finds very unlikely, when the model runs for another lot of the tender (loading it
+    costs seconds: a tender whose lots all declare a code does not pay for it; check_cpv_nature still checks
+    those codes without a model)."""
 
     missing = [lot for lot in tender.lots if not lot.cpv]
-    loaded = sys.modules.get("procure.market.classifier")  # imported (with numpy) only when needed
-    if not missing and (loaded is None or loaded.load.cache_info().currsize == 0):
+    if not missing:  # whether the model was loaded by an earlier analysis must not change this one's result
         return
     from procure.market import classifier
     from procure.model import Fact
