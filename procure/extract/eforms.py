@@ -32,7 +32,8 @@ NEXT_LABEL_RE = re.compile(
     r"nombre\s+maximal|informations\s+complementaires|base\s+juridique|(?<![\d.,])\d{1,2}(?:\.\d{1,2})+\.\s)")
 CENTRAL_FORM_RE = re.compile(r"autorite\s+(?:gouvernementale\s+)?centrale|administration\s+centrale")
 LOCAL_FORM_RE = re.compile(r"autorite\s+(?:regionale|locale)|regionale\s+ou\s+locale|organisme\s+de\s+droit\s+public")
-ENTITY_FORM_RE = re.compile(r"entreprise\s+publique|entite\s+adjudicatrice|activite\s+de\s+l'entite\s+adjudicatrice\s*:")
+ENTITY_FORM_RE = re.compile(r"entreprise\s+publique|entite\s+adjudicatrice|droits\s+speciaux\s+ou\s+exclusifs|"
+                            r"activite\s+de\s+l'entite\s+adjudicatrice\s*:")
 DURATION_RE = re.compile(r"\bduree\s*:\s*" + QTY)
 NATIONAL_PLACE_RE = re.compile(r"n'importe\s+ou\s+dans\s+le\s+pays|anywhere\s+in\s+the\s+given\s+country")
 
