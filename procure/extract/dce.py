@@ -6,7 +6,7 @@ import re
 
 from procure.extract import buyer as buyer_rules
 from procure.extract.document import DocText
-from procure.extract.fields import Value, find_labels, read_value
+from procure.extract.fields import Value, find_labels, is_caps, read_value
 from procure.extract.notice import _amounts, _reference_token, _strip_lot_prefix
 from procure.extract.places import nuts_codes, place_from_nuts, place_from_text
 from procure.extract.quantities import find_duration
@@ -272,9 +272,7 @@ def _allotment_list(doc: DocText, reading: Reading) -> None:
 
 def _trade_like(item: re.Match) -> bool:
     """A trade of a works DCE is written in capitals ("02 CHARPENTE – COUVERTURE") or numbered on two digits."""
-    letters = [c for c in item.group(2) if c.isalpha()]
-    capitals = bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.8
-    return capitals or len(item.group(1)) == 2
+    return is_caps(item.group(2), min_letters=2) or len(item.group(1)) == 2
 
 
 HEADING_LINE_RE = re.compile(r"^[ \t]*(?:article\s+\d|chapitre|titre\s+[ivx\d]|section\s|[ivx]{1,4}\s*[.-]\s|\d{1,2}(?:\.\d{1,2})*\s*[-–.)]\s)")

@@ -66,7 +66,7 @@ def read_value(doc: DocText, position: int, limit: int | None = None, max_lines:
         lines = max_lines
     while end < limit and lines < max_lines and end - start < MAX_VALUE_CHARS:
         next_line = folded[end + 1 : doc.line_end(end + 1)]
-        caps_block = caps_blocks and _is_caps(doc.text[start:end]) and _is_caps(doc.text[end + 1 : doc.line_end(end + 1)])
+        caps_block = caps_blocks and is_caps(doc.text[start:end]) and is_caps(doc.text[end + 1 : doc.line_end(end + 1)])
         if not next_line.strip() or (_opens_field(next_line) and not caps_block) or _ends_sentence(folded[start:end]):
             break
         end, lines = doc.line_end(end + 1), lines + 1
@@ -80,10 +80,11 @@ def read_value(doc: DocText, position: int, limit: int | None = None, max_lines:
     return Value(doc, start, end)
 
 
-def _is_caps(text: str) -> bool:
-    """A line of a title block in capitals ("D'INFORMATION : SUPERVISION/MCO, RESEAUX") continues the title."""
+def is_caps(text: str, min_letters: int = 8) -> bool:
+    """Written in capitals: a line of a title block ("D'INFORMATION : SUPERVISION/MCO, RESEAUX") continues the
+    title; a trade of a works DCE ("02 CHARPENTE – COUVERTURE")."""
     letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) > 0.9
+    return len(letters) >= min_letters and sum(c.isupper() for c in letters) / len(letters) > 0.9
 
 
 def _opens_field(line: str) -> bool:
