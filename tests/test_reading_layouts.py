@@ -290,3 +290,11 @@ def test_departments_named_in_words_in_a_lot_title():
 
     assert departments_named("juridictions des départements de la Lozère et du Gard") == ["48", "30"]
     assert departments_named("Désamiantage (01)") == []
+
+
+def test_a_distractor_word_inside_another_word_hides_no_amount():
+    """"imprimés" holds "prime" (a bonus, not the contract's amount): the amount below it is still read."""
+    text = "Objet : machine de prototypage de circuits imprimés\nMontant estimé du marché : 120 000 € HT"
+    assert [(m.value, m.kind) for m in amount_mentions(text, fold(text))] == [(Decimal("120000"), AmountKind.ESTIMATE)]
+    bonus = "Une prime de 5 000 € est versée en cas d'avance sur le délai."
+    assert amount_mentions(bonus, fold(bonus)) == []
