@@ -8,13 +8,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from procure.errors import ProcureError
-from procure.extract.dce import read_document as read_dce_document
-from procure.extract.document import DocText, build_doctext
-from procure.extract.eforms import read_eforms
+from procure.extract.document import build_doctext
 from procure.extract.merge import build_tender
-from procure.extract.notice import read_eu_form, read_national_form
+from procure.extract.readers import ReadContext, reader_for
 from procure.extract.reading import ROLE_RANK, Reading, read_dates, read_defence_security
-from procure.extract.roles import classify, layout_of
+from procure.extract.roles import classify
 from procure.extract.social import extract_provisions
 from procure.ingest import IngestError, ReadDocument, read_document
 from procure.model import FileProblem, Tender
@@ -49,6 +47,7 @@ def analyze_documents(documents: list[ReadDocument], problems: list[FileProblem]
     readings = [reading for document in documents if (reading := _safe_reading(tender, document, nomenclature))]
     build_tender(tender, readings)
     extract_provisions(tender, readings)
+    attach_coded_provisions(tender, readings)
     check_cpv_with_model(tender)
     check_cpv_nature(tender)
     return tender
@@ -61,7 +60,7 @@ PARTIAL_READING_FR = ("Lecture partielle : la mise en page de cette pièce n'a p
 def _safe_reading(tender: Tender, document: ReadDocument, nomenclature) -> Reading | None:
     """One piece's reading: a layout no rule foresaw costs that piece only, never the others."""
     try:
-        return _reading(_doctext(document), document, nomenclature)
+        return _reading(document, nomenclature)
     except ProcureError:
         raise  # a French error about procure itself (e.g. a broken clauses/ file) stops the whole analysis
     except Exception:  # noqa: BLE001 - any reader failure on an unforeseen layout is reported for this piece
@@ -71,28 +70,36 @@ def _safe_reading(tender: Tender, document: ReadDocument, nomenclature) -> Readi
         return None
 
 
-def _doctext(document: ReadDocument) -> DocText:
+def _reading(document: ReadDocument, nomenclature) -> Reading:
+    """The piece read by the first reader of the registry that recognises its layout."""
     text = build_doctext(document)
-    head = text.text[:2500]
-    text.role = classify(document.info.file, head)
-    text.layout = layout_of(text.folded)
+    reader = reader_for(document, text)
+    text.role = reader.role or classify(document.info.file, text.text[:2500])
+    text.layout = reader.layout
     document.info.doc_type = text.role
-    return text
-
-
-def _reading(text: DocText, document: ReadDocument, nomenclature) -> Reading:
-    rank = ROLE_RANK.get(text.role, 5)
-    if text.layout == "eforms":
-        reading = read_eforms(text, rank, nomenclature)
-    elif text.layout == "eu_form":
-        reading = read_eu_form(text, rank, nomenclature)
-    elif text.layout == "national_form":
-        reading = read_national_form(text, rank, nomenclature)
-    else:
-        reading = read_dce_document(text, rank, nomenclature, document.tables)
-    reading.dates = read_dates(text, rank)
-    reading.defence_security = read_defence_security(text, rank)
+    reading = reader.read(ReadContext(text, document, ROLE_RANK.get(text.role, 5), nomenclature))
+    if not reader.reads_dates:
+        reading.dates = read_dates(text, reading.rank)
+    if reading.defence_security is None:
+        reading.defence_security = read_defence_security(text, reading.rank)
     return reading
+
+
+def attach_coded_provisions(tender: Tender, readings: list[Reading]) -> None:
+    """Provisions a notice states by code, unless the text already gave the same kind for the same lot (the
+    sentence is the better evidence: it carries hours and weights)."""
+    for reading in readings:
+        for provision in reading.coded_provisions:
+            if any(p.kind == provision.kind for p in tender.provisions):
+                continue
+            if provision.lot is None:
+                for lot in tender.lots:  # a kind read for a lot is kept there; the code states it for all lots
+                    lot.provisions = [p for p in lot.provisions if p.kind != provision.kind]
+                tender.provisions.append(provision)
+                continue
+            lot = tender.lot(provision.lot)
+            if lot is not None and not any(p.kind == provision.kind for p in lot.provisions):
+                lot.provisions.append(provision)
 
 
 # A declared CPV is doubted only when the model is both confident elsewhere and nearly excludes it.

@@ -7,7 +7,7 @@ from typing import Any
 
 from procure.extract.document import DocText
 from procure.extract.quantities import AmountMention, Duration
-from procure.model import CpvCode, Evidence
+from procure.model import CpvCode, Evidence, SocialProvision
 
 # Which piece is trusted first for tender facts (lower is better). The notice and the RC describe the
 # consultation; the AE and CCAP the contract; the CCTP restates ceilings with other scopes, so it comes last.
@@ -62,6 +62,8 @@ class Reading:
     dates: dict[str, Found] = field(default_factory=dict)  # offers_deadline, publication, launch
     defence_security: Found | None = None  # value True: the piece says it is a defence or security contract
     lot_spans: list[tuple[int, int, int]] = field(default_factory=list)  # (start, end, lot) of lot sections
+    # Provisions a notice states by code (eForms BT-71, BT-736, BT-775…), not by a sentence to read.
+    coded_provisions: list[SocialProvision] = field(default_factory=list)
 
     def lot(self, number: int) -> LotReading:
         return self.lots.setdefault(number, LotReading(number))

@@ -11,9 +11,11 @@ import logging
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from procure import settings
 from procure.errors import ProcureError
+from procure.ingest import eforms
 from procure.model import Block, DocumentInfo, FileProblem
 
 logger = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ class ReadDocument:
     blocks: list[Block]
     tables: list[Table] = field(default_factory=list)
     warnings: list[FileProblem] = field(default_factory=list)
+    notice: Any = None  # an eforms.EformsNotice when the file is an eForms notice read as data (XML or BOAMP JSON)
 
 
 def _limit(name: str, default: int) -> int:
@@ -145,7 +148,7 @@ def read_document(path: str | Path, display_name: str | None = None) -> ReadDocu
         logger.info("lecture de %r impossible", name, exc_info=True)
         raise IngestError("Document illisible : il est endommagé ou d'une structure non prise en charge.") from exc
     doc.info.sha256 = _sha256(path)
-    doc.info.doc_type = detect_doc_type(name, doc.blocks)
+    doc.info.doc_type = "AVIS" if doc.notice is not None else detect_doc_type(name, doc.blocks)
     return doc
 
 
@@ -163,6 +166,8 @@ def _read(path: Path, name: str) -> ReadDocument:
         doc = _read_zip(path, name, suffix)
     elif kind == "ole":
         raise IngestError(_ole_message(path, suffix))
+    elif eforms.looks_like_xml_notice(head) or (suffix in (".xml", ".json") or eforms.looks_like_json(head)) and kind == "unknown":
+        doc = _read_structured_notice(path, name, head, suffix)
     else:
         what = describe_unknown(head)
         if suffix in (".pdf", ".docx", ".xlsx"):
@@ -174,7 +179,42 @@ def _read(path: Path, name: str) -> ReadDocument:
     return doc
 
 
-SUPPORTED_FR = "procure lit les documents PDF, Word (.docx) et les classeurs Excel (.xlsx)"
+SUPPORTED_FR = ("procure lit les documents PDF, Word (.docx), les classeurs Excel (.xlsx) et les avis eForms "
+                "(XML de TED, JSON de l'open data du BOAMP)")
+
+
+def _read_structured_notice(path: Path, name: str, head: bytes, suffix: str) -> ReadDocument:
+    """An eForms notice as data: TED XML, or BOAMP records in JSON (the first record here; `read_notices` reads
+    each record of a file as a notice of its own)."""
+    documents = read_notices(path, name, head, suffix)
+    first = documents[0]
+    if len(documents) > 1:
+        first.warnings.append(FileProblem(name, (
+            f"Ce fichier contient {len(documents)} avis BOAMP : seul le premier "
+            f"({eforms.notice_label(first.notice)}) est analysé dans cette consultation. La commande "
+            "« procure analyze » analyse chacun d'eux comme une consultation à part."), fatal=False))
+    return first
+
+
+def read_notices(path: str | Path, name: str, head: bytes | None = None, suffix: str | None = None) -> list[ReadDocument]:
+    """Every eForms notice of a file, one ReadDocument each (a TED XML holds one, a BOAMP export many)."""
+    path = Path(path)
+    head = head if head is not None else path.read_bytes()[:4096]
+    suffix = suffix if suffix is not None else path.suffix.lower()
+    try:
+        if eforms.looks_like_xml_notice(head) or suffix == ".xml" and not eforms.looks_like_json(head):
+            read = [eforms.read_xml_notice(path, name)]
+        elif eforms.looks_like_json(head):
+            read = eforms.read_json_notices(path, name)
+        else:
+            raise IngestError(f"Format non pris en charge ({describe_unknown(head)}) : {SUPPORTED_FR}.")
+    except eforms.EformsError as error:
+        raise IngestError(str(error)) from error
+    documents = []
+    for notice, blocks in read:
+        document = ReadDocument(eforms.document_info(name, blocks), blocks, notice=notice)
+        documents.append(document)
+    return documents
 
 
 def _read_zip(path: Path, name: str, suffix: str) -> ReadDocument:
