@@ -150,9 +150,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from procure.extract import analyze
+    from procure.extract import analyze, analyze_notices
     from procure.outputs.report import summary_fr
 
+    if len(args.files) == 1 and Path(args.files[0]).suffix.lower() == ".json":
+        tenders = analyze_notices(args.files[0])  # a BOAMP export: one consultation per notice
+        if len(tenders) > 1:
+            return _analyze_each(tenders, args)
     tender = analyze(args.files)
     print(summary_fr(tender))
     if args.json:
@@ -162,6 +166,19 @@ def _analyze(args: argparse.Namespace) -> int:
         print("\nAucun document n'a pu être lu.", file=sys.stderr)
         return EXIT_UNREADABLE
     return EXIT_OK
+
+
+def _analyze_each(tenders: list, args: argparse.Namespace) -> int:
+    from procure.outputs.report import summary_fr
+
+    for position, tender in enumerate(tenders, 1):
+        print(f"{'=' * 20} Avis {position} sur {len(tenders)} {'=' * 20}")
+        print(summary_fr(tender))
+        print()
+    if args.json:
+        args.json.write_text(json.dumps([t.to_dict() for t in tenders], ensure_ascii=False, indent=2), encoding="utf-8")
+        print(f"Analyses écrites dans {args.json}")
+    return EXIT_OK if any(t.readable for t in tenders) else EXIT_UNREADABLE
 
 
 def _iso_date(text: str) -> date:

@@ -115,10 +115,10 @@ def test_a_reader_failure_costs_only_that_piece(tmp_path, monkeypatch):
                                                    (dce.P, "Objet du marché : nettoyage des écoles")])
     real_reading = extract._reading
 
-    def failing_on_ccap(text, document, nomenclature):
-        if text.role == "CCAP":
+    def failing_on_ccap(document, nomenclature):
+        if document.info.file == "CCAP.docx":
             raise ValueError("unforeseen layout")
-        return real_reading(text, document, nomenclature)
+        return real_reading(document, nomenclature)
 
     monkeypatch.setattr(extract, "_reading", failing_on_ccap)
     tender = analyze([rc, ccap])

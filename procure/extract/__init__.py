@@ -46,6 +46,7 @@ def analyze_documents(documents: list[ReadDocument], problems: list[FileProblem]
     nomenclature = load_nomenclature()
     readings = [reading for document in documents if (reading := _safe_reading(tender, document, nomenclature))]
     build_tender(tender, readings)
+    tender.problems += [FileProblem(r.doc.name, warning, fatal=False) for r in readings for warning in r.warnings]
     extract_provisions(tender, readings)
     attach_coded_provisions(tender, readings)
     check_cpv_with_model(tender)
@@ -87,18 +88,21 @@ def _reading(document: ReadDocument, nomenclature) -> Reading:
 
 def attach_coded_provisions(tender: Tender, readings: list[Reading]) -> None:
     """Provisions a notice states by code, unless the text already gave the same kind for the same lot (the
-    sentence is the better evidence: it carries hours and weights)."""
+    sentence is the better evidence: it carries hours); a weight the code states completes the sentence's."""
     for reading in readings:
         for provision in reading.coded_provisions:
-            if any(p.kind == provision.kind for p in tender.provisions):
+            same = [p for p in tender.provisions if p.kind == provision.kind]
+            if provision.lot is not None and (lot := tender.lot(provision.lot)) is not None:
+                same += [p for p in lot.provisions if p.kind == provision.kind]
+            if same:
+                for existing in same:
+                    existing.weight_percent = existing.weight_percent or provision.weight_percent
                 continue
             if provision.lot is None:
                 for lot in tender.lots:  # a kind read for a lot is kept there; the code states it for all lots
                     lot.provisions = [p for p in lot.provisions if p.kind != provision.kind]
                 tender.provisions.append(provision)
-                continue
-            lot = tender.lot(provision.lot)
-            if lot is not None and not any(p.kind == provision.kind for p in lot.provisions):
+            elif (lot := tender.lot(provision.lot)) is not None:
                 lot.provisions.append(provision)
 
 
@@ -200,6 +204,19 @@ def check_cpv_nature(tender: Tender) -> None:
         elif division != WORKS_DIVISION and len(others) >= 2 and set(others) == {WORKS_DIVISION}:
             lot.cpv_doubt = (f"les autres lots sont des travaux (division 45) mais le code CPV {code.code} de ce lot "
                              f"est de la division {division} : vérifiez-le, les leviers proposés en dépendent.")
+
+
+def analyze_notices(path: str | Path) -> list[Tender]:
+    """Each eForms notice of a file as a tender of its own (a BOAMP export holds many; a TED XML one). A file
+    that cannot be read gives one unreadable tender with the French reason, like `analyze`."""
+    from procure.ingest import read_notices
+
+    name = Path(path).name
+    try:
+        documents = read_notices(path, name)
+    except IngestError as error:
+        return [Tender(problems=[FileProblem(name, error.message_fr, fatal=True)])]
+    return [analyze_documents([document]) for document in documents]
 
 
 def analyze(files: Iterable[str | Path | tuple[str | Path, str]], progress: Progress | None = None) -> Tender:

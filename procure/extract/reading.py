@@ -64,6 +64,7 @@ class Reading:
     lot_spans: list[tuple[int, int, int]] = field(default_factory=list)  # (start, end, lot) of lot sections
     # Provisions a notice states by code (eForms BT-71, BT-736, BT-775…), not by a sentence to read.
     coded_provisions: list[SocialProvision] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # French, what the reader wants the user to know
 
     def lot(self, number: int) -> LotReading:
         return self.lots.setdefault(number, LotReading(number))

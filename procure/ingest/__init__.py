@@ -212,7 +212,7 @@ def read_notices(path: str | Path, name: str, head: bytes | None = None, suffix:
         raise IngestError(str(error)) from error
     documents = []
     for notice, blocks in read:
-        document = ReadDocument(eforms.document_info(name, blocks), blocks, notice=notice)
+        document = ReadDocument(eforms.document_info(blocks), blocks, notice=notice)
         documents.append(document)
     return documents
 

@@ -292,6 +292,9 @@ CODE_LABELS_FR = {
                              "res-pub-ser": "organisations à mission de service public (article 77 de la directive)"},
     "reserved-execution": {"yes": "oui, dans le cadre de programmes d'emplois protégés", "no": "non"},
     "award-criterion-type": {"price": "prix", "cost": "coût", "quality": "qualité"},
+    "change-corrig-justification": {"cancel": "annulation", "cor-buy": "correction par l'acheteur",
+                                    "cor-esen": "correction par l'expéditeur", "update-add": "mise à jour",
+                                    "info-release": "publication d'informations"},
 }
 
 
@@ -318,14 +321,17 @@ def read_xml_notice(path: Path, name: str) -> tuple[EformsNotice, list[Block]]:
 def read_json_notices(path: Path, name: str) -> list[tuple[EformsNotice, list[Block]]]:
     """Each BOAMP record of the file, read on its own; a record that is no eForms notice is an error of its own."""
     read = []
-    for record in json_records(path):
+    records = json_records(path)
+    for record in records:
         identifier = str(record.get("idweb") or record.get("id") or "") or None
-        read.append(read_notice(record_tree(record), name, identifier))
+        # In a file of many notices each passage names its notice: "export.json (avis 25-123573)".
+        shown = f"{name} (avis {identifier})" if len(records) > 1 and identifier else name
+        read.append(read_notice(record_tree(record), shown, identifier))
     return read
 
 
-def document_info(name: str, blocks: list[Block]) -> DocumentInfo:
-    return DocumentInfo(name, "AVIS", None, len(blocks))
+def document_info(blocks: list[Block]) -> DocumentInfo:
+    return DocumentInfo(blocks[0].file, "AVIS", None, len(blocks))
 
 
 def notice_label(notice: EformsNotice) -> str:

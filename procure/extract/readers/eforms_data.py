@@ -72,7 +72,25 @@ def read(context: ReadContext) -> Reading:
     if legal_basis == DEFENCE_DIRECTIVE:
         reading.defence_security = facts.found(facts.first("BT-01"), True)
     reading.coded_provisions = _provisions(facts, notice, reading, numbers)
+    reading.warnings = _change_warnings(facts)
     return reading
+
+
+def _change_warnings(facts: _Facts) -> list[str]:
+    """A change notice (efac:Changes) says what it changes: a cancelled consultation must not pass for a live one."""
+    changed = facts.value("BT-758")
+    reason = facts.first("BT-140")
+    if changed is None and reason is None:
+        return []
+    from procure.ingest.eforms import CODE_LABELS_FR
+
+    why = facts.value("BT-762") or ""
+    if reason and reason.value == "cancel":
+        return [f"Avis d'annulation : cette consultation est annulée ou déclarée sans suite{f' (« {why} »)' if why else ''}. "
+                "Les clauses proposées ne servent que si elle est relancée."]
+    label = CODE_LABELS_FR["change-corrig-justification"].get(reason.value, reason.value) if reason else "modification"
+    return [f"Avis rectificatif ({label}) de l'avis {changed or 'initial'}{f' : « {why} »' if why else ''}. "
+            "procure lit l'avis tel que modifié."]
 
 
 class _Facts:
