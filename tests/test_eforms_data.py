@@ -209,3 +209,22 @@ def test_a_deeply_nested_record_is_refused_in_french(tmp_path):
     path.write_text(json.dumps(record), encoding="utf-8")
     with pytest.raises(IngestError, match="imbriqué"):
         read_document(path)
+
+
+def test_an_eforms_notice_uploaded_to_a_consultation_is_analysed_and_stored(sessions):
+    from procure.service.workspace import SYSTEM, Workspace
+
+    ws = Workspace(sessions)
+    town = ws.create_organisation("Préfecture de région Centre-Val de Loire", actor=SYSTEM)
+    ws.create_user("acheteur@example.fr", "motdepasse-solide", "acheteur", "buyer", town, actor=SYSTEM)
+    buyer = ws.authenticate("acheteur@example.fr", "motdepasse-solide")
+    tender_id = ws.create_tender(buyer, "Maintenance CVC", False)
+    path = _notice("ted_438171-2024")
+    ws.add_documents(buyer, tender_id, [(path.name, path.read_bytes())])
+    ws.analyse(buyer, tender_id)
+    items = ws.review_items(buyer, tender_id)
+    assert [lot["number"] for lot in items["lots"]] == list(range(1, 21))
+    assert items["tender"]["reference"] == "2024CVDLCVC4"
+    assert [d["doc_type"] for d in ws.documents(buyer, tender_id)] == ["AVIS"]
+    statuses = {s["lever_id"]: s for s in items["lots"][0]["suggestions"]}
+    assert "insertion_clause" in statuses

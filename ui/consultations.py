@@ -198,7 +198,7 @@ with st.expander(f"Pièces du dossier ({len(documents)})"):
     if permissions["edit"]:
         with st.form("ajout-pieces", clear_on_submit=True):
             # No type filter: Streamlit's refusal is English, procure's reading error is French and per file.
-            added = st.file_uploader("Ajouter ou remplacer des pièces (PDF, Word .docx, Excel .xlsx)",
+            added = st.file_uploader("Ajouter ou remplacer des pièces (PDF, Word .docx, Excel .xlsx, avis eForms .xml ou .json)",
                                      accept_multiple_files=True)
             submitted = st.form_submit_button("Ajouter et relancer l'analyse")
         if submitted and added:

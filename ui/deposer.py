@@ -6,8 +6,9 @@ from ui.common import current_user, plain, workspace
 
 user = current_user()
 st.title("Déposer un dossier de consultation")
-st.write("Pièces acceptées : RC, CCAP, CCTP, AE, BPU, DPGF… au format PDF, Word (.docx) ou Excel (.xlsx), "
-         "100 Mo au plus par fichier. Chaque fichier illisible est signalé sans empêcher l'analyse des autres.")
+st.write("Pièces acceptées : RC, CCAP, CCTP, AE, BPU, DPGF… au format PDF, Word (.docx) ou Excel (.xlsx), et les "
+         "avis eForms publiés (XML de TED, JSON de l'open data du BOAMP), 100 Mo au plus par fichier. Chaque fichier "
+         "illisible est signalé sans empêcher l'analyse des autres.")
 with st.form("depot", clear_on_submit=False):
     title = st.text_input("Intitulé de la consultation (facultatif : repris de l'objet du RC)")
     shared = st.checkbox("Partager avec le groupe de travail achats responsables")
