@@ -156,11 +156,11 @@ class StoredHours:
     """The insertion-hours computation, each factor with its value (see procure.advice.suggest.compute_hours)."""
 
     hours: int
-    amount_ht: float
-    labour_share: float
+    amount_ht: float | None  # None: hours stated by the tender itself, with no amount to compute from
+    labour_share: float | None
     labour_family: str
-    rate: float
-    hourly_cost: float
+    rate: float | None
+    hourly_cost: float | None
     steps: list[str]
     unverified: bool
     references: list[str]
@@ -221,14 +221,18 @@ def _evidence_fields(evidence) -> dict:
     return {name: getattr(evidence, name) for name in StoredEvidence.__dataclass_fields__}
 
 
+def _float(value) -> float | None:
+    return float(value) if value is not None else None
+
+
 def _hours(hours) -> StoredHours:
     return StoredHours(
         hours=int(hours.hours),
-        amount_ht=float(hours.amount_ht),
-        labour_share=float(hours.labour_share),
+        amount_ht=_float(hours.amount_ht),
+        labour_share=_float(hours.labour_share),
         labour_family=hours.labour_family,
-        rate=float(hours.rate),
-        hourly_cost=float(hours.hourly_cost),
+        rate=_float(hours.rate),
+        hourly_cost=_float(hours.hourly_cost),
         steps=list(hours.steps),
         unverified=bool(hours.unverified),
         references=list(hours.references),
