@@ -102,7 +102,7 @@ class DocumentRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     content: Mapped[bytes] = mapped_column(LargeBinary)
-    doc_type: Mapped[str | None] = mapped_column(String(10))
+    doc_type: Mapped[str | None] = mapped_column(String(20))  # a role of extract.reading.ROLE_RANK
     problem: Mapped[str | None] = mapped_column(Text)  # French message when the file could not be read
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
