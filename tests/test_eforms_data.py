@@ -228,3 +228,8 @@ def test_an_eforms_notice_uploaded_to_a_consultation_is_analysed_and_stored(sess
     assert [d["doc_type"] for d in ws.documents(buyer, tender_id)] == ["AVIS"]
     statuses = {s["lever_id"]: s for s in items["lots"][0]["suggestions"]}
     assert "insertion_clause" in statuses
+
+
+def test_a_state_service_coded_as_a_regional_authority_is_a_central_authority():
+    tender = analyze([_notice("ted_438171-2024")])  # "Préfecture de région …", BT-11 "ra"
+    assert tender.buyer_category.value == BuyerCategory.CENTRAL

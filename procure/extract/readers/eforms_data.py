@@ -265,10 +265,15 @@ def _buyer(reading: Reading, facts: _Facts) -> None:
         cleaned = buyer_rules.clean_name(name.value) or name.value
         reading.buyer = facts.found(name, cleaned)
     category = _category(facts)
-    if category:
+    named = buyer_rules.category(reading.buyer.value) if reading.buyer else None
+    if category and category[0] == BuyerCategory.LOCAL and named == BuyerCategory.CENTRAL:
+        # "Préfecture de région …" coded "ra" (regional authority): a State service is a central authority
+        # whatever box the form ticked; the thresholds follow what the buyer is.
+        reading.buyer_category = Found(named, reading.buyer.evidence, reading.rank)
+    elif category:
         reading.buyer_category = Found(category[0], facts.evidence(category[1]), reading.rank)
-    elif reading.buyer and (guessed := buyer_rules.category(reading.buyer.value)):
-        reading.buyer_category = Found(guessed, reading.buyer.evidence, reading.rank + 1)
+    elif named:
+        reading.buyer_category = Found(named, reading.buyer.evidence, reading.rank + 1)
 
 
 def _category(facts: _Facts) -> tuple[BuyerCategory, NoticeFact] | None:
