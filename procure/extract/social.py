@@ -13,6 +13,11 @@ this module adds what a reader knows about the way tenders are written:
 - a social award criterion needs a criterion (weighting, points) about insertion or employment; a list of
   publics eligible to an insertion clause ("répondant à l'un des critères suivants") is part of the clause;
 - hours are kept as written, per year when the tender says "par an / par année d'exécution".
+
+These rules read the wordings the lever vocabulary names. Every other sentence that speaks of a social matter
+(`candidates`) goes to a trained judge (`provision_judge`), which adds the kinds the rules did not find in the
+tender, in any wording; its vetoes (a bidder's question, a negative answer, a candidate's form, a price
+schedule, a coded eForms term) and a very low probability also overrule a rule hit.
 """
 from __future__ import annotations
 
@@ -22,6 +27,8 @@ import re
 from dataclasses import dataclass
 
 from procure.errors import ProcureError
+from procure.extract import provision_judge
+from procure.extract.candidates import Sentence, candidates, question_flags
 from procure.extract.document import DocText
 from procure.extract.reading import Reading
 from procure.extract.roles import NO_PROVISION_ROLES
@@ -63,6 +70,9 @@ WEIGHT_RE = re.compile(r"ponderation\s*(?:de\s*)?:?\s*(\d{1,2}(?:[.,]\d+)?)|(\d{
 ALL_LOTS_RE = re.compile(r"chacun\s+des\s+lots|tous\s+les\s+lots|l'ensemble\s+des\s+lots|pour\s+chaque\s+lot|lot\s+unique")
 LOT_MENTION_RE = re.compile(r"\blots?\s*(?:n\s*[°o]s?\s*\.?\s*)?((?:\d{1,3})(?:\s*(?:,|et|a|à|-)\s*\d{1,3})*)")
 RESERVED_KINDS = {ProvisionKind.RESERVED_DISABILITY, ProvisionKind.RESERVED_SIAE, ProvisionKind.RESERVED_ESS}
+# Below this probability of the judge, a rule hit on the words of a lever is no provision (the judge has seen the
+# traps the rules fall in: a lot reserved to a profession, a CCAP template's list of eligible publics…).
+RULE_VETO_PROBABILITY = 0.05
 
 
 @dataclass(frozen=True)
@@ -106,21 +116,31 @@ class Hit:
 def extract_provisions(tender: Tender, readings: list[Reading]) -> None:
     lot_numbers = [lot.number for lot in tender.lots]
     found: dict[tuple[ProvisionKind, int | None], tuple[float, SocialProvision]] = {}
+    judged: dict[tuple[ProvisionKind, int | None], tuple[float, SocialProvision]] = {}
     for reading in readings:
         if reading.doc.role in NO_PROVISION_ROLES:
             continue
         try:
-            provisions_read = _provisions(reading, lot_numbers)
+            judged_sentences = _judged_sentences(reading)
+            provisions_read = _provisions(reading, lot_numbers, judged_sentences)
+            provisions_judged = _judged_provisions(reading, lot_numbers, judged_sentences)
         except ProcureError:
             raise  # a broken clauses/ file is the whole run's French error
         except Exception:  # noqa: BLE001 - an unforeseen sentence costs this piece's provisions, not the analysis
             logging.getLogger(__name__).info("provisions of %s failed", reading.doc.name, exc_info=True)
             continue
-        for provision in provisions_read:
-            rank = PROVISION_RANK.get(reading.doc.role, 4) - _richness(provision)
-            key = (provision.kind, provision.lot)
-            if key not in found or rank < found[key][0]:
-                found[key] = (rank, provision)
+        for provisions_of, target in ((provisions_read, found), (provisions_judged, judged)):
+            for provision in provisions_of:
+                rank = PROVISION_RANK.get(reading.doc.role, 4) - _richness(provision)
+                key = (provision.kind, provision.lot)
+                if key not in target or rank < target[key][0]:
+                    target[key] = (rank, provision)
+    # The judge adds the kinds the rules did not find anywhere in the tender; a kind the rules found keeps the
+    # rules' lots (their scope words are read with more care than a sentence alone).
+    kinds_read = {kind for kind, _ in found}
+    for key, value in judged.items():
+        if key[0] not in kinds_read:
+            found[key] = value
     provisions = [p for _, p in found.values()]
     tender_wide = {p.kind for p in provisions if p.lot is None}
     # A lot-level mention of a tender-wide provision adds nothing, unless it states the lot's own hours or weight.
@@ -128,14 +148,70 @@ def extract_provisions(tender: Tender, readings: list[Reading]) -> None:
     _attach(tender, provisions)
 
 
-def _provisions(reading: Reading, lot_numbers: list[int]) -> list[SocialProvision]:
+@dataclass
+class JudgedSentence:
+    sentence: Sentence
+    vetoed: bool
+    probabilities: dict[ProvisionKind, float]
+    kinds: dict[ProvisionKind, float]
+
+
+def _judged_sentences(reading: Reading) -> list[JudgedSentence]:
+    """Every candidate sentence of the piece with the judge's verdict (none when no fitted judge is installed)."""
+    doc = reading.doc
+    model = provision_judge.load_model()
+    found = list(candidates(doc.text, doc.folded))
+    if model is None or not found:
+        return []
+    flags = question_flags(doc.folded, [s.start for s in found]) if doc.role == "QR" else [False] * len(found)
+    texts = [s.folded for s in found]
+    verdicts = provision_judge.judge(texts, [doc.role] * len(found), flags, model=model)
+    probabilities = model.probabilities(texts)
+    result = []
+    for sentence, flag, verdict, row in zip(found, flags, verdicts, probabilities):
+        vetoed = provision_judge.vetoed(sentence.folded, doc.role, flag)
+        result.append(JudgedSentence(sentence, vetoed, dict(zip(model.kinds, (float(p) for p in row))), verdict))
+    return result
+
+
+def _sentence_at(judged: list[JudgedSentence], offset: int) -> JudgedSentence | None:
+    return next((j for j in judged if j.sentence.start <= offset < j.sentence.end), None)
+
+
+def _overruled(judged: list[JudgedSentence], hit: Hit, kind: ProvisionKind) -> bool:
+    """The judge's veto or a very low probability overrules a rule hit."""
+    verdict = _sentence_at(judged, hit.start)
+    if verdict is None:
+        return False
+    return verdict.vetoed or verdict.probabilities.get(kind, 1.0) < RULE_VETO_PROBABILITY
+
+
+def _judged_provisions(reading: Reading, lot_numbers: list[int], judged: list[JudgedSentence]) -> list[SocialProvision]:
+    doc = reading.doc
+    provisions = []
+    for verdict in judged:
+        sentence = verdict.sentence
+        for kind in verdict.kinds:
+            hit = Hit(kind, doc, sentence.start, sentence.end, (sentence.start, sentence.end))
+            hours, per = _hours(sentence.folded) if kind == ProvisionKind.INSERTION_CLAUSE else (None, None)
+            weight = _weight(doc, hit) if kind == ProvisionKind.SOCIAL_CRITERION else None
+            evidence = doc.evidence(sentence.start, sentence.end, context=0)
+            evidence = type(evidence)(evidence.file, evidence.page, evidence.block, evidence.start, evidence.end,
+                                      _quote_text(sentence.text, 0), evidence.ocr)
+            articles = find_articles(sentence.text)
+            for lot in _lots(reading, sentence.folded, sentence.start, lot_numbers):
+                provisions.append(SocialProvision(kind, evidence, lot, articles, hours=hours, hours_per=per, weight_percent=weight))
+    return provisions
+
+
+def _provisions(reading: Reading, lot_numbers: list[int], judged: list[JudgedSentence] | None = None) -> list[SocialProvision]:
     doc = reading.doc
     provisions = []
     seen_sentences: dict[tuple[int, int], set[ProvisionKind]] = {}
     for hit in _hits(reading):
         kinds = seen_sentences.setdefault(hit.sentence, set())
         kind = _judge(hit)
-        if kind is None or kind in kinds:
+        if kind is None or kind in kinds or _overruled(judged or [], hit, kind):
             continue
         kinds.add(kind)
         sentence = doc.folded[hit.sentence[0] : hit.sentence[1]]

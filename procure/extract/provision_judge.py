@@ -1,0 +1,211 @@
+"""The judge of candidate sentences: which social provision a sentence states, if any.
+
+A small linear model (TF-IDF of character and word n-grams, one logistic regression per provision kind), trained
+by `scripts/train_provision_judge.py` with scikit-learn on labelled sentences (`models/provision_sentences/`),
+shipped as NumPy arrays (`models/provision_judge.npz`) and applied here with NumPy alone, so that loading it
+takes milliseconds and never imports scikit-learn. Model card: `models/PROVISION_CARD.md`.
+
+Rules stay where a reader's knowledge is certain and data are few: a question of a questions–answers register,
+a candidate form or a price schedule never states a provision; a negative answer ("Sans", "Non", an unchecked
+box) cancels the phrase it answers; a profession reserved by law is no reserved contract.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from procure.model import ProvisionKind
+from procure.settings import package_or_checkout_dir
+
+MODEL_FILE = "provision_judge.npz"
+WORD_RE = re.compile(r"(?u)\b\w\w+\b")
+WHITE_RE = re.compile(r"\s\s+")
+
+# Pieces that never state a provision: candidate forms, answer frames, price schedules.
+NO_PROVISION_PIECES = {"CANDIDATURE", "BPU", "DPGF", "DQE"}
+QUESTION_RE = re.compile(r"\?|^\s*(?:question|q\s*\d|demande)\b|\bpouvez-vous\b|\bpourriez-vous\b|\best-il\s+possible\b|"
+                         r"\bfaut-il\b|\bdoit-on\b|\bconfirmer\s+(?:que|si)\b|\bmerci\s+de\s+(?:preciser|confirmer|nous)")
+ANSWER_RE = re.compile(r"^\s*(?:reponse|r\s*\d|r\s*:)")
+# A negative answer to a label, right after it or in a box left unchecked.
+NEGATIVE_ANSWER_RE = re.compile(r"(?:^|[:|]\s*)(?:non|sans|neant|aucune?|sans\s+objet|n/?a)\s*[.;]?\s*$|"
+                                r":\s*(?:non|sans|neant|aucune?|sans\s+objet)\b(?!\s+(?:seulement|uniquement|moins))|"
+                                r":\s*(?:no|none)\s*\(|[☐□❑]\s*(?:oui)?\s*$|^\s*[☐□❑]|\boui\s*[☐□❑]\s*non\s*[☒☑■x]")
+NEGATIVE_SENTENCE_RE = re.compile(
+    r"n'(?:est|sont|a|ont)\s+pas\s+(?:\w+\s+){0,2}(?:reserve|prevue?s?|soumise?s?|applicables?|imposee?s?|retenue?s?)|"
+    r"ne\s+(?:comporte|prevoit|contient|fait\s+l'objet\s+d|sera\s+pas|seront\s+pas)\w*\s+(?:pas|aucune?)|"
+    r"\b(?:pas|aucune?)\s+(?:de\s+)?(?:clauses?\s+sociales?|clauses?\s+d'insertion|reservation|marches?\s+reserves?)\b|"
+    r"marches?\s+reserves?\s*:\s*non|reserve\s*:\s*non")
+PROFESSION_RE = re.compile(r"profession\s+(?:particuliere|reglementee|reservee)|reservee?s?\s+(?:a\s+(?:une|la)\s+profession|aux\s+"
+                           r"(?:architectes|avocats|experts?-comptables|geometres|notaires|huissiers|commissaires|medecins|"
+                           r"pharmaciens|officiers|membres\s+d'une?\s+profession))|prestations?\s+reservees?\s+a\s+une?\s+profession")
+CANDIDATE_FORM_RE = re.compile(
+    r"declaration\s+sur\s+l'honneur|documents?\s+(?:a\s+produire|justificatifs?)|\bdc\s?[124]\b|\bdume\b|"
+    r"en\s+regle\s+au\s+regard|interdictions?\s+de\s+soumissionner|le\s+candidat\s+(?:est|atteste|declare)\s+(?:une?|qu)")
+# eForms business terms that state a provision by a code: read by the eForms reader, not as sentences.
+CODED_TERM_RE = re.compile(r"\((?:bt-(?:02|03|05|06|23|71|736|775|76|78|79|94|105|106|135|763|765|766)|opp-\d+)\)\s*:")
+RESERVED = {ProvisionKind.RESERVED_DISABILITY, ProvisionKind.RESERVED_SIAE, ProvisionKind.RESERVED_ESS}
+
+
+# Concepts a buyer recognises whatever the wording, added to the sentence as tokens ("zzreserve"…) so that the
+# model learns from few examples what each concept weighs for each kind (the weights are learned, not set).
+CONCEPTS = {
+    "reserve": r"\breservee?s?\s+(?:a|aux|en\s+application)\b|marches?\s+reserves?\s*:\s*oui|\breservation\b|seuls\s+peuvent|"
+               r"\bl\.?\s?2113-1[2-6]\b|\barticle\s+(?:15|36)\b",
+    "disability": r"handicap|entreprises?\s+adaptees?|\besat\b|\bea\b|travail\s+protege|aide\s+par\s+le\s+travail|\bl\.?\s?2113-12|"
+                  r"\bl\.?\s?5213-|\bl\.?\s?344-2",
+    "siae": r"insertion\s+par\s+l'activite|\bsiae\b|chantiers?\s+d'insertion|entreprises?\s+d'insertion|associations?\s+intermediaires?|"
+            r"\betti\b|travail\s+temporaire\s+d'insertion|\bl\.?\s?2113-13|\bl\.?\s?5132-|travailleurs\s+defavorises",
+    "ess": r"economie\s+sociale\s+et\s+solidaire|\bess\b|\bl\.?\s?2113-1[56]|mission\s+de\s+service\s+public",
+    "insertion": r"insertion|eloigne(?:e|s|es)?\s+de\s+l'emploi|publics?\s+en\s+difficulte|difficultes?\s+(?:sociales|particulieres|d'acces)|"
+                 r"facilitat|\bl\.?\s?2112-2\b|clauses?\s+sociales?|alternance|apprentissage|retour\s+a\s+l'emploi|"
+                 r"promotion\s+de\s+l'emploi|lutte\s+contre\s+l'exclusion|\bplie\b|minima\s+sociaux|\brsa\b|chomeurs",
+    "hours": r"\d\s*(?:heures|h)\b|heures\s+(?:de\s+travail|travaillees)|\d\s*%\s+(?:du|des)\s+(?:nombre|heures|temps)",
+    "criterion": r"criteres?\b|ponderation|pondere|\bnote\s+sur|\bnote(?:e)?\b|\d\s*(?:%|points?)\b|\(bt-54[01]\)",
+    "execution": r"titulaire|attributaire|s'engage|devra|doit|est\s+tenu|conditions?\s+(?:particulieres\s+)?d'execution|execution\s+du\s+marche|"
+                 r"candidat\s+retenu|comporte|comprend|integre|prevoit|incluant|obligatoire",
+    "ilo": r"\boit\b|organisation\s+internationale\s+du\s+travail|travail\s+(?:des\s+enfants|force)|chaine\s+d'approvisionnement|"
+           r"conventions?\s+fondamentales|droits?\s+(?:de\s+l'homme|humains)|audit\s+social|liberte\s+syndicale|devoir\s+de\s+vigilance",
+    "fairtrade": r"commerce\s+equitable|fairtrade|max\s+havelaar|label\s+equitable|loi\s+(?:n\s*.\s*)?2005-882|2\s+aout\s+2005",
+    "socialservices": r"services?\s+sociaux|services?\s+specifiques|\br\.?\s?2123-1\s*(?:-\s*)?3|\bl\.?\s?2123-1\s*(?:-\s*)?3|annexe\s+xiv",
+    "equality": r"egalite|discrimination|diversite|eg(?:a|alite)-conditionnalite",
+    "environment": r"environnement|ecolog|carbone|dechets|energie",
+    "question": r"\?|pouvez-vous|est-il\s+possible",
+    "negative": r":\s*(?:non|sans|neant|aucune?)\b|\bne\s+\w+\s+pas\b|\baucune?\b|[☐□]",
+    "profession": r"profession|architectes|avocats|experts?-comptables|geometres|notaires",
+    "object": r"^\s*(?:objet|intitule|titre|description|lot\s*(?:n\s*.\s*)?\d)",
+    "procedure": r"procedure\s+adaptee|\br\.?\s?2123-1|\bl\.?\s?2123-1",
+}
+CONCEPT_RES = {name: re.compile(pattern) for name, pattern in CONCEPTS.items()}
+
+
+def judge_text(folded: str) -> str:
+    """The sentence as the model reads it: the folded words, then one token per concept found."""
+    tags = " ".join(f"zz{name}" for name, pattern in CONCEPT_RES.items() if pattern.search(folded))
+    return f"{folded} {tags}" if tags else folded
+
+
+@dataclass(frozen=True)
+class JudgeModel:
+    kinds: tuple[ProvisionKind, ...]
+    char_index: dict[str, int]
+    char_idf: np.ndarray
+    char_range: tuple[int, int]
+    word_index: dict[str, int]
+    word_idf: np.ndarray
+    word_range: tuple[int, int]
+    coef: np.ndarray  # (kinds, char features + word features)
+    intercept: np.ndarray
+    thresholds: np.ndarray
+
+    @classmethod
+    def from_arrays(cls, arrays) -> JudgeModel:
+        char_vocab = [str(term) for term in arrays["char_vocab"]]
+        word_vocab = [str(term) for term in arrays["word_vocab"]]
+        return cls(
+            kinds=tuple(ProvisionKind(str(k)) for k in arrays["kinds"]),
+            char_index={term: i for i, term in enumerate(char_vocab)},
+            char_idf=np.asarray(arrays["char_idf"], dtype=np.float64),
+            char_range=tuple(int(n) for n in arrays["char_range"]),
+            word_index={term: i for i, term in enumerate(word_vocab)},
+            word_idf=np.asarray(arrays["word_idf"], dtype=np.float64),
+            word_range=tuple(int(n) for n in arrays["word_range"]),
+            coef=np.asarray(arrays["coef"], dtype=np.float64),
+            intercept=np.asarray(arrays["intercept"], dtype=np.float64),
+            thresholds=np.asarray(arrays["thresholds"], dtype=np.float64),
+        )
+
+    def probabilities(self, folded_sentences: list[str]) -> np.ndarray:
+        """P(kind | sentence) for every sentence (rows) and kind (columns), independent per kind."""
+        if not folded_sentences:
+            return np.zeros((0, len(self.kinds)))
+        rows = np.vstack([self._features(judge_text(text)) for text in folded_sentences])
+        scores = rows @ self.coef.T + self.intercept
+        return 1.0 / (1.0 + np.exp(-scores))
+
+    def _features(self, text: str) -> np.ndarray:
+        char = _tfidf(char_wb_ngrams(text, *self.char_range), self.char_index, self.char_idf)
+        word = _tfidf(word_ngrams(text, *self.word_range), self.word_index, self.word_idf)
+        return np.concatenate([char, word])
+
+
+def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
+    """scikit-learn's `char_wb` analyser: n-grams inside each word padded with one space."""
+    grams = []
+    for word in WHITE_RE.sub(" ", text).split():
+        padded = f" {word} "
+        length = len(padded)
+        for n in range(low, high + 1):
+            offset = 0
+            grams.append(padded[offset : offset + n])
+            while offset + n < length:
+                offset += 1
+                grams.append(padded[offset : offset + n])
+            if offset == 0:  # a short word counts once
+                break
+    return grams
+
+
+def word_ngrams(text: str, low: int, high: int) -> list[str]:
+    """scikit-learn's `word` analyser with its default token pattern."""
+    tokens = WORD_RE.findall(text)
+    grams = []
+    for n in range(low, high + 1):
+        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return grams
+
+
+def _tfidf(grams: list[str], index: dict[str, int], idf: np.ndarray) -> np.ndarray:
+    """Sublinear term frequency × idf, L2-normalised, as `TfidfVectorizer(sublinear_tf=True)` computes it."""
+    vector = np.zeros(len(idf))
+    for gram, count in Counter(grams).items():
+        position = index.get(gram)
+        if position is not None:
+            vector[position] = (1.0 + math.log(count)) * idf[position]
+    norm = float(np.sqrt(vector @ vector))
+    return vector / norm if norm else vector
+
+
+@functools.lru_cache(maxsize=2)
+def load_model(path: str | None = None) -> JudgeModel | None:
+    """The shipped judge; None when no fitted weights are installed (the rules of `social` then read alone)."""
+    file = Path(path) if path else package_or_checkout_dir("models") / MODEL_FILE
+    if not file.exists():
+        return None
+    with np.load(file, allow_pickle=False) as arrays:
+        return JudgeModel.from_arrays(arrays)
+
+
+def vetoed(folded: str, role: str, in_question: bool = False) -> bool:
+    """A sentence that can state no provision whatever its words: a piece that states none, a question of a
+    questions–answers register, a negative answer, a candidate's declaration."""
+    if role in NO_PROVISION_PIECES or CODED_TERM_RE.search(folded):
+        return True
+    if role == "QR" and (in_question or QUESTION_RE.search(folded)) and not ANSWER_RE.match(folded):
+        return True
+    return bool(NEGATIVE_ANSWER_RE.search(folded) or NEGATIVE_SENTENCE_RE.search(folded) or CANDIDATE_FORM_RE.search(folded))
+
+
+def judge(folded_sentences: list[str], roles: list[str], in_question: list[bool] | None = None,
+          model: JudgeModel | None = None) -> list[dict[ProvisionKind, float]]:
+    """For each folded sentence, the kinds it states with their probability (empty: no provision)."""
+    model = model or load_model()
+    if model is None:
+        return [{} for _ in folded_sentences]
+    in_question = in_question or [False] * len(folded_sentences)
+    probabilities = model.probabilities(folded_sentences)
+    verdicts = []
+    for text, role, question, row in zip(folded_sentences, roles, in_question, probabilities):
+        if vetoed(text, role, question):
+            verdicts.append({})
+            continue
+        kinds = {kind: float(p) for kind, p, threshold in zip(model.kinds, row, model.thresholds) if p >= threshold}
+        if PROFESSION_RE.search(text):
+            kinds = {kind: p for kind, p in kinds.items() if kind not in RESERVED}
+        verdicts.append(kinds)
+    return verdicts
