@@ -140,12 +140,22 @@ def test_cli_annex(tmp_path):
 
 
 def test_cli_suggest_prints_reasons(tmp_path):
+    files = dce.supplies_tender(tmp_path)  # 395 000 € HT for a commune: above 216 000 €
+    result = subprocess.run([sys.executable, "-m", "procure.cli", "suggest", *map(str, files), "--date", "2026-09-01"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Condition d'exécution sociale obligatoire (L2112-2-1), sauf exception justifiée et consignée" in result.stdout
+    assert "Non-conformité" not in result.stdout
+
+
+def test_cli_suggest_legal_advice_is_a_specific_service(tmp_path):
+    """79111000 (legal advice) is in annex XIV: 750 000 € threshold, R2123-1 3° offered, flagged to check."""
     files = dce.services_tender(tmp_path)
     result = subprocess.run([sys.executable, "-m", "procure.cli", "suggest", *map(str, files), "--date", "2026-09-01"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "Condition d'exécution sociale obligatoire" in result.stdout and "(L2112-2-1)" in result.stdout
-    assert "Non-conformité" in result.stdout
+    assert "services sociaux et autres services spécifiques" in result.stdout and "R2123-1 3°" in result.stdout
+    assert "plutôt que du seuil général des services" in result.stdout
 
 
 @pytest.fixture
@@ -208,12 +218,16 @@ def test_annex_renders_the_stored_reviewed_suggestions_and_who_decided(reviewed,
 
 def test_tracked_document_from_the_review(reviewed, tmp_path):
     ws, buyer, reviewer, _ = reviewed
-    tender_id = ws.create_tender(buyer, "Conseil juridique")
+    tender_id = ws.create_tender(buyer, "Nettoyage des locaux")
     ccap = dce.write_docx(tmp_path / "CCAP_conseil.docx", [
         (dce.H, "CAHIER DES CLAUSES ADMINISTRATIVES PARTICULIÈRES"), (dce.H, "Article 1 – Objet du marché"),
-        (dce.P, "Le marché a pour objet des prestations de conseil juridique en droit public."),
+        (dce.P, "Le marché a pour objet des prestations de nettoyage des locaux."),
         (dce.H, "Article 6 – Conditions d'exécution des prestations"), (dce.P, "Les prestations sont exécutées à Grasse.")])
-    files = dce.services_tender(tmp_path) + [ccap]
+    # Cleaning (90911200) rather than legal advice: legal services are specific services of annex XIV (750 000 €),
+    # so a 250 000 € legal-advice contract no longer calls for an insertion clause.
+    rc = [(kind, text.replace("79111000-5", "90911200-8").replace("conseil juridique en droit public", "nettoyage des locaux"))
+          if isinstance(text, str) else (kind, text) for kind, text in dce.SERVICES_RC]
+    files = [dce.write_pdf(tmp_path / "RC_services.pdf", rc), ccap]
     ws.add_documents(buyer, tender_id, [(p.name, p.read_bytes()) for p in files])
     ws.analyse(buyer, tender_id)
     clause = next(s for s in ws.review_items(buyer, tender_id)["lots"][0]["suggestions"] if s["lever_id"] == "insertion_clause")

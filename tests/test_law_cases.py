@@ -25,7 +25,7 @@ def test_a_mistyped_case_is_reported_in_french():
                                               "expected": {"obligation": "oui"}})
     assert "tests/x.yaml : cas 1 (n).date : date invalide « 2026-02-30 » (AAAA-MM-JJ)" in problems
     assert any(p.startswith("tests/x.yaml : cas 1 (n).lots[1].montant : clé inconnue") for p in problems)
-    assert "tests/x.yaml : cas 1 (n).expected.obligation : true, false ou selon_categorie attendu" in problems
+    assert "tests/x.yaml : cas 1 (n).expected.obligation : true, false, selon_categorie ou indeterminee attendu" in problems
 
 
 def test_a_wrong_expectation_fails(tmp_path):

@@ -7,7 +7,7 @@ from procure.text.format_fr import format_percent
 
 UNVERIFIED_MARK = f" ({law.UNVERIFIED_FR})"
 
-MANDATORY_FR = {True: "Condition d'exécution sociale obligatoire (L2112-2-1).",
+MANDATORY_FR = {True: "Condition d'exécution sociale obligatoire (L2112-2-1), sauf exception justifiée et consignée.",
                 None: "Condition d'exécution sociale obligatoire selon la catégorie d'acheteur (L2112-2-1) : à préciser.",
                 False: None}
 
@@ -16,7 +16,9 @@ def advice_fr(advice: Advice) -> str:
     lines = [f"Date de référence : {advice.reference_date:%d/%m/%Y}, {DATE_SOURCES_FR[advice.date_source]}"]
     if advice.obligation:
         lines.append(advice.obligation.explanation)
-    if MANDATORY_FR[advice.mandatory_social_condition]:
+    if advice.obligation and advice.obligation.undetermined_fr and advice.obligation.in_force:
+        lines.append(f"Condition d'exécution sociale (L2112-2-1) : obligation {advice.obligation.undetermined_fr}.")
+    elif MANDATORY_FR[advice.mandatory_social_condition]:
         lines.append(MANDATORY_FR[advice.mandatory_social_condition])
     lines.extend(f"! {alert.message}" for alert in advice.alerts)
     for lot in advice.lots:

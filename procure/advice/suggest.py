@@ -6,7 +6,7 @@ no date, threshold or CPV list is written here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -114,6 +114,20 @@ class ObligationCheck:
     thresholds: list[law.Threshold]  # the one of the category, or one per category when it is unknown
     excluded: bool  # defence and security contracts
     explanation: str
+    # Lots whose amount is unknown: the value is then partial (R2121-1 counts every lot) and, below a threshold,
+    # the obligation is undetermined, never "ne s'applique pas".
+    lots_without_amount: list[int] = field(default_factory=list)
+
+    @property
+    def undetermined_fr(self) -> str | None:
+        """Why the obligation is undetermined (applies is None), in French; None when it is determined."""
+        if self.applies is not None:
+            return None
+        if self.contract_value is None:
+            return "indéterminée : montant estimé inconnu"
+        if self.lots_without_amount:
+            return "indéterminée : montant d'au moins un lot inconnu"
+        return "indéterminée : catégorie de l'acheteur inconnue"
 
     @property
     def threshold(self) -> law.Threshold | None:
@@ -215,10 +229,13 @@ def _lot_amount(lot: Lot) -> Decimal | None:
     return amount_ht(lot.estimated_amount.value)[0] if lot.estimated_amount else None
 
 
-def _contract_value(tender: Tender) -> Decimal | None:
-    """Estimated value of the whole contract: the sum of its lots (R2121-1)."""
-    amounts = [a for a in (_lot_amount(lot) for lot in tender.lots) if a is not None]
-    return sum(amounts, Decimal(0)) if amounts else None
+def _contract_value(tender: Tender) -> tuple[Decimal | None, list[int]]:
+    """Estimated value of the whole contract: the sum of its lots (R2121-1), and the lots without an amount
+    (when there are some, the sum is only a lower bound)."""
+    amounts = {lot.number: _lot_amount(lot) for lot in tender.lots}
+    known = [a for a in amounts.values() if a is not None]
+    missing = [number for number, amount in amounts.items() if amount is None]
+    return (sum(known, Decimal(0)) if known else None), (missing if known else [])
 
 
 def contract_nature(tender: Tender, on: date) -> tuple[str, str]:
@@ -258,19 +275,36 @@ def check_obligation(tender: Tender, on: date, chosen_category=None, defence_sec
     start = law.entry_into_force("social_execution_condition_mandatory")
     category, category_source = _category(tender, chosen_category)
     nature, nature_reason = contract_nature(tender, on)
-    value = _contract_value(tender)
+    value, missing = _contract_value(tender)
     thresholds = [law.eu_threshold(category, nature, on)] if category else law.eu_thresholds(nature, on)
+    if nature == "social_services":
+        thresholds = [_social_services_threshold(t, on) for t in thresholds]
     in_force = bool(rule.value)
     excluded = bool(defence_security) and in_force and "defence_security" in _exclusions(on)
-    if not in_force or excluded or value is None:
+    if not in_force or excluded:
         applies = False
+    elif value is None:
+        applies = None  # no amount at all: nothing can be concluded
     else:
         above = {value >= t.value for t in thresholds}
         applies = above.pop() if len(above) == 1 else None
+        if applies is False and missing:
+            applies = None  # a partial sum under the threshold proves nothing: the unknown lots may reach it
     check = ObligationCheck(applies, in_force, rule, start, category, category_source, nature, nature_reason, value,
-                            thresholds, excluded, "")
+                            thresholds, excluded, "", missing)
     check.explanation = _obligation_fr(check, on)
     return check
+
+
+def _social_services_threshold(threshold: law.Threshold, on: date) -> law.Threshold:
+    """The nature rests on the list of social and specific services, still to compare with the CCP's notice, and
+    whether L2112-2-1 uses this threshold or the general one is not settled: the threshold is shown « à vérifier »."""
+    family = law.lever(law.SOCIAL_SERVICES_LEVER).cpv_family_at(on)
+    if threshold.parameter.unverified or not (family and family.unverified):
+        return threshold
+    note = "Seuil déduit de la liste des services sociaux et spécifiques (annexe XIV de la directive 2014/24/UE)."
+    return replace(threshold, parameter=replace(threshold.parameter, unverified=True,
+                                                note=f"{threshold.parameter.note} {note}".strip()))
 
 
 def _exclusions(on: date) -> list[str]:
@@ -312,8 +346,19 @@ def _obligation_fr(check: ObligationCheck, on: date) -> str:
     else:
         parts.append("Catégorie d'acheteur inconnue : seuils de chaque catégorie — " + thresholds_fr(check.thresholds) + ".")
     sources += [t.parameter for t in check.thresholds]
+    if check.nature == "social_services":
+        general = law.eu_threshold(check.category or "local", "services", on)
+        parts.append("Seuil des services sociaux et autres services spécifiques retenu ; l'application à "
+                     f"{OBLIGATION_ARTICLE} de ce seuil plutôt que du seuil général des services "
+                     f"({format_euros(general.value)} HT) est {law.UNVERIFIED_FR}.")
     if check.contract_value is None:
-        parts.append("Montant estimé inconnu : comparaison aux seuils impossible.")
+        parts.append(f"Montant estimé inconnu : comparaison aux seuils impossible ; obligation {check.undetermined_fr}.")
+    elif check.lots_without_amount:
+        lots = ", ".join(map(str, check.lots_without_amount))
+        verdict = ("l'obligation s'applique déjà" if check.applies
+                   else f"obligation {check.undetermined_fr} (lot{'s' if len(check.lots_without_amount) > 1 else ''} {lots})")
+        parts.append(f"Montant partiel des lots dont le montant est connu : {format_euros(check.contract_value)} HT, "
+                     f"sans le montant du lot {lots} : {verdict}.")
     else:
         verdict = {True: "l'obligation s'applique", False: "sous le seuil : l'obligation ne s'applique pas",
                    None: "l'obligation dépend de la catégorie de l'acheteur, à préciser"}[check.applies]
@@ -339,7 +384,17 @@ def _tender_alerts(tender: Tender, source: str, ref: date, check: ObligationChec
                             "commande, --non-defense-securite).", [OBLIGATION_ARTICLE],
                             [fact.evidence] if fact.evidence else []))
     if check.contract_value is None:
-        alerts.append(Alert(None, "value_unknown", "Montant estimé inconnu : la comparaison aux seuils européens n'a pas pu être faite.", []))
+        alerts.append(Alert(None, "value_unknown", "Montant estimé inconnu : la comparaison aux seuils européens n'a pas "
+                            f"pu être faite ; l'obligation {OBLIGATION_ARTICLE} est indéterminée.", [OBLIGATION_ARTICLE]))
+    for number in check.lots_without_amount:
+        lot = next(lot for lot in tender.lots if lot.number == number)
+        title = f" ({lot.title.value})" if lot.title and lot.title.value else ""
+        alerts.append(Alert(number, "lot_amount_unknown",
+                            f"Montant du lot {number}{title} inconnu : la valeur du marché est partielle "
+                            f"({format_euros(check.contract_value)} HT sans ce lot) alors que tous les lots comptent "
+                            f"(R2121-1). L'obligation {OBLIGATION_ARTICLE} "
+                            + ("s'applique déjà." if check.applies else "reste indéterminée : précisez le montant de ce lot."),
+                            ["R2121-1", OBLIGATION_ARTICLE], [lot.title.evidence] if lot.title and lot.title.evidence else []))
     if check.category is None and check.in_force:
         alerts.append(Alert(None, "category_unknown",
                             "Catégorie de l'acheteur inconnue (État, collectivité ou entité adjudicatrice) : le seuil "
@@ -420,7 +475,11 @@ class _LotContext:
 
     def obligation_fr(self) -> str:
         rule = f"{OBLIGATION_ARTICLE} : une considération sociale ou relative à l'emploi parmi les conditions d'exécution"
-        return f"répond à l'obligation {rule}" + ("" if self.check.applies else ", si la catégorie de l'acheteur l'impose")
+        if self.check.applies:
+            return f"répond à l'obligation {rule}"
+        if self.check.contract_value is None or self.check.lots_without_amount:
+            return f"répond à l'obligation {rule}, si l'ensemble des lots atteint le seuil européen"
+        return f"répond à l'obligation {rule}, si la catégorie de l'acheteur l'impose"
 
     def base_evidence(self) -> list[Evidence]:
         evidence = [ev for _, ev in self.lot.cpv[:1]]
@@ -645,14 +704,28 @@ def _insertion_clause(c: _LotContext) -> Suggestion | None:
 def _mandatory_reason(c: _LotContext) -> str:
     check = c.check
     start = f"lancé à partir du {check.entry_into_force:%d/%m/%Y}"
+    value = _value_fr(check)
     if check.applies:
         t = check.threshold or max(check.thresholds, key=lambda t: t.value)
-        return (f"Marché estimé à {format_euros(check.contract_value)} HT, au moins égal au seuil européen de "
+        return (f"Marché estimé à {value}, au moins égal au seuil européen de "
                 f"{format_euros(t.value)} HT, {start} : une considération sociale ou relative à l'emploi parmi les "
                 f"conditions d'exécution est obligatoire ({OBLIGATION_ARTICLE}).")
-    return (f"Marché estimé à {format_euros(check.contract_value)} HT, {start} : la condition sociale est obligatoire "
+    if check.contract_value is None or check.lots_without_amount:
+        return (f"Marché {start}, {value} : obligation {OBLIGATION_ARTICLE} {check.undetermined_fr} ; elle "
+                "s'applique si l'ensemble des lots atteint le seuil européen — " + thresholds_fr(check.thresholds) + ".")
+    return (f"Marché estimé à {value}, {start} : la condition sociale est obligatoire "
             f"({OBLIGATION_ARTICLE}) si l'acheteur relève d'une catégorie dont le seuil est atteint — "
             + thresholds_fr(check.thresholds) + ".")
+
+
+def _value_fr(check: ObligationCheck) -> str:
+    """« 395 000,00 € HT », « au moins 200 000,00 € HT (montant du lot 2 inconnu) » or « montant inconnu »."""
+    if check.contract_value is None:
+        return "montant inconnu"
+    if check.lots_without_amount:
+        lots = ", ".join(map(str, check.lots_without_amount))
+        return f"au moins {format_euros(check.contract_value)} HT (montant du lot {lots} inconnu)"
+    return f"{format_euros(check.contract_value)} HT"
 
 
 def _applies(c: _LotContext, lever_id: str) -> bool:
@@ -728,6 +801,37 @@ def _supply_chain(lever_id: str, score: float, why: str):
     return build
 
 
+def _social_services_procedure(c: _LotContext) -> Suggestion | None:
+    """R2123-1 3°: only for a CPV code of the list (annex XIV of directive 2014/24), declared by the tender — never
+    on a predicted code, and never for temporary staffing (79620000), which the list leaves out."""
+    lever = law.lever("social_services_procedure")
+    present = ProvisionKind.SOCIAL_SERVICES_PROCEDURE in c.existing
+    listed = bool(c.lot.cpv_codes) and law.cpv_in_family(c.cpv, lever.id, c.on)
+    if not (listed or present):
+        return None
+    family = lever.cpv_family_at(c.on)
+    flag = f" ({law.UNVERIFIED_FR})" if family and family.unverified else ""
+    reasons = [c.cpv_reason()]
+    if listed:
+        reasons.append(f"Code CPV {c.cpv} inscrit sur la liste des services sociaux et autres services spécifiques "
+                       f"(annexe XIV de la directive 2014/24/UE, reprise par l'avis annexé au CCP){flag} : procédure "
+                       "adaptée possible quel que soit le montant (R2123-1 3°).")
+    else:
+        reasons.append(f"Le dossier invoque le régime des services sociaux et spécifiques, mais le code CPV {c.cpv or 'du lot'} "
+                       "n'est pas sur la liste : au-delà du seuil européen des services, la procédure adaptée n'est "
+                       "pas ouverte ; vérifiez l'objet du lot.")
+    social = law.eu_threshold("local", "social_services", c.on)
+    entity = law.eu_threshold("contracting_entity", "social_services", c.on)
+    reasons.append(f"Seuil européen de ces services : {format_euros(social.value)} HT (pouvoirs adjudicateurs), "
+                   f"{format_euros(entity.value)} HT (entités adjudicatrices){flag} ; la procédure adaptée ne dispense "
+                   f"pas de la condition sociale {OBLIGATION_ARTICLE} lorsque le marché atteint ce seuil. "
+                   + law.sources_fr(family or "", social.parameter, entity.parameter))
+    suggestion = _make(c, lever.id, 0.6 if listed else 0.2, reasons, {"cpv": c.cpv or "[à compléter : code CPV]"})
+    if suggestion and flag:
+        suggestion.ready_to_sign = False  # the list is still to compare with the CCP's notice
+    return suggestion
+
+
 # Levers with logic of their own; any other lever of clauses/levers/ gets the generic builder (its CPV families).
 BUILDERS = {
     "insertion_clause": _insertion_clause,
@@ -740,9 +844,9 @@ BUILDERS = {
     "ethical_purchasing": _supply_chain("ethical_purchasing", 0.7,
                                         "Fournitures à risque social dans la chaîne d'approvisionnement (textile, jouets, papeterie, informatique, denrées)."),
     "fair_trade": _supply_chain("fair_trade", 0.5, "Produits pour lesquels des filières de commerce équitable existent."),
-    "social_services_procedure": _supply_chain("social_services_procedure", 0.6,
-                                               "Service social ou spécifique : procédure adaptée possible quel que soit le montant (R2123-1 3°)."),
+    "social_services_procedure": _social_services_procedure,
 }
+
 
 
 def builder_for(lever_id: str):
@@ -815,7 +919,6 @@ def _obligation_alerts(c: _LotContext) -> list[Alert]:
     present = [ways[kind.value] for kind in c.existing if kind.value in ways]
     if any(not lever.obligation.unverified for lever in present):
         return []
-    prefix = "Non-conformité probable" if c.check.applies else "Non-conformité possible"
     if present:
         names = ", ".join(lever.label for lever in present)
         return [Alert(c.lot.number, "social_condition_to_confirm",
@@ -823,8 +926,19 @@ def _obligation_alerts(c: _LotContext) -> list[Alert]:
                       f"{OBLIGATION_ARTICLE} est {law.UNVERIFIED_FR}. " + _mandatory_reason(c), [OBLIGATION_ARTICLE],
                       c.base_evidence())]
     return [Alert(c.lot.number, "missing_social_condition",
-                  f"{prefix} : le lot {c.lot.number} ne comporte aucune condition d'exécution sociale. " + _mandatory_reason(c),
-                  [OBLIGATION_ARTICLE], c.base_evidence())]
+                  f"Lot {c.lot.number} : aucune condition sociale détectée dans les pièces fournies. " + _mandatory_reason(c)
+                  + " " + _missing_condition_check_fr(c.on), [OBLIGATION_ARTICLE], c.base_evidence())]
+
+
+def _missing_condition_check_fr(on: date) -> str:
+    """procure reads only the pieces given and does not see every social condition (an equality commitment, a
+    working-conditions clause): the buyer checks them, and failing them, a recorded exception."""
+    exceptions = law.parameter("social_execution_condition_exceptions", on)
+    flag = f" ({law.UNVERIFIED_FR})" if exceptions.unverified else ""
+    return ("Vérifiez les autres conditions d'exécution du CCAP et des pièces non fournies (égalité et "
+            "non-discrimination, conditions de travail, apprentissage, recours à des structures d'insertion…) ; à "
+            f"défaut, l'acheteur ne peut s'en dispenser que pour l'un des motifs d'exception{flag} — "
+            + " ; ".join(exceptions.value) + " —, motif justifié et consigné par écrit. " + law.sources_fr(exceptions))
 
 
 def _weighting_alert(c: _LotContext, criterion: SocialProvision) -> list[Alert]:

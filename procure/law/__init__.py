@@ -122,10 +122,19 @@ class Eligibility(DatedRule):
 
 @dataclass(frozen=True)
 class CpvFamily(DatedRule):
+    """Where a lever is relevant: loose prefixes (a trade), or the exact codes and inclusive ranges of a legal list
+    (annex XIV of directive 2014/24: 79622000 is in it, 79620000 is not)."""
+
     prefixes: tuple[str, ...] = ()
+    codes: frozenset[str] = frozenset()
+    ranges: tuple[tuple[str, str], ...] = ()
 
     def covers(self, cpv: str | None) -> bool:
-        return bool(cpv) and any(cpv.startswith(prefix) for prefix in self.prefixes)
+        if not cpv:
+            return False
+        code = cpv[:8]
+        return (any(code.startswith(prefix) for prefix in self.prefixes) or code in self.codes
+                or any(first <= code <= last for first, last in self.ranges))  # 8 digits: text order is CPV order
 
 
 @dataclass(frozen=True)
@@ -388,7 +397,8 @@ def _lever(spec: dict, extra_eligibility: tuple[Eligibility, ...]) -> Lever:
     obligation = spec.get("obligation")
     families = tuple(sorted(
         (CpvFamily(as_date(f["from"]), f["reference"], bool(f.get("unverified")), str(f.get("note", "")),
-                   tuple(f["prefixes"])) for f in spec.get("cpv_families", [])),
+                   tuple(f.get("prefixes", [])), frozenset(f.get("codes", [])),
+                   tuple(tuple(bounds) for bounds in f.get("ranges", []))) for f in spec.get("cpv_families", [])),
         key=lambda family: family.since))
     return Lever(
         id=spec["id"], title=spec["title"], label=spec["label"], provision_kind=spec["provision_kind"],

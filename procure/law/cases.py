@@ -16,8 +16,10 @@ CASE_KEYS = {"name", "date", "buyer_category", "defence_security", "procedure", 
 LOT_KEYS = {"number", "cpv", "amount", "tax", "nature", "months", "provisions"}
 PROVISION_KEYS = {"kind", "hours", "per", "weight", "lot"}
 EXPECTED_KEYS = {"obligation", "threshold", "thresholds", "threshold_category", "nature", "entry_into_force", "levers",
-                 "absent_levers", "status", "hours", "alerts", "absent_alerts", "text", "ready_to_sign", "meets_obligation"}
-OBLIGATION_VALUES = {True: True, False: False, "selon_categorie": None}
+                 "absent_levers", "status", "hours", "alerts", "absent_alerts", "text", "ready_to_sign", "meets_obligation",
+                 "explanation", "absent_text", "alert_text"}
+# "indeterminee": a lot without an amount or no amount at all; "selon_categorie": the buyer's category is unknown.
+OBLIGATION_VALUES = {True: True, False: False, "selon_categorie": None, "indeterminee": None}
 CATEGORIES = {"central", "local", "contracting_entity"}
 
 
@@ -84,7 +86,7 @@ def check_case(file: str, index: int, spec: Any) -> list[str]:
     expected = spec.get("expected")
     if _unknown(problems, f"{key}.expected", expected, EXPECTED_KEYS, set()):
         if "obligation" in expected and expected["obligation"] not in OBLIGATION_VALUES:
-            problems.add(f"{key}.expected.obligation", "true, false ou selon_categorie attendu")
+            problems.add(f"{key}.expected.obligation", "true, false, selon_categorie ou indeterminee attendu")
     return problems.items
 
 
@@ -203,6 +205,19 @@ def run_case(case: LawCase) -> list[str]:
             for fragment in fragments:
                 if fragment not in text:
                     diffs.append(f"lot {number} : « {fragment} » absent des raisons et du texte de {lever}")
+    for fragment in expected.get("explanation", []) or []:
+        if fragment not in check.explanation:
+            diffs.append(f"« {fragment} » absent de l'explication de l'obligation : {check.explanation}")
+    everything = _all_text(advice)
+    for fragment in expected.get("absent_text", []) or []:
+        if fragment in everything:
+            diffs.append(f"« {fragment} » écrit à tort dans les résultats")
+    all_alerts = list(advice.alerts) + [a for lot in advice.lots for a in lot.alerts]
+    for code, fragments in (expected.get("alert_text") or {}).items():
+        messages = "\n".join(a.message for a in all_alerts if a.code == code)
+        for fragment in fragments:
+            if fragment not in messages:
+                diffs.append(f"alerte {code} : « {fragment} » absent ({messages or 'alerte non levée'})")
     codes = {a.code for a in advice.alerts} | {a.code for lot in advice.lots for a in lot.alerts}
     for code in expected.get("alerts", []) or []:
         if code not in codes:
@@ -211,3 +226,15 @@ def run_case(case: LawCase) -> list[str]:
         if code in codes:
             diffs.append(f"alerte {code} levée à tort")
     return diffs
+
+
+def _all_text(advice) -> str:
+    """Every French sentence of an advice: explanation, alerts, ways to comply, reasons, checks and clause texts."""
+    parts = [advice.obligation.explanation if advice.obligation else ""]
+    parts += [a.message for a in advice.alerts]
+    for lot in advice.lots:
+        parts += [a.message for a in lot.alerts] + lot.ways_to_comply
+        for s in lot.suggestions:
+            parts += s.reasons + s.clause_paragraphs + s.points_to_check + ([s.obligation] if s.obligation else [])
+            parts += s.hours.steps if s.hours else []
+    return "\n".join(parts)

@@ -22,7 +22,7 @@ LEVER_REQUIRED = {"id", "provision_kind", "label", "title", "roles", "articles",
 LEVER_OPTIONAL = {"old_articles", "obligation", "cpv_families", "detection", "unverified_points", "draft_warning"}
 RULE_KEYS = {"from", "reference", "unverified", "note"}
 ELIGIBILITY_KEYS = RULE_KEYS | {"admits", "favours"}
-FAMILY_KEYS = RULE_KEYS | {"prefixes"}
+FAMILY_KEYS = RULE_KEYS | {"prefixes", "codes", "ranges"}
 OBLIGATION_KEYS = {"article", "rank", "unverified", "why"}
 PARAMETER_KEYS = {"description", "unit", "values"}
 VALUE_KEYS = {"value", "reference", "unverified", "note"}
@@ -146,13 +146,39 @@ def check_eligibility(problems: Problems, key: str, entries: Any, supplier_kinds
 
 
 def _cpv_families(problems: Problems, entries: Any) -> None:
+    """A family is prefixes (a loose trade family), or exact codes and inclusive ranges (a list of the law,
+    such as annex XIV of directive 2014/24: a prefix there would take in codes the law leaves out)."""
     def entry_ok(where: str, entry: dict) -> None:
-        if _text_list(problems, f"{where}.prefixes", entry.get("prefixes"), allow_empty=False):
+        if not any(key in entry for key in ("prefixes", "codes", "ranges")):
+            problems.add(where, "prefixes, codes ou ranges attendu")
+            return
+        if "prefixes" in entry and _text_list(problems, f"{where}.prefixes", entry["prefixes"], allow_empty=False):
             for prefix in entry["prefixes"]:
                 if not prefix.isdigit() or len(prefix) > 8:
                     problems.add(f"{where}.prefixes", f"préfixe CPV invalide « {prefix} » (1 à 8 chiffres, entre guillemets)")
+        if "codes" in entry and _text_list(problems, f"{where}.codes", entry["codes"], allow_empty=False):
+            for code in entry["codes"]:
+                if not CPV_CODE_RE.fullmatch(code):
+                    problems.add(f"{where}.codes", f"code CPV invalide « {code} » (8 chiffres, entre guillemets)")
+        if "ranges" in entry:
+            _cpv_ranges(problems, f"{where}.ranges", entry["ranges"])
 
     _dated_rules(problems, "cpv_families", entries, FAMILY_KEYS, entry_ok)
+
+
+CPV_CODE_RE = re.compile(r"\d{8}")
+
+
+def _cpv_ranges(problems: Problems, key: str, ranges: Any) -> None:
+    if not isinstance(ranges, list) or not ranges:
+        problems.add(key, "liste de bornes [premier, dernier] attendue")
+        return
+    for bounds in ranges:
+        if (not isinstance(bounds, list) or len(bounds) != 2
+                or not all(isinstance(b, str) and CPV_CODE_RE.fullmatch(b) for b in bounds)):
+            problems.add(key, f"borne invalide « {bounds} » : [\"premier code\", \"dernier code\"] de 8 chiffres attendu")
+        elif bounds[0] > bounds[1]:
+            problems.add(key, f"bornes inversées « {bounds[0]} » > « {bounds[1]} »")
 
 
 def _articles(problems: Problems, key: str, value: Any, old_allowed: bool = False) -> None:
