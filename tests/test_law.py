@@ -28,7 +28,7 @@ def test_thresholds_by_buyer_category_and_nature():
     assert {t.value for t in law.eu_thresholds("works", on)} == {5404000}
     assert law.eu_threshold("local", "social_services", on).value == 750000
     entity = law.eu_threshold("contracting_entity", "social_services", on)
-    assert entity.value == 1000000 and entity.parameter.unverified  # [U] in the notes
+    assert entity.value == 1000000 and not entity.parameter.unverified  # directive 2014/25 art. 15 c), review point A6
 
 
 def test_works_no_competition_threshold_history():
