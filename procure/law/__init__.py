@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -30,7 +30,7 @@ from procure.settings import package_or_checkout_dir
 
 __all__ = ["ClauseLibraryError", "UNVERIFIED_FR", "Lever", "Parameter", "ParameterValue", "Eligibility", "CpvFamily",
            "Detection", "Obligation", "Threshold", "clauses_dir", "parameters", "parameter", "levers", "lever",
-           "eligibility", "labour_share", "cpv_in_family", "is_social_service", "eu_threshold", "eu_thresholds",
+           "eligibility", "parameter_or_earliest", "labour_share", "cpv_in_family", "is_social_service", "eu_threshold", "eu_thresholds",
            "entry_into_force", "glossary", "provision_labels", "levers_with_role", "sources_fr", "validate"]
 
 UNVERIFIED_FR = "à vérifier"
@@ -92,6 +92,16 @@ class Parameter:
     description: str
     unit: str
     history: tuple[ParameterValue, ...]  # sorted by date
+
+    def at_or_earliest(self, on: date) -> ParameterValue:
+        """The value at a date; before the first encoded value, that first value, flagged and saying so (a 2020
+        tender asks for a target set in 2022): any date gets an answer, never a crash."""
+        if on >= self.history[0].since:
+            return self.at(on)
+        first = self.history[0]
+        said = (f"Règle encodée à partir du {first.since:%d/%m/%Y}, appliquée faute de règle antérieure au "
+                f"{on:%d/%m/%Y}.")
+        return replace(first, unverified=True, note=f"{first.note} {said}".strip())
 
     def at(self, on: date) -> ParameterValue:
         applicable = [value for value in self.history if value.since <= on]
@@ -449,6 +459,11 @@ def parameters() -> dict[str, Parameter]:
 
 def parameter(name: str, on: date) -> ParameterValue:
     return parameters()[name].at(on)
+
+
+def parameter_or_earliest(name: str, on: date) -> ParameterValue:
+    """`parameter`, but a date before the first value gets the first value, flagged with a note that says so."""
+    return parameters()[name].at_or_earliest(on)
 
 
 def levers() -> dict[str, Lever]:

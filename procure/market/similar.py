@@ -125,10 +125,12 @@ def add_similar_evidence(advice, index: SimilarIndex, top: int = 3) -> None:
         notes = []
         if share:
             count, ratio = share
-            target = law.parameter("national_social_target", advice.reference_date)
+            # A tender older than the target (2022) gets the first target, said as such: never a crash (issue 21).
+            target = law.parameter_or_earliest("national_social_target", advice.reference_date)
+            dated = f", {target.reference} à partir du {target.since:%d/%m/%Y}" if target.unverified else ""
             notes.append(f"Dans les marchés publics réels de la division CPV {lot_advice.cpv[:2]} ({count} marchés DECP), "
                          f"{format_percent(ratio)} montrent une disposition sociale "
-                         f"(cible nationale : {format_percent(target.value)}).")
+                         f"(cible nationale : {format_percent(target.value)}{dated}).")
         notes += [f"Marché comparable : {contract.describe_fr()}" for contract in similar]
         for suggestion in lot_advice.suggestions:
             suggestion.reasons.extend(notes)
