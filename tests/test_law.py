@@ -211,6 +211,32 @@ def test_broken_parameter_is_refused(broken, old, new, expected):
     assert "Bibliothèque de clauses invalide" in str(raised.value)
 
 
+def test_a_repeated_date_in_parameters_is_refused_naming_file_and_key(broken):
+    """Code review D3: a repeated date silently replaced a threshold; the loader now refuses the file."""
+    _edit(broken / "parameters.yaml", "    2026-01-01: {value: 216000,",
+          "    2026-01-01: {value: 216000, reference: \"x\"}\n    2026-01-01: {value: 250000,")
+    with pytest.raises(ClauseLibraryError) as raised:
+        law.parameters()
+    problems = raised.value.problems
+    assert len(problems) == 1 and problems[0].startswith("parameters.yaml : 2026-01-01 : clé « 2026-01-01 » en double (lignes ")
+    assert "la seconde valeur remplacerait la première" in problems[0]
+    assert law.validate(broken) == problems
+
+
+def test_a_repeated_key_in_a_lever_file_is_refused(broken):
+    _edit(broken / "levers" / "fair_trade.yaml", "label: Commerce équitable", "label: Commerce équitable\nlabel: Équitable")
+    assert any(p.startswith("levers/fair_trade.yaml : label : clé « label » en double") for p in _problems(broken))
+
+
+def test_a_repeated_key_in_a_law_case_is_refused(tmp_path):
+    from procure.law.cases import load_cases
+
+    (tmp_path / "doublon.yaml").write_text('- name: "a"\n  date: 2026-09-01\n  date: 2026-10-01\n'
+                                           '  lots: [{cpv: "90911200"}]\n  expected: {}\n', encoding="utf-8")
+    cases, problems = load_cases(tmp_path)
+    assert cases == [] and problems[0].startswith("tests/doublon.yaml : date : clé « date » en double (lignes 2 et 3)")
+
+
 def test_cli_reports_a_broken_library_in_french_without_traceback(broken, tmp_path):
     import subprocess
     import sys

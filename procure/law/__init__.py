@@ -28,7 +28,7 @@ from procure.law.schema import (
 )
 from procure.settings import package_or_checkout_dir
 
-__all__ = ["ClauseLibraryError", "UNVERIFIED_FR", "Lever", "Parameter", "ParameterValue", "Eligibility", "CpvFamily",
+__all__ = ["ClauseLibraryError", "DuplicateKeyError", "UNVERIFIED_FR", "Lever", "Parameter", "ParameterValue", "Eligibility", "CpvFamily",
            "Detection", "Obligation", "Threshold", "clauses_dir", "parameters", "parameter", "levers", "lever",
            "eligibility", "parameter_or_earliest", "labour_share", "cpv_in_family", "is_social_service", "eu_threshold", "eu_thresholds",
            "entry_into_force", "glossary", "provision_labels", "levers_with_role", "sources_fr", "validate"]
@@ -268,7 +268,34 @@ def _at(rules, on: date, what: str):
 # ---------------------------------------------------------------- loading
 
 
-class _DatesAsText(yaml.SafeLoader):
+class DuplicateKeyError(yaml.constructor.ConstructorError):
+    """A key repeated in one mapping: YAML would silently keep the last value (a threshold replaced by a repeated
+    date, code review D3), so the file is refused."""
+
+    def __init__(self, key: str, first_line: int, second_line: int):
+        super().__init__(problem=f"clé « {key} » en double (lignes {first_line} et {second_line}) : la seconde "
+                                 "valeur remplacerait la première sans le dire")
+        self.key, self.first_line, self.second_line = key, first_line, second_line
+
+
+class _RefuseDuplicateKeys:
+    """Mixin for the loaders: refuse a key seen twice in the same mapping (as OpenFisca's loader does)."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                marker = key if isinstance(key, (str, int, float, bool)) or key is None else repr(key)
+                if marker in seen:
+                    raise DuplicateKeyError(str(key), seen[marker], key_node.start_mark.line + 1)
+                seen[marker] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+class _DatesAsText(_RefuseDuplicateKeys, yaml.SafeLoader):
     """Dates stay text so that an impossible date (2016-13-01) is reported with its file and key, not a crash."""
 
 
@@ -279,7 +306,7 @@ _DatesAsText.yaml_implicit_resolvers = {
 
 
 # libyaml's safe loader when PyYAML was built with it (it is on PyPI wheels): ten times faster to start.
-_FastDatesAsText = type("_FastDatesAsText", (getattr(yaml, "CSafeLoader", yaml.SafeLoader),), {})
+_FastDatesAsText = type("_FastDatesAsText", (_RefuseDuplicateKeys, getattr(yaml, "CSafeLoader", yaml.SafeLoader)), {})
 _FastDatesAsText.yaml_implicit_resolvers = _DatesAsText.yaml_implicit_resolvers
 
 
@@ -287,11 +314,18 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_FastDatesAsText)  # noqa: S506 - a SafeLoader subclass
 
 
+def _display_name(path: Path) -> str:
+    """« parameters.yaml », « levers/fair_trade.yaml », « tests/cas.yaml »: the file as clauses/README.md names it."""
+    return f"{path.parent.name}/{path.name}" if path.parent.name in ("levers", "tests") else path.name
+
+
 def _read_yaml(path: Path, problems: list[str]) -> Any:
     try:
         return load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         problems.append(f"{path.name} : - : fichier illisible ({exc.strerror})")
+    except DuplicateKeyError as exc:
+        problems.append(f"{_display_name(path)} : {exc.key} : {exc.problem}")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"ligne {mark.line + 1}" if mark else "-"

@@ -40,12 +40,15 @@ class LawCase:
 
 def load_cases(folder: Path) -> tuple[list[LawCase], list[str]]:
     """Every case of every file, and the problems of the files (a file with a problem yields no case)."""
-    from procure.law import load_yaml
+    from procure.law import DuplicateKeyError, load_yaml
 
     cases, problems = [], []
     for path in sorted(folder.glob("*.yaml")):
         try:
             raw = load_yaml(path.read_text(encoding="utf-8"))
+        except DuplicateKeyError as exc:
+            problems.append(f"tests/{path.name} : {exc.key} : {exc.problem}")
+            continue
         except Exception as exc:  # noqa: BLE001 - any YAML error is reported with the file name
             problems.append(f"tests/{path.name} : - : YAML invalide ({exc})")
             continue
