@@ -64,7 +64,9 @@ def test_placeholders_are_accented_and_name_what_the_buyer_decides(annex):
     body = _body(document)
     placeholders = set(re.findall(r"\[à compléter\u00a0: ([^\]]+)\]", body))
     assert placeholders and placeholders <= {"pénalité", "numéro du critère", "facilitateur", "numéro de l’article",
-                                             "produits concernés", "nombre d’heures", "nom de l’acheteur"}
+                                             "produits concernés", "nombre d’heures", "nom de l’acheteur",
+                                             "durée de conservation", "plafond des pénalités",
+                                             "pénalité pour compte rendu manquant", "volume d’heures d’insertion"}
     assert "penalite" not in body and "numero critere" not in body
 
 

@@ -108,7 +108,7 @@ def test_glossary_corrections():
 
 
 def test_template_keeps_missing_values_visible():
-    paragraphs = law.lever("insertion_clause").render({"lot_numero": 2, "lot_intitule": "Peinture", "volume_heures": "443 heures"})
+    paragraphs = law.lever("insertion_clause").render({"lot_numero": 2, "lot_intitule": "Peinture", "volume_phrase": "le titulaire réalise au minimum 443 heures de travail d’insertion."})
     text = "\n".join(paragraphs)
     assert "lot 2 : Peinture" in text and "443 heures" in text
     assert "[à compléter : facilitateur]" in text and "[à compléter : penalite]" in text

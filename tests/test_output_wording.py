@@ -153,7 +153,7 @@ def test_a_tiny_volume_is_not_proposed_as_a_clause_volume():
     clause = {s.lever_id: s for s in advice.lots[0].suggestions}["insertion_clause"]
     assert clause.hours.hours == 5 and clause.hours.below_minimum
     assert not any("Volume proposé" in reason for reason in clause.reasons)
-    assert any("trop petit pour une clause d'insertion en heures" in reason and "Autre levier" in reason
+    assert any("trop petit pour une clause d'insertion en heures" in reason and "condition sociale sans heures" in reason
                for reason in clause.reasons)
     assert not any("5 heures" in paragraph for paragraph in clause.clause_paragraphs)
     assert clause.status != "recommandée"

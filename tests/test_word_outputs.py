@@ -94,7 +94,7 @@ def _clauses():
     ethical = levers["ethical_purchasing"]
     return [clause_from_suggestion("insertion_clause", insertion.title,
                                    insertion.render({"lot_numero": 1, "lot_intitule": "Conseil juridique",
-                                                     "heures": "120", "volume_heures": "120 heures"}), 1),
+                                                     "heures": "120", "volume_phrase": "le titulaire réalise au minimum 120 heures de travail d’insertion, calculées selon la méthode annexée."}), 1),
             clause_from_suggestion("fair_trade", levers["fair_trade"].title,
                                    levers["fair_trade"].render({"lot_numero": 1}), 1),
             clause_from_suggestion("ethical_purchasing", ethical.title,

@@ -61,10 +61,22 @@ class HoursComputation:
     amount_kind: str | None = None  # AmountKind value of the amount the formula started from (None: not said)
     # The formula's volume is under the minimum meaningful volume (insertion_minimum_hours): not proposed.
     below_minimum: bool = False
+    euros_per_hour: Decimal | None = None  # per == "invoiced": 1 hour per this many euros HT invoiced
 
     def volume_fr(self) -> str:
+        if self.per == "invoiced":
+            return f"1 heure par tranche de {format_euros(self.euros_per_hour)} HT facturés"
         per = " par année d'exécution" if self.per == "year" else ""
         return f"{format_int(self.hours)} heures{per}"
+
+    def volume_phrase_fr(self) -> str:
+        """The « Volume : … » sentence of the clause."""
+        if self.per == "invoiced":
+            return (f"le titulaire réalise 1 heure de travail d'insertion par tranche de {format_euros(self.euros_per_hour)} "
+                    "HT facturés au titre du marché (bons de commande ou marchés subséquents), selon la méthode annexée ; "
+                    f"à titre indicatif, {format_int(self.hours)} heures au plus si le montant maximum est atteint, ce "
+                    "plafond n'étant pas un minimum dû.")
+        return f"le titulaire réalise au minimum {self.volume_fr()} de travail d'insertion, calculées selon la méthode annexée."
 
 
 @dataclass
@@ -454,8 +466,14 @@ class _LotContext:
     check: ObligationCheck
 
     def labour(self) -> tuple[float, str, bool]:
+        """(share, family, labour-intensive): intellectual services are not « intensive » for insertion hours, their
+        labour being qualified (see `qualified`)."""
         share, family, _, _ = law.labour_share(self.cpv, self.nature, self.on)
-        return share, family_fr(family), share >= float(law.parameter("labour_intensive_share", self.on).value)
+        intensive = share >= float(law.parameter("labour_intensive_share", self.on).value) and not self.qualified()
+        return share, family_fr(family), intensive
+
+    def qualified(self) -> bool:
+        return law.qualified_trade(self.cpv, self.on)
 
     def obligation_lever(self) -> tuple[str | None, str]:
         """The way to meet L2112-2-1 that fits this lot, and why: the insertion clause where labour weighs,
@@ -466,10 +484,17 @@ class _LotContext:
         if intensive:
             return "insertion_clause", (f"clause d'insertion retenue : la main-d'œuvre représente environ "
                                         f"{format_percent(share)} du montant ({family}).")
+        if self.qualified():
+            return "insertion_clause", (f"prestations intellectuelles ({family}) : le personnel fait l'essentiel du prix "
+                                        f"(environ {format_percent(share)}, estimation procure, {law.UNVERIFIED_FR}) mais "
+                                        "il est qualifié ; fixer avec le facilitateur un volume réaliste (apprentissage, "
+                                        "alternance, stages, fonctions support) ou retenir une condition sociale sans "
+                                        "heures (voir les autres manières ci-dessous).")
         if law.cpv_in_family(self.cpv, "ethical_purchasing", self.on):
             return "ethical_purchasing", (f"main-d'œuvre faible ({format_percent(share)}, {family}) : conditions sociales de "
                                           "production retenues pour ces fournitures ; leur recevabilité au titre de "
-                                          f"{OBLIGATION_ARTICLE} est {law.UNVERIFIED_FR}, la clause d'insertion reste la voie sûre.")
+                                          f"{OBLIGATION_ARTICLE} est très probable mais {law.UNVERIFIED_FR} ; l'apprentissage "
+                                          "ou la clause d'insertion en sont d'autres manières.")
         return "insertion_clause", (f"clause d'insertion retenue bien que la main-d'œuvre soit faible ({format_percent(share)}, "
                                     f"{family}) : c'est la voie confirmée ; calibrer le volume avec le facilitateur.")
 
@@ -512,6 +537,25 @@ def _ways_to_comply_fr(c: _LotContext) -> list[str]:
         flag = f" ({law.UNVERIFIED_FR})" if lever.obligation.unverified else ""
         mark = " — retenue pour ce lot : " + why if lever.id == chosen else ""
         lines.append(f"{lever.title}{flag} : {lever.obligation.why}{mark}")
+    return lines + _conditions_without_hours_fr(c)
+
+
+def _conditions_without_hours_fr(c: _LotContext) -> list[str]:
+    """The social execution conditions with no hours (clauses/: social_conditions_without_hours), marked as fitting
+    when the lot is too small or too qualified for hours."""
+    try:
+        param = law.parameter("social_conditions_without_hours", c.on)
+    except (KeyError, LookupError):
+        return []
+    hours = c.lot.estimated_amount and c.amount and compute_hours(c.amount, c.cpv, c.nature, c.on)
+    fits = c.qualified() or bool(hours and hours.below_minimum)
+    why = " — adaptée à ce lot, trop " + ("qualifié" if c.qualified() else "petit") + " pour des heures" if fits else ""
+    lines = []
+    for way in param.value:
+        flag = f" ({law.UNVERIFIED_FR})" if way.get("unverified") else ""
+        lines.append(f"Condition sociale sans heures — {way['label']}{flag} : {way['conditions']}{why}")
+    lines.append("À défaut de toute condition sociale : l'un des motifs d'exception, justifié et consigné par écrit "
+                 f"({law.UNVERIFIED_FR}). " + law.sources_fr(param))
     return lines
 
 
@@ -568,8 +612,8 @@ AMOUNT_BASIS_FR = {
 }
 # The point to check when the hours rest on a bound of a framework agreement rather than on an estimate.
 AMOUNT_BASIS_CHECK_FR = {
-    AmountKind.MAXIMUM.value: "Volume calculé sur le montant maximum de l'accord-cadre : les heures réelles dépendront des "
-                              "commandes passées ; prévoir un volume proportionné aux commandes.",
+    AmountKind.MAXIMUM.value: "Taux calculé sur le montant maximum de l'accord-cadre : si le montant estimé des commandes "
+                              "est connu, un volume fixe peut être calculé sur cette estimation.",
     AmountKind.MINIMUM.value: "Volume calculé sur le montant minimum de l'accord-cadre : les commandes pourront dépasser ce "
                               "montant ; prévoir un volume proportionné aux commandes.",
 }
@@ -584,9 +628,8 @@ def compute_hours(amount: Decimal, cpv: str | None, nature: str, on: date,
     """hours = amount HT × labour share × insertion rate ÷ average loaded hourly cost of the trade (dated parameters).
     `amount_kind`: what the amount is (estimate, maximum…), said in the first step."""
     share, family, share_unverified, share_param = law.labour_share(cpv, nature, on)
-    rate_param = law.parameter("insertion_rate", on)
+    rate, rate_label, rate_unverified, rate_param = law.insertion_rate(nature, on)
     cost_param = law.parameter("loaded_hourly_cost", on)
-    rate = float(rate_param.value["services" if nature == "social_services" else nature])
     cost = float(cost_param.value)
     labour_amount = amount * Decimal(str(share))
     insertion_amount = labour_amount * Decimal(str(rate))
@@ -595,20 +638,39 @@ def compute_hours(amount: Decimal, cpv: str | None, nature: str, on: date,
     steps = [
         f"{AMOUNT_BASIS_FR.get(kind, AMOUNT_BASIS_FR[None])} : {format_euros(amount)} HT.",
         f"Part de main-d'œuvre ({family_fr(family)}) : {format_percent(share)} → {format_euros(labour_amount)}.",
-        f"Taux d'insertion ({NATURE_FR[nature]}) : {format_percent(rate)} → {format_euros(insertion_amount)}.",
+        f"Taux d'insertion ({NATURE_FR[nature]}) : {format_percent(rate)}"
+        + (f" ({rate_label}{f', {law.UNVERIFIED_FR}' if rate_unverified else ''})" if rate_label else "")
+        + f" → {format_euros(insertion_amount)}.",
         f"Coût horaire moyen chargé du métier : {cost:g}\u00a0€/h → {format_euros(insertion_amount)} ÷ {cost:g}\u00a0€/h "
         f"= {format_int(hours)} heures.",
     ]
-    unverified = share_unverified or rate_param.unverified or cost_param.unverified
+    unverified = share_unverified or rate_unverified or cost_param.unverified
     share_reference = share_param.reference + (f" ({law.UNVERIFIED_FR})" if share_unverified or share_param.unverified else "")
-    references = [share_reference, rate_param.label_fr(), cost_param.label_fr()]
+    rate_reference = rate_param.reference + (f" ({law.UNVERIFIED_FR})" if rate_unverified else "")
+    references = [share_reference, rate_reference, cost_param.label_fr()]
     minimum = minimum_hours(on)
     below = minimum is not None and hours < minimum
     if below:
         steps.append(f"Volume inférieur à {format_int(minimum)} heures (environ une semaine de travail) : trop faible pour "
                      f"une clause d'insertion en heures ({law.UNVERIFIED_FR if law.parameter('insertion_minimum_hours', on).unverified else 'pratique des facilitateurs'}).")
-    return HoursComputation(amount, share, family, rate, cost, hours, steps, unverified, references,
-                            amount_kind=kind, below_minimum=below)
+    result = HoursComputation(amount, share, family, rate, cost, hours, steps, unverified, references,
+                              amount_kind=kind, below_minimum=below)
+    if kind == AmountKind.MAXIMUM.value:
+        _as_rate_per_invoiced_euros(result)
+    return result
+
+
+def _as_rate_per_invoiced_euros(hours: HoursComputation) -> None:
+    """A framework agreement's maximum is no volume owed: the hours become a rate per euro invoiced (as in a real
+    State framework CCAP: « 1 heure par tranche de 2 000 € HT facturés »), the maximum's figure only a ceiling."""
+    per_hour = Decimal(str(hours.hourly_cost)) / (Decimal(str(hours.labour_share)) * Decimal(str(hours.rate)))
+    hours.euros_per_hour = (per_hour / 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP) * 100  # a round tranche
+    hours.per = "invoiced"
+    hours.steps.append(f"Accord-cadre : le montant maximum n'est pas un volume de commandes garanti. Volume exprimé en "
+                       f"taux : 1 heure d'insertion par tranche de {format_euros(hours.euros_per_hour)} HT facturés "
+                       f"({format_int(hours.hours)} heures au plus si le maximum est atteint, plafond et non minimum dû). "
+                       "Autres formes possibles : un volume calculé sur le montant estimé des commandes ou sur le "
+                       "minimum, ou une ligne du bordereau des prix.")
 
 
 def family_fr(label: str) -> str:
@@ -670,8 +732,12 @@ def _hours_for(c: _LotContext) -> tuple[HoursComputation | None, list[str]]:
         return computed, [f"Le calcul usuel ne donne que {format_int(computed.hours)} heures d'insertion (détail ci-dessous), "
                           f"moins que les {format_int(minimum_hours(c.on))} heures (une semaine de travail) en dessous desquelles "
                           "une clause en heures n'a guère de sens : le lot est trop petit pour une clause d'insertion en "
-                          "heures. Autre levier : réserver le lot à des structures d'insertion ou à des entreprises adaptées, "
-                          "ou le regrouper avec d'autres achats pour atteindre un volume utile."]
+                          "heures. Autres manières : une condition sociale sans heures (apprentissage, stages, sous-traitance "
+                          "à une SIAE, une EA ou un ESAT, égalité et non-discrimination), la mutualisation des heures "
+                          "entre lots, ou réserver le lot à des structures d'insertion ou à des entreprises adaptées."]
+    if computed and computed.per == "invoiced":
+        return computed, [f"Volume proposé : {computed.volume_fr()} (accord-cadre : taux sur les commandes, calcul détaillé "
+                          "ci-dessous)."]
     if computed:
         return computed, [f"Volume proposé : {format_int(computed.hours)} heures d'insertion (calcul détaillé ci-dessous)."]
     return None, ["Montant du lot inconnu : le volume d'heures reste à calculer."]
@@ -697,7 +763,7 @@ def _insertion_clause(c: _LotContext) -> Suggestion | None:
         score = min(score, 0.3)  # a clause of a few hours is no recommendation
     if score < 0.3 and not mandatory and ProvisionKind.INSERTION_CLAUSE not in c.existing:
         return None
-    values = {"volume_heures": hours.volume_fr()} if hours and not too_small else {}
+    values = {"volume_phrase": hours.volume_phrase_fr()} if hours and not too_small else {}
     return _make(c, "insertion_clause", score, reasons, values, hours, mandatory)
 
 
@@ -745,7 +811,8 @@ def _reserved(lever_id: str, score: float, why: str):
             reasons.append("Montant élevé : vérifier la capacité des structures locales (sourcing) ou allotir davantage.")
         if c.check.applies is not False and law.lever(lever_id).obligation:
             reasons.append(f"Peut contribuer à l'obligation {OBLIGATION_ARTICLE}, sous réserve ({law.UNVERIFIED_FR}) : "
-                           "la clause d'insertion reste la voie confirmée.")
+                           "une réservation n'est pas une condition d'exécution ; prévoir aussi une condition sociale "
+                           "(clause d'insertion ou condition sans heures).")
         share = law.parameter("reserved_minimum_share", c.on)
         return _make(c, lever_id, adjusted, reasons, {"part_minimale": format_percent(share.value)})
 

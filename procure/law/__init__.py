@@ -30,7 +30,7 @@ from procure.settings import package_or_checkout_dir
 
 __all__ = ["ClauseLibraryError", "DuplicateKeyError", "UNVERIFIED_FR", "Lever", "Parameter", "ParameterValue", "Eligibility", "CpvFamily",
            "Detection", "Obligation", "Threshold", "clauses_dir", "parameters", "parameter", "levers", "lever",
-           "eligibility", "parameter_or_earliest", "labour_share", "cpv_in_family", "is_social_service", "eu_threshold", "eu_thresholds",
+           "eligibility", "parameter_or_earliest", "labour_share", "qualified_trade", "insertion_rate", "cpv_in_family", "is_social_service", "eu_threshold", "eu_thresholds",
            "entry_into_force", "glossary", "provision_labels", "levers_with_role", "sources_fr", "validate"]
 
 UNVERIFIED_FR = "à vérifier"
@@ -550,6 +550,24 @@ def labour_share(cpv_code: str | None, nature: str, on: date) -> tuple[float, st
         match = max(prefixes, key=len) if prefixes else None
     entry = entries[match] if match else entries[f"default_{'services' if nature == 'social_services' else nature}"]
     return entry["share"], entry["label"], bool(entry.get("unverified")) or table.unverified, table
+
+
+def qualified_trade(cpv_code: str | None, on: date) -> bool:
+    """Intellectual services (IT, engineering, legal advice): labour is most of the price but qualified, so hours of
+    insertion are fixed with the facilitator or replaced by a social condition without hours (labour_share)."""
+    table = parameter("labour_share", on).value
+    prefixes = [p for p in table if not p.startswith("default") and cpv_code and cpv_code.startswith(p)]
+    return bool(prefixes) and bool(table[max(prefixes, key=len)].get("qualified"))
+
+
+def insertion_rate(nature: str, on: date) -> tuple[float, str, bool, ParameterValue]:
+    """(rate, French label, unverified, parameter): the ANRU rate is for works in priority districts; for services
+    and supplies it is procure's own default, flagged."""
+    param = parameter("insertion_rate", on)
+    entry = param.value["services" if nature == "social_services" else nature]
+    if not isinstance(entry, dict):  # a bare figure (older libraries)
+        return float(entry), "", param.unverified, param
+    return float(entry["rate"]), str(entry.get("label", "")), bool(entry.get("unverified")) or param.unverified, param
 
 
 def cpv_in_family(cpv_code: str | None, lever_id: str, on: date) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 from procure.law.schema import Problems, as_date
 
 CASE_KEYS = {"name", "date", "buyer_category", "defence_security", "procedure", "lots", "expected"}
-LOT_KEYS = {"number", "cpv", "amount", "tax", "nature", "months", "provisions"}
+LOT_KEYS = {"number", "cpv", "amount", "tax", "kind", "nature", "months", "provisions"}
 PROVISION_KEYS = {"kind", "hours", "per", "weight", "lot"}
 EXPECTED_KEYS = {"obligation", "threshold", "thresholds", "threshold_category", "nature", "entry_into_force", "levers",
                  "absent_levers", "status", "hours", "alerts", "absent_alerts", "text", "ready_to_sign", "meets_obligation",
@@ -118,6 +118,7 @@ def build_tender(spec: dict):
     """The tender a case describes, with a stand-in evidence (cases have no documents)."""
     from procure.model import (
         Amount,
+        AmountKind,
         BuyerCategory,
         CpvCode,
         Evidence,
@@ -140,7 +141,8 @@ def build_tender(spec: dict):
         cpv = str(item["cpv"])
         lot.cpv = [(CpvCode(cpv, None, None, "unverified", cpv), evidence)]
         if item.get("amount") is not None:
-            lot.estimated_amount = Fact(Amount(Decimal(str(item["amount"])), item.get("tax", "HT")), evidence)
+            kind = AmountKind(item["kind"]) if item.get("kind") else None  # estimate, maximum, minimum, total
+            lot.estimated_amount = Fact(Amount(Decimal(str(item["amount"])), item.get("tax", "HT"), kind), evidence)
         if item.get("months"):
             lot.duration_months = Fact(int(item["months"]), evidence)
         for provision in item.get("provisions", []) or []:
@@ -204,7 +206,8 @@ def run_case(case: LawCase) -> list[str]:
     for number, levers in (expected.get("text") or {}).items():
         for lever, fragments in levers.items():
             suggestion = next((s for s in lots[number].suggestions if s.lever_id == lever), None)
-            text = "\n".join((suggestion.reasons + suggestion.clause_paragraphs) if suggestion else [])
+            text = "\n".join((suggestion.reasons + suggestion.clause_paragraphs + suggestion.points_to_check
+                              + (suggestion.hours.steps if suggestion.hours else [])) if suggestion else [])
             for fragment in fragments:
                 if fragment not in text:
                     diffs.append(f"lot {number} : « {fragment} » absent des raisons et du texte de {lever}")

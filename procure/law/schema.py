@@ -311,7 +311,7 @@ def _ratio_leaves(key: str, value: Any):
     """Every number of a ratio value (a figure, or a table of figures with labels), with its path."""
     if isinstance(value, dict):
         for sub, item in value.items():
-            if sub not in ("label", "unverified"):
+            if sub not in ("label", "unverified", "qualified"):
                 yield from _ratio_leaves(f"{key}.{sub}", item)
     else:
         yield key, value

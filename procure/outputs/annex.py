@@ -25,7 +25,9 @@ PLACEHOLDER_LABELS_FR = {
     "penalite": "pénalité", "numero critere": "numéro du critère", "facilitateur": "facilitateur",
     "article": "numéro de l'article", "produits": "produits concernés", "heures": "nombre d'heures", "volume heures": "nombre d'heures",
     "lot numero": "numéro du lot", "lot intitule": "intitulé du lot", "ponderation": "pondération",
-    "part minimale": "part minimale",
+    "part minimale": "part minimale", "volume phrase": "volume d'heures d'insertion",
+    "duree conservation": "durée de conservation", "plafond penalites": "plafond des pénalités",
+    "penalite compte rendu": "pénalité pour compte rendu manquant", "cpv": "code CPV",
 }
 PLACEHOLDER_RE = re.compile(r"\[à compléter\s*:\s*([^\]]+)\]")
 DECIDER_LABELS_FR = {"buyer": "l'acheteur", "reviewer": "le groupe de travail", "admin": "l'administrateur"}
