@@ -4,6 +4,8 @@ Data (`scripts/provision_sentences.py`): every candidate sentence of the real te
 labelled by the quotes of their `expected.yaml` (plus the hand labels of `models/provision_sentences/
 dce_real_labels.yaml`), and the hand-labelled sentences of `models/provision_sentences/sentences.yaml`.
 
+Every sentence goes through the candidate stage first (`procure.extract.candidates.TOPIC_RE`): one it drops is
+judged none, so the figures are those of candidates and judge together.
 Protocol: GroupKFold (5 folds) where a group is one tender (or one hand-written source): a fold's judge never saw
 a sentence of the tenders it is scored on. Each fold fits the judge with `scripts/train_provision_judge.fit`,
 then scores its test sentences with the very inference and rules that run in procure
@@ -36,6 +38,7 @@ sys.path.insert(0, str(REPO))
 import provision_sentences  # noqa: E402
 import train_provision_judge  # noqa: E402
 
+from procure.extract.candidates import TOPIC_RE  # noqa: E402
 from procure.extract.provision_judge import JudgeModel, judge  # noqa: E402
 
 KINDS = provision_sentences.KINDS
@@ -51,7 +54,8 @@ def cross_validated_verdicts(records, folds: int = 5) -> list[set[str]]:
         tested = [records[i] for i in test]
         judged = judge([r.text for r in tested], [r.role for r in tested], [r.in_question for r in tested], model=model)
         for index, kinds in zip(test, judged):
-            verdicts[index] = {kind.value for kind in kinds}
+            # The judge only ever sees candidate sentences: a sentence the candidate stage drops is judged none.
+            verdicts[index] = {kind.value for kind in kinds} if TOPIC_RE.search(records[index].text) else set()
     return verdicts
 
 

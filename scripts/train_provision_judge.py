@@ -15,19 +15,19 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import hstack
+from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import provision_sentences  # noqa: E402
 
-from procure.extract.provision_judge import MODEL_FILE, JudgeModel, judge_text  # noqa: E402
+from procure.extract.provision_judge import MODEL_FILE, JudgeModel, concept_features, judge_text  # noqa: E402
 
 CHAR_RANGE = (2, 5)
 WORD_RANGE = (1, 2)
-C = 8.0
-THRESHOLD = 0.5
+C = 30.0
+THRESHOLD = 0.3
 SEED = 0
 
 
@@ -41,7 +41,8 @@ def fit(records, kinds=provision_sentences.KINDS, threshold: float = THRESHOLD) 
     """Fitted weights as the arrays `JudgeModel.from_arrays` reads."""
     texts = [judge_text(r.text) for r in records]
     char, word = vectorizers()
-    features = hstack([char.fit_transform(texts), word.fit_transform(texts)]).tocsr()
+    concepts = csr_matrix(np.vstack([concept_features(r.text) for r in records]))
+    features = hstack([char.fit_transform(texts), word.fit_transform(texts), concepts]).tocsr()
     coef, intercept = [], []
     for kind in kinds:
         labels = np.array([kind in r.kinds for r in records], dtype=int)
@@ -69,7 +70,8 @@ def check_same_as_sklearn(arrays, fitted, records) -> float:
     model = JudgeModel.from_arrays(arrays)
     texts = [r.text for r in records[:200]]
     seen = [judge_text(t) for t in texts]
-    reference = hstack([char.transform(seen), word.transform(seen)]).toarray()
+    concepts = np.vstack([concept_features(t) for t in texts])
+    reference = np.hstack([hstack([char.transform(seen), word.transform(seen)]).toarray(), concepts])
     scores = reference @ np.asarray(arrays["coef"], dtype=np.float64).T + arrays["intercept"]
     expected = 1 / (1 + np.exp(-scores))
     return float(np.abs(model.probabilities(texts) - expected).max())

@@ -12,6 +12,7 @@ box) cancels the phrase it answers; a profession reserved by law is no reserved 
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import re
 from collections import Counter
@@ -49,6 +50,11 @@ CANDIDATE_FORM_RE = re.compile(
     r"en\s+regle\s+au\s+regard|interdictions?\s+de\s+soumissionner|le\s+candidat\s+(?:est|atteste|declare)\s+(?:une?|qu)")
 # eForms business terms that state a provision by a code: read by the eForms reader, not as sentences.
 CODED_TERM_RE = re.compile(r"\((?:bt-(?:02|03|05|06|23|71|736|775|76|78|79|94|105|106|135|763|765|766)|opp-\d+)\)\s*:")
+# An award criterion is social only by its own words; a list of publics "meeting one of the following criteria"
+# belongs to an insertion clause.
+SOCIAL_CRITERION_WORDS_RE = re.compile(r"insertion|socia|emploi|handicap|eloigne|solidaire|egalite|discrimination|conditions\s+de\s+travail|"
+                                       r"apprenti|alternance|difficulte")
+ELIGIBILITY_RE = re.compile(r"l'un\s+des\s+criteres|criteres?\s+(?:suivants|d'eligibilite)|eligibles?|repondant\s+a|remplissant")
 RESERVED = {ProvisionKind.RESERVED_DISABILITY, ProvisionKind.RESERVED_SIAE, ProvisionKind.RESERVED_ESS}
 
 
@@ -84,10 +90,24 @@ CONCEPTS = {
 CONCEPT_RES = {name: re.compile(pattern) for name, pattern in CONCEPTS.items()}
 
 
+CONCEPT_NAMES = tuple(CONCEPTS)
+CONCEPT_PAIRS = tuple((a, b) for i, a in enumerate(CONCEPT_NAMES) for b in CONCEPT_NAMES[i + 1 :])
+CONCEPT_SCALE = 0.5
+
+
 def judge_text(folded: str) -> str:
     """The sentence as the model reads it: the folded words, then one token per concept found."""
     tags = " ".join(f"zz{name}" for name, pattern in CONCEPT_RES.items() if pattern.search(folded))
     return f"{folded} {tags}" if tags else folded
+
+
+def concept_features(folded: str) -> np.ndarray:
+    """One feature per concept and per pair of concepts found together ("reserved" and "disability": a reserved
+    contract for disabled workers), so that a linear model can weigh what the concepts say together."""
+    present = {name: bool(pattern.search(folded)) for name, pattern in CONCEPT_RES.items()}
+    singles = [present[name] for name in CONCEPT_NAMES]
+    pairs = [present[a] and present[b] for a, b in CONCEPT_PAIRS]
+    return np.array(singles + pairs, dtype=np.float64) * CONCEPT_SCALE
 
 
 @dataclass(frozen=True)
@@ -124,14 +144,15 @@ class JudgeModel:
         """P(kind | sentence) for every sentence (rows) and kind (columns), independent per kind."""
         if not folded_sentences:
             return np.zeros((0, len(self.kinds)))
-        rows = np.vstack([self._features(judge_text(text)) for text in folded_sentences])
+        rows = np.vstack([self._features(text) for text in folded_sentences])
         scores = rows @ self.coef.T + self.intercept
         return 1.0 / (1.0 + np.exp(-scores))
 
-    def _features(self, text: str) -> np.ndarray:
+    def _features(self, folded: str) -> np.ndarray:
+        text = judge_text(folded)
         char = _tfidf(char_wb_ngrams(text, *self.char_range), self.char_index, self.char_idf)
         word = _tfidf(word_ngrams(text, *self.word_range), self.word_index, self.word_idf)
-        return np.concatenate([char, word])
+        return np.concatenate([char, word, concept_features(folded)])
 
 
 def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
@@ -178,7 +199,12 @@ def load_model(path: str | None = None) -> JudgeModel | None:
     if not file.exists():
         return None
     with np.load(file, allow_pickle=False) as arrays:
-        return JudgeModel.from_arrays(arrays)
+        model = JudgeModel.from_arrays(arrays)
+    width = len(model.char_idf) + len(model.word_idf) + len(CONCEPT_NAMES) + len(CONCEPT_PAIRS)
+    if model.coef.shape != (len(model.kinds), width):  # weights of another version of the features: retrain
+        logging.getLogger(__name__).warning("provision judge %s does not match its features: not used", file)
+        return None
+    return model
 
 
 def vetoed(folded: str, role: str, in_question: bool = False) -> bool:
@@ -207,5 +233,7 @@ def judge(folded_sentences: list[str], roles: list[str], in_question: list[bool]
         kinds = {kind: float(p) for kind, p, threshold in zip(model.kinds, row, model.thresholds) if p >= threshold}
         if PROFESSION_RE.search(text):
             kinds = {kind: p for kind, p in kinds.items() if kind not in RESERVED}
+        if ProvisionKind.SOCIAL_CRITERION in kinds and (ELIGIBILITY_RE.search(text) or not SOCIAL_CRITERION_WORDS_RE.search(text)):
+            del kinds[ProvisionKind.SOCIAL_CRITERION]
         verdicts.append(kinds)
     return verdicts

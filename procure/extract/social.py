@@ -222,7 +222,10 @@ def _provisions(reading: Reading, lot_numbers: list[int], judged: list[JudgedSen
         evidence = doc.evidence(hit.start, hit.end, context=0)
         evidence = type(evidence)(evidence.file, evidence.page, evidence.block, evidence.start, evidence.end,
                                   _quote_text(doc.text[quote_start:quote_end], hit.start - quote_start), evidence.ocr)
-        for lot in _lots(reading, sentence, hit.start, lot_numbers):
+        # The lots a provision applies to are read in its own sentence as the candidate splitter cuts it (lines
+        # of a list of lots above it are other sentences), else in the rules' wider reading sentence.
+        verdict = _sentence_at(judged or [], hit.start)
+        for lot in _lots(reading, verdict.sentence.folded if verdict else sentence, hit.start, lot_numbers):
             provisions.append(SocialProvision(kind, evidence, lot, articles, hours=hours, hours_per=per, weight_percent=weight))
     return provisions
 
