@@ -174,9 +174,10 @@ class Pipeline:
         self, session: Session, actor: Actor, tender_id: int, claimed: int, tender, advice, index
     ) -> AnalysisResult:
         _, row = tender_for(session, actor, tender_id, access.can_analyse)
-        previous = _decisions(session, row.id, claimed)
         version = claimed + 1
         # The WHERE on the version makes the write atomic even if a lease expired under a very slow run.
+        # It also locks the tender row before the decisions are read: a decision either commits before it
+        # (and is carried over) or waits and is refused on the replaced version (review.Review.review).
         written = session.execute(
             update(TenderRow)
             .where(TenderRow.id == tender_id, TenderRow.analysis_version == claimed)
@@ -187,6 +188,7 @@ class Pipeline:
                 "Une autre analyse de cette consultation vient d'être enregistrée : rechargez la page."
             )
         session.refresh(row)
+        previous = _decisions(session, row.id, claimed)
         row.analysis_json = json.dumps(tender.to_dict(), ensure_ascii=False)
         row.analysed_at = now()
         if tender.reference:
