@@ -58,9 +58,14 @@ def _law_options(command: argparse.ArgumentParser) -> None:
                          help="le marché n'est pas de défense ou de sécurité, quoi qu'en dise la lecture du dossier")
 
 
-def _law_arguments(args: argparse.Namespace) -> dict:
-    defence = True if args.defense_securite else False if args.non_defense_securite else None
-    return {"category": CATEGORIES.get(args.categorie) if args.categorie else None, "defence_security": defence}
+def _answers(args: argparse.Namespace):
+    """The buyer's answers given on the command line, for `advise` (the same use case as the app)."""
+    from procure.advice.advise import TenderAnswers
+
+    defence = True if getattr(args, "defense_securite", False) else False if getattr(args, "non_defense_securite", False) else None
+    category = getattr(args, "categorie", None)
+    return TenderAnswers(on=getattr(args, "date", None), category=CATEGORIES.get(category) if category else None,
+                         defence=defence)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -198,19 +203,19 @@ def _analysed(files: list[Path]):
 
 
 def _suggest(args: argparse.Namespace) -> int:
+    from procure.advice.advise import advise
     from procure.advice.report import advice_fr
-    from procure.advice.suggest import suggest
 
     tender = _analysed(args.files)
     if not tender.readable:
         print("Aucun document n'a pu être lu.", file=sys.stderr)
         return EXIT_UNREADABLE
-    print(advice_fr(suggest(tender, on=args.date, **_law_arguments(args))))
+    print(advice_fr(advise(tender, _answers(args))))
     return EXIT_OK
 
 
 def _annex(args: argparse.Namespace) -> int:
-    from procure.advice.suggest import suggest
+    from procure.advice.advise import advise
     from procure.outputs.annex import write_annex
 
     tender = _analysed(args.files)
@@ -218,7 +223,7 @@ def _annex(args: argparse.Namespace) -> int:
         print("Aucun document n'a pu être lu : annexe non générée.", file=sys.stderr)
         return EXIT_UNREADABLE
     try:
-        write_annex(suggest(tender, on=args.date, **_law_arguments(args)), args.out)
+        write_annex(advise(tender, _answers(args)), args.out)
     except OSError as exc:
         print(f"Impossible d'écrire {args.out} : {exc.strerror}", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -227,7 +232,7 @@ def _annex(args: argparse.Namespace) -> int:
 
 
 def _tracked(args: argparse.Namespace) -> int:
-    from procure.advice.suggest import suggest
+    from procure.advice.advise import advise
     from procure.outputs.tracked import clauses_from_advice, insert_clauses
 
     if args.into.suffix.lower() != ".docx" or not args.into.is_file():
@@ -241,7 +246,7 @@ def _tracked(args: argparse.Namespace) -> int:
     if not tender.readable:
         print("Aucun document n'a pu être lu : rien n'est inséré.", file=sys.stderr)
         return EXIT_UNREADABLE
-    clauses = clauses_from_advice(suggest(tender, on=args.date, **_law_arguments(args)), args.into.name, args.lever)
+    clauses = clauses_from_advice(advise(tender, _answers(args)), args.into.name, args.lever)
     if not clauses:
         print("Aucune clause à insérer dans ce document (déjà présentes, ou destinées à une autre pièce).")
         return EXIT_OK
@@ -392,12 +397,12 @@ def _import_decp(args: argparse.Namespace) -> int:
 
 
 def _similar(args: argparse.Namespace) -> int:
-    from procure.advice.suggest import suggest
+    from procure.advice.advise import advise
     from procure.db import session_factory
     from procure.market.similar import ContractRepository, SimilarIndex
 
     tender = _analysed(args.files)
-    lot_advice = next((advice for advice in suggest(tender).lots if advice.lot.number == args.lot), None)
+    lot_advice = next((advice for advice in advise(tender, _answers(args)).lots if advice.lot.number == args.lot), None)
     if lot_advice is None:
         print(f"Lot {args.lot} introuvable.", file=sys.stderr)
         return EXIT_UNREADABLE

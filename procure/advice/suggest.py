@@ -421,7 +421,8 @@ def _tender_alerts(tender: Tender, source: str, ref: date, check: ObligationChec
                             "Équipements de sécurité ou de défense (CPV 35) : si le marché est un marché de défense ou de "
                             f"sécurité, l'obligation {OBLIGATION_ARTICLE} ne s'applique pas ({law.UNVERIFIED_FR}).",
                             [OBLIGATION_ARTICLE]))
-    alerts += _environmental_alerts(ref)
+    if not check.excluded:  # defence and security contracts: the article-35 considerations stay optional (L2312-1-1)
+        alerts += _environmental_alerts(ref)
     return alerts
 
 
@@ -434,8 +435,8 @@ def _environmental_alerts(ref: date) -> list[Alert]:
     return [Alert(None, "environmental_obligations",
                   "Obligations environnementales du même article 35 de la loi Climat et Résilience, pour tout marché : "
                   "une condition d'exécution prenant en compte l'environnement (L2112-2) et au moins un critère "
-                  "d'attribution environnemental (L2152-7). Elles ne relèvent pas des clauses sociales proposées ici "
-                  f"mais doivent figurer au dossier. {law.sources_fr(condition)}", ["L2112-2", "L2152-7"])]
+                  "d'attribution environnemental (L2152-7). Elles ne relèvent pas des clauses sociales proposées ici : "
+                  f"à vérifier dans le dossier. {law.sources_fr(condition)}", ["L2112-2", "L2152-7"])]
 
 
 # ---------------------------------------------------------------- per lot

@@ -157,6 +157,7 @@ def run_case(case: LawCase) -> list[str]:
     from procure.advice.suggest import suggest
 
     spec = case.spec
+    # suggest, not advice.advise: the law never reaches the database, even through the DECP evidence.
     advice = suggest(build_tender(spec), defence_security=spec.get("defence_security"))
     expected = spec["expected"]
     diffs: list[str] = []

@@ -122,15 +122,11 @@ class Pipeline:
     # ------------------------------------------------------------------ computing
 
     def _advise(self, tender, category: str | None = None, defence: bool | None = None):
-        from procure.advice.suggest import suggest
-        from procure.market.similar import ContractRepository, SimilarIndex, add_similar_evidence
+        from procure.advice.advise import TenderAnswers, advise
+        from procure.market.similar import ContractRepository
 
-        # The user's answers, when given, prevail over what the documents say.
-        advice = suggest(tender, category=category, defence_security=defence)
-        contracts = ContractRepository(self.sessions).frame()
-        if not contracts.empty:
-            add_similar_evidence(advice, SimilarIndex(contracts))
-        return advice
+        # The user's answers, when given, prevail over what the documents say (one use case: advice.advise).
+        return advise(tender, TenderAnswers(category=category, defence=defence), ContractRepository(self.sessions).frame())
 
     # ------------------------------------------------------------------ the place of one lot
 
