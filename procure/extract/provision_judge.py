@@ -55,6 +55,13 @@ CODED_TERM_RE = re.compile(r"\((?:bt-(?:02|03|05|06|23|71|736|775|76|78|79|94|10
 SOCIAL_CRITERION_WORDS_RE = re.compile(r"insertion|socia|emploi|handicap|eloigne|solidaire|egalite|discrimination|conditions\s+de\s+travail|"
                                        r"apprenti|alternance|difficulte")
 ELIGIBILITY_RE = re.compile(r"l'un\s+des\s+criteres|criteres?\s+(?:suivants|d'eligibilite)|eligibles?|repondant\s+a|remplissant")
+# A reserved contract reserves a contract, a lot or the participation (not a parking place or a meeting room).
+RESERVED_THING_RE = re.compile(r"\b(?:marches?|lots?|accords?-cadres?|consultation|participation|contrats?|prestations?|procedure|"
+                               r"seuls\s+peuvent|reserves?\s*:\s*oui|l\.?\s?2113-1[2-6])")
+# "Insertion" as a technical or advertising word (an advert's insertion, an insulation).
+BUSINESS_INSERTION_RE = re.compile(r"insertion\s+(?:des?|d'une?|de\s+la|du)\s+(?:annonces?|avis|publicites?|isolation|gaines?|pieces?|"
+                                   r"encarts?|logos?|images?|donnees|cables?)|insertion\s+publicitaire|insertion\s+(?:sur|dans)\s+"
+                                   r"(?:le|les|la|un)\s+(?:support|journal|journaux|presse|site)")
 RESERVED = {ProvisionKind.RESERVED_DISABILITY, ProvisionKind.RESERVED_SIAE, ProvisionKind.RESERVED_ESS}
 
 
@@ -63,10 +70,10 @@ RESERVED = {ProvisionKind.RESERVED_DISABILITY, ProvisionKind.RESERVED_SIAE, Prov
 CONCEPTS = {
     "reserve": r"\breservee?s?\s+(?:a|aux|en\s+application)\b|marches?\s+reserves?\s*:\s*oui|\breservation\b|seuls\s+peuvent|"
                r"\bl\.?\s?2113-1[2-6]\b|\barticle\s+(?:15|36)\b",
-    "disability": r"handicap|entreprises?\s+adaptees?|\besat\b|\bea\b|travail\s+protege|aide\s+par\s+le\s+travail|\bl\.?\s?2113-12|"
+    "disability": r"handicap|entreprises?\s+adaptees?|\besat\b|\bea\b|travail\s+protege|(?:secteur|ateliers?)\s+proteges?|aide\s+par\s+le\s+travail|\bl\.?\s?2113-12|"
                   r"\bl\.?\s?5213-|\bl\.?\s?344-2",
     "siae": r"insertion\s+par\s+l'activite|\bsiae\b|chantiers?\s+d'insertion|entreprises?\s+d'insertion|associations?\s+intermediaires?|"
-            r"\betti\b|travail\s+temporaire\s+d'insertion|\bl\.?\s?2113-13|\bl\.?\s?5132-|travailleurs\s+defavorises",
+            r"\betti\b|travail\s+temporaire\s+d'insertion|\bl\.?\s?2113-13|\bl\.?\s?5132-|defavorise",
     "ess": r"economie\s+sociale\s+et\s+solidaire|\bess\b|\bl\.?\s?2113-1[56]|mission\s+de\s+service\s+public",
     "insertion": r"insertion|eloigne(?:e|s|es)?\s+de\s+l'emploi|publics?\s+en\s+difficulte|difficultes?\s+(?:sociales|particulieres|d'acces)|"
                  r"facilitat|\bl\.?\s?2112-2\b|clauses?\s+sociales?|alternance|apprentissage|retour\s+a\s+l'emploi|"
@@ -231,8 +238,10 @@ def judge(folded_sentences: list[str], roles: list[str], in_question: list[bool]
             verdicts.append({})
             continue
         kinds = {kind: float(p) for kind, p, threshold in zip(model.kinds, row, model.thresholds) if p >= threshold}
-        if PROFESSION_RE.search(text):
+        if PROFESSION_RE.search(text) or not RESERVED_THING_RE.search(text):
             kinds = {kind: p for kind, p in kinds.items() if kind not in RESERVED}
+        if BUSINESS_INSERTION_RE.search(text) and not re.search(r"clause|heures|eloigne|publics?|personnes", text):
+            kinds.pop(ProvisionKind.INSERTION_CLAUSE, None)
         if ProvisionKind.SOCIAL_CRITERION in kinds and (ELIGIBILITY_RE.search(text) or not SOCIAL_CRITERION_WORDS_RE.search(text)):
             del kinds[ProvisionKind.SOCIAL_CRITERION]
         verdicts.append(kinds)
