@@ -46,9 +46,11 @@ def test_lookup_before_first_value_is_a_french_error():
 
 
 def test_tenders_of_2020_are_read_with_the_law_of_2020():
-    # Real tenders of dce-real date from August 2020: no obligation then, thresholds of 2020-2021 (flagged).
+    # Real tenders of dce-real date from August 2020: no obligation then, thresholds of 2020-2021, sourced from the
+    # delegated regulation of 2019 (law review A3: the flag is closed).
     assert law.parameter("social_execution_condition_mandatory", date(2020, 8, 13)).value is False
-    assert law.parameter("eu_threshold_supplies_services_local", date(2020, 8, 13)).unverified
+    threshold = law.parameter("eu_threshold_supplies_services_local", date(2020, 8, 13))
+    assert threshold.value == 214000 and not threshold.unverified and "2019/1828" in threshold.reference
 
 
 def test_social_condition_obligation_entry_into_force_is_read_from_clauses_and_flagged():
