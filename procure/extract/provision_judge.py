@@ -149,17 +149,19 @@ class JudgeModel:
 
     def probabilities(self, folded_sentences: list[str]) -> np.ndarray:
         """P(kind | sentence) for every sentence (rows) and kind (columns), independent per kind."""
-        if not folded_sentences:
-            return np.zeros((0, len(self.kinds)))
-        rows = np.vstack([self._features(text) for text in folded_sentences])
-        scores = rows @ self.coef.T + self.intercept
+        scores = np.array([self._scores(text) for text in folded_sentences]).reshape(-1, len(self.kinds))
         return 1.0 / (1.0 + np.exp(-scores))
 
-    def _features(self, folded: str) -> np.ndarray:
+    def _scores(self, folded: str) -> np.ndarray:
+        """Linear scores of one sentence: only the columns of the n-grams it has are read (a sentence has a few
+        hundred of the tens of thousands of features)."""
         text = judge_text(folded)
-        char = _tfidf(char_wb_ngrams(text, *self.char_range), self.char_index, self.char_idf)
-        word = _tfidf(word_ngrams(text, *self.word_range), self.word_index, self.word_idf)
-        return np.concatenate([char, word, concept_features(folded)])
+        char_columns, char_values = _tfidf(char_wb_ngrams(text, *self.char_range), self.char_index, self.char_idf)
+        word_columns, word_values = _tfidf(word_ngrams(text, *self.word_range), self.word_index, self.word_idf)
+        offset = len(self.char_idf) + len(self.word_idf)
+        scores = self.intercept + self.coef[:, offset:] @ concept_features(folded)
+        scores = scores + self.coef[:, char_columns] @ char_values
+        return scores + self.coef[:, word_columns + len(self.char_idf)] @ word_values
 
 
 def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
@@ -188,15 +190,18 @@ def word_ngrams(text: str, low: int, high: int) -> list[str]:
     return grams
 
 
-def _tfidf(grams: list[str], index: dict[str, int], idf: np.ndarray) -> np.ndarray:
-    """Sublinear term frequency × idf, L2-normalised, as `TfidfVectorizer(sublinear_tf=True)` computes it."""
-    vector = np.zeros(len(idf))
+def _tfidf(grams: list[str], index: dict[str, int], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Columns and values of sublinear term frequency × idf, L2-normalised, as `TfidfVectorizer(sublinear_tf=True)`
+    computes them."""
+    columns, values = [], []
     for gram, count in Counter(grams).items():
         position = index.get(gram)
         if position is not None:
-            vector[position] = (1.0 + math.log(count)) * idf[position]
-    norm = float(np.sqrt(vector @ vector))
-    return vector / norm if norm else vector
+            columns.append(position)
+            values.append((1.0 + math.log(count)) * idf[position])
+    column_array, value_array = np.array(columns, dtype=np.intp), np.array(values, dtype=np.float64)
+    norm = float(np.sqrt(value_array @ value_array)) if values else 0.0
+    return column_array, (value_array / norm if norm else value_array)
 
 
 @functools.lru_cache(maxsize=2)
@@ -225,24 +230,29 @@ def vetoed(folded: str, role: str, in_question: bool = False) -> bool:
 
 
 def judge(folded_sentences: list[str], roles: list[str], in_question: list[bool] | None = None,
-          model: JudgeModel | None = None) -> list[dict[ProvisionKind, float]]:
+          model: JudgeModel | None = None, probabilities: np.ndarray | None = None) -> list[dict[ProvisionKind, float]]:
     """For each folded sentence, the kinds it states with their probability (empty: no provision)."""
     model = model or load_model()
     if model is None:
         return [{} for _ in folded_sentences]
     in_question = in_question or [False] * len(folded_sentences)
-    probabilities = model.probabilities(folded_sentences)
+    probabilities = model.probabilities(folded_sentences) if probabilities is None else probabilities
     verdicts = []
     for text, role, question, row in zip(folded_sentences, roles, in_question, probabilities):
         if vetoed(text, role, question):
             verdicts.append({})
             continue
         kinds = {kind: float(p) for kind, p, threshold in zip(model.kinds, row, model.thresholds) if p >= threshold}
-        if PROFESSION_RE.search(text) or not RESERVED_THING_RE.search(text):
-            kinds = {kind: p for kind, p in kinds.items() if kind not in RESERVED}
-        if BUSINESS_INSERTION_RE.search(text) and not re.search(r"clause|heures|eloigne|publics?|personnes", text):
-            kinds.pop(ProvisionKind.INSERTION_CLAUSE, None)
-        if ProvisionKind.SOCIAL_CRITERION in kinds and (ELIGIBILITY_RE.search(text) or not SOCIAL_CRITERION_WORDS_RE.search(text)):
-            del kinds[ProvisionKind.SOCIAL_CRITERION]
-        verdicts.append(kinds)
+        verdicts.append(_ruled(text, kinds))
     return verdicts
+
+
+def _ruled(text: str, kinds: dict[ProvisionKind, float]) -> dict[ProvisionKind, float]:
+    """The kinds the model found, less those the sentence's own words rule out."""
+    if PROFESSION_RE.search(text) or not RESERVED_THING_RE.search(text):
+        kinds = {kind: p for kind, p in kinds.items() if kind not in RESERVED}
+    if BUSINESS_INSERTION_RE.search(text) and not re.search(r"clause|heures|eloigne|publics?|personnes", text):
+        kinds.pop(ProvisionKind.INSERTION_CLAUSE, None)
+    if ProvisionKind.SOCIAL_CRITERION in kinds and (ELIGIBILITY_RE.search(text) or not SOCIAL_CRITERION_WORDS_RE.search(text)):
+        del kinds[ProvisionKind.SOCIAL_CRITERION]
+    return kinds

@@ -165,8 +165,8 @@ def _judged_sentences(reading: Reading) -> list[JudgedSentence]:
         return []
     flags = question_flags(doc.folded, [s.start for s in found]) if doc.role == "QR" else [False] * len(found)
     texts = [s.folded for s in found]
-    verdicts = provision_judge.judge(texts, [doc.role] * len(found), flags, model=model)
     probabilities = model.probabilities(texts)
+    verdicts = provision_judge.judge(texts, [doc.role] * len(found), flags, model=model, probabilities=probabilities)
     result = []
     for sentence, flag, verdict, row in zip(found, flags, verdicts, probabilities):
         vetoed = provision_judge.vetoed(sentence.folded, doc.role, flag)
