@@ -13,10 +13,10 @@ from dataclasses import asdict
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from procure.db.models import LotRow, MatchRow, ReviewEvent, SuggestionRow, SupplierRow, User
+from procure.db.models import LotRow, MatchRow, ReviewEvent, SuggestionRow, SupplierRow, TenderRow, User
 from procure.service import access
 from procure.service.access import AccessDenied, Actor
-from procure.service.accounts import now
+from procure.service.accounts import now, resolve
 from procure.service.lot_matching import outcome_view
 from procure.service.schema import Action, Decision, StoredSuggestion, SuggestionStatus, TargetType
 from procure.service.tenders import tender_for
@@ -30,6 +30,28 @@ class ReviewConflict(Exception):
 
 class StaleAnalysis(ReviewConflict):
     """The item belongs to an older analysis of the tender."""
+
+
+ITEM_NOT_VISIBLE_FR = "Élément introuvable ou non partagé avec vous."
+REPLACED_FR = "Une nouvelle analyse vient d'être enregistrée : rechargez la page avant de décider."
+
+
+def _lock_analysis(session: Session, tender_id: int, version: int) -> None:
+    """Lock the tender row while its analysis is still `version`, or refuse the decision.
+
+    A re-analysis updates this row before reading the decisions it carries over (pipeline.Pipeline._store):
+    on PostgreSQL the row lock, on SQLite the database write lock, make a decision either commit before that
+    read (and be carried over) or wait for the new version and be refused here: never split between the
+    history and the shown state.
+    """
+    locked = session.execute(
+        update(TenderRow)
+        .where(TenderRow.id == tender_id, TenderRow.analysis_version == version)
+        .values(analysis_version=TenderRow.analysis_version)
+        .execution_options(synchronize_session=False)
+    )
+    if locked.rowcount != 1:
+        raise StaleAnalysis(REPLACED_FR)
 
 
 class Review:
@@ -79,16 +101,22 @@ class Review:
             raise ValueError("commentaire vide")
         model = _MODELS[target_type]
         with self.sessions.begin() as session:
+            actor = resolve(session, actor)  # a deactivated account keeps its own message
             target = session.get(model, target_id)
-            if target is None:
-                raise AccessDenied("Élément introuvable.")
-            lot = session.get(LotRow, target.lot_id)
-            actor, tender = tender_for(session, actor, lot.tender_id, access.can_review)
+            lot = session.get(LotRow, target.lot_id) if target is not None else None
+            try:
+                if lot is None:
+                    raise AccessDenied(ITEM_NOT_VISIBLE_FR)
+                actor, tender = tender_for(session, actor, lot.tender_id)
+            except AccessDenied as denied:  # the same answer whether the item is absent or another's
+                raise AccessDenied(ITEM_NOT_VISIBLE_FR) from denied
+            access.require(access.can_review(actor, tender), access.NOT_REVIEWABLE_FR)
             if lot.analysis_version != tender.analysis_version:
                 raise StaleAnalysis(
                     f"Cet élément appartient à une analyse antérieure (version {lot.analysis_version}) ; la "
                     f"consultation a été réanalysée (version {tender.analysis_version}) : rechargez la page."
                 )
+            _lock_analysis(session, tender.id, lot.analysis_version)
             new_version = expected_version
             if action.decision is not None:
                 # The WHERE on version makes the update atomic: a concurrent decision leaves rowcount at 0.
