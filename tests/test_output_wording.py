@@ -170,6 +170,10 @@ def test_clause_referring_to_a_piece_not_read_sends_the_buyer_there():
     (alert,) = [a for a in read.lots[0].alerts if a.code == "clause_without_hours"]
     assert "inopérante" in alert.message
     assert referred_piece("voir le règlement de la consultation", {"AVIS"})[0] == "RC"
+    # Law review C11: the justice RC puts the clause « dans le cahier des charges », which was not supplied.
+    assert referred_piece("selon les modalités prévues au cahier des charges", {"RC"}) == ("CDC", "cahier des charges")
+    assert referred_piece("selon les modalités prévues au cahier des charges", {"RC", "CCAP"}) is None
+    assert "recommandation, non règle de droit" in alert.message
 
 
 def test_a_criterion_already_weighted_shows_the_weight_found():

@@ -129,6 +129,7 @@ class ObligationCheck:
     # Lots whose amount is unknown: the value is then partial (R2121-1 counts every lot) and, below a threshold,
     # the obligation is undetermined, never "ne s'applique pas".
     lots_without_amount: list[int] = field(default_factory=list)
+    value_is_maximum: bool = False  # the value sums framework maxima (R2121-8), not estimates
 
     @property
     def undetermined_fr(self) -> str | None:
@@ -302,8 +303,10 @@ def check_obligation(tender: Tender, on: date, chosen_category=None, defence_sec
         applies = above.pop() if len(above) == 1 else None
         if applies is False and missing:
             applies = None  # a partial sum under the threshold proves nothing: the unknown lots may reach it
+    maximum = any(lot.estimated_amount and _kind_value(lot.estimated_amount.value.kind) == AmountKind.MAXIMUM.value
+                  for lot in tender.lots)
     check = ObligationCheck(applies, in_force, rule, start, category, category_source, nature, nature_reason, value,
-                            thresholds, excluded, "", missing)
+                            thresholds, excluded, "", missing, maximum)
     check.explanation = _obligation_fr(check, on)
     return check
 
@@ -349,7 +352,8 @@ def _obligation_fr(check: ObligationCheck, on: date) -> str:
         parts.append("Marché de défense ou de sécurité : hors du champ de l'obligation"
                      + (f" ({law.UNVERIFIED_FR})." if exclusions.unverified else "."))
         return " ".join(parts + [law.sources_fr(*sources, exclusions)])
-    parts.append(f"Nature du marché dans son ensemble : {NATURE_FR[check.nature]} ({check.nature_reason}).")
+    listed = f" ({law.UNVERIFIED_FR} : liste de l'annexe XIV)" if check.nature == "social_services" else ""
+    parts.append(f"Nature du marché dans son ensemble : {NATURE_FR[check.nature]}{listed} ({check.nature_reason}).")
     if check.category:
         t = check.thresholds[0]
         parts.append(f"Catégorie d'acheteur {CATEGORY_SOURCES_FR[check.category_source]} : "
@@ -374,7 +378,7 @@ def _obligation_fr(check: ObligationCheck, on: date) -> str:
     else:
         verdict = {True: "l'obligation s'applique", False: "sous le seuil : l'obligation ne s'applique pas",
                    None: "l'obligation dépend de la catégorie de l'acheteur, à préciser"}[check.applies]
-        parts.append(f"Montant estimé de l'ensemble des lots : {format_euros(check.contract_value)} HT : {verdict}.")
+        parts.append(f"{_value_label_fr(check)[0].upper()}{_value_label_fr(check)[1:]} de l'ensemble des lots : {format_euros(check.contract_value)} HT : {verdict}.")
     return " ".join(parts + [law.sources_fr(*sources)])
 
 
@@ -774,15 +778,20 @@ def _mandatory_reason(c: _LotContext) -> str:
     value = _value_fr(check)
     if check.applies:
         t = check.threshold or max(check.thresholds, key=lambda t: t.value)
-        return (f"Marché estimé à {value}, au moins égal au seuil européen de "
+        return (f"Marché d'un {_value_label_fr(check)} de {value}, au moins égal au seuil européen de "
                 f"{format_euros(t.value)} HT, {start} : une considération sociale ou relative à l'emploi parmi les "
                 f"conditions d'exécution est obligatoire ({OBLIGATION_ARTICLE}).")
     if check.contract_value is None or check.lots_without_amount:
         return (f"Marché {start}, {value} : obligation {OBLIGATION_ARTICLE} {check.undetermined_fr} ; elle "
                 "s'applique si l'ensemble des lots atteint le seuil européen — " + thresholds_fr(check.thresholds) + ".")
-    return (f"Marché estimé à {value}, {start} : la condition sociale est obligatoire "
+    return (f"Marché d'un {_value_label_fr(check)} de {value}, {start} : la condition sociale est obligatoire "
             f"({OBLIGATION_ARTICLE}) si l'acheteur relève d'une catégorie dont le seuil est atteint — "
             + thresholds_fr(check.thresholds) + ".")
+
+
+def _value_label_fr(check: ObligationCheck) -> str:
+    """« montant estimé », or « montant maximum (R2121-8) » when a framework's maximum is summed (review C3)."""
+    return "montant maximum (R2121-8)" if check.value_is_maximum else "montant estimé"
 
 
 def _value_fr(check: ObligationCheck) -> str:
@@ -945,14 +954,15 @@ def _lot_alerts(c: _LotContext) -> list[Alert]:
 PIECE_REFERENCE_RE = re.compile(
     r"(?:(?:à\s+l'|l')?articles?\s+[\w.-]+\s+(?:du|de\s+l'|de\s+la)\s+)?"
     r"(?:\b(?-i:(?P<code>CCAP|CCTP|CCP|RC|AE))\b|(?P<name>cahier\s+des\s+clauses\s+administratives\s+particulières|"
-    r"cahier\s+des\s+clauses\s+techniques\s+particulières|règlement\s+de\s+(?:la\s+)?consultation|acte\s+d'engagement))",
+    r"cahier\s+des\s+clauses\s+techniques\s+particulières|règlement\s+de\s+(?:la\s+)?consultation|acte\s+d'engagement|"
+    r"cahier\s+des\s+charges))",
     re.IGNORECASE)
 CODE_ARTICLE_RE = re.compile(r"articles?\s+[LRD]\.?\s?\d{4}", re.IGNORECASE)
 PIECE_NAMES = {"cahier des clauses administratives particulières": "CCAP",
                "cahier des clauses techniques particulières": "CCTP", "règlement de consultation": "RC",
-               "règlement de la consultation": "RC", "acte d'engagement": "AE"}
+               "règlement de la consultation": "RC", "acte d'engagement": "AE", "cahier des charges": "CDC"}
 TO_PIECE_FR = {"CCAP": "au CCAP", "CCTP": "au CCTP", "CCP": "au CCP", "RC": "au règlement de la consultation",
-               "AE": "à l'acte d'engagement"}
+               "AE": "à l'acte d'engagement", "CDC": "au cahier des charges"}
 
 
 def referred_piece(passage: str, read: set[str]) -> tuple[str, str] | None:
@@ -962,6 +972,8 @@ def referred_piece(passage: str, read: set[str]) -> tuple[str, str] | None:
         piece = (match.group("code") or "").upper() or PIECE_NAMES.get(" ".join(match.group("name").lower().split()), "")
         if piece == "CCP" and CODE_ARTICLE_RE.search(match.group(0)):
             continue  # "article L2112-2 du CCP": the code of public procurement, not a piece
+        if piece == "CDC" and read & {"CCAP", "CCTP"}:
+            continue  # « cahier des charges »: the CCAP or CCTP, read
         if piece and piece not in read:
             return piece, " ".join(match.group(0).split())
     return None
@@ -977,7 +989,8 @@ def _clause_without_hours_fr(tender: Tender, clause: SocialProvision) -> str:
         return (f"Clause d'insertion sans volume d'heures dans les pièces lues : le passage renvoie {TO_PIECE_FR[piece]} "
                 f"(« {words} »), qui n'a pas été fourni. Le volume d'heures y figure probablement : vérifiez-le dans "
                 "cette pièce ; sans volume chiffré, la clause ne pourrait pas être contrôlée.")
-    return "Clause d'insertion sans volume d'heures chiffré : une clause non calibrée est inopérante (DAE)."
+    return ("Clause d'insertion sans volume d'heures chiffré : sans volume, l'exécution ne peut pas être contrôlée ni "
+            "sanctionnée ; le guide DAE juge une clause non calibrée « inopérante » (recommandation, non règle de droit).")
 
 
 def _obligation_alerts(c: _LotContext) -> list[Alert]:
