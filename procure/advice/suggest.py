@@ -600,8 +600,13 @@ def _make(context: _LotContext, lever_id: str, score: float, reasons: list[str],
         checks.append(context.amount_note[0].upper() + context.amount_note[1:] + ".")
     return Suggestion(lever_id, lever.title, context.lot.number, round(score, 2), status, reasons, evidence, legal,
                       lever.old_articles, lever.target_document, lever.render(context.values(**(values or {}))),
-                      checks, hours, existing, ready_to_sign=not lever.draft_warning,
+                      checks, hours, existing, ready_to_sign=not lever.draft_warning and not _rests_on_estimates(hours),
                       obligation=context.obligation_fr() if mandatory else None)
+
+
+def _rests_on_estimates(hours: HoursComputation | None) -> bool:
+    """A volume computed from unconfirmed parameters (procure's estimates) is no text ready to sign (review B6)."""
+    return bool(hours and hours.source == "computed" and hours.unverified and not hours.below_minimum)
 
 
 # ---------------------------------------------------------------- hours
