@@ -52,6 +52,13 @@ SETTINGS: tuple[Setting, ...] = (
         "échecs de connexion tolérés par adresse réseau avant blocage temporaire",
         "20",
     ),
+    Setting(
+        "PROCURE_TRUSTED_PROXY_HEADER",
+        None,
+        "en-tête posé par le proxy de confiance devant l'application, qui donne l'adresse du client "
+        "(p. ex. `X-Forwarded-For`, dernière adresse retenue)",
+        "aucun : adresse de la connexion",
+    ),
     Setting("PROCURE_LOGIN_LOCK_MINUTES", "15", "durée de la fenêtre de comptage et du blocage (minutes)", "15"),
     Setting(
         "PROCURE_ANALYSIS_LEASE_MINUTES",

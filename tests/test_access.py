@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import update
 
 import dce
-from procure.db.models import LoginFailure, TenderRow
+from procure.db.models import LoginAttempts, TenderRow
 from procure.directory.demo import demo_suppliers
 from procure.directory.suppliers import ASP_SIAE, SupplierRepository
 from procure.service import access
@@ -208,7 +208,7 @@ def test_login_throttle_per_account_and_per_address(sessions, monkeypatch):
         ws.authenticate("fresh@x.fr", PASSWORD, address="10.0.0.1")
     assert ws.authenticate("fresh@x.fr", PASSWORD, address="10.0.0.3") is not None
     with ws.sessions.begin() as session:  # fifteen minutes later the window has slid past the failures
-        session.execute(update(LoginFailure).values(at=LoginFailure.at - _minutes(16)))
+        session.execute(update(LoginAttempts).values(window_start=LoginAttempts.window_start - _minutes(16)))
     assert ws.authenticate("victim@x.fr", PASSWORD, address="10.0.0.1") is not None
 
 

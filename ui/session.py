@@ -36,6 +36,14 @@ def restore_user() -> UserInfo | None:
     return user
 
 
+def client_address() -> str:
+    """The address the login throttle counts against (PROCURE_TRUSTED_PROXY_HEADER when a proxy is trusted)."""
+    from procure.service.accounts import client_address as from_request
+
+    peer = st.context.ip_address
+    return from_request(peer if isinstance(peer, str) else None, dict(st.context.headers or {}))
+
+
 def sign_in(user: UserInfo) -> None:
     st.session_state.pop(_SIGNED_OUT, None)
     st.session_state["user"] = user

@@ -70,6 +70,9 @@ class User(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Signed into every session token: bumped at sign-out, password change, (de)activation, so that
+    # every token issued before is refused by the server (issue 26, D5).
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class TenderRow(Base):
@@ -189,6 +192,20 @@ class LoginFailure(Base):
     email: Mapped[str] = mapped_column(String(200), index=True)
     address: Mapped[str | None] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class LoginAttempts(Base):
+    """Log-in attempts of the current window per account (a digest of the e-mail) or per client address.
+
+    Counted with one atomic upsert before the password is checked, so that simultaneous attempts cannot all
+    pass the limit (issue 26, D2).
+    """
+
+    __tablename__ = "login_attempts"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)  # "compte:<sha256>" or "adresse:<ip>"
+    attempts: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class PublicContract(Base):

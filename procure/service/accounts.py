@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from procure import settings
-from procure.db.models import LoginFailure, Organisation, User
+from procure.db.models import LoginAttempts, Organisation, User
 from procure.service.access import (
     ADMIN_ONLY_FR,
     AccessDenied,
@@ -120,7 +122,7 @@ class Accounts:
             if user is None:
                 raise ValueError(f"aucun compte pour {email}")
             user.password_hash = hash_password(password)
-            session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+            clear_attempts(session, email)
 
     def set_active(self, actor: Actor, user_id: int, active: bool) -> None:
         with self.sessions.begin() as session:
@@ -139,10 +141,15 @@ class Accounts:
             _user(session, user_id).role = role
 
     def authenticate(self, email: str, password: str, address: str | None = None) -> UserInfo | None:
-        """The user, or None for a wrong address or password; LoginThrottled after too many failures."""
+        """The user, or None for a wrong address or password; LoginThrottled after too many failures.
+
+        The attempt is counted (one atomic upsert, committed) before the password is checked: of any number of
+        simultaneous attempts, at most the limit are checked, the others are refused.
+        """
         email = _normalise_email(email)
+        keys = _throttle_keys(email, address)
         with self.sessions.begin() as session:
-            _check_throttle(session, email, address)
+            _count_attempt(session, keys)
         with self.sessions.begin() as session:
             user = session.scalar(select(User).where(User.email == email, User.active.is_(True)))
             if user is None:
@@ -150,9 +157,8 @@ class Accounts:
             elif _verify(user.password_hash, password):
                 if _hasher.check_needs_rehash(user.password_hash):
                     user.password_hash = hash_password(password)
-                session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+                _forgive_attempt(session, keys)
                 return info(session, user)
-            session.add(LoginFailure(email=email[:200], address=(address or "")[:64] or None, at=now()))
             return None
 
     def refresh(self, actor: UserInfo) -> UserInfo | None:
@@ -192,18 +198,77 @@ def _user(session: Session, user_id: int) -> User:
     return user
 
 
-def _check_throttle(session: Session, email: str, address: str | None) -> None:
+LOCAL_PEER = "locale"  # a peer the server cannot name (loopback): still one address for the throttle
+
+
+def client_address(peer: str | None, headers: Mapping[str, str] | None) -> str:
+    """The client's address for the throttle: from the trusted proxy's header when one is configured.
+
+    Only the last entry of a list header counts: it is the one the trusted proxy appended; anything before it
+    was sent by the client and proves nothing. Without a configured header, client headers are ignored.
+    """
+    header = settings.get("PROCURE_TRUSTED_PROXY_HEADER")
+    if header and headers:
+        value = next((v for k, v in headers.items() if k.lower() == header.lower()), None)
+        last = (value or "").split(",")[-1].strip()
+        if last:
+            return last[:64]
+    return (peer or "").strip()[:64] or LOCAL_PEER
+
+
+def _throttle_keys(email: str, address: str | None) -> dict[str, int]:
+    """Counter key -> its limit: the account (a digest, whatever the length of the e-mail) and the address."""
+    keys = {"compte:" + hashlib.sha256(email.encode()).hexdigest(): settings.get_int("PROCURE_LOGIN_MAX_FAILURES")}
+    if address:
+        keys["adresse:" + address[:64]] = settings.get_int("PROCURE_LOGIN_MAX_FAILURES_PER_ADDRESS")
+    return keys
+
+
+def _count_attempt(session: Session, keys: dict[str, int]) -> None:
+    """Add the attempt to each counter in one atomic statement; LoginThrottled beyond a limit."""
     minutes = settings.get_int("PROCURE_LOGIN_LOCK_MINUTES")
-    since = now() - timedelta(minutes=minutes)
-    slid = delete(LoginFailure).where(LoginFailure.at < since).execution_options(synchronize_session=False)
-    session.execute(slid)  # the window slides
-    recent = select(func.count(LoginFailure.id)).where(LoginFailure.at >= since)
-    by_account = session.scalar(recent.where(LoginFailure.email == email))
-    by_address = session.scalar(recent.where(LoginFailure.address == address)) if address else 0
-    if by_account >= settings.get_int("PROCURE_LOGIN_MAX_FAILURES") or by_address >= settings.get_int(
-        "PROCURE_LOGIN_MAX_FAILURES_PER_ADDRESS"
-    ):
+    moment = now()
+    expired = LoginAttempts.window_start < moment - timedelta(minutes=minutes)
+    insert = _dialect_insert(session)
+    counts = {}
+    for key in keys:
+        statement = insert(LoginAttempts).values(key=key, attempts=1, window_start=moment)
+        statement = statement.on_conflict_do_update(
+            index_elements=[LoginAttempts.key],
+            set_={  # a window over: start a new one with this attempt
+                "attempts": case((expired, 1), else_=LoginAttempts.attempts + 1),
+                "window_start": case((expired, moment), else_=LoginAttempts.window_start),
+            },
+        )
+        counts[key] = session.execute(statement.returning(LoginAttempts.attempts)).scalar_one()
+    if any(counts[key] > limit for key, limit in keys.items()):
         raise LoginThrottled(
             f"Trop de tentatives de connexion échouées : réessayez dans {minutes} minutes "
             "ou demandez à un administrateur de renouveler votre mot de passe."
         )
+
+
+def _forgive_attempt(session: Session, keys: dict[str, int]) -> None:
+    """A successful log-in clears its account's counter and gives back its attempt to the address."""
+    account, *addresses = keys
+    session.execute(delete(LoginAttempts).where(LoginAttempts.key == account))
+    for key in addresses:
+        session.execute(
+            update(LoginAttempts)
+            .where(LoginAttempts.key == key, LoginAttempts.attempts > 0)
+            .values(attempts=LoginAttempts.attempts - 1)
+        )
+
+
+def _dialect_insert(session: Session):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def clear_attempts(session: Session, email: str) -> None:
+    """A new password lifts the account's lock."""
+    key = next(iter(_throttle_keys(email, None)))
+    session.execute(delete(LoginAttempts).where(LoginAttempts.key == key))
