@@ -1,6 +1,7 @@
 """The buyer's answers count in the Word annex as in the app (code review D2): one `advise(tender, answers)`."""
 import subprocess
 import sys
+from datetime import date
 
 import docx
 import pytest
@@ -32,10 +33,21 @@ def test_a_defence_contract_declared_by_the_buyer_has_no_l2112_2_1_alert_in_the_
 
 def test_advise_uses_every_answer(tmp_path):
     tender = analyze(dce.supplies_tender(tmp_path))
-    plain = advise(tender, TenderAnswers(on=__import__("datetime").date(2026, 12, 2)))
+    plain = advise(tender, TenderAnswers(on=date(2026, 12, 2)))
     answered = advise(tender, TenderAnswers(on=plain.reference_date, category="contracting_entity", defence=True))
     assert plain.mandatory_social_condition is True and answered.mandatory_social_condition is False
     assert answered.obligation.category == "contracting_entity" and answered.obligation.excluded
     context = annex_context(answered)
     assert not any(words in alert for alert in context["alerts"] for words in L2112_ALERTS)
     assert not any("Obligations environnementales" in alert for alert in context["alerts"])  # review C9
+
+
+def test_the_annex_of_a_tender_with_answers_goes_through_advise(tmp_path):
+    from procure.outputs.annex import write_annex_for
+
+    tender = analyze(dce.supplies_tender(tmp_path))
+    on = date(2026, 12, 2)
+    plain = _annex_text(write_annex_for(tender, TenderAnswers(on=on), tmp_path / "a.docx"))
+    defence = _annex_text(write_annex_for(tender, TenderAnswers(on=on, defence=True), tmp_path / "b.docx"))
+    assert any(words in plain for words in L2112_ALERTS)
+    assert not any(words in defence for words in L2112_ALERTS)

@@ -324,6 +324,15 @@ def write_annex(advice: Advice, out: str | Path, generated: date | None = None,
     return out
 
 
+def write_annex_for(tender, answers, out: str | Path, generated: date | None = None,
+                    reviewed: list[ReviewedLot] | None = None, buyer: str | None = None) -> Path:
+    """The annex of a tender with the buyer's answers (category, defence, date), through the one use case
+    `advise`: the Word annex then says what the app says (code review D2)."""
+    from procure.advice.advise import advise
+
+    return write_annex(advise(tender, answers), out, generated, reviewed, buyer)
+
+
 def _restart_numbered_lists(document) -> None:
     """Each run of 'List Number' paragraphs starts again at 1, instead of continuing the previous list."""
     from docx.oxml import OxmlElement
