@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from procure import settings
+from procure.db import text as _bounded_texts  # noqa: F401  (registers the flush listener that bounds texts)
 from procure.settings import data_home
 
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from procure import settings
 from procure.db.models import LoginAttempts, Organisation, User
+from procure.db.text import column_text
 from procure.service.access import (
     ADMIN_ONLY_FR,
     AccessDenied,
@@ -66,7 +67,7 @@ class Accounts:
         self.sessions = sessions
 
     def create_organisation(self, name: str, demo: bool = False, *, actor: Actor | None = None) -> int:
-        name = (name or "").strip()
+        name = column_text(Organisation, "name", (name or "").strip())  # as stored, so the look-up finds it
         if not name:
             raise ValueError("le nom de l'organisation est vide")
         with self.sessions.begin() as session:
@@ -93,7 +94,7 @@ class Accounts:
             raise ValueError(f"rôle inconnu : {role}")
         _check_password(password)
         email = _normalise_email(email)
-        if "@" not in email:
+        if "@" not in email or column_text(User, "email", email) != email:
             raise ValueError("adresse e-mail invalide")
         with self.sessions.begin() as session:
             require(can_manage_accounts(resolve(session, actor)), ADMIN_ONLY_FR)
