@@ -535,7 +535,8 @@ class _LotContext:
 def _ways_to_comply_fr(c: _LotContext) -> list[str]:
     """Every lever that can meet L2112-2-1, in the order of clauses/ (insertion first), the fitting one marked."""
     chosen, why = c.obligation_lever()
-    ways = sorted((lever for lever in law.levers().values() if lever.obligation and lever.in_force(c.on)),
+    ways = sorted((lever for lever in law.levers().values()
+                   if lever.obligation and lever.in_force(c.on) and _relevant_way(c, lever)),
                   key=lambda lever: (lever.obligation.rank, lever.id))
     lines = []
     for lever in ways:
@@ -543,6 +544,14 @@ def _ways_to_comply_fr(c: _LotContext) -> list[str]:
         mark = " — retenue pour ce lot : " + why if lever.id == chosen else ""
         lines.append(f"{lever.title}{flag} : {lever.obligation.why}{mark}")
     return lines + _conditions_without_hours_fr(c)
+
+
+def _relevant_way(c: _LotContext, lever: law.Lever) -> bool:
+    """A way to comply is shown where it fits the lot: a lever without CPV family always, else one whose family
+    covers the lot's CPV or that the tender already uses (no supply-chain clause for an IT service)."""
+    if not lever.cpv_families or lever.id == "insertion_clause":
+        return True
+    return _applies(c, lever.id)
 
 
 def _conditions_without_hours_fr(c: _LotContext) -> list[str]:
