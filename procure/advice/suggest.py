@@ -362,6 +362,10 @@ def _obligation_fr(check: ObligationCheck, on: date) -> str:
     else:
         parts.append("Catégorie d'acheteur inconnue : seuils de chaque catégorie — " + thresholds_fr(check.thresholds) + ".")
     sources += [t.parameter for t in check.thresholds]
+    if check.category == "central" and check.nature == "supplies":  # law review A4
+        local = law.eu_threshold("local", "supplies", on)
+        parts.append("Pour les ministères de la défense, les fournitures non listées à l'annexe III de la directive "
+                     f"2014/24/UE relèvent du seuil de {format_euros(local.value)} HT ({law.UNVERIFIED_FR}).")
     if check.nature == "social_services":
         general = law.eu_threshold(check.category or "local", "services", on)
         parts.append("Seuil des services sociaux et autres services spécifiques retenu ; l'application à "
