@@ -5,6 +5,8 @@ import logging
 
 import streamlit as st
 
+from procure.service.session_token import SessionSecretUnavailable
+from ui.common import plain
 from ui.session import restore_user, sign_out, write_cookie
 
 st.set_page_config(page_title="procure — clauses sociales", page_icon=":material/handshake:", layout="wide")
@@ -21,6 +23,10 @@ st.html("<style>"
         "[data-testid='stMainMenu'], [data-testid='stStatusWidget'], [data-testid='stAppDeployButton'],"
         "[data-testid='stElementToolbar'] {display: none;}"
         "</style>")
+
+
+SECRET_UNREADABLE_FR = ("La connexion est impossible pour le moment : le serveur ne peut pas lire sa clé de session. "
+                        "Signalez-le à votre administrateur en indiquant l'heure.")
 
 
 def _pages(user) -> list | dict:
@@ -41,11 +47,16 @@ def _pages(user) -> list | dict:
     return pages
 
 
-user = restore_user()
+try:
+    user = restore_user()
+except SessionSecretUnavailable as unreadable:  # before any page: Streamlit's English error page otherwise
+    logging.getLogger("procure.app").error("%s", unreadable)
+    st.error(SECRET_UNREADABLE_FR)
+    st.stop()
 if user is not None:
-    with st.sidebar:
-        st.caption(f"Connecté : {user.display_name}")
-        st.caption(user.organisation)
+    with st.sidebar:  # names typed by an administrator: shown as text, never as Markdown
+        st.caption(f"Connecté : {plain(user.display_name)}")
+        st.caption(plain(user.organisation))
         if st.button("Se déconnecter", icon=":material/logout:"):
             sign_out()
             st.rerun()
@@ -53,6 +64,9 @@ write_cookie()
 page = st.navigation(_pages(user))
 try:
     page.run()
+except SessionSecretUnavailable as unreadable:  # signing in needs the key too
+    logging.getLogger("procure.app").error("%s", unreadable)
+    st.error(SECRET_UNREADABLE_FR)
 except Exception:  # a bug must never show a traceback to a buyer; the log keeps it for the maintainers
     logging.getLogger("procure.app").exception("page %s", page.title)
     st.error("Une erreur inattendue est survenue sur cette page. Rechargez la page ; si l'erreur persiste, "

@@ -123,6 +123,7 @@ class Accounts:
             if user is None:
                 raise ValueError(f"aucun compte pour {email}")
             user.password_hash = hash_password(password)
+            user.token_version += 1  # every open session ends
             clear_attempts(session, email)
 
     def set_active(self, actor: Actor, user_id: int, active: bool) -> None:
@@ -131,7 +132,10 @@ class Accounts:
             require(can_manage_accounts(actor), ADMIN_ONLY_FR)
             if actor.id == user_id and not active:
                 raise ValueError("un administrateur ne peut pas désactiver son propre compte")
-            _user(session, user_id).active = active
+            user = _user(session, user_id)
+            if user.active != active:  # a reactivated account never revives the cookies of before
+                user.active = active
+                user.token_version += 1
 
     def set_role(self, actor: Actor, user_id: int, role: str) -> None:
         if role not in Role._value2member_map_:
@@ -178,6 +182,11 @@ class Accounts:
     def organisations(self) -> list[tuple[int, str]]:
         with self.sessions() as session:
             return [(o.id, o.name) for o in session.scalars(select(Organisation).order_by(Organisation.name))]
+
+
+def bump_token_version(session: Session, user_id: int) -> None:
+    """Refuse every session token issued so far to this user (atomic: concurrent sign-outs all count)."""
+    session.execute(update(User).where(User.id == user_id).values(token_version=User.token_version + 1))
 
 
 def _check_password(password: str) -> None:

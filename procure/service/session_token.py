@@ -2,13 +2,16 @@
 
 The browser keeps the token in a cookie; the server trusts it only if the signature (itsdangerous, HMAC with
 the instance's secret key) and the age check pass, and if the account is still active with the same password
-(a password change or a deactivation ends every open session).
+(a password change or a deactivation ends every open session), and if its token version is still the
+account's: signing out, a password change, a deactivation or a reactivation bump it, so every older token is
+refused by the server even if a copy of the cookie survives.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -17,22 +20,70 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from procure import settings
 from procure.db.models import Organisation, User
+from procure.errors import ProcureError
+from procure.service.accounts import bump_token_version
 from procure.service.workspace import UserInfo
 
 COOKIE_NAME = "procure_session"
 # A working day in a town hall, with margin: the buyer signs in once in the morning.
 SESSION_LIFETIME = timedelta(hours=10)
 _SALT = "procure-session-v1"
+_SECRET_FILE = "session-secret"
+_SECRET_MIN_LENGTH = 32
+
+
+class SessionSecretUnavailable(ProcureError):
+    """The signing key cannot be read or written: no session can be trusted until an operator fixes it."""
 
 
 def secret_key() -> str:
-    """The instance's signing key: kept in PROCURE_HOME (created once, readable by its owner only)."""
-    path = settings.data_home() / "session-secret"
+    """The instance's signing key, kept in PROCURE_HOME (readable by its owner only).
+
+    Written atomically (a temporary file, then a link that fails if another process was first): a full disk or
+    a crash leaves no empty key behind. A key found empty or too short (an older crash) is replaced, never used.
+    """
+    path = settings.data_home() / _SECRET_FILE
+    try:
+        key = _read_secret(path)
+        if key is None:
+            _write_secret(path, replace=path.exists())
+            key = _read_secret(path)
+    except OSError as error:
+        raise SessionSecretUnavailable(
+            f"Le secret de session ({path}) ne peut être lu ni créé ({error.strerror or error}) : "
+            "l'administrateur du serveur doit le rendre lisible par procure ou le supprimer."
+        ) from error
+    if key is None:
+        raise SessionSecretUnavailable(f"Le secret de session ({path}) est vide : l'administrateur doit le supprimer.")
+    return key
+
+
+def _read_secret(path) -> str | None:
     if not path.exists():
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        return None
+    if path.stat().st_mode & 0o077:  # readable by others: the key must stay the server user's alone
+        os.chmod(path, 0o600)
+    key = path.read_text().strip()
+    return key if len(key) >= _SECRET_MIN_LENGTH else None
+
+
+def _write_secret(path, replace: bool) -> None:
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".session-secret-")
+    try:
         with os.fdopen(descriptor, "w") as handle:
             handle.write(secrets.token_hex(32))
-    return path.read_text().strip()
+            handle.flush()
+            os.fsync(handle.fileno())
+        if replace:
+            os.replace(temporary, path)
+        else:
+            try:
+                os.link(temporary, path)  # fails when another process wrote its key first: theirs is kept
+            except FileExistsError:
+                pass
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -47,12 +98,23 @@ def _password_stamp(password_hash: str) -> str:
 def issue_token(sessions: sessionmaker[Session], user: UserInfo) -> str:
     with sessions() as session:
         row = session.get(User, user.id)
-        return _serializer().dumps({"uid": row.id, "pw": _password_stamp(row.password_hash)})
+        return _serializer().dumps(
+            {"uid": row.id, "pw": _password_stamp(row.password_hash), "tv": row.token_version}
+        )
+
+
+def revoke_tokens(sessions: sessionmaker[Session], user_id: int) -> None:
+    """« Se déconnecter »: every token issued so far for this user is refused from now on."""
+    with sessions.begin() as session:
+        bump_token_version(session, user_id)
 
 
 def user_from_token(sessions: sessionmaker[Session], token: str | None) -> UserInfo | None:
-    """The signed-in user of a valid, unexpired token; None otherwise (never raises on a bad cookie)."""
-    if not token:
+    """The signed-in user of a valid, unexpired, unrevoked token; None otherwise (never raises on a bad cookie).
+
+    SessionSecretUnavailable when the signing key cannot be read: the app shows its French error page.
+    """
+    if not token or not isinstance(token, str):
         return None
     try:
         payload = _serializer().loads(token, max_age=int(SESSION_LIFETIME.total_seconds()))
@@ -63,6 +125,8 @@ def user_from_token(sessions: sessionmaker[Session], token: str | None) -> UserI
     with sessions() as session:
         row = session.scalar(select(User).where(User.id == payload.get("uid"), User.active.is_(True)))
         if row is None or payload.get("pw") != _password_stamp(row.password_hash):
+            return None
+        if payload.get("tv") != row.token_version:  # signed out, password changed, (de)activated since
             return None
         organisation = session.get(Organisation, row.organisation_id)
         return UserInfo(row.id, row.email, row.display_name, row.role, row.organisation_id, organisation.name)
