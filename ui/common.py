@@ -13,6 +13,9 @@ from procure.service.workspace import ROLES, UserInfo, Workspace
 
 # The signs that make Markdown (links, images, emphasis, code, HTML, formulas, emoji codes, tables, headings).
 _MARKDOWN_SPECIALS = {ord(c): "\\" + c for c in "\\`*_[]<>~$:|#"}
+WORD_JOINER = "\u2060"
+_AUTOLINK_START = re.compile(r"(?i)(https?|ftp|mailto|www(?=\.)|@)")
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")  # « \u202egpj.exe » would be shown reversed
 
 
 @st.cache_resource(show_spinner=False)
@@ -46,7 +49,10 @@ def plain(text: object) -> str:
 
     A passage must never become a link, a remote image, a formula ($…$), an emoji code or coloured text.
     """
-    escaped = str(text).translate(_MARKDOWN_SPECIALS)
+    escaped = _BIDI_CONTROLS.sub("", str(text)).translate(_MARKDOWN_SPECIALS)
+    # GFM turns bare URLs and e-mails into links after the escapes are read: an invisible word joiner breaks
+    # the patterns it looks for (« http:// », « www. », « x@y.fr ») without changing what the reader sees.
+    escaped = _AUTOLINK_START.sub("\\1" + WORD_JOINER, escaped)
     # A line starting with "-", "+", ">" or "1." would become a list or a quote.
     escaped = re.sub(r"(?m)^(\s*)([-+>])", r"\1\\\2", escaped)
     return re.sub(r"(?m)^(\s*\d+)\.", r"\1\\.", escaped)
