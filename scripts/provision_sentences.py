@@ -28,6 +28,7 @@ from procure.extract.candidates import candidates, question_flags  # noqa: E402
 from procure.extract.document import build_doctext  # noqa: E402
 from procure.extract.readers import reader_for  # noqa: E402
 from procure.extract.roles import classify  # noqa: E402
+from procure.extract.social import paragraph_blocks  # noqa: E402
 from procure.text.nlp import fold_aligned  # noqa: E402
 
 SENTENCES_DIR = REPO / "models" / "provision_sentences"
@@ -84,7 +85,7 @@ def tender_records(folder: Path) -> list[Record]:
         doc = build_doctext(document)
         reader = reader_for(document, doc)
         role = reader.role or classify(document.info.file, doc.text[:2500])
-        found = list(candidates(doc.text, doc.folded))
+        found = list(candidates(doc.text, doc.folded, paragraph_lines=paragraph_blocks(doc)))
         flags = question_flags(doc.folded, [s.start for s in found]) if role == "QR" else [False] * len(found)
         for sentence, flag in zip(found, flags):
             kinds = frozenset(kind for kind, quote in quotes if overlaps(sentence.folded, quote))

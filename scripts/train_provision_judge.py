@@ -27,7 +27,7 @@ from procure.extract.provision_judge import MODEL_FILE, JudgeModel, concept_feat
 CHAR_RANGE = (2, 5)
 WORD_RANGE = (1, 2)
 C = 30.0
-THRESHOLD = 0.3
+THRESHOLD = 0.2
 SEED = 0
 
 

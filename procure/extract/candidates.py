@@ -51,10 +51,11 @@ class Sentence:
     folded: str  # lower case, no accents, same words as `text`
 
 
-def sentences(text: str, folded: str | None = None) -> Iterator[Sentence]:
-    """Every sentence of a text stream (lines joined by "\\n"), with offsets into it."""
+def sentences(text: str, folded: str | None = None, paragraph_lines: bool = False) -> Iterator[Sentence]:
+    """Every sentence of a text stream (lines joined by "\\n"), with offsets into it. `paragraph_lines`: each line
+    is a whole paragraph (a Word file), never a line that a PDF wrapped."""
     folded = fold_aligned(text) if folded is None else folded
-    for line_start, line_end in _paragraphs(text):
+    for line_start, line_end in _paragraphs(text, paragraph_lines):
         for start, end in _split(text, line_start, line_end):
             piece = text[start:end]
             if len(piece.strip()) < MIN_SENTENCE:
@@ -62,9 +63,9 @@ def sentences(text: str, folded: str | None = None) -> Iterator[Sentence]:
             yield Sentence(start, end, one_line(piece), one_line(folded[start:end]))
 
 
-def candidates(text: str, folded: str | None = None) -> Iterator[Sentence]:
+def candidates(text: str, folded: str | None = None, paragraph_lines: bool = False) -> Iterator[Sentence]:
     """The sentences that speak of a social matter: the judge's input."""
-    for sentence in sentences(text, folded):
+    for sentence in sentences(text, folded, paragraph_lines):
         if TOPIC_RE.search(sentence.folded):
             yield sentence
 
@@ -73,7 +74,7 @@ def one_line(piece: str) -> str:
     return " ".join(HYPHEN_BREAK_RE.sub("", piece).split())
 
 
-def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
+def _paragraphs(text: str, paragraph_lines: bool = False) -> Iterator[tuple[int, int]]:
     """Runs of lines that belong together: a line break is a space unless the line ends a sentence, the next line
     is a list item, a heading or a table row, or the line is a short title."""
     lines = []
@@ -87,7 +88,7 @@ def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
             start = lo
         line = text[lo:hi]
         following = text[lines[index + 1][0] : lines[index + 1][1]] if index + 1 < len(lines) else ""
-        if _breaks(line, following):
+        if paragraph_lines or _breaks(line, following):
             yield start, hi
             start = None
     if start is not None:
@@ -104,6 +105,8 @@ def _breaks(line: str, following: str) -> bool:
         return not re.search(r"-\s*$", stripped)
     if BULLET_RE.match(following) or HEADING_RE.match(following) or FORM_LABEL_RE.match(following):
         return True
+    if re.search(r"\s:\s+\S", stripped) and len(stripped) < 90 and following.lstrip()[:1].isupper():
+        return True  # a label and its value ("Objet : …") stand on their own line
     if len(stripped) < 60 and following.lstrip()[:1].isupper() and not stripped.endswith(("-", ",", "'", "’")):
         return stripped[-1:].isupper() or len(stripped) < 45  # a short title line; a wrapped sentence line is long
     return False

@@ -62,6 +62,12 @@ RESERVED_THING_RE = re.compile(r"\b(?:marches?|lots?|accords?-cadres?|consultati
 BUSINESS_INSERTION_RE = re.compile(r"insertion\s+(?:des?|d'une?|de\s+la|du)\s+(?:annonces?|avis|publicites?|isolation|gaines?|pieces?|"
                                    r"encarts?|logos?|images?|donnees|cables?)|insertion\s+publicitaire|insertion\s+(?:sur|dans)\s+"
                                    r"(?:le|les|la|un)\s+(?:support|journal|journaux|presse|site)")
+# A list of the publics an insertion clause may benefit, with nobody bound to anything (a CCAP template's list):
+# the clause is the sentence that binds the holder, not the list.
+PUBLICS_LIST_RE = re.compile(r"publics?\s+eligibles|peuvent\s+(?:notamment\s+)?etre\s+concerne|liste\s+(?:indicative\s+)?des\s+publics|"
+                             r"sont\s+eligibles|criteres?\s+d'eligibilite|publics?\s+(?:vises|concernes|cibles)\s*:")
+OBLIGATION_RE = re.compile(r"titulaire|attributaire|prestataire|entreprises?\b|s'engage|devra|doit|est\s+tenu|realise|\bheures\b|\d\s*%|"
+                           r"condition\s+d'execution|execution\s+du\s+marche|facilitat")
 RESERVED = {ProvisionKind.RESERVED_DISABILITY, ProvisionKind.RESERVED_SIAE, ProvisionKind.RESERVED_ESS}
 
 
@@ -226,6 +232,8 @@ def vetoed(folded: str, role: str, in_question: bool = False) -> bool:
         return True
     if role == "QR" and (in_question or QUESTION_RE.search(folded)) and not ANSWER_RE.match(folded):
         return True
+    if re.search(r"\?\s*[)»\"]?\s*$", folded):  # a question, in any piece, asks and states nothing
+        return True
     return bool(NEGATIVE_ANSWER_RE.search(folded) or NEGATIVE_SENTENCE_RE.search(folded) or CANDIDATE_FORM_RE.search(folded))
 
 
@@ -253,6 +261,13 @@ def _ruled(text: str, kinds: dict[ProvisionKind, float]) -> dict[ProvisionKind, 
         kinds = {kind: p for kind, p in kinds.items() if kind not in RESERVED}
     if BUSINESS_INSERTION_RE.search(text) and not re.search(r"clause|heures|eloigne|publics?|personnes", text):
         kinds.pop(ProvisionKind.INSERTION_CLAUSE, None)
+    if PUBLICS_LIST_RE.search(text) and not OBLIGATION_RE.search(text):
+        kinds.pop(ProvisionKind.INSERTION_CLAUSE, None)
     if ProvisionKind.SOCIAL_CRITERION in kinds and (ELIGIBILITY_RE.search(text) or not SOCIAL_CRITERION_WORDS_RE.search(text)):
         del kinds[ProvisionKind.SOCIAL_CRITERION]
     return kinds
+
+
+def ruled_out(folded: str, kind: ProvisionKind) -> bool:
+    """The sentence's own words rule this kind out, whatever the model or the rules of `social` say."""
+    return kind not in _ruled(folded, {kind: 1.0})

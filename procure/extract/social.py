@@ -160,7 +160,7 @@ def _judged_sentences(reading: Reading) -> list[JudgedSentence]:
     """Every candidate sentence of the piece with the judge's verdict (none when no fitted judge is installed)."""
     doc = reading.doc
     model = provision_judge.load_model()
-    found = list(candidates(doc.text, doc.folded))
+    found = list(candidates(doc.text, doc.folded, paragraph_lines=paragraph_blocks(doc)))
     if model is None or not found:
         return []
     flags = question_flags(doc.folded, [s.start for s in found]) if doc.role == "QR" else [False] * len(found)
@@ -174,6 +174,11 @@ def _judged_sentences(reading: Reading) -> list[JudgedSentence]:
     return result
 
 
+def paragraph_blocks(doc: DocText) -> bool:
+    """A Word piece's blocks are whole paragraphs (no pages, no wrapped lines); a PDF's are lines."""
+    return bool(doc.blocks) and all(block.page is None and block.kind != "line" for block in doc.blocks)
+
+
 def _sentence_at(judged: list[JudgedSentence], offset: int) -> JudgedSentence | None:
     return next((j for j in judged if j.sentence.start <= offset < j.sentence.end), None)
 
@@ -183,7 +188,8 @@ def _overruled(judged: list[JudgedSentence], hit: Hit, kind: ProvisionKind) -> b
     verdict = _sentence_at(judged, hit.start)
     if verdict is None:
         return False
-    return verdict.vetoed or verdict.probabilities.get(kind, 1.0) < RULE_VETO_PROBABILITY
+    return (verdict.vetoed or verdict.probabilities.get(kind, 1.0) < RULE_VETO_PROBABILITY
+            or provision_judge.ruled_out(verdict.sentence.folded, kind))
 
 
 def _judged_provisions(reading: Reading, lot_numbers: list[int], judged: list[JudgedSentence]) -> list[SocialProvision]:
