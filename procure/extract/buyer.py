@@ -30,6 +30,14 @@ NOT_BUYER_RE = re.compile(
     r"tribunal\s+administratif|mediat|recours|comptable|greffe|facilitateur|emploi\s+competences|maison\s+de\s+l'emploi|"
     r"plie\b|rédacteur|redacteur|instance\s+chargee"
 )
+# A department of the buyer, not the buyer: "Direction générale", "Direction des achats", "Service de la commande
+# publique" (an SDIS or a ministry's "Direction générale de l'armement" are buyers and stay).
+UNIT_ONLY_RE = re.compile(
+    r"^\s*(?:(?:la\s+)?direction(?:\s+generale)?(?:\s+(?:adjointe|deleguee))?(?:\s+des\s+services)?(?:\s+techniques)?"
+    r"(?:\s+(?:des|de\s+la|du)\s+(?:achats?|commande\s+publique|marches|finances|affaires\s+juridiques))?|"
+    r"(?:le\s+)?(?:service|pole|bureau|cellule|mission)\b(?!.*(?:incendie|departemental|national|interministeriel|public\s+de))"
+    r".*)\s*$"
+)
 BUYER_LABEL_RE = re.compile(
     r"(?:nom\s+et\s+adresse\s+officiels?\s+de\s+l'organisme\s+acheteur|nom\s+et\s+adresse\s+du\s+pouvoir\s+adjudicateur|"
     r"identification\s+de\s+(?:l'acheteur|l'organisme\s+qui\s+passe\s+le\s+marche|la\s+collectivite(?:\s+contractante)?|"
@@ -58,7 +66,7 @@ def labelled_buyer(doc: DocText) -> Value | None:
         if value is None:
             continue
         name = clean_name(value.text)
-        if name and not NOT_BUYER_RE.search(value.folded[:60]) and len(name) >= 3 and not _is_sentence(name):
+        if name and not NOT_BUYER_RE.search(value.folded[:60]) and len(name) >= 3 and not _is_sentence(name) and not is_unit_only(name):
             return _trimmed(value, name)
     return None
 
@@ -69,7 +77,8 @@ def body_on_title_page(doc: DocText, lines: int = 40) -> Value | None:
     for _ in range(lines):
         end = doc.line_end(offset)
         line = doc.folded[offset:end]
-        if PUBLIC_BODY_RE.match(line.strip(" -*•")) and not NOT_BUYER_RE.search(line) and len(line.strip()) < 90:
+        if (PUBLIC_BODY_RE.match(line.strip(" -*•")) and not NOT_BUYER_RE.search(line) and len(line.strip()) < 90
+                and not is_unit_only(line.strip(" -*•"))):
             start = offset + len(line) - len(line.lstrip(" -*•"))
             return Value(doc, start, end)
         if end >= len(doc.folded):
@@ -103,7 +112,13 @@ def body_in_furniture(doc: DocText) -> str | None:
         return None
     name = text[match.start() :]
     name = re.split(r"\s{2,}|\s[-–|]\s|\bp\.\s*\d|\bpage\b|\d", name)[0]
-    return clean_name(name) or None
+    name = clean_name(name)
+    return name if name and not is_unit_only(name) else None
+
+
+def is_unit_only(name: str) -> bool:
+    """"Direction générale", "Service des marchés": a department of some buyer, which it does not name."""
+    return bool(UNIT_ONLY_RE.match(fold(name)))
 
 
 def clean_name(raw: str) -> str:

@@ -53,10 +53,21 @@ TITLE_END_RE = re.compile(
 )
 
 
+# Pieces that ask rather than state: a bidder's question or a form's blank is never the object, a lot or the buyer.
+ASKING_ROLES = {"QR", "CANDIDATURE"}
+PRICE_ROLES = {"BPU", "DPGF", "DQE"}
+# Pieces whose sentences name the places served, not the buyer: only a label or the title page name it there.
+TECHNICAL_ROLES = {"CCTP", "ANNEXE"} | PRICE_ROLES
+
+
 def read_document(doc: DocText, rank: float, nomenclature: Nomenclature | None, tables: list | None = None) -> Reading:
     reading = Reading(doc, rank)
-    _buyer(doc, reading)
-    _object(doc, reading)
+    role = getattr(doc, "role", "")
+    if role in ASKING_ROLES:
+        _reference(doc, reading)
+        return reading
+    _buyer(doc, reading, in_sentences=role not in TECHNICAL_ROLES)
+    _object(doc, reading, free_text=role not in PRICE_ROLES)
     _reference(doc, reading)
     _procedure(doc, reading)
     _place(doc, reading)
@@ -69,14 +80,14 @@ def read_document(doc: DocText, rank: float, nomenclature: Nomenclature | None, 
     return reading
 
 
-def _buyer(doc: DocText, reading: Reading) -> None:
+def _buyer(doc: DocText, reading: Reading, in_sentences: bool = True) -> None:
     value = buyer_rules.labelled_buyer(doc) or buyer_rules.body_on_title_page(doc)
-    named = buyer_rules.body_in_text(doc) if value is None else None
+    named = buyer_rules.body_in_text(doc) if value is None and in_sentences else None
     if value is not None:
         reading.buyer = Found(buyer_rules.clean_name(value.text), value.evidence(), reading.rank)
     elif named is not None:
         reading.buyer = Found(named.text, named.evidence(), reading.rank + 0.4)
-    else:
+    else:  # running headers are the title page repeated: trusted in every piece
         name = buyer_rules.body_in_furniture(doc)
         if name:
             block = doc.furniture[0]
@@ -89,7 +100,9 @@ def _buyer(doc: DocText, reading: Reading) -> None:
             reading.buyer_category = Found(category, reading.buyer.evidence, reading.rank)
 
 
-def _object(doc: DocText, reading: Reading) -> None:
+def _object(doc: DocText, reading: Reading, free_text: bool = True) -> None:
+    """The object from its label, else (`free_text`: not in a price schedule, whose rows are no title) from a
+    sentence or the title page."""
     for match in find_labels(doc, OBJECT_LABEL_RE):
         label = re.sub(r"^[\divx.\s)–-]*(?:article\s+\d+\s*[-–.:]?\s*)?", "", match.group(0)).strip(" :\n")
         if label in ("objet", "operation") and match.start() > 3000:
@@ -100,6 +113,8 @@ def _object(doc: DocText, reading: Reading) -> None:
         if value and _good_object(value):
             reading.object = Found(_without_preamble(value.text), value.evidence(), reading.rank)
             return
+    if not free_text:
+        return
     for match in OBJECT_SENTENCE_RE.finditer(doc.folded):
         value = read_value(doc, match.end(), max_lines=4)
         if value and _good_object(value):

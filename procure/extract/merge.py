@@ -11,7 +11,7 @@ import re
 from procure.extract.places import departments_named, place_from_nuts, place_from_text
 from procure.extract.quantities import best_amount, over_duration
 from procure.extract.reading import AmountFound, Found, LotReading, Reading
-from procure.model import Amount, Fact, Lot, Place, PlaceScope, Tender
+from procure.model import Amount, Fact, FileProblem, Lot, Place, PlaceScope, Tender
 
 COMMUNE_BUYER_RE = re.compile(r"^\s*(?:ville|commune|mairie)\s+(?:de\s+la\s+|de\s+l'|de\s+|du\s+|des\s+|d')(.+)$", re.I)
 
@@ -52,6 +52,30 @@ def build_tender(tender: Tender, readings: list[Reading]) -> None:
     single = len(lots) == 1
     for number in sorted(lots):
         tender.lots.append(_lot(number, lots[number], tender, tender_cpv, duration, place, tender_amounts if single else []))
+    _warn_lone_piece(tender, readings)
+
+
+# Pieces that alone cannot tell the buyer, the procedure or the amounts, with how the user names them.
+LONE_PIECES = {"CCTP": "un CCTP", "BPU": "un bordereau de prix", "DPGF": "un bordereau de prix", "DQE": "un bordereau de prix"}
+
+
+def _warn_lone_piece(tender: Tender, readings: list[Reading]) -> None:
+    """Only a CCTP or only a price schedule: say which facts it cannot give rather than let a guess stand for them."""
+    roles = {r.doc.role for r in readings}
+    if not readings or not roles <= set(LONE_PIECES):
+        return
+    missing = [label for label, fact in (("l'acheteur", tender.buyer), ("l'objet", tender.object),
+                                         ("la procédure", tender.procedure)) if fact is None]
+    if not any(lot.estimated_amount for lot in tender.lots):
+        missing.append("les montants")
+    if not missing:
+        return
+    pieces = sorted({LONE_PIECES[role] for role in roles})
+    what = ", ".join(missing[:-1]) + " et " + missing[-1] if len(missing) > 1 else missing[0]
+    verb = "ne peuvent pas être lus" if len(missing) > 1 else "ne peut pas être lu" + ("e" if missing[0].startswith("la") else "")
+    given = "Seul un CCTP a été fourni" if pieces == ["un CCTP"] else (
+        "Seul un bordereau de prix a été fourni" if len(pieces) == 1 else "Seuls un CCTP et un bordereau de prix ont été fournis")
+    tender.problems.append(FileProblem(readings[0].doc.name, f"{given} : {what} {verb} ; ajoutez le RC ou l'avis.", fatal=False))
 
 
 def _places_in_titles(lots: dict[int, LotReading]) -> None:

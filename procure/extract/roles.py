@@ -17,9 +17,10 @@ NOTICE_RE = re.compile(
 # Role titles, as they stand on a title page (folded; dots and spaces of acronyms tolerated).
 ROLE_TITLES = [
     ("CANDIDATURE", r"lettre\s+de\s+candidature|declaration\s+du\s+candidat|document\s+unique\s+de\s+marche\s+europeen|"
-                    r"\bdume\b|formulaire\s+dc\s?[124]\b|\bdc\s?[124]\s*[-–:]|cadre\s+de\s+reponse|memoire\s+technique\s*[-–:]?\s*$|"
-                    r"declaration\s+de\s+sous-traitance"),
-    ("QR", r"questions?\s*[/-]\s*reponses?|\bquestion\s+n\s*[°o]\s*\d|reponses?\s+aux\s+questions"),
+                    r"\bdume\b|formulaire\s+dc\s?[124]\b|\bdc\s?[124]\s*[-–:]|cadre\s+(?:de\s+|du\s+)?(?:reponse|memoire)|"
+                    r"trame\s+(?:de\s+|du\s+)?memoire|memoire\s+technique\s*[-–:]?\s*$|declaration\s+de\s+sous-traitance"),
+    ("QR", r"questions?\s*[/-]\s*reponses?|\bquestion\s+n\s*[°o]\s*\d|reponses?\s+aux\s+questions|registre\s+des\s+questions|"
+           r"questions?\s+(?:posees\s+)?(?:des|par\s+les)\s+(?:candidats|soumissionnaires|entreprises)|foire\s+aux\s+questions"),
     ("RC", r"r\s*e\s*g\s*l\s*e\s*m\s*e\s*n\s*t\s+d[eu]\s+(?:la\s+)?consultation|\br\.?\s?c\.?\s*$"),
     ("CCAP", r"cahier\s+des\s+clauses\s+administratives(?:\s+particulieres)?|\bc\.?\s?c\.?\s?a\.?\s?p\b"),
     ("CCTP", r"cahier\s+des\s+clauses\s+techniques(?:\s+particulieres)?|\bc\.?\s?c\.?\s?t\.?\s?p\b"),
@@ -33,7 +34,19 @@ ROLE_TITLES = [
 ]
 FILENAME_ROLES = {"RC": "RC", "CCAP": "CCAP", "CCTP": "CCTP", "CCP": "CCP", "AE": "AE", "ATTRI1": "AE", "BPU": "BPU",
                   "DPGF": "DPGF", "DQE": "DQE", "DC1": "CANDIDATURE", "DC2": "CANDIDATURE", "DUME": "CANDIDATURE",
-                  "AAPC": "AVIS", "AVIS": "AVIS"}
+                  "AAPC": "AVIS", "AVIS": "AVIS", "CONTRAT": "CONTRAT", "QR": "QR", "FAQ": "QR", "CRT": "CANDIDATURE"}
+# A register of questions and answers, whatever its title: several numbered questions, each followed by an answer.
+QUESTION_LINE_RE = re.compile(r"^\s*(?:question|q)\s*(?:n\s*[°o]\s*)?\d{1,3}\b", re.M)
+ANSWER_LINE_RE = re.compile(r"^\s*(?:reponse|r)\s*(?:n\s*[°o]\s*)?\d{0,3}\s*(?:de\s+l'acheteur|du\s+pouvoir\s+adjudicateur)?\s*[:.\-–]", re.M)
+# A "Contrat" whose first pages carry the administrative clauses and the act of commitment (one piece standing for
+# CCAP and AE, as State services and some buyers draft it).
+CONTRACT_TITLE_RE = re.compile(r"^\s*contrat\b(?!\s+de\s+travail)", re.M)
+ADMINISTRATIVE_RE = re.compile(r"clauses\s+administratives|conditions\s+administratives|dispositions\s+administratives")
+COMMITMENT_RE = re.compile(r"acte\s+d'\s*engagement|\bengagement\s+du\s+(?:titulaire|candidat|soumissionnaire)|"
+                           r"(?:le\s+titulaire|le\s+soumissionnaire|je\s+soussigne|nous\s+soussignes)\s+s'engagen?t?|\bsignature\s+du\s+(?:titulaire|contrat)")
+# A price schedule recognised by its table header when no title names it.
+PRICE_HEADER_RE = re.compile(r"designation[^\n]{0,80}?\bunite\b[^\n]{0,80}?prix\s+(?:unitaire|u\.?\s)|"
+                             r"designation[^\n]{0,80}?\bquantite\b[^\n]{0,80}?prix|\bprix\s+unitaire\b[^\n]{0,60}?\bquantite\b")
 HEAD_CHARS = 1500
 # Pieces that state the contract; candidate forms and answer frames only ask questions.
 NO_PROVISION_ROLES = {"CANDIDATURE"}
@@ -44,6 +57,9 @@ def classify(name: str, head: str) -> str:
     folded = fold_aligned(head[:HEAD_CHARS])
     if NOTICE_RE.search(folded[:600]):
         return "AVIS"
+    by_content = _role_by_content(folded)
+    if by_content:
+        return by_content
     best: tuple[int, str] | None = None
     for role, pattern in ROLE_TITLES:
         match = re.search(pattern, folded, re.M)
@@ -57,7 +73,28 @@ def classify(name: str, head: str) -> str:
             return FILENAME_ROLES[token]
     if re.search(r"date\s+(?:et\s+heure\s+)?limites?\s+de\s+(?:remise|reception)", folded):
         return "RC"
-    return "AUTRE"
+    return _price_schedule(folded) or "AUTRE"
+
+
+def _role_by_content(folded: str) -> str | None:
+    """Roles a title alone misses: a Q&A register quotes "CCTP" before its own title, a "Contrat" names no role."""
+    if len(QUESTION_LINE_RE.findall(folded)) >= 2 or (QUESTION_LINE_RE.search(folded) and ANSWER_LINE_RE.search(folded)):
+        return "QR"
+    title = CONTRACT_TITLE_RE.search(folded[:800])
+    if title and ADMINISTRATIVE_RE.search(folded) and COMMITMENT_RE.search(folded):
+        return "CONTRAT"
+    return None
+
+
+def _price_schedule(folded: str) -> str | None:
+    """"Désignation | Unité | Prix unitaire": a BPU; with quantities and totals, a DQE."""
+    match = PRICE_HEADER_RE.search(folded)
+    if not match:
+        return None
+    header = folded[match.start() : folded.find("\n", match.end()) if "\n" in folded[match.end():] else len(folded)]
+    if re.search(r"quantite", header) and re.search(r"montant|prix\s+total|total", header):
+        return "DQE"
+    return "BPU"
 
 
 def layout_of(folded: str) -> str:
