@@ -162,6 +162,7 @@ TRAPS = [
     "Objet de la consultation : transport des personnes handicapées vers les établissements d'accueil de jour.",
     "Prestations d'aide à domicile pour les bénéficiaires en situation de handicap du département.",
     "Le candidat est une entreprise adaptée ☐",
+    "Critères d'attribution : valeur technique dont l'insertion paysagère des aménagements proposés, 20 %.",
     "Les places de stationnement réservées aux personnes handicapées sont matérialisées au sol.",
     "Question n° 4 : les heures d'insertion sont-elles un critère social de jugement des offres ?",
     "Liste des publics pouvant être concernés : personnes rencontrant des difficultés sociales et professionnelles, "

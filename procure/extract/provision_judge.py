@@ -59,7 +59,8 @@ ELIGIBILITY_RE = re.compile(r"l'un\s+des\s+criteres|criteres?\s+(?:suivants|d'el
 RESERVED_THING_RE = re.compile(r"\b(?:marches?|lots?|accords?-cadres?|consultation|participation|contrats?|prestations?|procedure|"
                                r"seuls\s+peuvent|reserves?\s*:\s*oui|l\.?\s?2113-1[2-6])")
 # "Insertion" as a technical or advertising word (an advert's insertion, an insulation).
-BUSINESS_INSERTION_RE = re.compile(r"insertion\s+(?:des?|d'une?|de\s+la|du)\s+(?:annonces?|avis|publicites?|isolation|gaines?|pieces?|"
+BUSINESS_INSERTION_RE = re.compile(r"insertion\s+(?:paysagere|architecturale|urbaine|environnementale|dans\s+(?:le\s+site|l'environnement|le\s+paysage))|"
+                                   r"insertion\s+(?:des?|d'une?|de\s+la|du)\s+(?:annonces?|avis|publicites?|isolation|gaines?|pieces?|"
                                    r"encarts?|logos?|images?|donnees|cables?)|insertion\s+publicitaire|insertion\s+(?:sur|dans)\s+"
                                    r"(?:le|les|la|un)\s+(?:support|journal|journaux|presse|site)")
 # A list of the publics an insertion clause may benefit, with nobody bound to anything (a CCAP template's list):
@@ -261,6 +262,7 @@ def _ruled(text: str, kinds: dict[ProvisionKind, float]) -> dict[ProvisionKind, 
         kinds = {kind: p for kind, p in kinds.items() if kind not in RESERVED}
     if BUSINESS_INSERTION_RE.search(text) and not re.search(r"clause|heures|eloigne|publics?|personnes", text):
         kinds.pop(ProvisionKind.INSERTION_CLAUSE, None)
+        kinds.pop(ProvisionKind.SOCIAL_CRITERION, None)
     if PUBLICS_LIST_RE.search(text) and not OBLIGATION_RE.search(text):
         kinds.pop(ProvisionKind.INSERTION_CLAUSE, None)
     if ProvisionKind.SOCIAL_CRITERION in kinds and (ELIGIBILITY_RE.search(text) or not SOCIAL_CRITERION_WORDS_RE.search(text)):
