@@ -122,3 +122,34 @@ def test_sign_out_in_the_app_revokes_the_token(tmp_path, monkeypatch):
     next(b for b in test.sidebar.button if b.label == "Se déconnecter").click().run()
     assert not test.exception
     assert user_from_token(sessions, token) is None  # the copied cookie is refused by the server
+
+
+def test_migration_0010_keeps_existing_accounts(database_url):
+    """An instance upgraded from 0009: its users get token version 0 and can sign in and out."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from procure.db import MIGRATIONS, make_engine, migrate, session_factory
+
+    engine = make_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0009")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO organisations (name, demo) VALUES ('Ville', false)"))
+        connection.execute(text(
+            "INSERT INTO users (email, display_name, password_hash, role, organisation_id, active) "
+            "SELECT 'b@x.fr', 'B', 'x', 'buyer', id, true FROM organisations"))
+    migrate(engine)
+    sessions = session_factory(engine)
+    ws = Workspace(sessions)
+    ws.set_password("b@x.fr", PASSWORD, actor=SYSTEM)
+    buyer = ws.authenticate("b@x.fr", PASSWORD)
+    token = issue_token(sessions, buyer)
+    assert user_from_token(sessions, token) == buyer
+    revoke_tokens(sessions, buyer.id)
+    assert user_from_token(sessions, token) is None
+    engine.dispose()
