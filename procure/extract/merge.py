@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 from procure.extract.places import departments_named, place_from_nuts, place_from_text
-from procure.extract.quantities import best_amount, over_duration
+from procure.extract.quantities import best_amount, over_duration, with_renewals
 from procure.extract.reading import AmountFound, Found, LotReading, Reading
-from procure.model import Amount, Fact, FileProblem, Lot, Place, PlaceScope, Tender
+from procure.model import Amount, AmountKind, Fact, FileProblem, Lot, Place, PlaceScope, Tender
 
 COMMUNE_BUYER_RE = re.compile(r"^\s*(?:ville|commune|mairie)\s+(?:de\s+la\s+|de\s+l'|de\s+|du\s+|des\s+|d')(.+)$", re.I)
 
@@ -168,12 +168,30 @@ def _amount(candidates: list[AmountFound], duration: Found | None, inherited: bo
         found = next(c for c in pool if c.mention is chosen)
         months = duration.value.months if duration else None
         initial = duration.value.initial if duration else None
-        value, computation = over_duration(chosen, months, initial)
+        summed = with_renewals(chosen, [c.mention for c in pool])
+        value, computation = summed or over_duration(chosen, months, initial)
         if chosen.period == "year" and not months:
             computation = "montant annuel : durée inconnue, non cumulé"
+        computation = _with_estimate(computation, chosen, [c.mention for c in pool], months, initial)
         amount = Amount(value, chosen.tax, chosen.kind, computation)
         return Fact(amount, found.evidence(), inherited=inherited)
     return None
+
+
+def _with_estimate(computation: str | None, chosen, mentions, months, initial) -> str | None:
+    """A maximum chosen while the piece also prints an estimate: the estimate stays visible beside it."""
+    from procure.text.format_fr import format_euros
+
+    if chosen.kind != AmountKind.MAXIMUM:
+        return computation
+    estimates = [m for m in mentions if m.kind == AmountKind.ESTIMATE and m.tax == chosen.tax and m.period != "renewal"]
+    if not estimates:
+        return computation
+    estimate = estimates[0]
+    summed = with_renewals(estimate, mentions)
+    value = summed[0] if summed else over_duration(estimate, months, initial)[0]
+    note = f"montant estimé : {format_euros(value, cents=False)}"
+    return f"{computation} ; {note}" if computation else f"maximum ; {note}"
 
 
 def _refined(place: Found, tender: Tender, use_object: bool = True) -> Found:

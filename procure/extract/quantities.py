@@ -205,6 +205,8 @@ TOTAL_RE = re.compile(r"montant\s+(?:total|global)|prix\s+global")
 PER_YEAR_RE = re.compile(r"annuel|par\s+an\b|/\s*an\b|par\s+annee|chaque\s+annee|l'annee")
 PER_INITIAL_RE = re.compile(r"(?:duree|periode)\s+initiale|premiere\s+periode|periode\s+ferme")
 PER_TOTAL_RE = re.compile(r"duree\s+(?:totale|globale)|toutes\s+periodes|ensemble\s+de\s+la\s+duree|sur\s+\d+\s+ans|pour\s+\d+\s+ans")
+PER_RENEWAL_RE = re.compile(r"(?:periode|annee|duree)s?\s+(?:de\s+|d')(?:la\s+)?(?:reconduction|renouvellement)|\breconductions?\b|"
+                            r"\brenouvellements?\b")
 WHOLE_TENDER_RE = re.compile(r"\bglobal|tous\s+lots\s+confondus|ensemble\s+des\s+lots|valeur\s+totale|total\s+des\s+lots")
 
 
@@ -213,7 +215,7 @@ class AmountMention:
     value: Decimal
     tax: str | None
     kind: AmountKind | None
-    period: str | None  # "year", "initial", "total" or None
+    period: str | None  # "year", "initial", "renewal", "total" or None
     start: int
     end: int
     whole_tender: bool = False  # "montant global …", "tous lots confondus": not one lot's amount
@@ -238,7 +240,7 @@ def amount_mentions(text: str, folded: str, start_at: int = 0, end_at: int | Non
         kind = AmountKind.MAXIMUM if re.search(r"\bentre\s+[\d\s.,\u202f\u00a0]+(?:euros?|€)?[^.;]{0,12}\bet\s*$", before) else _kind(before)
         context = before[-80:] + " " + after[:12]
         introduction = _list_introduction(folded, start)
-        period = _period(context, before + after) or _period(introduction, introduction)
+        period = (_period_beside(before, after) or _period(context, before + after) or _period(introduction, introduction))
         kind = kind or _kind(introduction)
         tax = amount.tax or ("HT" if re.match(r"\s*\(?\s*(?:h\.?t\b|hors\s+(?:tax|tva))", after) else None) or _tax_label(before)
         whole = bool(WHOLE_TENDER_RE.search(before[-120:]))
@@ -257,6 +259,21 @@ def _tax_label(before: str) -> str | None:
     label = re.split(r"\d[\d\s.,\u202f\u00a0]*(?:euros?|€)\s*(?:h\.?t\.?|t\.?t\.?c\.?)\b", before[-90:])[-1]
     marks = [(m.start(), "HT") for m in HT_LABEL_RE.finditer(label)] + [(m.start(), "TTC") for m in TTC_LABEL_RE.finditer(label)]
     return max(marks)[1] if marks else None
+
+
+def _period_beside(before: str, after: str) -> str | None:
+    """"6 500 000 € HT pour la période initiale et 2 500 000 € HT pour la période de reconduction": the period that
+    follows the figure, else the closer one before it, when a sentence prices the firm period and a renewal apart."""
+    tail = re.split(r"\d[\d\s.,\u202f\u00a0]*(?:euros?|€)", after)[0][:45]
+    if PER_YEAR_RE.search(tail):
+        return None  # "par an" is read by _period
+    if PER_RENEWAL_RE.search(tail):
+        return "renewal"
+    if PER_INITIAL_RE.search(tail):
+        return "initial"
+    head = before[-70:]
+    marks = [(m.end(), "renewal") for m in PER_RENEWAL_RE.finditer(head)] + [(m.end(), "initial") for m in PER_INITIAL_RE.finditer(head)]
+    return max(marks)[1] if marks and max(marks)[1] == "renewal" and not PER_YEAR_RE.search(head) else None
 
 
 def _period(near: str, sentence: str) -> str | None:
@@ -310,10 +327,25 @@ KIND_PREFERENCE = {AmountKind.MAXIMUM: 0, AmountKind.ESTIMATE: 1, AmountKind.TOT
 def best_amount(mentions: list[AmountMention]) -> AmountMention | None:
     """The figure a buyer would quote for a lot: HT before TTC, a maximum before an estimate; a minimum alone is
     not the lot's amount."""
-    usable = [m for m in mentions if m.kind != AmountKind.MINIMUM]
+    usable = [m for m in mentions if m.kind != AmountKind.MINIMUM and m.period != "renewal"]
     if not usable:
         return None
     return min(usable, key=lambda m: (m.tax == "TTC", KIND_PREFERENCE[m.kind], m.whole_tender))
+
+
+def with_renewals(chosen: AmountMention, mentions: list[AmountMention]) -> tuple[Decimal, str] | None:
+    """The firm period's figure plus each renewal's own figure of the same kind and tax, with the sum shown:
+    « 6 500 000 € (période initiale) + 2 500 000 € (reconduction) = 9 000 000 € »."""
+    from procure.text.format_fr import format_euros
+
+    renewals = [m for m in mentions if m.period == "renewal" and m.kind == chosen.kind and m.tax == chosen.tax
+                and not m.whole_tender]
+    if not renewals or chosen.period not in ("initial", None):
+        return None
+    renewals = list({(m.start, m.value): m for m in renewals}.values())
+    total = chosen.value + sum(m.value for m in renewals)
+    parts = [f"{format_euros(chosen.value, cents=False)} (période initiale)"] + [f"{format_euros(m.value, cents=False)} (reconduction)" for m in renewals]
+    return total, " + ".join(parts) + f" = {format_euros(total, cents=False)}"
 
 
 def over_duration(mention: AmountMention, duration_months: float | None, initial_months: float | None) -> tuple[Decimal, str | None]:

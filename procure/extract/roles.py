@@ -29,7 +29,7 @@ ROLE_TITLES = [
     ("BPU", r"borde?reau\s+(?:des\s+)?(?:de\s+)?prix(?:\s+unitaires?)?|\bb\.?\s?p\.?\s?u\b"),
     ("DPGF", r"decomposition\s+du\s+prix\s+global|\bd\.?\s?p\.?\s?g\.?\s?f\b"),
     ("DQE", r"detail\s+quantitatif\s+estimatif|\bd\.?\s?q\.?\s?e\b"),
-    ("CONTRAT", r"^\s*contrat\s+(?:de|d')"),
+    ("CONTRAT", r"^\s*contrat\s+(?:de|d')(?!\s*travail)"),
     ("ANNEXE", r"^\s*annexe\b"),
 ]
 FILENAME_ROLES = {"RC": "RC", "CCAP": "CCAP", "CCTP": "CCTP", "CCP": "CCP", "AE": "AE", "ATTRI1": "AE", "BPU": "BPU",

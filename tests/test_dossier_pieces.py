@@ -1,0 +1,146 @@
+"""The pieces of a dossier (issue 19, item 4): each piece's role from its content, questions that never become
+the object, a lot or the buyer, framework maxima summed over the firm period and the renewals, and a lone CCTP or
+price schedule that says what it cannot tell. Fixtures are written by the test (DOCX and PDF), plus the real
+multi-piece dossiers of ../shared/data/dce-real."""
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import dce
+from procure.extract import analyze
+from procure.extract.buyer import is_unit_only
+from procure.extract.roles import classify
+from procure.model import AmountKind
+from procure.text.normalize import fold
+
+H, P, T = dce.H, dce.P, dce.T
+DCE_REAL = Path(os.environ.get("PROCURE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")) / "dce-real"
+
+RC = [
+    (H, "RÈGLEMENT DE LA CONSULTATION"),
+    (P, "Pouvoir adjudicateur : Ville de Vitry-sur-Seine, 2 avenue Youri-Gagarine, 94400 Vitry-sur-Seine"),
+    (P, "Objet de la consultation : Nettoyage des bâtiments communaux"),
+    (P, "Procédure de passation : appel d'offres ouvert."),
+]
+CONTRACT = [
+    (H, "CONTRAT"),
+    (P, "Marché public de services valant engagement du titulaire"),
+    (H, "Partie 1 – Clauses administratives"),
+    (P, "Article 1 – Durée. L'accord-cadre est conclu pour une durée initiale de 3 ans, reconductible une fois pour une durée de 1 an."),
+    (P, "Article 2 – Montant. Le montant maximum est de 6 500 000 € HT pour la période initiale et de 2 500 000 € HT pour "
+        "la période de reconduction."),
+    (H, "Partie 2 – Engagement"),
+    (P, "Le titulaire s'engage à exécuter les prestations aux conditions du présent contrat."),
+]
+QR_REGISTER = [
+    (H, "Registre"),
+    (P, "Question 1 : Le CCTP prévoit-il un nombre d'heures d'insertion pour le lot unique « Entretien des espaces verts de la Ville de Lyon » ?"),
+    (P, "Réponse : Non, le CCTP ne prévoit pas d'heures."),
+    (P, "Question 2 : Objet : quelle est la fréquence des passages ?"),
+    (P, "Réponse : Hebdomadaire."),
+]
+
+
+def spaced(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def test_roles_from_content_not_name():
+    assert classify("Contrat.pdf", "CONTRAT\nMarché de services\nClauses administratives\nLe titulaire s'engage à exécuter") == "CONTRAT"
+    assert classify("CCTP_questions.pdf", "Question 1 : le CCTP, article 3, prévoit-il ?\nRéponse : oui\nQuestion 2 : et ?") == "QR"
+    assert classify("annexe2.docx", "CADRE DE RÉPONSE TECHNIQUE\nLot 1\nMoyens humains :") == "CANDIDATURE"
+    assert classify("DC2.pdf", "Formulaire DC2\nDéclaration du candidat") == "CANDIDATURE"
+    assert classify("prix.xlsx", "N° | Désignation | Unité | Prix unitaire HT\n1 | Heure de gardiennage | h |") == "BPU"
+    assert classify("prix.xlsx", "N° | Désignation | Unité | Quantité | Prix unitaire | Montant HT") == "DQE"
+    assert classify("CCTP.pdf", "CAHIER DES CLAUSES TECHNIQUES PARTICULIERES\nArticle 1 Objet du marché") == "CCTP"
+    # A contract of employment cited in a CCTP, or a contract with no commitment, is not the CONTRAT piece.
+    assert classify("x.pdf", "Contrat de travail des agents\nLes agents sont employés") != "CONTRAT"
+
+
+def test_unit_of_a_buyer_is_no_buyer():
+    assert is_unit_only("Direction générale") and is_unit_only("DIRECTION GÉNÉRALE DES SERVICES")
+    assert is_unit_only("Service de la commande publique") and is_unit_only("Direction des achats")
+    assert not is_unit_only("Service départemental d'incendie et de secours du Var")
+    assert not is_unit_only("Direction générale de l'armement") and not is_unit_only("Ministère de la Justice")
+
+
+def test_contract_and_qr_dossier(tmp_path):
+    files = [dce.write_pdf(tmp_path / "RC.pdf", RC), dce.write_docx(tmp_path / "Contrat.docx", CONTRACT),
+             dce.write_pdf(tmp_path / "Questions_CCTP.pdf", QR_REGISTER), dce.write_pdf(tmp_path / "QR2.pdf", QR_REGISTER)]
+    tender = analyze(files)
+    assert [d.doc_type for d in tender.documents] == ["RC", "CONTRAT", "QR", "QR"]
+    assert tender.buyer.value == "Ville de Vitry-sur-Seine"
+    assert tender.object.value == "Nettoyage des bâtiments communaux"
+    (lot,) = tender.lots
+    assert "Entretien" not in lot.title.value
+    amount = lot.estimated_amount.value
+    assert amount.value == Decimal("9000000") and amount.kind == AmountKind.MAXIMUM
+    assert "6 500 000 € (période initiale) + 2 500 000 € (reconduction) = 9 000 000 €" in spaced(amount.computation)
+    assert lot.duration_months.value == 48
+
+
+def test_estimate_kept_beside_maximum(tmp_path):
+    rc = RC + [(P, "L'accord-cadre est conclu pour une durée de 4 ans."),
+               (P, "Le montant maximum de l'accord-cadre est de 800 000 € HT. Le montant estimé est de 500 000 € HT.")]
+    (lot,) = analyze([dce.write_docx(tmp_path / "RC.docx", rc)]).lots
+    amount = lot.estimated_amount.value
+    assert amount.value == Decimal("800000") and amount.kind == AmountKind.MAXIMUM
+    assert "montant estimé : 500 000 €" in spaced(amount.computation)
+
+
+def test_questions_give_no_object_lot_or_buyer(tmp_path):
+    tender = analyze([dce.write_pdf(tmp_path / "QR.pdf", QR_REGISTER)])
+    assert tender.documents[0].doc_type == "QR"
+    assert tender.buyer is None and tender.object is None
+    assert all(lot.title is None for lot in tender.lots)
+
+
+def test_lone_cctp_names_no_town_as_buyer_and_says_so(tmp_path):
+    cctp = [(H, "CAHIER DES CLAUSES TECHNIQUES PARTICULIÈRES"),
+            (P, "Article 1 – Objet : surveillance des équipements sportifs"),
+            (P, "Les prestations sont exécutées sur les sites de la Commune de Chambéry et de la Ville de Cognin.")]
+    tender = analyze([dce.write_pdf(tmp_path / "CCTP.pdf", cctp)])
+    assert tender.buyer is None
+    (warning,) = [p for p in tender.problems if p.message.startswith("Seul un CCTP")]
+    assert "l'acheteur" in warning.message and "ajoutez le RC ou l'avis" in warning.message and not warning.fatal
+
+
+def test_lone_bpu_gives_no_row_as_object(tmp_path):
+    bpu = [(T, [["N°", "Désignation", "Unité", "Prix unitaire HT"],
+                ["1", "Heure de gardiennage de jour par agent qualifié", "heure", ""],
+                ["2", "Heure de ronde de nuit avec véhicule", "heure", ""]])]
+    tender = analyze([dce.write_docx(tmp_path / "prix.docx", bpu)])
+    assert tender.documents[0].doc_type == "BPU"
+    assert tender.object is None and tender.buyer is None
+    assert any(p.message.startswith("Seul un bordereau de prix") for p in tender.problems)
+
+
+def test_full_dossier_gives_no_lone_piece_warning(tmp_path):
+    tender = analyze([dce.write_pdf(tmp_path / "RC.pdf", RC), dce.write_docx(tmp_path / "Contrat.docx", CONTRACT)])
+    assert not [p for p in tender.problems if p.message.startswith("Seul")]
+
+
+REAL = ["justice_ppsmj_2024", "vsgp_infogerance", "teina_camp-des-milles", "teina_coupvray", "teina_cuzieu",
+        "teina_grand-chambery", "teina_guyane-prefecture"]
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_real_dossier_pieces(name):
+    import yaml
+
+    folder = DCE_REAL / name
+    if not folder.exists():
+        pytest.skip("shared data absent")
+    expected = yaml.safe_load((folder / "expected.yaml").read_text(encoding="utf-8"))
+    tender = analyze([folder / f for f in expected["files"]])
+    buyers = {fold(b) for b in [expected["buyer"], *expected.get("buyer_aliases", [])]}
+    assert tender.buyer is not None and fold(tender.buyer.value) in buyers
+    assert not any(d.doc_type in ("QR", "CANDIDATURE", "AUTRE") for d in tender.documents)
+    assert len(tender.lots) == len(expected["lots"])
+    for lot, wanted in zip(tender.lots, expected["lots"]):
+        if wanted.get("amount_ht"):
+            assert abs(lot.estimated_amount.value.value - Decimal(str(wanted["amount_ht"]))) <= Decimal("0.005") * wanted["amount_ht"]
