@@ -58,11 +58,15 @@ RENEWAL_COUNT_PATTERNS = [
     re.compile(r"nombre\s+de\s+(?:periodes\s+de\s+)?reconductions?\s+(?:fixe\s+)?(?:a|:)\s*" + _NUM),
     re.compile(r"(?:reconductible|renouvelable)\s+(?:tacitement\s+)?(une)\s+fois"),
     re.compile(r"(?:reconduit|renouvele)e?\s+(?:tacitement\s+|expressement\s+)?" + _NUM + _PAREN + r"\s*fois"),
+    # "reconduit de manière tacite pour 3 périodes successives de 1 an"
+    re.compile(r"(?:reconduc\w*|reconduit\w*|renouvel\w*)[^.;]{0,60}?\b" + _NUM + _PAREN +
+               r"\s*(?:nouvelles\s+)?periodes?\s+(?:successives?|supplementaires?|de\s+reconduction|identiques?|(?=de\s|d'))"),
 ]
 RENEWAL_LENGTH_PATTERNS = [
     re.compile(r"duree\s+de\s+chaque\s+periode\s+de\s+reconduction\s+(?:de\s+|:\s*)" + QTY),
     re.compile(r"(?:reconduction|reconductible|renouvel\w*|reconduite?|reprises)[^.;]{0,60}?(?:pour\s+une\s+(?:duree|periode)\s+(?:supplementaire\s+)?"
-               r"(?:de\s+|d')|par\s+periodes?\s+(?:successives?\s+)?(?:de\s+|d')|d'une\s+duree\s+de\s+)" + QTY),
+               r"(?:de\s+|d')|par\s+periodes?\s+(?:successives?\s+)?(?:de\s+|d')|d'une\s+duree\s+de\s+|"
+               r"\b\w+\s*(?:\(\s*\w+\s*\)\s*)?(?:nouvelles\s+)?periodes?\s+(?:(?:successives?|supplementaires?|identiques?)\s+)?(?:de\s+|d'))" + QTY),
 ]
 SAME_LENGTH_RE = re.compile(r"(?:reconduction|reconductible|renouvel\w*|reconduite?)[^.;]{0,80}?(?:pour\s+la\s+meme\s+(?:periode|duree)|"
                             r"dans\s+les\s+memes\s+termes|pour\s+une\s+duree\s+identique|d'une\s+duree\s+egale)")
