@@ -144,3 +144,29 @@ def test_real_dossier_pieces(name):
     for lot, wanted in zip(tender.lots, expected["lots"]):
         if wanted.get("amount_ht"):
             assert abs(lot.estimated_amount.value.value - Decimal(str(wanted["amount_ht"]))) <= Decimal("0.005") * wanted["amount_ht"]
+
+
+@pytest.mark.parametrize("text, months", [
+    ("Durée en mois : 12\nLe marché peut être reconduit de manière tacite pour 3 périodes successives de 1 an.", 48),
+    ("Marché d'une durée de 1 an renouvelable 3 fois", 48),
+    ("Il sera reconduit de façon tacite par période de un (1) an, sans que sa durée totale nexcède quatre (4) ans.", 48),
+    ("Le présent marché est conclu pour une période de 3 ans reconductible une fois à compter de sa notification.", None),
+])
+def test_renewals_as_notices_state_them(text, months):
+    from procure.extract.quantities import find_duration
+    from procure.text.nlp import fold_aligned
+
+    duration = find_duration(fold_aligned(text))
+    assert (duration.months if duration else None) == months
+
+
+def test_notice_of_one_lot_per_page_keeps_its_page_edges():
+    """Each lot of boamp_20-99764 opens a page with "II.2.3)Lieu d'exécution" … "Valeur hors TVA : # euros": lines
+    repeated at the page edges are the form's sections, not running headers."""
+    notice = DCE_REAL / "boamp_20-99764" / "boamp-avis-20-99764.pdf"
+    if not notice.exists():
+        pytest.skip("shared data absent")
+    tender = analyze([notice])
+    amounts = {lot.number: lot.estimated_amount.value.value for lot in tender.lots if lot.estimated_amount}
+    assert amounts[1] == Decimal("1022500") and amounts[2] == Decimal("1486000") and len(amounts) == 10
+    assert all(lot.duration_months and lot.duration_months.value == 48 for lot in tender.lots)

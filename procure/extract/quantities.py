@@ -31,7 +31,7 @@ TOTAL_PATTERNS = [
                r"[^.;]{0,40}?\b(?:est\s+(?:fixee\s+)?(?:a|de)\s+|de\s+|:\s*)" + QTY),
     re.compile(r"toutes\s+periodes\s+confondues[^.;\d]{0,30}" + QTY),
     re.compile(r"soit\s+(?:un\s+maximum\s+de|une\s+duree\s+(?:maximale|totale)\s+de|au\s+maximum)\s+" + QTY),
-    re.compile(r"(?:ne\s+pourra|ne\s+peut|sans\s+pouvoir|sans\s+que\s+sa\s+duree(?:\s+totale)?\s+(?:ne\s+puisse\s+|n')?)\s*(?:donc\s+)?(?:pas\s+)?"
+    re.compile(r"(?:ne\s+pourra|ne\s+peut|sans\s+pouvoir|sans\s+que\s+sa\s+duree(?:\s+totale)?\s+(?:ne\s+puisse\s+|n'?)?)\s*(?:donc\s+)?(?:pas\s+)?"
                r"(?:exceder|depasser|excede)\s+(?:une\s+duree\s+(?:totale\s+|maximale\s+)?de\s+)?" + QTY),
     re.compile(r"dans\s+la\s+limite\s+(?:d'une\s+duree\s+(?:totale|maximale)\s+)?de\s+" + QTY),
 ]
@@ -49,7 +49,11 @@ INITIAL_PATTERNS = [
     re.compile(r"delai\s+(?:global|d'execution|contractuel)(?:\s+(?:global|d'execution|contractuel|des\s+(?:prestations|travaux)|"
                r"du\s+marche))*\s*(?:est\s+(?:fixe\s+)?(?:a|de)\s+|de\s+|:\s*)" + QTY),
     re.compile(r"pour\s+une\s+duree\s+(?:ferme\s+)?(?:initiale\s+)?(?:de\s+|d')" + QTY),
+    re.compile(r"(?:marche|accord-cadre|contrat)\s+d'une\s+duree\s+(?:ferme\s+)?(?:initiale\s+)?(?:de\s+|d')" + QTY),
 ]
+# "d'une durée de 1 an renouvelable 3 fois": renewals that follow the first period's figure are of its length, when
+# the total stays within the four years a framework may last.
+RENEWED_AS_IS_RE = re.compile(r"\s*,?\s*(?:tacitement\s+)?(?:reconductible|renouvelable)\s+(?:tacitement\s+)?\S+\s*(?:\(\s*\w+\s*\)\s*)?fois")
 STATED_RE = re.compile(r"duree\s+en\s+mois\s*:\s*(\d{1,3})\b(?!\s*\(\s*a\s+compter\s+de\s+la\s+date\s+limite)")
 RENEWAL_COUNT_PATTERNS = [
     re.compile(r"(?:reconductible|renouvelable|reconduite?s?|renouvelee?s?)\s+(?:tacitement\s+|expressement\s+|annuellement\s+)?"
@@ -126,6 +130,8 @@ def find_duration(folded: str) -> Duration | None:
         return Duration(_clean(months), start, end, "initial", months)
     count = _renewal_count(folded)
     length = _renewal_length(folded, months) if count is not None else None
+    if count is not None and length is None and RENEWED_AS_IS_RE.match(folded, end) and months * (count + 1) <= 48:
+        length = months  # only within the 4 years of a framework (L2125-1): "3 ans reconductible une fois" stays unknown
     if count is None or length is None:
         if stated and float(stated.group(1)) > months:  # the form's figure already counts the renewals
             return Duration(_clean(float(stated.group(1))), stated.start(), stated.end(), "total", months)
