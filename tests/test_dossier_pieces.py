@@ -170,3 +170,23 @@ def test_notice_of_one_lot_per_page_keeps_its_page_edges():
     amounts = {lot.number: lot.estimated_amount.value.value for lot in tender.lots if lot.estimated_amount}
     assert amounts[1] == Decimal("1022500") and amounts[2] == Decimal("1486000") and len(amounts) == 10
     assert all(lot.duration_months and lot.duration_months.value == 48 for lot in tender.lots)
+
+
+@pytest.mark.parametrize("name, procedure", [("boamp_20-100015", "MAPA"), ("boamp_20-102594", "MAPA"), ("boamp_20-100490", "AOO")])
+def test_social_services_notice_procedure_from_its_article(name, procedure):
+    """IV.1.1 ticks 'ouverte' or 'négociations'; VI.3 or IV.1.11 'procédure adaptée … R2123-1 3°' decides."""
+    folder = DCE_REAL / name
+    if not folder.exists():
+        pytest.skip("shared data absent")
+    tender = analyze(sorted(folder.glob("*.pdf")))
+    assert tender.procedure.value["code"] == procedure
+
+
+def test_lot_durations_from_additional_information():
+    """boamp_20-100490: each lot's II.2.7 says 12 months, VI.3 the renewals and 'durée maximale … de 48 mois'."""
+    folder = DCE_REAL / "boamp_20-100490"
+    if not folder.exists():
+        pytest.skip("shared data absent")
+    tender = analyze(sorted(folder.glob("*.pdf")))
+    assert [lot.duration_months.value for lot in tender.lots] == [48, 48, 48]
+    assert "48 mois" in tender.lots[0].duration_months.evidence.passage

@@ -117,6 +117,7 @@ def read_eu_form(doc: DocText, rank: float, nomenclature: Nomenclature | None) -
             reading.amounts += _amounts(doc, span, rank + 0.5)
     for index, block in enumerate(form.lot_blocks()):
         _eu_lot(form, reading, block, index, nomenclature)
+    _renewals_in_additional_information(form, reading, extra)
     if reading.divided is False and len(reading.lots) > 1:
         reading.lots = {1: next(iter(reading.lots.values()))}
     if reading.divided is False and reading.lots:
@@ -147,8 +148,21 @@ def _eu_buyer(form: EuForm, reading: Reading) -> None:
         reading.buyer_category = Found(category, reading.buyer.evidence if reading.buyer else None, reading.rank)
 
 
+RENEWAL_YES_RE = re.compile(r"reconduction\s*:\s*oui")
+# Social and specific services: IV.1.1 ticks "ouverte" or "négociations" while IV.1.11 or VI.3 says the contract is
+# awarded by the adapted procedure of R2123-1 3° — the article decides.
+ADAPTED_RE = re.compile(
+    r"selon\s+(?:une\s+|la\s+)?procedure\s+adaptee|procedure\s+adaptee[^.;]{0,60}?[lr]\.?\s?2123[\s-]?1\b|"
+    r"(?:passee?|conclue?|soumise?)\s+(?:en\s+application\s+de|selon|a)\s+l'article\s+[lr]\.?\s?2123[\s-]?1\b"
+)
+
+
 def _eu_procedure(form: EuForm, reading: Reading) -> None:
     doc = form.doc
+    adapted = ADAPTED_RE.search(doc.folded)
+    if adapted:
+        reading.procedure = found(doc, procedure_value("MAPA"), adapted.start(), adapted.end(), reading.rank)
+        return
     for span in (form.span("iv.1.1"), (0, min(len(doc.folded), 1500))):
         if not span:
             continue
@@ -157,6 +171,24 @@ def _eu_procedure(form: EuForm, reading: Reading) -> None:
             code, _, start, end = named
             reading.procedure = found(doc, procedure_value(code), span[0] + start, span[0] + end, reading.rank)
             return
+
+
+def _renewals_in_additional_information(form: EuForm, reading: Reading, extra: tuple[int, int] | None) -> None:
+    """"Reconduction : oui" (or no renewal box at all) in a lot while only VI.3 states the renewals ("durée maximale du contrat, toutes
+    périodes confondues, de 48 mois"): the lot lasts as VI.3 says, when that is longer than its first period."""
+    if not extra:
+        return
+    stated = find_duration(form.text(extra))
+    if stated is None:
+        return
+    for start, end, number in reading.lot_spans:
+        lot = reading.lots.get(number)
+        if lot is None or lot.duration is None or lot.duration.value.how != "initial":
+            continue
+        block = form.doc.folded[start:end]
+        silent = "reconduc" not in block and "renouvel" not in block  # the social-services form has no renewal box
+        if (RENEWAL_YES_RE.search(block) or silent) and stated.how != "initial" and stated.months > lot.duration.value.months:
+            lot.duration = duration_found(form.doc, stated, extra[0], lot.duration.rank)
 
 
 def _eu_lot(form: EuForm, reading: Reading, block: tuple[int, int], index: int, nomenclature) -> None:
