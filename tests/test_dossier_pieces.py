@@ -190,3 +190,14 @@ def test_lot_durations_from_additional_information():
     tender = analyze(sorted(folder.glob("*.pdf")))
     assert [lot.duration_months.value for lot in tender.lots] == [48, 48, 48]
     assert "48 mois" in tender.lots[0].duration_months.evidence.passage
+
+
+def test_project_manager_notice_keeps_works_envelope_and_suffix_out():
+    """boamp_20-100834 (maîtrise d'œuvre): 'Enveloppe prévisionnelle des Travaux = 12 000 000 euro(s) HT' is the works
+    budget, not the contract's value; II.1.1 '20stch06/Jo' is VI.3's 'Numéro de la consultation : 20stch06'."""
+    folder = DCE_REAL / "boamp_20-100834"
+    if not folder.exists():
+        pytest.skip("shared data absent")
+    tender = analyze(sorted(folder.glob("*.pdf")))
+    assert tender.reference.value == "20stch06"
+    assert tender.lots[0].estimated_amount is None

@@ -101,6 +101,8 @@ def read_eu_form(doc: DocText, rank: float, nomenclature: Nomenclature | None) -
             reading.reference = Found(_reference_token(reference.text), reference.evidence(), rank)
     if reading.reference is None:
         _reference_in_free_text(doc, reading, rank)
+    else:
+        _reference_without_suffix(doc, reading, rank)
     main_cpv = form.span("ii.1.2")
     if main_cpv:
         reading.cpv = _codes(doc, main_cpv, nomenclature)
@@ -433,6 +435,18 @@ def _reference_token(text: str) -> str | None:
         return None
     token = match.group(1).rstrip("./-")
     return token if re.search(r"\d", token) and len(token) >= 3 else None
+
+
+def _reference_without_suffix(doc: DocText, reading: Reading, rank: float) -> None:
+    """II.1.1 "20stch06/Jo" while VI.3 says "Numéro de la consultation : 20stch06": the consultation's own number,
+    without the publication suffix glued to it."""
+    stated = Reading(doc, rank)
+    _reference_in_free_text(doc, stated, rank)
+    if stated.reference is None:
+        return
+    short, long = stated.reference.value, reading.reference.value
+    if len(short) < len(long) and long.lower().startswith(short.lower()) and long[len(short)] in "/-_ ":
+        reading.reference = Found(short, stated.reference.evidence, rank)
 
 
 def _reference_in_free_text(doc: DocText, reading: Reading, rank: float) -> None:

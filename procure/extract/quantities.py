@@ -206,7 +206,9 @@ def _month_span(first: date, last: date) -> int:
 NOT_CONTRACT_AMOUNT_RE = re.compile(
     r"\b(?:avance|sous-trait|garantie|retenue|penalit|indemnite|recouvrement|chiffre\s+d'affaires|capital\s+social|assurance|"
     r"cautionnement|seuil|inferieure?s?\s+a|superieure?s?\s+a|au-dela\s+d|en\s+deca|prime|par\s+(?:heure|jour)\s+de\s+retard|"
-    r"frais|interets|dommages|astreinte|plafond\s+de\s+l'assurance|acompte|nantissement|tva\s+de|references?\s+de)"
+    r"frais|interets|dommages|astreinte|plafond\s+de\s+l'assurance|acompte|nantissement|tva\s+de|references?\s+de|"
+    # the works envelope a project manager's (maîtrise d'œuvre) notice states is not the value of its contract
+    r"enveloppe\s+(?:financiere\s+)?(?:previsionnelle\s+)?(?:affectee\s+aux\s+|des\s+)travaux)"
 )
 MAXIMUM_RE = re.compile(r"maxim|plafond|ne\s+pourra\s+(?:pas\s+)?exceder|dans\s+la\s+limite|enveloppe\s+maximale|au\s+plus")
 MINIMUM_RE = re.compile(r"minim|au\s+moins")
