@@ -201,3 +201,23 @@ def test_project_manager_notice_keeps_works_envelope_and_suffix_out():
     tender = analyze(sorted(folder.glob("*.pdf")))
     assert tender.reference.value == "20stch06"
     assert tender.lots[0].estimated_amount is None
+
+
+@pytest.mark.parametrize("text, departments", [
+    ("Ile-de-France", ["75", "77", "78", "91", "92", "93", "94", "95"]),
+    ("Région Occitanie", ["09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "81", "82"]),
+    ("Bretagne (35)", ["35"]),  # the department stated wins over the region's name
+])
+def test_region_named_as_place(text, departments):
+    from procure.extract.places import place_from_text
+
+    assert place_from_text(text).departments == departments
+
+
+def test_region_place_of_a_notice_stays_a_region():
+    """boamp_20-102594: 'Lieu principal d'exécution : Ile-de-France' beside the buyer's NUTS FR105."""
+    folder = DCE_REAL / "boamp_20-102594"
+    if not folder.exists():
+        pytest.skip("shared data absent")
+    tender = analyze(sorted(folder.glob("*.pdf")))
+    assert tender.place.value.scope.value == "region" and "92" in tender.place.value.departments

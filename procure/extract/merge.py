@@ -101,8 +101,8 @@ def _lots_place(lots: dict[int, LotReading]) -> Found | None:
     best = min(found, key=lambda f: f.rank)
     places = [f.value for f in found if isinstance(f.value, Place)]
     departments = sorted({d for p in places for d in p.departments})
-    if len(departments) <= 1 or len(places) < len(found):
-        return best
+    if len(departments) <= 1 or len(places) < len(found) or len({p.label for p in places}) == 1:
+        return best  # one place (a region, a department) stated by every lot stays what it is
     communes = [c for p in places for c in p.communes]
     mark = " (d'après l'intitulé du lot)"
     labels = list(dict.fromkeys(p.label for p in places))

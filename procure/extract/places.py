@@ -12,6 +12,16 @@ NATIONAL_RE = re.compile(
     r"france\s+(?:metropolitaine|entiere|continentale)|territoire\s+(?:national|francais|metropolitain)|ensemble\s+du\s+territoire|"
     r"toute\s+la\s+france|echelle\s+nationale|niveau\s+national|\bnational\b"
 )
+# The thirteen metropolitan regions (2016), folded, with the NUTS 2 codes that hold their departments.
+REGIONS = {
+    r"ile[\s-]de[\s-]france": ["FR10"], r"centre[\s-]val[\s-]de[\s-]loire": ["FRB0"],
+    r"bourgogne[\s-]franche[\s-]comte": ["FRC1", "FRC2"], r"normandie": ["FRD1", "FRD2"], r"hauts[\s-]de[\s-]france": ["FRE1", "FRE2"],
+    r"grand[\s-]est": ["FRF1", "FRF2", "FRF3"], r"pays[\s-]de[\s-]la[\s-]loire": ["FRG0"], r"bretagne": ["FRH0"],
+    r"nouvelle[\s-]aquitaine": ["FRI1", "FRI2", "FRI3"], r"occitanie": ["FRJ1", "FRJ2"],
+    r"auvergne[\s-]rhone[\s-]alpes": ["FRK1", "FRK2"], r"provence[\s-]alpes[\s-]cote[\s-]d'azur|\bpaca\b": ["FRL0"],
+    r"\bcorse\b": ["FRM0"],
+}
+REGION_RES = [(re.compile(r"(?:^|\bregion\s+|^\W*)(?:" + pattern + r")\W*$"), codes) for pattern, codes in REGIONS.items()]
 POSTCODE_RE = re.compile(r"(?<!\d)((?:0[1-9]|[1-8]\d|9[0-5])\d{3}|97[1-6]\d{2})(?!\d)")
 DEPT_IN_PARENS_RE = re.compile(r"([A-Za-zÀ-ÿ'’ -]{2,40}?)\s*\(\s*(\d{2}|2[AB]|97\d)\s*\)")
 DEPT_NUMBER_RE = re.compile(r"\b(?:dpt|dept|departement|département)\.?\s*(?:n°\s*)?(\d{2}|2[AB]|97\d)\b", re.I)
@@ -35,9 +45,20 @@ def place_from_text(text: str, department_hint: str | None = None) -> Place | No
         return Place(PlaceScope.DEPARTMENT, text, [], departments)
     if departments:
         return Place(PlaceScope.SEVERAL, text, [], departments)
+    region = _region(folded)
+    if region:
+        return Place(PlaceScope.REGION, text, [], region)
     if NATIONAL_RE.search(folded):
         return Place(PlaceScope.NATIONAL, text)
     return None
+
+
+def _region(folded: str) -> list[str]:
+    """"Ile-de-France", "Région Occitanie": a place text that is a region's name alone gives its departments."""
+    for pattern, codes in REGION_RES:
+        if pattern.search(folded.strip(" .;:")):
+            return sorted({d for code in codes for d in departments_of_nuts(code)})
+    return []
 
 
 def place_from_nuts(code: str, label: str | None = None) -> Place | None:
