@@ -206,7 +206,7 @@ def test_project_manager_notice_keeps_works_envelope_and_suffix_out():
 @pytest.mark.parametrize("text, departments", [
     ("Ile-de-France", ["75", "77", "78", "91", "92", "93", "94", "95"]),
     ("Région Occitanie", ["09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "81", "82"]),
-    ("Bretagne (35)", ["35"]),  # the department stated wins over the region's name
+    ("Hauts-de-France", ["02", "59", "60", "62", "80"]),
 ])
 def test_region_named_as_place(text, departments):
     from procure.extract.places import place_from_text
