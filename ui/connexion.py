@@ -2,7 +2,7 @@ import streamlit as st
 
 from procure.service.workspace import AccessDenied
 from ui.common import workspace
-from ui.session import sign_in
+from ui.session import client_address, sign_in
 
 st.title("procure : clauses sociales dans vos marchés publics")
 st.write("Connectez-vous pour déposer un dossier de consultation ou examiner les propositions du groupe de travail.")
@@ -12,9 +12,9 @@ with st.form("connexion"):
     submitted = st.form_submit_button("Se connecter", type="primary")
 if submitted:
     try:
-        # The address lets the throttle count failures per client as well as per account.
-        address = st.context.ip_address
-        user = workspace().authenticate(email, password, address=address if isinstance(address, str) else None)
+        # The address lets the throttle count failures per client as well as per account (behind a trusted proxy,
+        # the address its header gives).
+        user = workspace().authenticate(email, password, address=client_address())
     except AccessDenied as refused:  # too many failures: the message says how long to wait
         st.error(str(refused))
         st.stop()

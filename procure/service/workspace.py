@@ -172,11 +172,13 @@ class Workspace:
 
     def annex(self, actor: Actor, tender_id: int, out: Path) -> Path:
         """Word annex of the stored, reviewed suggestions of the latest analysis: who decided what, suppliers retained."""
-        from procure.advice.suggest import suggest
+        from procure.advice.advise import TenderAnswers, advise
         from procure.outputs.annex import reviewed_lots, write_annex
 
         items = self.review_items(actor, tender_id)  # checks access
-        advice = suggest(self.load_tender(actor, tender_id))  # header facts and compliance alerts
+        # Header facts and compliance alerts, with the buyer's answers as the analysis took them (code review D2).
+        answers = TenderAnswers(category=self.buyer_category(actor, tender_id), defence=self.defence_security(actor, tender_id))
+        advice = advise(self.load_tender(actor, tender_id), answers)
         roles, organisation = self._deciders(tender_id, items)
         return write_annex(advice, out, reviewed=reviewed_lots(items, roles), buyer=organisation)
 
