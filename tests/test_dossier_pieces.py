@@ -221,3 +221,16 @@ def test_region_place_of_a_notice_stays_a_region():
         pytest.skip("shared data absent")
     tender = analyze(sorted(folder.glob("*.pdf")))
     assert tender.place.value.scope.value == "region" and "92" in tender.place.value.departments
+
+
+def test_first_level_nuts_narrowed_to_the_commune_the_object_names():
+    """boamp_20-101692: NUTS 'FRJ' (Occitanie) only; the object names Sète (34301)."""
+    from procure.extract.places import place_from_nuts
+
+    assert "34" in place_from_nuts("FRJ").departments and "31" in place_from_nuts("FRJ").departments
+    folder = DCE_REAL / "boamp_20-101692"
+    if not folder.exists():
+        pytest.skip("shared data absent")
+    tender = analyze(sorted(folder.glob("*.pdf")))
+    assert [c.insee for c in tender.place.value.communes] == ["34301"]
+    assert "commune citée dans l'objet" in tender.place.value.label

@@ -198,6 +198,8 @@ def _refined(place: Found, tender: Tender, use_object: bool = True) -> Found:
     """A department alone (a NUTS code, "(86)") narrowed to a commune of it that the buyer or the object names:
     "Ville de Rennes" with FRH03, "Poitiers 86 Construction de …" with FRI34."""
     value = place.value
+    if isinstance(value, Place) and value.scope == PlaceScope.REGION and not value.communes and tender.object and use_object:
+        return _commune_of_region(place, tender)
     if not isinstance(value, Place) or value.scope != PlaceScope.DEPARTMENT or len(value.departments) != 1:
         return place
     department = value.departments[0]
@@ -213,6 +215,24 @@ def _refined(place: Found, tender: Tender, use_object: bool = True) -> Found:
             label = f"{value.label} ; {why} : {commune_place.communes[0].name}"
             return Found(Place(PlaceScope.COMMUNE, label, commune_place.communes, [department]), place.evidence, place.rank)
     return place
+
+
+def _commune_of_region(place: Found, tender: Tender) -> Found:
+    """A region alone (NUTS "FRJ") narrowed to the one commune of it that the object names ("… ZAC Entrée Est -
+    Rive Sud de Sète"); kept as a region when no name, or several, match."""
+    value = place.value
+    words = re.findall(r"\b[A-ZÉÈ][\w'’-]+(?:[ -](?:sur|sous|en|de|du|la|le|lès|[A-ZÉÈ][\w'’-]+))*", tender.object.value)
+    found = {}
+    for word in words:
+        for department in value.departments:
+            commune_place = place_from_text(word, department)
+            if commune_place and commune_place.scope == PlaceScope.COMMUNE and commune_place.department == department:
+                found[commune_place.communes[0].insee] = commune_place
+    if len(found) != 1:
+        return place
+    (commune_place,) = found.values()
+    label = f"{value.label} ; commune citée dans l'objet : {commune_place.communes[0].name}"
+    return Found(Place(PlaceScope.COMMUNE, label, commune_place.communes, commune_place.departments), place.evidence, place.rank)
 
 
 def _buyer_address(tender: Tender) -> Found | None:

@@ -61,8 +61,16 @@ def _region(folded: str) -> list[str]:
     return []
 
 
-def place_from_nuts(code: str, label: str | None = None) -> Place | None:
+def nuts_departments_of(code: str) -> list[str]:
+    """Departments of a NUTS code, a first-level one too ("FRJ": Occitanie, the union of FRJ1 and FRJ2)."""
     departments = departments_of_nuts(code)
+    if departments or len(code) != 3 or not code.upper().startswith("FR"):
+        return departments
+    return sorted({d for digit in "0123" for d in departments_of_nuts(code + digit)})
+
+
+def place_from_nuts(code: str, label: str | None = None) -> Place | None:
+    departments = nuts_departments_of(code)
     if not departments:
         return None
     scope = PlaceScope.DEPARTMENT if len(departments) == 1 else PlaceScope.REGION
@@ -70,7 +78,7 @@ def place_from_nuts(code: str, label: str | None = None) -> Place | None:
 
 
 def nuts_codes(text: str) -> list[str]:
-    return [code for code in NUTS_RE.findall(text.upper().replace("-FR", " FR")) if departments_of_nuts(code)]
+    return [code for code in NUTS_RE.findall(text.upper().replace("-FR", " FR")) if nuts_departments_of(code)]
 
 
 def _communes(text: str, department_hint: str | None) -> list[Commune]:
