@@ -234,3 +234,13 @@ def test_first_level_nuts_narrowed_to_the_commune_the_object_names():
     tender = analyze(sorted(folder.glob("*.pdf")))
     assert [c.insee for c in tender.place.value.communes] == ["34301"]
     assert "commune citée dans l'objet" in tender.place.value.label
+
+
+def test_lot_with_empty_renewal_box_renewed_as_the_other_lots():
+    """boamp_20-99689: 37 lots of 12 months renewed 3 times; lots 3 and 34 tick 'reconduction : oui' and paste their
+    title into the modalities box."""
+    folder = DCE_REAL / "boamp_20-99689"
+    if not folder.exists():
+        pytest.skip("shared data absent")
+    tender = analyze(sorted(folder.glob("*.pdf")))
+    assert len(tender.lots) == 37 and {lot.duration_months.value for lot in tender.lots} == {48}

@@ -8,7 +8,7 @@ from procure.extract import buyer as buyer_rules
 from procure.extract.document import DocText
 from procure.extract.fields import Value, first_value, read_value
 from procure.extract.places import nuts_codes, place_from_nuts, place_from_text
-from procure.extract.quantities import amount_mentions, find_duration
+from procure.extract.quantities import Duration, amount_mentions, find_duration
 from procure.extract.reading import (
     AmountFound,
     Found,
@@ -120,6 +120,7 @@ def read_eu_form(doc: DocText, rank: float, nomenclature: Nomenclature | None) -
     for index, block in enumerate(form.lot_blocks()):
         _eu_lot(form, reading, block, index, nomenclature)
     _renewals_in_additional_information(form, reading, extra)
+    _renewals_as_the_other_lots(form, reading)
     if reading.divided is False and len(reading.lots) > 1:
         reading.lots = {1: next(iter(reading.lots.values()))}
     if reading.divided is False and reading.lots:
@@ -173,6 +174,26 @@ def _eu_procedure(form: EuForm, reading: Reading) -> None:
             code, _, start, end = named
             reading.procedure = found(doc, procedure_value(code), span[0] + start, span[0] + end, reading.rank)
             return
+
+
+def _renewals_as_the_other_lots(form: EuForm, reading: Reading) -> None:
+    """A lot ticked "reconduction : oui" whose modalities box is empty or holds its title again, among lots of the
+    same first period that all state the same renewals: it is renewed as they are (the notice's one pattern)."""
+    renewed = {}
+    for _, _, number in reading.lot_spans:
+        lot = reading.lots.get(number)
+        if lot and lot.duration and lot.duration.value.how != "initial":
+            renewed.setdefault(lot.duration.value.initial, set()).add(lot.duration.value.months)
+    for start, end, number in reading.lot_spans:
+        lot = reading.lots.get(number)
+        if lot is None or lot.duration is None or lot.duration.value.how != "initial":
+            continue
+        months = renewed.get(lot.duration.value.months)
+        if months and len(months) == 1 and RENEWAL_YES_RE.search(form.doc.folded, start, end):
+            (total,) = months
+            stated = lot.duration.value
+            lot.duration = Found(Duration(total, stated.start, stated.end, "initial+renewals", stated.months),
+                                 lot.duration.evidence, lot.duration.rank + 0.2)
 
 
 def _renewals_in_additional_information(form: EuForm, reading: Reading, extra: tuple[int, int] | None) -> None:
