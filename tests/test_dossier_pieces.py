@@ -244,3 +244,14 @@ def test_lot_with_empty_renewal_box_renewed_as_the_other_lots():
         pytest.skip("shared data absent")
     tender = analyze(sorted(folder.glob("*.pdf")))
     assert len(tender.lots) == 37 and {lot.duration_months.value for lot in tender.lots} == {48}
+
+
+@pytest.mark.parametrize("paragraphs, insee", [
+    ([(H, "3.2 Lieu d'exécution"), (P, "Les prestations seront exécutées à Nanterre (92), dans les locaux du ministère.")], "92050"),
+    ([(P, "Les prestations seront exécutées sur le territoire de la commune de Rennes. Le titulaire fournit le matériel.")], "35238"),
+])
+def test_place_under_a_heading_or_in_a_sentence(tmp_path, paragraphs, insee):
+    rc = [(H, "RÈGLEMENT DE LA CONSULTATION"), (P, "Pouvoir adjudicateur : Ministère de la Justice"),
+          (P, "Objet de la consultation : Maintenance des applications"), (P, "Page 2 : conditions générales.")] + paragraphs
+    tender = analyze([dce.write_pdf(tmp_path / "RC.pdf", rc)])
+    assert [c.insee for c in tender.place.value.communes] == [insee]

@@ -36,6 +36,15 @@ PLACE_LABEL_RE = re.compile(
     r"lieux?\s*(?:\(x\)\s*)?(?:principal\s+)?(?:d'execution|de\s+livraison|d'intervention|des\s+travaux|de\s+realisation)"
     r"(?:\s+des\s+(?:prestations|travaux|services))?\s*:|site\s+concerne\s*:?|sites?\s+d'intervention\s*:"
 )
+# The place as a heading alone ("3.2 Lieu d'exécution", then a paragraph) or in a sentence ("Les prestations seront
+# exécutées sur le territoire de la commune de Rennes").
+PLACE_HEADING_RE = re.compile(
+    r"^[ \t]*(?:\d+(?:\.\d+)*[ \t]*[-–.)]?[ \t]*|article[ \t]+\d+[ \t]*[-–.:]?[ \t]*)?lieux?\s+(?:d'execution|de\s+livraison|d'intervention|"
+    r"de\s+realisation)(?:\s+des\s+(?:prestations|travaux|services))?[ \t]*$", re.M)
+PLACE_SENTENCE_RE = re.compile(
+    r"(?:prestations|travaux|livraisons|services|interventions)\s+(?:seront|sont)\s+(?:executee?s|realisee?s|effectuee?s|livree?s|"
+    r"assuree?s)\s+(?:a\s+|au\s+|aux\s+|en\s+|sur\s+(?:le\s+territoire\s+(?:de\s+|du\s+|des\s+)?(?:la\s+(?:commune|ville)\s+(?:de\s+|d'))?|les?\s+sites?\s+(?:de\s+|du\s+)?|"
+    r"la\s+commune\s+de\s+)|dans\s+(?:les\s+locaux\s+(?:de\s+|du\s+)?|le\s+departement\s+(?:de\s+|du\s+|des\s+)?)?)")
 NOT_DIVIDED_RE = re.compile(
     r"(?:n'est\s+pas|ne\s+(?:fait|sera)\s+pas\s+l'objet\s+d'une?)\s+(?:prevu\s+de\s+)?(?:decompos|allot|divis)|"
     r"pas\s+(?:prevu\s+)?de\s+decomposition\s+en\s+lots|lot\s+unique|marche\s+unique|n'est\s+pas\s+alloti|"
@@ -223,6 +232,24 @@ def _place(doc: DocText, reading: Reading) -> None:
             return
         if hint:
             reading.place = Found(hint, value.evidence(), reading.rank + 0.5)
+            return
+    _place_in_prose(doc, reading)
+
+
+def _place_in_prose(doc: DocText, reading: Reading) -> None:
+    """A place under its own heading or stated in a sentence, when no "Lieu d'exécution :" label gives it."""
+    for match in PLACE_HEADING_RE.finditer(doc.folded):
+        value = read_value(doc, match.end(), max_lines=2)
+        place = place_from_text(value.text) if value else None
+        if place:
+            reading.place = Found(place, value.evidence(), reading.rank + 0.2)
+            return
+    for match in PLACE_SENTENCE_RE.finditer(doc.folded):
+        end = re.search(r"[.;\n]|$", doc.folded[match.end() : match.end() + 120])
+        value = Value(doc, match.end(), match.end() + end.start())
+        place = place_from_text(value.text)
+        if place:
+            reading.place = Found(place, value.evidence(), reading.rank + 0.3)
             return
 
 
