@@ -86,15 +86,20 @@ def build_doctext(document: ReadDocument) -> DocText:
     kept, furniture = [], []
     for block in blocks:
         (furniture if _furniture_key(block.text) in furniture_keys and len(block.text) < 160 else kept).append(block)
+    return stream_of(document.info.file, document.info.doc_type, kept, furniture)
+
+
+def stream_of(name: str, role: str, blocks: list[Block], furniture: list[Block], layout: str = "document") -> DocText:
+    """Blocks joined into one cleaned stream, each block's offset kept for evidence."""
     starts, parts, offset = [], [], 0
-    notice = any(NOTICE_MARK_RE.search(b.text) for b in kept[:12])
-    for block in kept:
+    notice = any(NOTICE_MARK_RE.search(b.text) for b in blocks[:12])
+    for block in blocks:
         text = clean_text(block.text, notice)
         starts.append(offset)
         parts.append(text)
         offset += len(text) + 1
     text = "\n".join(parts)
-    return DocText(document.info.file, document.info.doc_type, text, fold_aligned(text), starts, kept, furniture)
+    return DocText(name, role, text, fold_aligned(text), starts, blocks, furniture, layout)
 
 
 def _stream_blocks(document: ReadDocument) -> list[Block]:

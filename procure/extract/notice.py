@@ -72,18 +72,10 @@ def with_form_lines(doc: DocText) -> DocText:
     numbered sections are its content, so the page edges are put back in reading order."""
     if not any(CODE_RE.match(fold_aligned(b.text)) for b in doc.furniture):
         return doc
-    from procure.extract.document import NOTICE_MARK_RE, clean_text
+    from procure.extract.document import stream_of
 
     blocks = sorted(doc.blocks + doc.furniture, key=lambda b: (b.page or 0, b.index))
-    notice = any(NOTICE_MARK_RE.search(b.text) for b in blocks[:12])
-    starts, parts, offset = [], [], 0
-    for block in blocks:
-        text = clean_text(block.text, notice)
-        starts.append(offset)
-        parts.append(text)
-        offset += len(text) + 1
-    text = "\n".join(parts)
-    return DocText(doc.name, doc.role, text, fold_aligned(text), starts, blocks, [], doc.layout)
+    return stream_of(doc.name, doc.role, blocks, [], doc.layout)
 
 
 def read_eu_form(doc: DocText, rank: float, nomenclature: Nomenclature | None) -> Reading:
