@@ -91,6 +91,9 @@ class Amount:
     kind: AmountKind | None = None  # None when the text does not say
     # How the value was obtained when it is not a figure of the text: e.g. "2 500 000 € HT par an × 4 ans"
     computation: str | None = None
+    # A framework maximum printed with an estimate of the orders: the estimate, over the same duration (the hours
+    # owed are computed on it; the maximum stays a ceiling).
+    estimate: Decimal | None = None
 
     def __str__(self) -> str:
         return format_euros(self.value) + (f" {self.tax}" if self.tax else "")

@@ -736,9 +736,22 @@ def tender_hours(provision: SocialProvision, duration_months: int | None, comput
                             computed.hours if computed else None)
 
 
+def _on_estimate(c: _LotContext) -> HoursComputation | None:
+    """A framework agreement printing both its maximum and an estimate of the orders: the volume owed is computed
+    on the estimate, the maximum being only a ceiling (law review: 22 882 h on a 68.6 M€ maximum, 27.5 M€ estimated)."""
+    amount = c.lot.estimated_amount.value if c.lot.estimated_amount else None
+    if amount is None or _kind_value(amount.kind) != AmountKind.MAXIMUM.value or not getattr(amount, "estimate", None):
+        return None
+    estimate, _ = amount_ht(Amount(amount.estimate, amount.tax, AmountKind.ESTIMATE))
+    hours = compute_hours(estimate, c.cpv, c.nature, c.on, AmountKind.ESTIMATE)
+    hours.steps.append(f"Montant maximum de l'accord-cadre ({format_euros(c.amount)} HT) : un plafond, pas un volume "
+                       "de commandes garanti ; le volume dû est calculé sur le montant estimé des commandes.")
+    return hours
+
+
 def _hours_for(c: _LotContext) -> tuple[HoursComputation | None, list[str]]:
     kind = c.lot.estimated_amount.value.kind if c.lot.estimated_amount else None
-    computed = compute_hours(c.amount, c.cpv, c.nature, c.on, kind) if c.amount else None
+    computed = _on_estimate(c) or (compute_hours(c.amount, c.cpv, c.nature, c.on, kind) if c.amount else None)
     existing = c.existing.get(ProvisionKind.INSERTION_CLAUSE)
     if existing and existing.hours:
         duration = c.lot.duration_months.value if c.lot.duration_months else None

@@ -172,26 +172,28 @@ def _amount(candidates: list[AmountFound], duration: Found | None, inherited: bo
         value, computation = summed or over_duration(chosen, months, initial)
         if chosen.period == "year" and not months:
             computation = "montant annuel : durée inconnue, non cumulé"
-        computation = _with_estimate(computation, chosen, [c.mention for c in pool], months, initial)
-        amount = Amount(value, chosen.tax, chosen.kind, computation)
+        estimate = _estimate_beside(chosen, [c.mention for c in pool], months, initial)
+        if estimate is not None:
+            from procure.text.format_fr import format_euros
+
+            note = f"montant estimé : {format_euros(estimate, cents=False)}"
+            computation = f"{computation} ; {note}" if computation else f"maximum ; {note}"
+        amount = Amount(value, chosen.tax, chosen.kind, computation, estimate)
         return Fact(amount, found.evidence(), inherited=inherited)
     return None
 
 
-def _with_estimate(computation: str | None, chosen, mentions, months, initial) -> str | None:
-    """A maximum chosen while the piece also prints an estimate: the estimate stays visible beside it."""
-    from procure.text.format_fr import format_euros
-
+def _estimate_beside(chosen, mentions, months, initial):
+    """A maximum chosen while the piece also prints an estimate: the estimate, over the same duration."""
     if chosen.kind != AmountKind.MAXIMUM:
-        return computation
+        return None
     estimates = [m for m in mentions if m.kind == AmountKind.ESTIMATE and m.tax == chosen.tax and m.period != "renewal"]
     if not estimates:
-        return computation
+        return None
     estimate = estimates[0]
     summed = with_renewals(estimate, mentions)
     value = summed[0] if summed else over_duration(estimate, months, initial)[0]
-    note = f"montant estimé : {format_euros(value, cents=False)}"
-    return f"{computation} ; {note}" if computation else f"maximum ; {note}"
+    return value if value != chosen.value else None  # an estimate equal to the maximum says nothing more
 
 
 def _refined(place: Found, tender: Tender, use_object: bool = True) -> Found:

@@ -1,0 +1,25 @@
+"""A framework agreement printing both its maximum and an estimate of the orders: the insertion hours owed are
+computed on the estimate, the maximum staying a ceiling (law review: 22 882 h computed on a 68.6 M€ maximum
+instead of the 27.5 M€ estimate). Read from a real eForms notice (BT-271 maximum and BT-27 estimate)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from procure.advice.advise import advise
+from procure.extract import analyze
+from procure.model import AmountKind
+
+
+def test_hours_of_a_framework_come_from_its_estimate_not_its_maximum(shared_data):
+    tender = analyze([next(shared_data.glob("dce-real/ted_134603-2024/*.xml"))])
+    amount = tender.lots[0].estimated_amount.value
+    assert amount.kind == AmountKind.MAXIMUM and amount.value == Decimal("1000000") and amount.estimate == Decimal("800000")
+    insertion = next(s for s in advise(tender).lots[0].suggestions if s.lever_id == "insertion_clause")
+    assert insertion.hours.amount_ht == Decimal("800000") and insertion.hours.per != "invoiced"
+    assert any("plafond" in step for step in insertion.hours.steps)
+
+
+def test_a_maximum_alone_stays_a_rate_per_invoiced_euro(shared_data):
+    tender = analyze([next(shared_data.glob("dce-real/justice_ppsmj_2024/*.pdf"))])
+    insertion = next(s for s in advise(tender).lots[0].suggestions if s.lever_id == "insertion_clause")
+    assert insertion.hours.per == "invoiced" and insertion.hours.euros_per_hour
