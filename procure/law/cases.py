@@ -13,7 +13,7 @@ from typing import Any
 from procure.law.schema import Problems, as_date
 
 CASE_KEYS = {"name", "date", "buyer_category", "defence_security", "procedure", "lots", "expected"}
-LOT_KEYS = {"number", "cpv", "amount", "tax", "kind", "nature", "months", "provisions"}
+LOT_KEYS = {"number", "cpv", "amount", "tax", "kind", "estimate", "nature", "months", "provisions"}
 PROVISION_KEYS = {"kind", "hours", "per", "weight", "lot"}
 EXPECTED_KEYS = {"obligation", "threshold", "thresholds", "threshold_category", "nature", "entry_into_force", "levers",
                  "absent_levers", "status", "hours", "alerts", "absent_alerts", "text", "ready_to_sign", "meets_obligation",
@@ -142,7 +142,8 @@ def build_tender(spec: dict):
         lot.cpv = [(CpvCode(cpv, None, None, "unverified", cpv), evidence)]
         if item.get("amount") is not None:
             kind = AmountKind(item["kind"]) if item.get("kind") else None  # estimate, maximum, minimum, total
-            lot.estimated_amount = Fact(Amount(Decimal(str(item["amount"])), item.get("tax", "HT"), kind), evidence)
+            estimate = Decimal(str(item["estimate"])) if item.get("estimate") is not None else None  # beside a maximum
+            lot.estimated_amount = Fact(Amount(Decimal(str(item["amount"])), item.get("tax", "HT"), kind, None, estimate), evidence)
         if item.get("months"):
             lot.duration_months = Fact(int(item["months"]), evidence)
         for provision in item.get("provisions", []) or []:
