@@ -102,6 +102,39 @@ def test_committed_model_predicts_obvious_divisions(text, division):
     assert 0.5 < prediction.division_probability <= 1
 
 
+def test_array_model_scores_as_the_scikit_learn_pipeline(shared_data):
+    """The shipped NumPy inference gives the probabilities of the scikit-learn pipeline it was exported from,
+    on real DECP objects the pipeline never saw."""
+    import numpy as np
+
+    from procure.text.normalize import fold
+
+    frame = pd.read_csv(shared_data / "decp" / "decp_2018_2021_train.csv.gz", dtype=str).dropna(subset=["objet", "codeCPV"])
+    frame["division"], frame["group"] = frame["codeCPV"].str[:2], frame["codeCPV"].str[:3]
+    fit_texts = frame["objet"].iloc[:1500].map(fold).values
+    vectorizer = classifier._features().fit(fit_texts)
+    features = vectorizer.transform(fit_texts)
+    fitted = {"vectorizer": vectorizer, "keep": 0.08, "trained_on": "test", "train_rows": 1500, "test_rows": 0, "seed": 0}
+    for level in ("division", "group"):
+        fitted[level] = classifier.SparseLevel(*classifier._linear(features, frame[level].iloc[:1500].values, 0.08), 0.2)
+    shipped = classifier.to_arrays(fitted)
+    unseen = list(frame["objet"].iloc[1500:1900]) + ["Entretien des espaces verts — Lot n°2", "ÉCOLE  ", "a"]
+    expected_features = vectorizer.transform([fold(t) for t in unseen])
+    for level in ("division", "group"):
+        expected = classifier.softmax(fitted[level].scores(expected_features), 0.2)
+        got = shipped[level].proba_features(classifier._transform(shipped, unseen))
+        assert list(shipped[level].classes) == list(fitted[level].classes)
+        np.testing.assert_allclose(got, expected, atol=1e-9)
+
+
+def test_committed_model_predicts_without_scikit_learn():
+    probe = ("import sys; from procure.market import classifier; p = classifier.predict('Fourniture de vêtements de travail');"
+             "print(p.division, sorted(m for m in ('sklearn', 'joblib', 'scipy') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    division, loaded = result.stdout.split(" ", 1)
+    assert division == "18" and loaded.strip() == "[]"
+
+
 def test_committed_model_card_reports_held_out_figures():
     metrics = json.loads((classifier.MODELS_DIR / "cpv_classifier.metrics.json").read_text())
     assert metrics["test_rows"] > 1000 and metrics["division_top1"] > 0.7
