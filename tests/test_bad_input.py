@@ -149,7 +149,7 @@ def test_scanned_pdf_is_read_by_ocr(tmp_path):
     assert tender.documents[0].ocr_pages == [1]
     (lot,) = tender.lots
     assert lot.cpv_codes[0].code == "90910000"
-    (clause,) = lot.provisions
+    (clause,) = tender.provisions_for(lot.number)  # one lot: tender-wide or the lot's, the same clause
     assert clause.hours == 600 and clause.evidence.ocr
 
 
