@@ -98,9 +98,7 @@ def attach_coded_provisions(tender: Tender, readings: list[Reading]) -> None:
                 for existing in same:
                     existing.weight_percent = existing.weight_percent or provision.weight_percent
                 continue
-            if provision.lot is None:
-                for lot in tender.lots:  # a kind read for a lot is kept there; the code states it for all lots
-                    lot.provisions = [p for p in lot.provisions if p.kind != provision.kind]
+            if provision.lot is None:  # a kind read for one lot stays there, with its hours; the code covers all lots
                 tender.provisions.append(provision)
             elif (lot := tender.lot(provision.lot)) is not None:
                 lot.provisions.append(provision)
