@@ -166,7 +166,7 @@ def _read(path: Path, name: str) -> ReadDocument:
         doc = _read_zip(path, name, suffix)
     elif kind == "ole":
         raise IngestError(_ole_message(path, suffix))
-    elif eforms.looks_like_xml_notice(head) or (suffix in (".xml", ".json") or eforms.looks_like_json(head)) and kind == "unknown":
+    elif suffix in (".xml", ".json") or eforms.looks_like_xml_notice(head) or eforms.looks_like_json(head):
         doc = _read_structured_notice(path, name, head, suffix)
     else:
         what = describe_unknown(head)
@@ -199,7 +199,9 @@ def _read_structured_notice(path: Path, name: str, head: bytes, suffix: str) -> 
 def read_notices(path: str | Path, name: str, head: bytes | None = None, suffix: str | None = None) -> list[ReadDocument]:
     """Every eForms notice of a file, one ReadDocument each (a TED XML holds one, a BOAMP export many)."""
     path = Path(path)
-    head = head if head is not None else path.read_bytes()[:4096]
+    if head is None:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
     suffix = suffix if suffix is not None else path.suffix.lower()
     try:
         if eforms.looks_like_xml_notice(head) or suffix == ".xml" and not eforms.looks_like_json(head):

@@ -240,10 +240,8 @@ def _buyers(root) -> list:
 
 
 def _lots(root) -> list:
-    lots = _xpath(root, "cac:ProcurementProjectLot")
-    real = [lot for lot in lots if (lot.find("cbc:ID", namespaces=terms()["namespaces"]) is not None and
-                                    lot.find("cbc:ID", namespaces=terms()["namespaces"]).get("schemeName") != "LotsGroup")]
-    return real
+    """The lots with an identifier; a group of lots (schemeName "LotsGroup") is no lot."""
+    return _xpath(root, "cac:ProcurementProjectLot[cbc:ID][not(cbc:ID[1]/@schemeName='LotsGroup')]")
 
 
 def _localname(element) -> str:

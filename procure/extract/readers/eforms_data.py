@@ -9,6 +9,7 @@ and BT-06, BT-775, BT-71, BT-736 and the award criteria (BT-539 to BT-541) the s
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -32,6 +33,8 @@ MONTHS_PER_UNIT = {"MONTH": 1, "YEAR": 12, "DAY": 1 / 30, "WEEK": 7 / 30}
 # An internal lot identifier that is the buyer's lot number: "01", "3", "…_LOT4", "Lot 2".
 LOT_NUMBER_RE = re.compile(r"^\s*(?:lot\s*(?:n\s*[°o]?\s*)?)?0*(\d{1,3})\s*$|lot[\s_-]*0*(\d{1,3})\s*$", re.I)
 NATIONAL_REGION_CODES = {"anyw", "anyw-cou"}
+# An amount of a lot's note stated for one period ("Montant maximum par période d'exécution : 150 000 €").
+PER_PERIOD_RE = re.compile(r"par\s+periode|chaque\s+periode|relatif\s+a\s+la\s+periode\s+initiale|periode\s+initiale")
 # A criterion speaks of the social when its name or description says so; the words that sound social but are
 # not ("raison sociale", "insertion paysagère") are left out.
 SOCIAL_CRITERION_RE = re.compile(
@@ -112,10 +115,8 @@ class _Facts:
     def evidence(self, fact: NoticeFact) -> Evidence:
         start = self.doc.starts[fact.block] + fact.value_start
         end = start + len(fact.value)
-        evidence = self.doc.evidence(start, end, context=0)
         # The passage names the business term and the element: "Titre du lot (BT-21) : … [cac:ProcurementProject/cbc:Name]".
-        passage = f"{self.doc.blocks[fact.block].text} [{fact.path}]"
-        return Evidence(evidence.file, evidence.page, evidence.block, evidence.start, evidence.end, passage, False)
+        return replace(self.doc.evidence(start, end, context=0), passage=f"{self.doc.blocks[fact.block].text} [{fact.path}]")
 
     def found(self, fact: NoticeFact, value, rank_offset: float = 0.0) -> Found:
         return Found(value, self.evidence(fact), self.rank + rank_offset)
@@ -150,7 +151,7 @@ class _Facts:
             for mention in amount_mentions(self.doc.text, self.doc.folded, start, start + len(fact.value)):
                 before = self.doc.folded[max(start, mention.start - 120) : mention.start]
                 if mention.period is None and PER_PERIOD_RE.search(before):
-                    mention.period = "initial"  # "Montant maximum par période d'exécution : 150 000 €"
+                    mention.period = "initial"
                 found.append(AmountFound(mention, self.doc, self.rank + 0.5))
         return found
 
@@ -165,13 +166,12 @@ class _Facts:
         nuts = [f for f in self.of("BT-5071", scope, lot) if f.value.upper().startswith("FR")]
         places = [(f, p) for f in nuts if (p := place_from_nuts(f.value.lower()))]
         nuts_departments = {d for _, p in places for d in p.departments}
+        region = _region_named(towns)
+        if region:  # a "town" field naming a region ("Corse")
+            return self.found(towns[0], region)
         if towns or postcodes:
-            text = " ".join(f.value for f in (postcodes[:1] + towns[:1]))
-            place = place_from_text(text)
-            # A town the NUTS code contradicts ("Corse" read as a commune of FRM01's postcode) is no town.
-            region = _region_named(towns)
-            if region:
-                return self.found(towns[0], region)
+            place = place_from_text(" ".join(f.value for f in (postcodes[:1] + towns[:1])))
+            # A town the NUTS code contradicts (a commune of FRM01's postcode for "Corse") is no town.
             if place and place.scope != PlaceScope.UNKNOWN and _names_the_town(place, towns) and (
                     not nuts_departments or set(place.departments or [place.department]) <= nuts_departments):
                 return self.found((postcodes or towns)[0], place)
@@ -184,7 +184,6 @@ class _Facts:
         if region and self.value("BT-5141", scope, lot) in (None, "FRA"):
             return self.found(region, Place(PlaceScope.NATIONAL, "France entière"))
         return None
-
 
     def _described_place(self, scope: str, lot: str | None) -> Found | None:
         """No place element but "anywhere" (or none): the place the description names with its department code
@@ -199,7 +198,7 @@ class _Facts:
 
 def _region_named(towns: list[NoticeFact]) -> Place | None:
     """A "town" field that names a region ("Corse"): the region and its departments."""
-    from procure.reference.geo import communes_index, name_key, region_names
+    from procure.reference.geo import name_key, region_names
 
     if not towns:
         return None
@@ -207,8 +206,13 @@ def _region_named(towns: list[NoticeFact]) -> Place | None:
     region = next((code for code, name in region_names().items() if name_key(name) == key), None)
     if region is None:
         return None
-    departments = sorted(d for d, r in communes_index()["department_region"].items() if r == region)
-    return Place(PlaceScope.REGION, towns[0].value, [], departments, region)
+    return Place(PlaceScope.REGION, towns[0].value, [], _region_departments(region), region)
+
+
+def _region_departments(region: str) -> list[str]:
+    from procure.reference.geo import communes_index
+
+    return sorted(d for d, r in communes_index()["department_region"].items() if r == region)
 
 
 def _names_the_town(place: Place, towns: list[NoticeFact]) -> bool:
@@ -229,9 +233,6 @@ def _lots_place(reading: Reading) -> Found | None:
     return Found(place, found[0].evidence, found[0].rank + 0.5)
 
 
-PER_PERIOD_RE = re.compile(r"par\s+periode|chaque\s+periode|relatif\s+a\s+la\s+periode\s+initiale|periode\s+initiale")
-
-
 def _united(places: list[Place]) -> Place:
     """Several places as one: the same department stays itself; every department of a region is the region."""
     from procure.reference.geo import communes_index, region_names
@@ -245,7 +246,7 @@ def _united(places: list[Place]) -> Place:
     regions = {region_of.get(d) for d in departments}
     if len(regions) == 1 and None not in regions:
         region = regions.pop()
-        if set(departments) == {d for d, r in region_of.items() if r == region}:
+        if set(departments) == set(_region_departments(region)):
             name = region_names().get(region, region)
             return Place(PlaceScope.REGION, f"{name} ({label})", communes, departments, region)
         return Place(PlaceScope.SEVERAL, label, communes, departments, region)
@@ -442,11 +443,9 @@ def _clean(months: float) -> float | int:
 
 
 def _date(text: str) -> date | None:
-    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", text.strip())
-    if not match:
-        return None
+    """"2024-03-04+01:00": the day of an eForms date (its time zone aside)."""
     try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        return date.fromisoformat(text.strip()[:10])
     except ValueError:
         return None
 
@@ -514,9 +513,11 @@ def _coded(facts: _Facts, scope: str, identifier: str | None, number: int | None
 def _criteria(facts: _Facts, identifier: str, number: int) -> list[SocialProvision]:
     """An award criterion whose name or description speaks of the social, with its weight (BT-541)."""
     found = []
-    criteria = {f.criterion for f in facts.notice.facts if f.scope == "criterion" and f.lot == identifier}
-    for position in sorted(c for c in criteria if c is not None):
-        own = [f for f in facts.notice.facts if f.scope == "criterion" and f.lot == identifier and f.criterion == position]
+    criteria: dict[int, list[NoticeFact]] = {}
+    for fact in facts.notice.facts:
+        if fact.scope == "criterion" and fact.lot == identifier:
+            criteria.setdefault(fact.criterion, []).append(fact)
+    for own in criteria.values():
         words = [f for f in own if f.term in ("BT-734", "BT-540")]
         text = fold(" ".join(f.value for f in words))
         if not words or not SOCIAL_CRITERION_RE.search(NOT_SOCIAL_RE.sub(" ", text)):
@@ -538,22 +539,20 @@ def _social_service_codes(facts: _Facts, reading: Reading) -> bool:
 
 
 def _collapsed(provisions: list[SocialProvision], lot_count: int) -> list[SocialProvision]:
-    """One provision per kind and lot; a kind stated for every lot of the notice becomes tender-wide."""
-    unique: dict[tuple, SocialProvision] = {}
+    """One provision per kind and lot; a kind stated for the whole notice, for its only lot or for every lot of
+    it becomes one tender-wide provision (the notice-level one, else that of the lowest lot)."""
+    by_kind: dict[ProvisionKind, dict[int | None, SocialProvision]] = {}
     for provision in provisions:
-        unique.setdefault((provision.kind, provision.lot), provision)
+        by_kind.setdefault(provision.kind, {}).setdefault(provision.lot, provision)
     collapsed = []
-    for (kind, lot), provision in unique.items():
-        lots = {lo for k, lo in unique if k == kind and lo is not None}
-        tender_wide = (kind, None) in unique
-        if lot is not None and (tender_wide or lot_count > 1 and len(lots) == lot_count):
-            if not tender_wide and lot == min(lots):
-                provision.lot = None
-                collapsed.append(provision)
-            continue
-        if lot is not None and lot_count <= 1:
+    for per_lot in by_kind.values():
+        lots = sorted(lot for lot in per_lot if lot is not None)
+        if None in per_lot or lot_count <= 1 or len(lots) == lot_count:
+            provision = per_lot.get(None) or per_lot[lots[0]]
             provision.lot = None
-        collapsed.append(provision)
+            collapsed.append(provision)
+        else:
+            collapsed += [per_lot[lot] for lot in lots]
     return collapsed
 
 
