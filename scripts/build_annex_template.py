@@ -91,7 +91,7 @@ def build() -> None:
     add("Date de référence : {{ reference_date }}, {{ date_source }}. Document généré par procure le {{ generated }}.")
     add("{{ disclaimer }}", style="Intense Quote")
     heading("Synthèse par lot", 1)
-    loop_table(document, ["Lot", "Intitulé", "Montant estimé", "Dispositifs proposés"], "summary",
+    loop_table(document, ["Lot", "Intitulé", "Montant HT", "Dispositifs proposés"], "summary",
                ["{{ row.number }}", "{{ row.title }}", "{{ row.amount }}", "{{ row.levers }}"], [1.1, 5.6, 2.9, 6.4])
     add("{%p if alerts %}")
     heading("Points de conformité", 1)

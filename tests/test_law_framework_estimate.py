@@ -23,3 +23,14 @@ def test_a_maximum_alone_stays_a_rate_per_invoiced_euro(shared_data):
     tender = analyze([next(shared_data.glob("dce-real/justice_ppsmj_2024/*.pdf"))])
     insertion = next(s for s in advise(tender).lots[0].suggestions if s.lever_id == "insertion_clause")
     assert insertion.hours.per == "invoiced" and insertion.hours.euros_per_hour
+
+
+def test_the_annex_calls_a_maximum_a_maximum_and_shows_the_estimate(shared_data):
+    from procure.outputs.annex import annex_context
+
+    tender = analyze([next(shared_data.glob("dce-real/ted_134603-2024/*.xml"))])
+    context = annex_context(advise(tender))
+    facts, summary = context["lots"][0]["facts"], context["summary"][0]["amount"]
+    assert "montant maximum\xa0: 1\u202f000\u202f000,00" in facts and "montant estimé" not in facts
+    assert "(estimé\xa0: 800\u202f000,00" in facts
+    assert summary.startswith("1\u202f000\u202f000,00") and "(maximum\xa0; estimé\xa0: 800\u202f000,00" in summary

@@ -210,9 +210,33 @@ def fictitious_mark(name: str, demo: bool | None) -> str:
     return name if "fictive" in name.lower() else f"{name} — structure FICTIVE de démonstration"
 
 
-def _lot_facts(lot_json: dict | None, cpv: list[str], amount_ht) -> str:
-    facts = [f"CPV : {', '.join(cpv) or 'non renseigné'}",
-             f"montant estimé : {format_euros(amount_ht, tax='HT') if amount_ht is not None else 'non renseigné'}"]
+AMOUNT_LABELS_FR = {"maximum": "montant maximum", "minimum": "montant minimum", "total": "montant total"}
+
+
+def _amount_fr(lot: dict, with_label: bool) -> str:
+    """"montant maximum : 1 000 000 € HT (estimé : 800 000 € HT)" in a lot's facts, "1 000 000 € HT (maximum ;
+    estimé : 800 000 € HT)" in the summary: a framework's ceiling is never called an estimate."""
+    label = AMOUNT_LABELS_FR.get(lot.get("amount_kind") or "", "montant estimé")
+    if lot["amount_ht"] is None:
+        return f"{label} : non renseigné" if with_label else "—"
+    notes = [] if with_label or label == "montant estimé" else [label.removeprefix("montant ")]
+    if lot.get("amount_estimate") is not None:
+        notes.append(f"estimé : {format_euros(lot['amount_estimate'], tax='HT')}")
+    text = format_euros(lot["amount_ht"], tax="HT") + (f" ({' ; '.join(notes)})" if notes else "")
+    return f"{label} : {text}" if with_label else text
+
+
+def _amount_of(lot_advice) -> dict:
+    """The lot's amount as the annex shows it: its value HT, its kind, the estimate printed beside a maximum."""
+    fact = lot_advice.lot.estimated_amount if lot_advice else None
+    amount = fact.value if fact else None
+    kind = getattr(amount.kind, "value", amount.kind) if amount is not None else None
+    return {"amount_ht": lot_advice.amount_ht if lot_advice else None, "amount_kind": kind,
+            "amount_estimate": amount.estimate if amount is not None and amount.tax != "TTC" else None}
+
+
+def _lot_facts(lot_json: dict | None, cpv: list[str], lot: dict) -> str:
+    facts = [f"CPV : {', '.join(cpv) or 'non renseigné'}", _amount_fr(lot, with_label=True)]
     place = _place_text(((lot_json or {}).get("place") or {}).get("value"))
     if place:
         facts.append(f"lieu d'exécution : {place}")
@@ -224,7 +248,7 @@ def _lots_from_advice(advice: Advice) -> list[dict]:
     for lot_advice in advice.lots:
         lot = lot_advice.lot
         lots.append({"number": lot.number, "title": lot.title.value if lot.title else None,
-                     "cpv": [c.full for c in lot.cpv_codes], "amount_ht": lot_advice.amount_ht,
+                     "cpv": [c.full for c in lot.cpv_codes], **_amount_of(lot_advice),
                      "place": to_jsonable(lot.place) if lot.place else None,
                      "suggestions": [(to_jsonable(s), None) for s in lot_advice.suggestions], "suppliers": []})
     return lots
@@ -240,7 +264,7 @@ def _lots_from_review(advice: Advice, reviewed: list[ReviewedLot]) -> list[dict]
         kept = [(s, s["decision"]) for s in item.suggestions if s["decision"].decision != "rejected"]
         lots.append({"number": item.number, "title": lot.title.value if lot and lot.title else None,
                      "cpv": [c.full for c in lot.cpv_codes] if lot else [],
-                     "amount_ht": lot_advice.amount_ht if lot_advice else None,
+                     **_amount_of(lot_advice),
                      "place": to_jsonable(lot.place) if lot and lot.place else None,
                      "suggestions": kept, "suppliers": item.suppliers, "matching": item.matching})
     return lots
@@ -250,7 +274,7 @@ def _lot_context(lot: dict) -> dict:
     title = lot["title"] or f"Lot {lot['number']}"
     suggestions = [_suggestion_context(payload, decision) for payload, decision in lot["suggestions"]]
     return {"number": lot["number"], "title": typo_fr(title),
-            "facts": _lot_facts({"place": lot["place"]}, lot["cpv"], lot["amount_ht"]),
+            "facts": _lot_facts({"place": lot["place"]}, lot["cpv"], lot),
             "suggestions": suggestions, "suppliers": [_supplier_row(s) for s in lot["suppliers"]],
             **_no_credible(lot.get("matching"))}
 
@@ -286,7 +310,7 @@ def annex_context(advice: Advice, generated: date | None = None, reviewed: list[
     lots = [_lot_context(lot) for lot in raw_lots]
     summary = [
         {"number": lot["number"], "title": ctx["title"],
-         "amount": format_euros(lot["amount_ht"], tax="HT") if lot["amount_ht"] is not None else "—",
+         "amount": typo_fr(_amount_fr(lot, with_label=False)),
          "levers": "\n".join(f"{s['title']} — {s['status']}" + (f", {s['decision']}" if s["decided"] else "")
                              for s in ctx["suggestions"]) or "aucun"}
         for lot, ctx in zip(raw_lots, lots)
