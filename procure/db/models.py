@@ -73,6 +73,8 @@ class User(Base):
     # Signed into every session token: bumped at sign-out, password change, (de)activation, so that
     # every token issued before is refused by the server (issue 26, D5).
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set by an administrator's reset: the temporary password must be changed at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class TenderRow(Base):
@@ -93,6 +95,17 @@ class TenderRow(Base):
     # The buyer's category chosen by the user (BuyerCategory code) when the documents do not tell it.
     buyer_category: Mapped[str | None] = mapped_column(String(30))
     defence_security: Mapped[bool | None] = mapped_column(Boolean)  # the user's answer; None: the reading decides
+    # The analysis job, run by a worker process (procure.service.jobs): its state survives F5 and restarts.
+    analysis_state: Mapped[str | None] = mapped_column(String(20))  # queued, running, done, failed
+    analysis_step: Mapped[str | None] = mapped_column(Text)  # French progress text ("page 3/40")
+    analysis_fraction: Mapped[float | None] = mapped_column(Float)
+    analysis_error: Mapped[str | None] = mapped_column(Text)  # French reason of a failure
+    analysis_queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    analysis_heartbeat: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    analysis_requested_by: Mapped[int | None] = mapped_column(Integer)
+    # An archived consultation is out of the lists, the guide and the dashboard; its decisions stay.
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    archived_by: Mapped[int | None] = mapped_column(Integer)
 
 
 class DocumentRow(Base):
