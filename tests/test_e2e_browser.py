@@ -94,6 +94,17 @@ def check_page(page, name: str) -> None:
     assert not found, f"texte anglais sur la page « {name} » : {found}"
 
 
+def wait_idle(page) -> None:
+    """Wait until the script run is over and nothing is stale, as a person who clicks once the page is drawn.
+
+    A click sent while the previous run is still drawing may be lost by Streamlit (a CI run saw it once).
+    """
+    page.wait_for_function(
+        "(() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
+        " return app && app.getAttribute('data-test-script-state') === 'notRunning'"
+        " && document.querySelectorAll('[data-stale=\"true\"]').length === 0; })()", timeout=60_000)
+
+
 def sign_in(page, base: str, email: str, password: str) -> None:
     page.goto(base)
     page.get_by_label("Adresse e-mail").fill(email)
@@ -170,6 +181,7 @@ def test_a_buyers_day_with_the_working_group(server, tmp_path):
             tender_id = workspace.visible_tenders(owner)[0]["id"]
             first = workspace.review_items(owner, tender_id)["lots"][0]["suggestions"][0]
             key = f"suggestion-{first['id']}"
+            wait_idle(reviewer)
             reviewer.locator(f".st-key-accept-{key} button").click()
             expect(reviewer.locator(f".st-key-accept-{key} button")).to_be_disabled()
             check_page(reviewer, "05-groupe-decision")
@@ -178,6 +190,7 @@ def test_a_buyers_day_with_the_working_group(server, tmp_path):
             comment = buyer.locator(f".st-key-comment-{key} input")
             comment.fill("Trop d'heures pour ce lot")
             assert not ENGLISH.findall(visible_text(buyer))  # no "Press Enter to apply" while typing
+            wait_idle(buyer)
             buyer.locator(f".st-key-reject-{key} button").click()
             expect(buyer.get_by_text("Quelqu'un a décidé entre-temps : rechargez").first).to_be_visible()
             expect(comment).to_have_value("Trop d'heures pour ce lot")
@@ -225,6 +238,12 @@ def test_a_buyers_day_with_the_working_group(server, tmp_path):
             buyer.reload()
             expect(buyer.get_by_label("Mot de passe")).to_be_visible()
             check_page(buyer, "11-deconnexion")
+        except Exception:
+            # What each person saw when it failed, for the CI artefacts.
+            for page, name in ((buyer, "echec-acheteur"), (reviewer, "echec-groupe")):
+                page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+                print(f"---- page de {name} :\n{visible_text(page)[:4000]}")
+            raise
         finally:
             browser.close()
 
