@@ -245,3 +245,9 @@ class Workspace:
 
         access.require(self.can_manage_directory(actor), access.ADMIN_ONLY_FR)
         return SupplierRepository(self.sessions).delete_demo()
+
+    # ------------------------------------------------------------------ analysis jobs (worker processes, issue 21)
+
+    # ------------------------------------------------------------------ administration (issue 21)
+
+    # ------------------------------------------------------------------ consultation page facts (issue 21)
