@@ -251,3 +251,9 @@ class Workspace:
     # ------------------------------------------------------------------ administration (issue 21)
 
     # ------------------------------------------------------------------ consultation page facts (issue 21)
+
+    def set_tender_place(self, actor: Actor, tender_id: int, text: str):
+        """One place for the consultation, applied to every lot without its own place (service.tender_place)."""
+        from procure.service.tender_place import set_tender_place
+
+        return set_tender_place(self, actor, tender_id, text)
