@@ -249,6 +249,39 @@ class Workspace:
     # ------------------------------------------------------------------ analysis jobs (worker processes, issue 21)
 
     # ------------------------------------------------------------------ administration (issue 21)
+    # Accounts (procure.service.accounts) and the archive or deletion of tenders (procure.service.tenders).
+
+    def accounts_overview(self, actor: Actor):
+        return self.accounts.accounts(actor)
+
+    def reset_password(self, actor: Actor, user_id: int) -> str:
+        return self.accounts.reset_password(actor, user_id)
+
+    def change_own_password(self, actor: Actor, new_password: str, confirmation: str | None = None) -> UserInfo:
+        return self.accounts.change_own_password(actor, new_password, confirmation)
+
+    def remove_demo_accounts(self, actor: Actor):
+        return self.accounts.remove_demo_accounts(actor)
+
+    def can_import_reference_data(self, actor: Actor) -> bool:
+        with self.sessions() as session:
+            return access.can_import_reference_data(resolve(session, actor))
+
+    def visible_tenders_with_archived(self, actor: Actor) -> list[dict]:
+        return self.tenders.visible_tenders(actor, include_archived=True)
+
+    def archive_state(self, actor: Actor, tender_id: int) -> dict:
+        return self.tenders.archive_state(actor, tender_id)
+
+    def archive_tender(self, actor: Actor, tender_id: int) -> None:
+        self.tenders.archive(actor, tender_id)
+
+    def restore_tender(self, actor: Actor, tender_id: int) -> None:
+        self.tenders.restore(actor, tender_id)
+
+    def delete_tender(self, actor: Actor, tender_id: int) -> str:
+        return self.tenders.delete(actor, tender_id)
+
 
     # ------------------------------------------------------------------ consultation page facts (issue 21)
 
