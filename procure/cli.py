@@ -144,6 +144,13 @@ def _parser() -> argparse.ArgumentParser:
     practice = commands.add_parser("practice", help="pratiques d'achat par acheteur et par année (CSV ou XLSX)")
     practice.add_argument("--out", type=Path, required=True, help="fichier .csv ou .xlsx")
     practice.set_defaults(handler=_practice)
+    watch = commands.add_parser("veille", help="veille des avis publiés d'un territoire (eForms, BOAMP, PDF)")
+    watch.add_argument("paths", nargs="+", type=Path, help="fichiers ou dossiers d'avis (XML eForms, export BOAMP JSON, PDF)")
+    watch.add_argument("--territoire", help="département (94), commune (code INSEE) ou EPCI (SIREN) à afficher")
+    watch.add_argument("--depuis", type=_iso_date, help="avis publiés à partir de cette date (AAAA-MM-JJ)")
+    watch.add_argument("--csv", type=Path, help="écrire la liste des avis en CSV (Excel français)")
+    watch.add_argument("--xlsx", type=Path, help="écrire la liste des avis en XLSX")
+    watch.set_defaults(handler=_watch)
     demo = commands.add_parser("demo-setup", help="créer la base de démonstration et afficher les identifiants")
     demo.set_defaults(handler=_demo_setup)
     reference = commands.add_parser("reference", help="données de référence")
@@ -449,6 +456,12 @@ def _practice(args: argparse.Namespace) -> int:
     export(table, args.out)
     print(f"{len(table)} ligne(s) écrite(s) dans {args.out}")
     return EXIT_OK
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from procure.watch.command import watch_command
+
+    return watch_command(args.paths, args.territoire, args.depuis, args.csv, args.xlsx)
 
 
 def _demo_setup(args: argparse.Namespace) -> int:

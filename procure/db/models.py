@@ -241,3 +241,30 @@ class PublicContract(Base):
     titulaires: Mapped[str | None] = mapped_column(Text)
     social: Mapped[str] = mapped_column(String(50), default="")  # comma-separated: clause, criterion, reserved
     source_format: Mapped[str] = mapped_column(String(20))
+
+
+class WatchNotice(Base):
+    """A published notice read by the territorial watch (procure.watch), one row per notice identifier.
+
+    A change or cancellation notice is a row of its own naming the notice it modifies (`modifies`); the modified
+    row then names its latest version (`replaced_by`), so the watch lists each procedure once, as last published.
+    """
+
+    __tablename__ = "watch_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)  # eForms BT-701, or "fichier:<sha256>"
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(10))  # initial, change, cancel
+    modifies: Mapped[str | None] = mapped_column(String(100), index=True)
+    replaced_by: Mapped[str | None] = mapped_column(String(100))
+    published: Mapped[date | None] = mapped_column(Date, index=True)
+    department: Mapped[str | None] = mapped_column(String(3), index=True)
+    commune_insee: Mapped[str | None] = mapped_column(String(5))
+    epci: Mapped[str | None] = mapped_column(String(9))
+    buyer: Mapped[str | None] = mapped_column(String(300))
+    obligation: Mapped[str] = mapped_column(String(15))  # a key of procure.watch.assess.OBLIGATION_FR
+    social: Mapped[bool] = mapped_column(Boolean)
+    flagged: Mapped[bool] = mapped_column(Boolean, index=True)
+    payload_json: Mapped[str] = mapped_column(Text)  # a procure.watch.assess.WatchedNotice
+    read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -96,8 +96,10 @@ def parse_xml(path: Path):
     return root
 
 
-def json_records(path: Path) -> list[dict]:
-    """BOAMP records in a file: an array, a single record, an API answer ({"results": […]}), or JSON lines."""
+def json_records(path: Path, limit: int | None = MAX_RECORDS) -> list[dict]:
+    """BOAMP records in a file: an array, a single record, an API answer ({"results": […]}), or JSON lines.
+
+    `limit`: the upload of one tender keeps the first MAX_RECORDS; the territorial watch reads them all."""
     raw = path.read_text(encoding="utf-8-sig", errors="replace")
     try:
         data = json.loads(raw)
@@ -112,7 +114,7 @@ def json_records(path: Path) -> list[dict]:
     records = [r for r in records if isinstance(r, dict)]
     if not records:
         raise EformsError("Ce fichier JSON ne contient aucun avis BOAMP (champ « donnees » absent).")
-    return records[:MAX_RECORDS]
+    return records[:limit] if limit else records
 
 
 def record_tree(record: dict):

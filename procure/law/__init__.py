@@ -43,7 +43,8 @@ REQUIRED_PARAMETERS = {
     "social_execution_condition_exclusions", "social_execution_condition_exceptions",
     "environmental_execution_condition_mandatory", "environmental_award_criterion_mandatory",
     "criteria_weighting_required", "reserved_minimum_share", "insertion_rate", "loaded_hourly_cost", "labour_share",
-    "labour_intensive_share", "social_criterion_weight", "national_social_target", "spaser_threshold",
+    "labour_intensive_share", "social_criterion_weight", "national_social_target", "observed_social_share",
+    "spaser_threshold",
 }
 # European threshold parameter per buyer category and nature of the whole contract (works: every buyer).
 THRESHOLD_PARAMETERS = {
