@@ -22,6 +22,7 @@ from procure.service.pipeline import MATCHES_PER_LOT, AnalysisConflict, Analysis
 from procure.service.review import Review, ReviewConflict, StaleAnalysis
 from procure.service.schema import Decision, MatchOutcome, Role
 from procure.service.tenders import Tenders
+from procure.service.watch import Watch
 
 ROLES = Role.labels()
 DECISIONS_FR = Decision.labels()
@@ -54,6 +55,7 @@ class Workspace:
         self.pipeline = Pipeline(sessions)
         self.reviews = Review(sessions)
         self.figures = Dashboard(sessions)
+        self.watch = Watch(sessions)
 
     # ------------------------------------------------------------------ people
 
@@ -245,6 +247,17 @@ class Workspace:
 
         access.require(self.can_manage_directory(actor), access.ADMIN_ONLY_FR)
         return SupplierRepository(self.sessions).delete_demo()
+
+    # ------------------------------------------------------------------ territorial watch (issue 24)
+
+    def can_read_notices(self, actor: Actor) -> bool:
+        return self.watch.can_read_notices(actor)
+
+    def read_notices(self, actor: Actor, files: list[tuple[str, bytes]], progress=None):
+        return self.watch.read_notices(actor, files, progress)
+
+    def watched_notices(self, actor: Actor, **filters):
+        return self.watch.watched_notices(actor, **filters)
 
     # ------------------------------------------------------------------ analysis jobs (worker processes, issue 21)
 
