@@ -3,7 +3,9 @@
 - a buyer sees and edits the tenders of its own organisation (a DCE is confidential before publication);
 - a working-group member (reviewer) sees and reviews the tenders a buyer shared with the group, whatever
   the reviewer's organisation, and never edits them;
-- an administrator sees, edits and reviews everything, and alone manages accounts and the supplier directory.
+- an administrator sees, edits and reviews everything, and alone manages accounts, the supplier directory and
+  the reference data (DECP contracts, CPV nomenclature);
+- whoever may edit a tender (its buyer, an administrator) may archive, restore or delete it.
 
 Every entry point of procure.service calls these functions; `visible_clause` says the same as `can_see` in
 SQL, and tests/test_access.py checks that both agree for every role and every kind of tender.
@@ -43,6 +45,8 @@ class UserInfo:
     role: str
     organisation_id: int
     organisation: str
+    # Set after an administrator's reset: the user must choose a new password before anything else.
+    must_change_password: bool = False
 
     @property
     def role_label(self) -> str:
@@ -90,7 +94,22 @@ def can_review(actor: Actor, tender: TenderFacts) -> bool:
     return can_see(actor, tender) and (actor.role in (Role.ADMIN, Role.REVIEWER) or _owns(actor, tender))
 
 
+def can_archive(actor: Actor, tender: TenderFacts) -> bool:
+    """Archive (out of the lists and figures, restorable), restore or delete: the tender's buyer or an admin."""
+    return can_edit(actor, tender)
+
+
+def can_create_tender(actor: Actor) -> bool:
+    """File a DCE: buyers and administrators signed in as themselves (a working-group member reviews only)."""
+    return actor.role in (Role.BUYER, Role.ADMIN) and actor.id is not None
+
+
 def can_manage_accounts(actor: Actor) -> bool:
+    return is_admin(actor)
+
+
+def can_import_reference_data(actor: Actor) -> bool:
+    """Import DECP contracts or the CPV nomenclature."""
     return is_admin(actor)
 
 
@@ -114,6 +133,8 @@ NOT_VISIBLE_FR = "Consultation introuvable ou non partagée avec vous."
 NOT_EDITABLE_FR = "Seul l'acheteur de la consultation (ou un administrateur) peut la modifier ou relancer son analyse."
 NOT_REVIEWABLE_FR = "Vous ne pouvez pas examiner cette consultation."
 ADMIN_ONLY_FR = "Accès réservé aux administrateurs."
+NOT_ARCHIVABLE_FR = "Seul l'acheteur de la consultation (ou un administrateur) peut l'archiver ou la supprimer."
+CREATE_TENDER_FR = "Seuls les acheteurs déposent des consultations."
 
 
 def require(allowed: bool, message_fr: str) -> None:

@@ -3,8 +3,9 @@
 The browser keeps the token in a cookie; the server trusts it only if the signature (itsdangerous, HMAC with
 the instance's secret key) and the age check pass, and if the account is still active with the same password
 (a password change or a deactivation ends every open session), and if its token version is still the
-account's: signing out, a password change, a deactivation or a reactivation bump it, so every older token is
-refused by the server even if a copy of the cookie survives.
+account's: signing out, a password change or reset, a role change, a deactivation or a reactivation bump it,
+so every older token is refused by the server even if a copy of the cookie survives. A token of an account on a
+temporary password gives a user marked must_change_password: the app offers nothing but the change.
 """
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from procure import settings
-from procure.db.models import Organisation, User
+from procure.db.models import User
 from procure.errors import ProcureError
-from procure.service.accounts import bump_token_version
+from procure.service.accounts import bump_token_version, info
 from procure.service.workspace import UserInfo
 
 COOKIE_NAME = "procure_session"
@@ -126,7 +127,6 @@ def user_from_token(sessions: sessionmaker[Session], token: str | None) -> UserI
         row = session.scalar(select(User).where(User.id == payload.get("uid"), User.active.is_(True)))
         if row is None or payload.get("pw") != _password_stamp(row.password_hash):
             return None
-        if payload.get("tv") != row.token_version:  # signed out, password changed, (de)activated since
+        if payload.get("tv") != row.token_version:  # signed out, password changed or reset, role changed, (de)activated
             return None
-        organisation = session.get(Organisation, row.organisation_id)
-        return UserInfo(row.id, row.email, row.display_name, row.role, row.organisation_id, organisation.name)
+        return info(session, row)
