@@ -39,7 +39,8 @@ def _pages(user) -> list | dict:
         "Consultations": tenders,
         "Structures inclusives": [st.Page("ui/annuaire.py", title="Annuaire", icon=":material/groups:")],
         "Pilotage": [st.Page("ui/tableau_de_bord.py", title="Tableau de bord", icon=":material/monitoring:"),
-                     st.Page("ui/guide.py", title="Guide du territoire", icon=":material/menu_book:")],
+                     st.Page("ui/guide.py", title="Guide du territoire", icon=":material/menu_book:"),
+                     st.Page("ui/veille.py", title="Veille des avis", icon=":material/travel_explore:")],
     }
     if user.role == "admin":
         pages["Administration"] = [st.Page("ui/administration.py", title="Utilisateurs",

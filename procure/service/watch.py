@@ -54,3 +54,22 @@ def notice_frame(notices: list[WatchedNotice]) -> pd.DataFrame:
     from procure.watch.report import notice_table
 
     return notice_table(notices)
+
+
+def share_frame(notices: list[WatchedNotice], by: str) -> pd.DataFrame:
+    from procure.watch.report import social_shares
+
+    return social_shares(notices, by)
+
+
+def share_benchmarks(on: date | None = None) -> dict:
+    """{"target": ParameterValue, "measured": ParameterValue}: the PNAD target, the OECP measured share."""
+    from procure.watch.report import benchmarks
+
+    return benchmarks(on)
+
+
+def export_bytes(frame: pd.DataFrame, kind: str) -> bytes:
+    from procure.market.practice import csv_bytes, xlsx_bytes
+
+    return csv_bytes(frame) if kind == "csv" else xlsx_bytes(frame)
