@@ -57,9 +57,10 @@ def test_the_working_group_watches_its_territory(server, tmp_path):  # noqa: F81
             check_page(page, "veille-01-territoire")
             metrics = page.get_by_test_id("stMetricValue")
             expect(metrics.nth(0)).to_have_text("3")  # Soisy's notices 1 and 3, and the cancellation of 5
-            page.get_by_text("Seulement les avis à signaler au groupe de travail").click()
+            page.get_by_text("Seulement les avis à signaler").click()
             wait_idle(page)
             expect(metrics.nth(0)).to_have_text("2")
+            page.get_by_role("heading", name="Par acheteur").scroll_into_view_if_needed()
             check_page(page, "veille-02-a-signaler")
             with page.expect_download() as info:
                 page.get_by_role("button", name="Exporter en CSV (Excel)").click()

@@ -44,29 +44,31 @@ left.caption("Département (94), commune (code INSEE) ou EPCI (SIREN) ; vide : t
 since_text = middle.text_input("Publiés depuis (JJ/MM/AAAA)", key="veille-depuis", placeholder="JJ/MM/AAAA")
 until_text = middle.text_input("Publiés jusqu'au (JJ/MM/AAAA)", key="veille-jusque", placeholder="JJ/MM/AAAA")
 buyer = right.text_input("Acheteur (une partie du nom)", key="veille-acheteur")
-flagged_only = right.checkbox("Seulement les avis à signaler au groupe de travail", key="veille-signaler")
+flagged_only = right.checkbox("Seulement les avis à signaler", key="veille-signaler")
 try:
     since, until = french_date(since_text), french_date(until_text)
 except ValueError as problem:
     st.error(f"Date invalide : {problem}.")
     st.stop()
 
-notices = ws.watched_notices(user, territory=territory.strip() or None, since=since, until=until,
-                             buyer=buyer.strip() or None, flagged=True if flagged_only else None)
+# The shares are those of every notice of the territory; the flag only narrows the list shown.
+every = ws.watched_notices(user, territory=territory.strip() or None, since=since, until=until,
+                           buyer=buyer.strip() or None)
+notices = [n for n in every if n.flagged] if flagged_only else every
 if not notices:
     st.info("Aucun avis lu pour ces critères." + (" Lisez des avis avec le cadre ci-dessus."
                                                   if ws.can_read_notices(user) else ""))
     st.stop()
 
 marks = share_benchmarks()
-live = [n for n in notices if n.kind != "cancel"]
+live = [n for n in every if n.kind != "cancel"]
 social = sum(n.social for n in live)
 first, second, third = st.columns(3)
-first.metric("Avis", format_int(len(notices)))
+first.metric("Avis" + (" à signaler" if flagged_only else ""), format_int(len(notices)))
 second.metric("Avec une considération sociale", format_percent(social / len(live)) if live else "—")
-third.metric("À signaler au groupe de travail", format_int(sum(n.flagged for n in notices)))
+third.metric("À signaler au groupe de travail", format_int(sum(n.flagged for n in every)))
 st.caption(f"Cible nationale : {format_percent(marks['target'].value)} des marchés avec une considération sociale "
-           f"({marks['target'].reference}) ; part mesurée : {format_percent(marks['measured'].value)} "
+           f"({marks['target'].reference}) ; part mesurée : {format_percent(marks['measured'].value, decimals=1)} "
            f"({marks['measured'].reference}, à vérifier).")
 
 table = notice_frame(notices)
@@ -80,7 +82,7 @@ xlsx_column.download_button("Exporter en XLSX", export_bytes(table, "xlsx"), fil
 
 by_buyer, by_month = st.columns(2)
 for column, by, title in ((by_buyer, "buyer", "Par acheteur"), (by_month, "month", "Par mois")):
-    shares = share_frame(notices, by)
+    shares = share_frame(every, by)
     shares["Part sociale"] = shares["Part sociale"].map(format_percent)  # French « 25 % », not « 25.00% »
     column.subheader(title)
     column.dataframe(shares, hide_index=True, width="stretch")
