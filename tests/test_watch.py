@@ -144,3 +144,30 @@ def test_shares_per_buyer_and_month_leave_cancellations_out(export, store):
     assert list(by_month["Mois"]) == ["2026-10"]
     marks = benchmarks()
     assert marks["target"].value == 0.30 and marks["measured"].unverified
+
+
+def test_a_ted_package_is_read_member_by_member(shared_data, store, tmp_path):
+    """TED publishes each day's notices as a tar.gz of XML files: read without extracting, a bad member alone."""
+    import tarfile
+    import zipfile
+
+    from procure.watch.run import run_watch
+
+    notices = sorted(shared_data.glob("dce-real/ted_*/*.xml"))
+    package = tmp_path / "20241030_2024211.tar.gz"
+    with tarfile.open(package, "w:gz") as archive:
+        for path in notices:
+            archive.add(path, arcname=f"20241030_2024211/{path.name}")
+        broken = tmp_path / "00000-2024.xml"
+        broken.write_text("<ContractNotice><unclosed></ContractNotice>", encoding="utf-8")
+        archive.add(broken, arcname="20241030_2024211/00000-2024.xml")
+    run = run_watch([package], store)
+    assert run.read == len(notices)
+    assert [f.name for f in run.failures] == [f"{package.name} (00000-2024.xml)"]
+    assert "mal formé" in run.failures[0].message
+    zipped = tmp_path / "paquet.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        for path in notices[:3]:
+            archive.write(path, arcname=path.name)
+    again = run_watch([zipped], store)
+    assert again.read == 0 and again.skipped == 3  # the same notices, known by their identifier

@@ -81,14 +81,15 @@ def looks_like_json(head: bytes) -> bool:
 
 # --- parsing -----------------------------------------------------------------------------------------------------
 
-def parse_xml(path: Path):
-    """The notice's tree; no DTD, no entity, no network (a notice never needs them)."""
+def parse_xml(path: Path | bytes):
+    """The notice's tree, from a file or from bytes (a member of a TED package); no DTD, no entity, no network
+    (a notice never needs them)."""
     from lxml import etree
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True,
                              remove_pis=True, huge_tree=False)
     try:
-        root = etree.parse(str(path), parser).getroot()
+        root = (etree.fromstring(path, parser) if isinstance(path, bytes) else etree.parse(str(path), parser).getroot())
     except etree.XMLSyntaxError as error:
         raise EformsError(f"Avis eForms illisible : le XML est mal formé ({_short(str(error))}).") from error
     if etree.QName(root).localname not in NOTICE_ROOTS:

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tarfile
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from procure.errors import ProcureError
 from procure.model import Tender
 
 NOTICE_DATA_SUFFIXES = {".xml", ".json", ".jsonl", ".ndjson"}
 NOTICE_DOCUMENT_SUFFIXES = {".pdf", ".docx"}
+PACKAGE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")  # TED daily packages: one XML notice per member
+MAX_MEMBER_BYTES = 20 * 1024 * 1024  # a notice is tens of kilobytes; a bigger member is not read
 VERSION_SUFFIX = re.compile(r"-\d{2}$")  # BT-758 = notice identifier + "-" + version
 
 
@@ -43,7 +47,8 @@ def notice_files(paths: Iterable[str | Path]) -> list[Path]:
     found: list[Path] = []
     for path in map(Path, paths):
         candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        found += [p for p in candidates if p.suffix.lower() in NOTICE_DATA_SUFFIXES | NOTICE_DOCUMENT_SUFFIXES]
+        found += [p for p in candidates if p.suffix.lower() in NOTICE_DATA_SUFFIXES | NOTICE_DOCUMENT_SUFFIXES
+                  or p.name.lower().endswith(PACKAGE_SUFFIXES)]
     return found
 
 
@@ -53,6 +58,8 @@ def notice_items(paths: Iterable[str | Path]) -> Iterator[NoticeItem | NoticeFai
             yield NoticeFailure(path.name, "Fichier introuvable.")
         elif path.suffix.lower() in NOTICE_DOCUMENT_SUFFIXES:
             yield _document_item(path)
+        elif path.name.lower().endswith(PACKAGE_SUFFIXES):
+            yield from _package_items(path)
         else:
             yield from _eforms_items(path)
 
@@ -87,6 +94,51 @@ def _eforms_items(path: Path) -> Iterator[NoticeItem | NoticeFailure]:
             yield NoticeFailure(name, _message(error))
             continue
         yield _notice_item(notice, blocks, name)
+
+
+def _package_items(path: Path) -> Iterator[NoticeItem | NoticeFailure]:
+    """The XML notices of a TED package (tar.gz or zip), member by member, never extracted to disk."""
+    from procure.ingest import eforms
+
+    try:
+        members = _zip_members(path) if path.name.lower().endswith(".zip") else _tar_members(path)
+        for member, read in members:
+            name = f"{path.name} ({PurePosixPath(member).name})"
+            data = read()
+            if data is None:
+                yield NoticeFailure(name, f"Avis de plus de {MAX_MEMBER_BYTES // 2**20} Mo : non lu.")
+                continue
+            try:
+                notice, blocks = eforms.read_notice(eforms.parse_xml(data), name)
+            except (eforms.EformsError, ProcureError, ValueError, RecursionError) as error:
+                yield NoticeFailure(name, _message(error))
+                continue
+            yield _notice_item(notice, blocks, name)
+    except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile) as error:
+        yield NoticeFailure(path.name, f"Paquet d'avis illisible ({type(error).__name__} : {str(error)[:120]}).")
+
+
+def _tar_members(path: Path):
+    with tarfile.open(path, mode="r:*") as package:
+        for member in package:
+            if member.isfile() and member.name.lower().endswith(".xml"):
+                yield member.name, lambda m=member: (package.extractfile(m).read()
+                                                     if m.size <= MAX_MEMBER_BYTES else None)
+
+
+def _zip_members(path: Path):
+    with zipfile.ZipFile(path) as package:
+        for info in package.infolist():
+            if not info.is_dir() and info.filename.lower().endswith(".xml"):
+                yield info.filename, lambda i=info: _zip_read(package, i)
+
+
+def _zip_read(package: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    if info.file_size > MAX_MEMBER_BYTES:
+        return None
+    with package.open(info) as handle:
+        data = handle.read(MAX_MEMBER_BYTES + 1)  # the declared size can lie
+    return data if len(data) <= MAX_MEMBER_BYTES else None
 
 
 def _notice_item(notice, blocks, name: str) -> NoticeItem | NoticeFailure:
