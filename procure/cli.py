@@ -366,7 +366,7 @@ def _read_decp(path: Path):
     for problem in problems[:MAX_LISTED_PROBLEMS]:
         print(f"  {problem}", file=sys.stderr)
     if len(problems) > MAX_LISTED_PROBLEMS:
-        print(f"  … et {len(problems) - MAX_LISTED_PROBLEMS} autre(s) valeur(s) écartée(s)", file=sys.stderr)
+        print(f"  … et {len(problems) - MAX_LISTED_PROBLEMS} autre(s) remarque(s)", file=sys.stderr)
     return frame
 
 
@@ -396,10 +396,17 @@ def _import_decp(args: argparse.Namespace) -> int:
     frame = _read_decp(args.path)
     if frame is None:
         return EXIT_UNREADABLE
+    records, problems = frame.attrs.get("records", len(frame)), frame.attrs.get("problems", [])
+    if frame.empty:
+        print(f"Aucun marché n'a pu être importé : {records} marché(s) dans le fichier, aucun n'est utilisable"
+              + (" (détail ci-dessus)." if problems else "."), file=sys.stderr)
+        return EXIT_UNREADABLE
     counts = ContractRepository(session_factory()).import_frame(frame)
-    rejected = len(frame.attrs.get("problems", []))
-    print(f"{counts['added']} marché(s) ajouté(s), {counts['unchanged']} déjà présent(s)"
-          + (f", {rejected} valeur(s) ou marché(s) écarté(s) (détail ci-dessus)." if rejected else "."))
+    ignored = max(0, records - len(frame) - frame.attrs.get("duplicates", 0))
+    print(f"{records} marché(s) lu(s) : {counts['added']} ajouté(s), {counts['unchanged']} déjà présent(s)"
+          + (f", {ignored} ignoré(s)" if ignored else "")
+          + (f", {frame.attrs['duplicates']} doublon(s) écarté(s)" if frame.attrs.get("duplicates") else "")
+          + (f" ; {len(problems)} remarque(s) (détail ci-dessus)." if problems else "."))
     return EXIT_OK
 
 
