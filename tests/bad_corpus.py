@@ -241,6 +241,53 @@ def _paragraphs_docx(folder: Path, name: str, paragraphs: list[str]) -> Path:
     return folder / name
 
 
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def _cell_xml(text: str, span: int = 1, merge: str | None = None) -> str:
+    properties = (f'<w:gridSpan w:val="{span}"/>' if span > 1 else "") + (
+        f'<w:vMerge w:val="{merge}"/>' if merge == "restart" else "<w:vMerge/>" if merge else "")
+    run = f"<w:r><w:t>{text}</w:t></w:r>" if text else ""
+    return f"<w:tc><w:tcPr>{properties}</w:tcPr><w:p>{run}</w:p></w:tc>"
+
+
+def merged_table_docx(folder: Path, name: str = "bpu_fusionne.docx", rows: int = 3000) -> Path:
+    """An RC whose price table has `rows` rows of merged cells: the lot column merged vertically down the whole
+    table, the designation spanning two grid columns, and a second vertical merge restarted every 50 rows."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Règlement de la consultation", level=1)
+    document.add_paragraph("Objet de la consultation : entretien des espaces verts de la commune.")
+    grid = "".join("<w:gridCol/>" for _ in range(5))
+    lines = [f'<w:tr>{_cell_xml("Lot")}{_cell_xml("Désignation", span=2)}{_cell_xml("Famille")}{_cell_xml("Prix HT")}</w:tr>']
+    for row in range(rows):
+        lot = _cell_xml("Lot 1 : Espaces verts", merge="restart") if row == 0 else _cell_xml("", merge="continue")
+        family = _cell_xml(f"Famille {row // 50 + 1}", merge="restart") if row % 50 == 0 else _cell_xml("", merge="continue")
+        lines.append(f"<w:tr>{lot}{_cell_xml(f'Poste {row + 1} tonte et taille', span=2)}{family}"
+                     f"{_cell_xml(f'{row + 1},50 €')}</w:tr>")
+    table = f'<w:tbl xmlns:w="{W}"><w:tblPr/><w:tblGrid>{grid}</w:tblGrid>{"".join(lines)}</w:tbl>'
+    from lxml import etree
+
+    body = document.element.body
+    body[-1].addprevious(etree.fromstring(table))  # before the section properties
+    document.save(folder / name)
+    return folder / name
+
+
+def _table_docx(folder: Path, name: str, rows: list[str]) -> Path:
+    """A document holding one table made of the given `w:tr` XML."""
+    import docx
+    from lxml import etree
+
+    document = docx.Document()
+    document.add_paragraph("Règlement de la consultation")
+    table = f'<w:tbl xmlns:w="{W}"><w:tblPr/><w:tblGrid><w:gridCol/><w:gridCol/></w:tblGrid>{"".join(rows)}</w:tbl>'
+    document.element.body[-1].addprevious(etree.fromstring(table))
+    document.save(folder / name)
+    return folder / name
+
+
 def _directory(folder: Path) -> Path:
     path = folder / "dossier.pdf"
     path.mkdir()
@@ -372,6 +419,13 @@ def ingest_cases() -> list[Case]:
         Case("long-text", "paragraphe de 1,2 Mo (max_length de spaCy)", lambda f: _paragraphs_docx(f, "long1.docx", ["Le titulaire s'engage. " * 55_000]), "ok"),
         Case("long-text", "Montant suivi de 100 000 chiffres", lambda f: _paragraphs_docx(f, "chiffres.docx", ["Montant : " + "9" * 100_000]), "ok"),
         Case("long-text", "mot de 300 000 lettres", lambda f: _paragraphs_docx(f, "mot.docx", ["Lot 1 : " + "a" * 300_000]), "ok"),
+        Case("docx-table", "3 000 lignes de cellules fusionnées", lambda f: merged_table_docx(f), "warning"),
+        Case("docx-table", "fusion verticale dès la première ligne", lambda f: _table_docx(f, "fusion_haut.docx", [
+            f'<w:tr>{_cell_xml("", merge="continue")}{_cell_xml("Lot 1 : Nettoyage")}</w:tr>',
+            f'<w:tr>{_cell_xml("", merge="continue")}{_cell_xml("Lot 2 : Vitrerie")}</w:tr>']), "ok"),
+        Case("docx-table", "gridSpan démesuré ou invalide", lambda f: _table_docx(f, "span.docx", [
+            f'<w:tr>{_cell_xml("Lot 1 : Nettoyage", span=10**9)}{_cell_xml("120 000 €")}</w:tr>',
+            '<w:tr><w:tc><w:tcPr><w:gridSpan w:val="abc"/></w:tcPr><w:p><w:r><w:t>Lot 2</w:t></w:r></w:p></w:tc></w:tr>']), "ok"),
         Case("long-text", "10 000 paragraphes courts", lambda f: _paragraphs_docx(f, "courts.docx", [f"Article {i}." for i in range(10_000)]), "ok"),
         # XLSX tender pieces
         Case("xlsx-piece", "BPU correct", lambda f: xlsx_workbook(f, "BPU.xlsx", BPU_ROWS), "ok"),
@@ -505,6 +559,9 @@ def decp_file_cases() -> list[Case]:
         Case("decp-top", "marches texte", lambda f: decp_json(f, "marches.json", {"marches": "aucun"}), "error"),
         Case("decp-top", "marche texte", lambda f: decp_json(f, "marche.json", {"marches": {"marche": "aucun"}}), "error"),
         Case("decp-top", "marches nombre", lambda f: decp_json(f, "marches_n.json", {"marches": 3}), "error"),
+        Case("decp-top", "clé marches absente", lambda f: decp_json(f, "sans_cle.json", {"marche": [decp_record()]}), "error"),
+        Case("decp-csv", "consolidé sans objet", lambda f: _write(f, "consolide.csv", b"uid,id,codeCPV,montant,dateNotification,"
+                                                                 b"acheteur_id,titulaire_id\n1x,x,45214200,1000,2024-12-31,1,2\n"), "error"),
         Case("decp-json", "200 000 crochets", lambda f: decp_json(f, "crochets.json", None, "[" * 200_000 + "]" * 200_000), "error"),
         Case("decp-json", "200 000 accolades", lambda f: decp_json(f, "accolades.json", None, '{"a":' * 200_000 + "1" + "}" * 200_000), "error"),
         Case("decp-json", "JSON invalide", lambda f: decp_json(f, "invalide.json", None, '{"marches": [}'), "error"),
@@ -521,29 +578,50 @@ def decp_file_cases() -> list[Case]:
     ]
 
 
-def decp_contract_cases() -> list[tuple[str, dict, str]]:
-    """(class, bad record, JSON path expected in the report): the contract is left out, the good one imported."""
+def decp_contract_cases() -> list[tuple[str, str, object, str]]:
+    """(class, name, bad record, start of its French report): the contract, second of the file, is left out
+    ("marché 2 (id b) : le champ « … » devrait être …, c'est … : ignoré"), the good one imported."""
+    field = "marché 2 (id b) : le champ « {} » devrait être"
     return [
-        ("decp-schema", "considerations texte", decp_record("b", considerationsSociales="Clause sociale"), "marches[1].considerationsSociales"),
-        ("decp-schema", "titulaires texte", decp_record("b", titulaires=["41071771400035"]), "marches[1].titulaires[0]"),
-        ("decp-schema", "titulaires objet", decp_record("b", titulaires={"titulaire": {}}), "marches[1].titulaires"),
-        ("decp-schema", "titulaire texte", decp_record("b", titulaires=[{"titulaire": "x"}]), "marches[1].titulaires[0].titulaire"),
-        ("decp-schema", "acheteur texte", decp_record("b", acheteur="Ville"), "marches[1].acheteur"),
-        ("decp-schema", "lieu liste", decp_record("b", lieuExecution=["94081"]), "marches[1].lieuExecution"),
-        ("decp-schema", "id objet", decp_record("b", id={"x": 1}), "marches[1].id"),
-        ("decp-schema", "id liste", decp_record("b", id=[1]), "marches[1].id"),
-        ("decp-schema", "objet nombre", decp_record("b", objet=12), "marches[1].objet"),
-        ("decp-schema", "marché texte", "un marché", "marches[1]"),
-        ("decp-schema", "marché null", None, "marches[1]"),
-        ("decp-schema", "montant objet", decp_record("b", montant={"valeur": 1}), "marches[1].montant"),
-        ("decp-schema", "code CPV liste", decp_record("b", codeCPV=["45"]), "marches[1].codeCPV"),
-        ("decp-schema", "montant liste", decp_record("b", montant=[1000]), "marches[1].montant"),
+        ("decp-schema", "considérations nombre", decp_record("b", considerationsSociales=3), field.format("considerationsSociales")),
+        ("decp-schema", "titulaires texte", decp_record("b", titulaires="41071771400035"), field.format("titulaires") + " une liste, c'est un texte"),
+        ("decp-schema", "titulaire en texte dans la liste", decp_record("b", titulaires=["41071771400035"]), field.format("titulaires[1]") + " un objet, c'est un texte"),
+        ("decp-schema", "titulaires objet", decp_record("b", titulaires={"titulaire": {}}), field.format("titulaires") + " une liste, c'est un objet"),
+        ("decp-schema", "titulaire texte", decp_record("b", titulaires=[{"titulaire": "x"}]), field.format("titulaires[1].titulaire")),
+        ("decp-schema", "acheteur texte", decp_record("b", acheteur="Ville"), field.format("acheteur") + " un objet, c'est un texte"),
+        ("decp-schema", "lieu liste", decp_record("b", lieuExecution=["94081"]), field.format("lieuExecution") + " un objet, c'est une liste"),
+        ("decp-schema", "id objet", decp_record("b", id={"x": 1}), "marché 2 : le champ « id » devrait être un texte ou un nombre, c'est un objet"),
+        ("decp-schema", "id liste", decp_record("b", id=[1]), "marché 2 : le champ « id » devrait être"),
+        ("decp-schema", "objet nombre", decp_record("b", objet=12), field.format("objet") + " un texte, c'est un nombre"),
+        ("decp-schema", "objet liste", decp_record("b", objet=["Travaux", "de peinture"]), field.format("objet") + " un texte, c'est une liste"),
+        ("decp-schema", "procédure liste", decp_record("b", procedure=["Appel d'offres ouvert"]), field.format("procedure")),
+        ("decp-schema", "marché texte", "un marché", "marché 2 : ce marché devrait être un objet, c'est un texte"),
+        ("decp-schema", "marché null", None, "marché 2 : ce marché devrait être un objet, il est vide (null)"),
+        ("decp-schema", "montant objet", decp_record("b", montant={"valeur": 1}), field.format("montant") + " un nombre, c'est un objet"),
+        ("decp-schema", "code CPV liste", decp_record("b", codeCPV=["45"]), field.format("codeCPV")),
+        ("decp-schema", "montant liste", decp_record("b", montant=[1000]), field.format("montant") + " un nombre, c'est une liste"),
         ("decp-schema", "considération nombre", decp_record("b", considerationsSociales={"considerationSociale": 3}),
-         "marches[1].considerationsSociales.considerationSociale"),
-        ("decp-schema", "lieu texte", decp_record("b", lieuExecution="Vitry"), "marches[1].lieuExecution"),
-        ("decp-schema", "acheteur nombre", decp_record("b", acheteur=21940081800011), "marches[1].acheteur"),
-        ("decp-schema", "titulaire id objet", decp_record("b", titulaires=[{"titulaire": {"id": {"a": 1}}}]), "marches[1].titulaires[0].titulaire.id"),
+         field.format("considerationsSociales.considerationSociale")),
+        ("decp-schema", "considération nombre dans la liste", decp_record("b", considerationsSociales={"considerationSociale": [1]}),
+         field.format("considerationsSociales.considerationSociale[1]")),
+        ("decp-schema", "lieu texte", decp_record("b", lieuExecution="Vitry"), field.format("lieuExecution")),
+        ("decp-schema", "acheteur nombre", decp_record("b", acheteur=21940081800011), field.format("acheteur") + " un objet, c'est un nombre"),
+        ("decp-schema", "nom d'acheteur liste", decp_record("b", acheteur={"id": "1", "nom": ["Ville"]}), field.format("acheteur.nom")),
+        ("decp-schema", "titulaire id objet", decp_record("b", titulaires=[{"titulaire": {"id": {"a": 1}}}]), field.format("titulaires[1].titulaire.id")),
+        ("decp-schema", "objet vide", decp_record("b", objet=""), "marché 2 (id b) : objet du marché absent ou trop court : ignoré"),
     ]
+
+
+# Records whose type is not the schema's but whose meaning is plain: read, as the consolidated export writes them.
+# (name, record, expected social kinds, expected amount)
+DECP_LENIENT = [
+    ("considérations en texte joint par des virgules", decp_record("b", considerationsSociales="Clause sociale, Critère social"), "clause,criterion", 150000.0),
+    ("considérations « Sans objet »", decp_record("b", considerationsSociales="Sans objet", objet="Fourniture de papier"), "", 150000.0),
+    ("considérations en liste nue", decp_record("b", considerationsSociales=["Marché réservé"]), "reserved", 150000.0),
+    ("considération seule sans liste", decp_record("b", considerationsSociales={"considerationSociale": "Clause sociale"}), "clause", 150000.0),
+    ("montant en texte à virgule", decp_record("b", montant="150 000,50"), "clause", 150000.5),
+    ("id numérique", decp_record(2025001), "clause", 150000.0),
+]
 
 
 # (class, montant as found, expected float or None when refused)
@@ -587,6 +665,7 @@ def corpus_size() -> dict[str, int]:
     add("supplier-mapping", len(UNKNOWN_MAPPINGS))
     for klass, *_ in decp_contract_cases():
         add(klass)
+    add("decp-lenient", len(DECP_LENIENT))
     add("decp-amount", len(DECP_AMOUNTS))
     add("decp-date", len(DECP_DATES))
     add("export", len(HOSTILE_NAMES) * 2)

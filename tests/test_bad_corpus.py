@@ -118,6 +118,36 @@ def test_xlsx_row_limit_is_reported(tmp_path, monkeypatch):
     assert any("50 premières lignes" in w.message for w in doc.warnings)
 
 
+def test_docx_merged_table_read_once_with_a_french_note(tmp_path):
+    """3 000 rows of merged cells: read in bounded time (was: python-docx's quadratic walk, then a RecursionError),
+    merged cells repeated as Word shows them, the table cut at the cap with a note that says where."""
+    from procure.ingest import docx as docx_reader
+    from procure.ingest import read_document
+
+    with deadline(20):
+        doc = read_document(corpus.merged_table_docx(tmp_path))
+    (table,) = doc.tables
+    assert len(table.rows) == docx_reader.MAX_TABLE_ROWS < 3001
+    assert table.rows[0] == ["Lot", "Désignation", "Famille", "Prix HT"]
+    assert table.rows[1500] == ["Lot 1 : Espaces verts", "Poste 1500 tonte et taille", "Famille 30", "1500,50 €"]
+    assert [b.text for b in table.blocks] == [" | ".join(row) for row in table.rows]
+    (note,) = doc.warnings
+    assert note.message.startswith(f"Tableau 1 tronqué après {docx_reader.MAX_TABLE_ROWS} lignes (il en compte 3001)")
+    assert not note.fatal
+    assert_french(note.message)
+
+
+def test_docx_cell_budget_per_document(tmp_path, monkeypatch):
+    from procure.ingest import docx as docx_reader
+    from procure.ingest import read_document
+
+    monkeypatch.setattr(docx_reader, "MAX_DOCUMENT_CELLS", 1000)
+    path = dce.write_docx(tmp_path / "RC.docx", [(dce.T, [[f"{r}", f"Poste {r}"] for r in range(300)])] * 3)
+    doc = read_document(path)
+    assert [len(t.rows) for t in doc.tables] == [300, 200]
+    assert [w.message[:40] for w in doc.warnings] == ["Tableau 2 tronqué après 200 lignes (il e", "Tableau 3 non lu : le document contient "]
+
+
 def test_legacy_spreadsheets_get_advice(tmp_path):
     from procure.ingest import read_document
 
@@ -144,6 +174,7 @@ def test_ocr_document_budget_stops_scanned_pages(tmp_path, monkeypatch):
             messages = [error.message_fr]
     assert time.monotonic() - started < 60
     assert any("temps d'OCR" in m or "scann" in m for m in messages), messages
+    assert any(re.search(r"\b40 pages\b", m) for m in messages), messages  # the stop says how many pages there are
     for message in messages:
         assert_french(message)
 
@@ -335,17 +366,62 @@ def test_decp_json_size_limit(tmp_path, monkeypatch):
 CONTRACTS = corpus.decp_contract_cases()
 
 
-@pytest.mark.parametrize("klass, name, record, where", CONTRACTS, ids=[c[1] for c in CONTRACTS])
-def test_decp_bad_contract_left_out_with_its_path(klass, name, record, where, tmp_path, contracts):
+@pytest.mark.parametrize("klass, name, record, report", CONTRACTS, ids=[c[1] for c in CONTRACTS])
+def test_decp_bad_contract_left_out_and_reported_in_french(klass, name, record, report, tmp_path, contracts):
     from procure.market.decp import read_any
 
     path = corpus.decp_json(tmp_path, "decp.json", {"marches": {"marche": [corpus.decp_record("bon"), record]}})
     frame = read_any(path)
     assert list(frame["id"]) == ["bon"]
     (problem,) = frame.attrs["problems"]
-    assert problem.startswith(where + " :") and "marché ignoré" in problem
+    assert problem.startswith(report) and problem.endswith(": ignoré"), problem
     assert_french(problem)
+    assert frame.attrs["records"] == 2
     assert contracts.import_frame(frame) == {"added": 1, "unchanged": 0}
+
+
+@pytest.mark.parametrize("name, record, social, amount", corpus.DECP_LENIENT, ids=[c[0] for c in corpus.DECP_LENIENT])
+def test_decp_plain_variants_are_read(name, record, social, amount, tmp_path):
+    """The consolidated export's comma-joined considerationsSociales ("Sans objet" for none), a bare list, an amount
+    written « 150 000,50 »: read without remark."""
+    from procure.market.decp import read_any
+
+    frame = read_any(corpus.decp_json(tmp_path, "decp.json", {"marches": {"marche": [corpus.decp_record("bon"), record]}}))
+    assert frame.attrs["problems"] == []
+    (row,) = frame[frame["id"] != "bon"].itertuples()
+    assert row.social == social and row.montant == amount
+
+
+def test_decp_wrongly_typed_fields_reported_per_record_database_consistent(tmp_path):
+    """A file mixing good contracts and contracts with wrongly typed fields, imported twice: one French line per bad
+    contract (its rank, id and field), the good ones stored once, nothing half-written."""
+    from procure.market.decp import read_any
+
+    good = [corpus.decp_record(f"ok-{i}", objet=f"Travaux de voirie numéro {i}") for i in range(5)]
+    bad = [corpus.decp_record("t", titulaires="41071771400035"), corpus.decp_record("a", acheteur="Ville de Vitry"),
+           corpus.decp_record("o", objet=["Travaux"]), corpus.decp_record("c", considerationsSociales="Clause sociales")]
+    path = corpus.decp_json(tmp_path, "decp.json", {"marches": {"marche": [good[0], bad[0], good[1], bad[1], bad[2],
+                                                                            *good[2:], bad[3]]}})
+    frame = read_any(path)
+    problems = frame.attrs["problems"]
+    assert problems[:3] == [
+        "marché 2 (id t) : le champ « titulaires » devrait être une liste, c'est un texte : ignoré",
+        "marché 4 (id a) : le champ « acheteur » devrait être un objet, c'est un texte : ignoré",
+        "marché 5 (id o) : le champ « objet » devrait être un texte, c'est une liste : ignoré"]
+    assert problems[3].startswith("marché 9 (id c) : considération sociale « Clause sociales » inconnue")  # kept
+    assert len(problems) == 4
+    assert sorted(frame["id"]) == ["c", *[f"ok-{i}" for i in range(5)]]
+    from procure.db import make_engine, migrate, session_factory
+    from procure.market.similar import ContractRepository
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'decp.sqlite'}")
+    migrate(engine)
+    repository = ContractRepository(session_factory(engine))
+    assert repository.import_frame(frame) == {"added": 6, "unchanged": 0}
+    assert repository.import_frame(read_any(path)) == {"added": 0, "unchanged": 6}
+    stored = repository.frame()
+    assert sorted(stored["id"]) == sorted(frame["id"]) and stored["objet"].str.len().gt(3).all()
+    engine.dispose()
 
 
 @pytest.mark.parametrize("klass, value, expected", corpus.DECP_AMOUNTS, ids=[repr(v)[:30] for _, v, _ in corpus.DECP_AMOUNTS])
@@ -529,14 +605,21 @@ def test_cli_bad_inputs_without_traceback(tmp_path):
     decp = run_cli("decp", "import", corpus.decp_json(tmp_path, "l.json", {"marches": [
         corpus.decp_record("a", acheteur={"id": "1", "nom": "=HYPERLINK(\"http://x\")"}, montant="-1000"),
         corpus.decp_record("b", lieuExecution=["94"])]}), home=home)
-    assert decp.returncode == 0 and "marches[1].lieuExecution" in decp.stderr and "montant négatif" in decp.stderr
+    assert decp.returncode == 0, decp.stderr
+    assert "marché 2 (id b) : le champ « lieuExecution » devrait être un objet, c'est une liste : ignoré" in decp.stderr
+    assert "marché 1 (id a) : montant « -1000 » invalide : montant négatif (importé sans montant)" in decp.stderr
+    assert "2 marché(s) lu(s) : 1 ajouté(s), 0 déjà présent(s), 1 ignoré(s)" in decp.stdout
+    nothing = run_cli("decp", "import", corpus.decp_json(tmp_path, "rien.json", {"marches": {"marche": [
+        corpus.decp_record("t", titulaires="41071771400035"), "un marché"]}}), home=home)
+    assert nothing.returncode == 2 and "Aucun marché n'a pu être importé : 2 marché(s) dans le fichier" in nothing.stderr
+    assert "marché 1 (id t) : le champ « titulaires » devrait être une liste, c'est un texte : ignoré" in nothing.stderr
     practice = run_cli("practice", "--out", tmp_path / "p.xlsx", home=home)
     assert practice.returncode == 0, practice.stderr
     import openpyxl
 
     cells = [c for row in openpyxl.load_workbook(tmp_path / "p.xlsx").active.iter_rows() for c in row]
     assert any(str(c.value).startswith("'=HYPERLINK") for c in cells) and not any(c.data_type == "f" for c in cells)
-    for result in (suppliers, decp, practice):
+    for result in (suppliers, decp, nothing, practice):
         assert "Traceback" not in result.stderr + result.stdout
 
 
@@ -603,7 +686,7 @@ def test_corpus_covers_every_class_with_200_cases():
     counts["big"] = len(BIG)
     print("\n" + "\n".join(f"{klass:>18} : {n}" for klass, n in sorted(counts.items())) + f"\n{'total':>18} : {sum(counts.values())}")
     assert sum(counts.values()) >= 200
-    for klass in ("docx-archive", "docx-xml", "pdf", "format", "file-name", "long-text", "xlsx-piece", "supplier-file",
+    for klass in ("docx-archive", "docx-xml", "docx-table", "decp-lenient", "pdf", "format", "file-name", "long-text", "xlsx-piece", "supplier-file",
                   "siret", "headcount", "supplier-mapping", "decp-top", "decp-json", "decp-csv", "decp-schema",
                   "decp-amount", "decp-date", "export"):
         assert counts.get(klass, 0) >= 2, klass
