@@ -163,3 +163,61 @@ def test_similar_contracts_import_and_evidence(sessions, decp_2024, shared_data)
     assert "clause sociale, critère social" in similar[0].describe_fr()
     count, share = index.social_share("77")
     assert count >= 1 and 0 < share <= 1
+
+
+CONSOLIDATED = "decp-2024/decp_consolidated_tabular_2024H2_travaux_sample.csv"
+SOCIAL_VALUES = {"Sans objet": "", "Clause sociale, Critère social": "clause,criterion", "Marché réservé": "reserved",
+                 "Clause sociale": "clause"}
+
+
+def test_consolidated_extract_without_object_is_refused_in_french(shared_data):
+    """The real extract of data.gouv's consolidated decp.csv kept 17 columns, not `objet`: a clear refusal."""
+    from procure.errors import ProcureError
+
+    with pytest.raises(ProcureError) as error:
+        read_flat_csv(shared_data / CONSOLIDATED)
+    assert "colonne(s) absente(s) : objet" in error.value.message_fr and "marchés comparables" in error.value.message_fr
+
+
+def test_consolidated_decp_csv_is_read_per_contract(shared_data, sessions, tmp_path):
+    """Real consolidated rows (one per contract and holder), given the two columns the full decp.csv has and the
+    extract dropped: `objet`, and `considerationsSociales` as data.gouv writes it (comma-joined, « Sans objet »)."""
+    raw = pd.read_csv(shared_data / CONSOLIDATED, dtype=str, keep_default_na=False)
+    uids = list(dict.fromkeys(raw["uid"]))
+    labels = list(SOCIAL_VALUES)
+    given = {uid: labels[rank % len(labels)] for rank, uid in enumerate(uids)}
+    raw["objet"] = "Travaux de bâtiment, marché " + raw["id"]
+    raw["considerationsSociales"] = raw["uid"].map(given)
+    path = tmp_path / "decp.csv"
+    raw.to_csv(path, index=False)
+
+    frame = read_flat_csv(path)
+    assert len(raw) == 603 and len(frame) == len(uids) == 400
+    assert frame.attrs["problems"] == [] and set(frame["source_format"]) == {"decp-consolide"}
+    first = frame.iloc[0]
+    assert (first["id"], first["acheteur_nom"], first["montant"], first["cpv"], first["year"]) == (
+        "2023M23_81720", "COMMUNE DU MARIN (MAIRIE)", 122185.85, "45214200", 2024)
+    by_key = {(row.acheteur_id, row.id): row for row in frame.itertuples()}
+    for uid, rows in raw.groupby("uid"):
+        row = by_key[(rows["acheteur_id"].iloc[0], rows["id"].iloc[0])]
+        assert row.titulaires.split("|") == list(dict.fromkeys(rows["titulaire_id"]))  # every holder, once
+        assert row.social == SOCIAL_VALUES[given[uid]]
+    assert frame["titulaires"].str.contains("|", regex=False).sum() == 50  # the multi-holder contracts of the sample
+
+    repository = ContractRepository(sessions)  # SQLite and PostgreSQL
+    assert repository.import_frame(frame) == {"added": 400, "unchanged": 0}
+    assert repository.import_frame(read_flat_csv(path)) == {"added": 0, "unchanged": 400}
+    stored = repository.frame()
+    assert len(stored) == 400 and (stored["social"] == "reserved").sum() == (frame["social"] == "reserved").sum() > 0
+
+
+def test_consolidated_unknown_social_value_is_reported(tmp_path):
+    path = tmp_path / "decp.csv"
+    path.write_text("uid,id,objet,codeCPV,montant,dateNotification,acheteur_id,titulaire_id,considerationsSociales\n"
+                    "1a,a,Travaux de voirie,45233140,1000,2024-05-02,1,41071771400035,Clause sociales\n"
+                    "1b,b,Travaux de toiture,45261000,\"12 000,50\",2024-05-03,1,41071771400035,\"Clause sociale, Critère social\"\n",
+                    encoding="utf-8")
+    frame = read_flat_csv(path)
+    assert list(frame["social"]) == ["", "clause,criterion"] and list(frame["montant"]) == [1000.0, 12000.5]
+    (problem,) = frame.attrs["problems"]
+    assert problem.startswith("ligne 2 (id a) : considération sociale « Clause sociales » inconnue")
