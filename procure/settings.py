@@ -67,6 +67,28 @@ SETTINGS: tuple[Setting, ...] = (
         "30",
     ),
     Setting(
+        "PROCURE_ANALYSIS_WORKERS",
+        None,
+        "analyses menées en même temps par les programmes de lecture de l'application (les autres attendent leur tour)",
+        "nombre de cœurs de la machine",
+    ),
+    Setting(
+        "PROCURE_ANALYSIS_HEARTBEAT_SECONDS",
+        "60",
+        "une analyse sans nouvelle (page lue, étape franchie) depuis ce nombre de secondes est tenue pour bloquée : "
+        "son programme de lecture est arrêté et la consultation libérée",
+        "60",
+    ),
+    Setting("PROCURE_OCR_DOCUMENT_SECONDS", None, "temps d'OCR permis par document (secondes)", "300"),
+    Setting("PROCURE_OCR_MAX_PAGES", "200", "pages scannées lues par OCR dans un même document, au plus", "200"),
+    Setting(
+        "PROCURE_WORKER_TEST_FAULT",
+        None,
+        "tests seulement : fait tomber le programme d'analyse (`segv`, `abort`, `hang`, `exit`) pour vérifier que "
+        "l'application y survit",
+        "aucun",
+    ),
+    Setting(
         "PROCURE_TEST_POSTGRES_URL",
         None,
         "serveur PostgreSQL des tests (posé par `make test`)",

@@ -1,4 +1,10 @@
-"""OCR of scanned pages with Debian's tesseract and its French data, when installed."""
+"""OCR of scanned pages with Debian's tesseract and its French data, when installed.
+
+Bounded per page (`OCR_TIMEOUT_SECONDS`) and per document (`PROCURE_OCR_DOCUMENT_SECONDS` seconds and
+`PROCURE_OCR_MAX_PAGES` scanned pages): past either budget, the remaining scanned pages are not read and the
+reader says how many were read and which were not (procure.ingest.pdf). While tesseract works on a page, the
+caller's `waiting()` is called every few seconds, so that a long page is not taken for a hung analysis.
+"""
 from __future__ import annotations
 
 import functools
@@ -6,16 +12,29 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
+from collections.abc import Callable
 
 from procure import settings
 
 OCR_TIMEOUT_SECONDS = 60  # per page: tesseract reads a dense A4 page at 300 dpi in a few seconds
-OCR_DOCUMENT_SECONDS = 300  # per document: beyond, the remaining scanned pages are reported, not read
+OCR_DOCUMENT_SECONDS = 300  # default per document (PROCURE_OCR_DOCUMENT_SECONDS): beyond, pages reported, not read
+WAITING_SECONDS = 5  # how often the caller hears that a page is still being read
 MAX_RENDER_PIXELS = 40_000_000  # an A3 page at 300 dpi is 17 Mpx; huge pages are scaled down to this
 
 
 class OcrUnavailable(Exception):
     """Raised with a French explanation when OCR cannot run here."""
+
+
+def document_seconds() -> float:
+    """Seconds of OCR allowed for one document: the setting, else OCR_DOCUMENT_SECONDS."""
+    return settings.get_int("PROCURE_OCR_DOCUMENT_SECONDS") if settings.raw("PROCURE_OCR_DOCUMENT_SECONDS") else OCR_DOCUMENT_SECONDS
+
+
+def document_pages() -> int:
+    """Scanned pages read by OCR in one document, at most."""
+    return settings.get_int("PROCURE_OCR_MAX_PAGES")
 
 
 def tesseract_command() -> str | None:
@@ -42,25 +61,34 @@ def ocr_status() -> str | None:
     return None
 
 
-def ocr_image(image, timeout: float | None = None) -> str:
-    """Text of a PIL image, in French, within `timeout` seconds (default: the per-page limit)."""
+def ocr_image(image, timeout: float | None = None, waiting: Callable[[], None] | None = None) -> str:
+    """Text of a PIL image, in French, within `timeout` seconds (default: the per-page limit); `waiting()` is
+    called every few seconds while tesseract runs."""
     reason = ocr_status()
     if reason:
         raise OcrUnavailable(reason)
+    limit = timeout or OCR_TIMEOUT_SECONDS
     with tempfile.TemporaryDirectory(prefix="procure-ocr-") as tmp:
         png = os.path.join(tmp, "page.png")
         image.save(png)
         try:
-            result = subprocess.run(
-                [tesseract_command(), png, "stdout", "-l", "fra", "--psm", "3"],
-                capture_output=True,
-                text=True,
-                timeout=timeout or OCR_TIMEOUT_SECONDS,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise OcrUnavailable(f"l'OCR a dépassé le temps imparti ({exc.timeout:.0f} s) pour cette page.") from exc
+            process = subprocess.Popen([tesseract_command(), png, "stdout", "-l", "fra", "--psm", "3"],
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         except OSError as exc:
             raise OcrUnavailable(f"l'OCR n'a pas pu être lancé ({exc.strerror}).") from exc
-    if result.returncode != 0:
-        raise OcrUnavailable(f"l'OCR a échoué ({result.stderr.strip()[:200]}).")
-    return result.stdout
+        deadline = time.monotonic() + limit
+        with process:
+            while True:
+                try:
+                    stdout, stderr = process.communicate(timeout=max(min(WAITING_SECONDS, deadline - time.monotonic()), 0.01))
+                    break
+                except subprocess.TimeoutExpired:
+                    if time.monotonic() >= deadline:
+                        process.kill()
+                        process.communicate()
+                        raise OcrUnavailable(f"l'OCR a dépassé le temps imparti ({limit:.0f} s) pour cette page.") from None
+                    if waiting:
+                        waiting()
+    if process.returncode != 0:
+        raise OcrUnavailable(f"l'OCR a échoué ({stderr.strip()[:200]}).")
+    return stdout

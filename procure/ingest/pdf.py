@@ -1,9 +1,18 @@
-"""PDF reading: pypdfium2 for the text of every page, pdfplumber only on pages whose tables matter."""
+"""PDF reading: pypdfium2 for the text of every page, pdfplumber only on pages whose tables matter.
+
+Whoever waits for a long read hears of every page: `reporting_pages(callback)` makes every PDF read in its
+block call `callback(text, share)` with a French step ("Lecture de CCTP.pdf, page 3/40", "OCR de scan.pdf,
+page 2/40 (page scannée)") and the share of the file done, between 0 and 1. The service writes it as the
+analysis's heartbeat (procure.service.jobs); the CLI passes nothing.
+"""
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
 import time
 import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -28,6 +37,25 @@ TEXT_DOCUMENT_SECONDS = 300
 MAX_CONTENT_STREAM_BYTES = 32 * 1024 * 1024
 MAX_STREAMS_CHECKED_BYTES = 512 * 1024 * 1024
 
+PageProgress = Callable[[str, float], None]
+_PAGE_PROGRESS: contextvars.ContextVar[PageProgress | None] = contextvars.ContextVar("pdf_page_progress", default=None)
+
+
+@contextlib.contextmanager
+def reporting_pages(callback: PageProgress | None) -> Iterator[None]:
+    """Within the block, every PDF page read (text, OCR, tables) is reported to `callback(text, share)`."""
+    token = _PAGE_PROGRESS.set(callback)
+    try:
+        yield
+    finally:
+        _PAGE_PROGRESS.reset(token)
+
+
+def _report(text: str, share: float) -> None:
+    callback = _PAGE_PROGRESS.get()
+    if callback is not None:
+        callback(text, min(max(share, 0.0), 1.0))
+
 
 def read_pdf(path: Path, name: str) -> ReadDocument:
     _check_streams(path)
@@ -44,11 +72,12 @@ def read_pdf(path: Path, name: str) -> ReadDocument:
         table_pages: list[int] = []
         budget = Budget()
         for page_number in range(1, page_count + 1):
+            _report(f"Lecture de {name}, page {page_number}/{page_count}", (page_number - 1) / page_count * READ_SHARE)
             if budget.text_spent() > TEXT_DOCUMENT_SECONDS:
                 warnings.append(FileProblem("", f"Lecture arrêtée à la page {page_number - 1} sur {page_count} : "
                                                 f"le document dépasse le temps de lecture permis ({TEXT_DOCUMENT_SECONDS} s).", fatal=False))
                 break
-            text, from_ocr = _read_page(pdf, page_number, warnings, budget)
+            text, from_ocr = _read_page(pdf, page_number, warnings, budget, (name, page_count))
             if from_ocr:
                 ocr_pages.append(page_number)
             for paragraph in split_paragraphs(text):
@@ -57,34 +86,53 @@ def read_pdf(path: Path, name: str) -> ReadDocument:
                                     for line in TABLE_HINT.finditer(text)):
                 table_pages.append(page_number)
         if budget.ocr_skipped:
-            pages = ", ".join(map(str, budget.ocr_skipped[:20])) + (" …" if len(budget.ocr_skipped) > 20 else "")
-            warnings.append(FileProblem("", f"{len(budget.ocr_skipped)} page(s) scannée(s) non lue(s) (p. {pages}) : "
-                                            f"le temps d'OCR permis par document ({ocr.OCR_DOCUMENT_SECONDS} s) est épuisé.", fatal=False))
+            warnings.append(FileProblem("", budget.stop_message(page_count), fatal=False))
     finally:
         pdf.close()
-    tables = _read_tables(path, name, table_pages, start_index=len(blocks), warnings=warnings)
+    tables = _read_tables(path, name, table_pages, start_index=len(blocks), warnings=warnings, page_count=page_count)
     for table in tables:
         blocks.extend(table.blocks)
     info = DocumentInfo(name, "AUTRE", page_count, len(blocks), ocr_pages)
     return ReadDocument(info, blocks, tables, warnings)
 
 
+READ_SHARE = 0.9  # of a file's progress; the tables read after the text take the rest
+
+
 class Budget:
-    """Seconds spent on text extraction and on OCR for one document."""
+    """Seconds spent on text extraction and on OCR for one document, and the scanned pages read or left."""
 
     def __init__(self):
         self.started = time.monotonic()
         self.ocr_seconds = 0.0
+        self.ocr_read = 0
         self.ocr_skipped: list[int] = []
 
     def text_spent(self) -> float:
         return time.monotonic() - self.started - self.ocr_seconds
 
     def ocr_left(self) -> float:
-        return ocr.OCR_DOCUMENT_SECONDS - self.ocr_seconds
+        return ocr.document_seconds() - self.ocr_seconds
+
+    def ocr_allowed(self) -> bool:
+        """Another scanned page may be read: time left and fewer pages than the per-document page budget."""
+        return self.ocr_left() > 0 and self.ocr_read < ocr.document_pages()
+
+    def stop_message(self, page_count: int) -> str:
+        """The French stop of the OCR: how many scanned pages were read, which were not, and which budget ran out."""
+        skipped = self.ocr_skipped
+        pages = ", ".join(map(str, skipped[:20])) + (" …" if len(skipped) > 20 else "")
+        if self.ocr_read >= ocr.document_pages():
+            limit = f"le nombre de pages scannées lues par document est limité à {ocr.document_pages()}"
+        else:
+            limit = f"le temps d'OCR permis par document ({ocr.document_seconds()} s) est épuisé"
+        return (f"OCR arrêté : {self.ocr_read} page(s) scannée(s) lue(s), {len(skipped)} non lue(s) sur les "
+                f"{page_count} pages du document (p. {pages}) : {limit}. Déposez les pages utiles dans un PDF "
+                "plus court, ou une version texte du document.")
 
 
-def _read_page(pdf: pdfium.PdfDocument, page_number: int, warnings: list[FileProblem], budget: Budget) -> tuple[str, bool]:
+def _read_page(pdf: pdfium.PdfDocument, page_number: int, warnings: list[FileProblem], budget: Budget,
+               where: tuple[str, int] = ("", 0)) -> tuple[str, bool]:
     try:
         page = pdf[page_number - 1]
     except pdfium.PdfiumError:
@@ -93,15 +141,21 @@ def _read_page(pdf: pdfium.PdfDocument, page_number: int, warnings: list[FilePro
     try:
         text = _page_text(page)
         if len(text.strip()) < SCANNED_TEXT_THRESHOLD and _has_image(page):
-            if budget.ocr_left() <= 0:
+            if not budget.ocr_allowed():
                 budget.ocr_skipped.append(page_number)
                 return text, False
+            name, page_count = where
+            step = f"OCR de {name}, page {page_number}/{page_count} (page scannée)"
+            share = (page_number - 1) / max(page_count, 1) * READ_SHARE
+            _report(step, share)
             started = time.monotonic()
             try:
-                ocr_text, done = _ocr_page(page, page_number, warnings, min(ocr.OCR_TIMEOUT_SECONDS, budget.ocr_left()))
+                ocr_text, done = _ocr_page(page, page_number, warnings, min(ocr.OCR_TIMEOUT_SECONDS, budget.ocr_left()),
+                                           lambda: _report(step, share))
             finally:
                 budget.ocr_seconds += time.monotonic() - started
             if done:
+                budget.ocr_read += 1
                 return ocr_text, True
         return text, False
     finally:
@@ -170,10 +224,11 @@ def _has_image(page: pdfium.PdfPage) -> bool:
     return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2))
 
 
-def _ocr_page(page: pdfium.PdfPage, page_number: int, warnings: list[FileProblem], timeout: float) -> tuple[str, bool]:
+def _ocr_page(page: pdfium.PdfPage, page_number: int, warnings: list[FileProblem], timeout: float,
+              waiting: Callable[[], None] | None = None) -> tuple[str, bool]:
     image = page.render(scale=render_scale(*page.get_size())).to_pil()
     try:
-        return ocr_image(image, timeout=timeout), True
+        return ocr_image(image, timeout=timeout, waiting=waiting), True
     except OcrUnavailable as exc:
         warnings.append(FileProblem("", f"Page {page_number} scannée (image sans texte) : {exc}", fatal=False))
         return "", False
@@ -188,26 +243,29 @@ def render_scale(width_pt: float, height_pt: float) -> float:
     return scale
 
 
-def _read_tables(path: Path, name: str, pages: list[int], start_index: int, warnings: list[FileProblem]) -> list[Table]:
+def _read_tables(path: Path, name: str, pages: list[int], start_index: int, warnings: list[FileProblem],
+                 page_count: int = 0) -> list[Table]:
     """Tables of the pages that look like a lot table; pdfminer rejects some files pdfium reads: then text only."""
     if not pages:
         return []
     try:
-        return _plumbed_tables(path, name, pages, start_index)
+        return _plumbed_tables(path, name, pages, start_index, page_count)
     except Exception:  # pdfminer's own exceptions, recursion in a looping page tree, memory...
         warnings.append(FileProblem("", "Tableaux non lus (structure du PDF non prise en charge) : le texte des pages reste analysé.",
                                     fatal=False))
         return []
 
 
-def _plumbed_tables(path: Path, name: str, pages: list[int], start_index: int) -> list[Table]:
+def _plumbed_tables(path: Path, name: str, pages: list[int], start_index: int, page_count: int = 0) -> list[Table]:
     import pdfplumber
 
     tables: list[Table] = []
     index = start_index
     started = time.monotonic()
     with pdfplumber.open(str(path), pages=pages) as pdf:
-        for page in pdf.pages:
+        for position, page in enumerate(pdf.pages):
+            _report(f"Tableaux de {name}, page {page.page_number}/{page_count or len(pages)}",
+                    READ_SHARE + (1 - READ_SHARE) * position / len(pages))
             if time.monotonic() - started > TEXT_DOCUMENT_SECONDS:
                 break
             try:

@@ -2,20 +2,32 @@
 
 One analysis at a time per tender: a lease (`tenders.analysing_since`) refuses a second run while the first
 is going, and the new version is written only if nobody wrote one meanwhile (version check), so that two
-analyses can never both write version N+1. Decisions of the previous version carry over, and so does a place of
+analyses can never both write version N+1. The run beats a heartbeat (`tenders.analysis_heartbeat`, with its
+step and fraction) at every page and step: a lease whose heartbeat is older than
+`PROCURE_ANALYSIS_HEARTBEAT_SECONDS` belongs to a dead run and is taken over, so a killed analysis no longer
+blocks its tender for the whole lease. Decisions of the previous version carry over, and so does a place of
 execution the user typed for a lot. `set_lot_place` re-matches one lot of the current version from such a place.
+
+Nothing after the reading takes the analysis down with it: the advice, the comparable contracts and the matching
+of each lot fail alone, with a French message kept in the stored analysis (`step_problems`) and in
+`AnalysisResult.step_problems`, the rest stored as usual. A dossier of which no piece could be read gives no lot
+and no proposal. Analyses started from the app run in a worker process (`procure.service.jobs`); this module is
+the synchronous path they, the command line and the tests share.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from procure import settings
@@ -30,6 +42,12 @@ from procure.service.tenders import Tenders, tender_for
 
 __all__ = ["MATCHES_PER_LOT", "AnalysisConflict", "AnalysisResult", "Pipeline", "Progress", "matching_lever"]
 
+logger = logging.getLogger(__name__)
+
+NOTHING_READ_FR = ("Aucune pièce lisible : aucun lot ni aucune proposition ne peut être tiré du dossier. "
+                   "Remplacez les pièces signalées illisibles, puis relancez l'analyse.")
+BEAT_SECONDS = 0.5  # at most two heartbeat writes a second
+
 
 class AnalysisConflict(Exception):
     """Another analysis of the same tender runs or has just written a new version; the message is French."""
@@ -39,14 +57,69 @@ class AnalysisConflict(Exception):
 class AnalysisResult:
     tender_id: int
     version: int
-    advice: object  # procure.advice.suggest.Advice
+    advice: object  # procure.advice.suggest.Advice, or a bare stand-in (lots, alerts) when the advice failed
     lots: int
     suggestions: int
     matches: int
     problems: dict[str, str]  # file name -> French message, for the files that could not be read
+    step_problems: list[str] = field(default_factory=list)  # French: a step after the reading that failed alone
 
 
 Progress = Callable[[float, str], None]
+
+
+def heartbeat_seconds() -> int:
+    return settings.get_int("PROCURE_ANALYSIS_HEARTBEAT_SECONDS")
+
+
+def _reason(error: BaseException) -> str:
+    """A French reason for a step's failure: procure's own message, else the kind of error (for the maintainers)."""
+    if isinstance(error, ProcureError):
+        return error.message_fr
+    return f"erreur interne ({type(error).__name__}), à signaler"
+
+
+@dataclass
+class _BareLot:
+    """A lot stored without advice (the advice step failed): its number, title, CPV, no suggestion."""
+
+    lot: object
+    cpv: str | None
+    amount_ht: object = None
+    suggestions: list = field(default_factory=list)
+    alerts: list = field(default_factory=list)
+
+
+@dataclass
+class _BareAdvice:
+    lots: list
+    alerts: list = field(default_factory=list)
+
+
+class _Heartbeat:
+    """The run's progress: passed on to the caller, and written (throttled) beside the lease it belongs to."""
+
+    def __init__(self, sessions: sessionmaker[Session], tender_id: int, lease: datetime, progress: Progress | None):
+        self.sessions, self.tender_id, self.lease, self.progress = sessions, tender_id, lease, progress
+        self.written = 0.0
+
+    def __call__(self, fraction: float, text: str, force: bool = False) -> None:
+        if self.progress:
+            self.progress(fraction, text)
+        moment = time.monotonic()
+        if not force and moment - self.written < BEAT_SECONDS:
+            return
+        self.written = moment
+        try:
+            with self.sessions.begin() as session:
+                session.execute(
+                    update(TenderRow)
+                    .where(TenderRow.id == self.tender_id, TenderRow.analysing_since == self.lease)
+                    .values(analysis_heartbeat=now(), analysis_step=text[:500], analysis_fraction=float(fraction))
+                    .execution_options(synchronize_session=False)
+                )
+        except SQLAlchemyError:  # a busy database must not stop the reading: the next beat will try again
+            logger.info("heartbeat of tender %s not written", self.tender_id, exc_info=True)
 
 
 class Pipeline:
@@ -54,43 +127,72 @@ class Pipeline:
         self.sessions = sessions
         self.tenders = Tenders(sessions)
 
-    def load_tender(self, actor: Actor, tender_id: int):
-        """Re-read the stored files into a Tender (the evidence needs the text, not a summary)."""
+    def load_tender(self, actor: Actor, tender_id: int, progress: Progress | None = None):
+        """Re-read the stored files into a Tender (the evidence needs the text, not a summary).
+
+        `progress(fraction, text)` hears of every file and every PDF page ("Lecture de CCTP.pdf, page 3/40")."""
         from procure.extract import analyze
+        from procure.ingest import pdf
 
         files = self.tenders.files(actor, tender_id)
+        notify = progress or (lambda fraction, text: None)
+        current = {"position": 0, "count": max(len(files), 1)}
+
+        def on_file(position: int, count: int, name: str) -> None:
+            current.update(position=position, count=max(count, 1))
+            if name:
+                notify(position / current["count"], f"Lecture de {name} ({position + 1}/{count})")
+
+        def on_page(text: str, share: float) -> None:
+            notify((current["position"] + share) / current["count"], text)
+
         with tempfile.TemporaryDirectory(prefix="procure-tender-") as folder:
             paths = []
             for index, (name, content) in enumerate(files):
                 path = Path(folder) / f"piece-{index}"  # the user's name may not fit a file system (NUL, 300 bytes)
                 path.write_bytes(content)
                 paths.append((path, name))
-            return analyze(paths)
+            with pdf.reporting_pages(on_page):
+                return analyze(paths, on_file)
 
     def analyse(self, actor: Actor, tender_id: int, progress: Progress | None = None) -> AnalysisResult:
         """(Re-)analyse a tender: lots, suggestions and matches of a new version; decisions carry over."""
-        notify = progress or (lambda fraction, text: None)
         claimed, lease = self._claim(actor, tender_id)
+        beat = _Heartbeat(self.sessions, tender_id, lease, progress)
         try:
-            notify(0.1, "Lecture des documents…")
-            tender = self.load_tender(actor, tender_id)
-            notify(0.5, "Suggestions de clauses…")
-            advice = self._advise(tender, self.tenders.buyer_category(actor, tender_id),
-                                  self.tenders.defence_security(actor, tender_id))
-            notify(0.7, "Recherche des structures inclusives…")
-            index = self._supplier_index()
+            beat(0.02, "Lecture des documents…", force=True)
+            tender = self.load_tender(actor, tender_id, lambda share, text: beat(0.02 + 0.58 * share, text))
+            steps: list[str] = []
+            if not any(document.blocks for document in tender.documents):
+                advice = _BareAdvice([])  # nothing read: no lot, no proposal made from nothing
+                steps.append(NOTHING_READ_FR)
+            else:
+                beat(0.6, "Suggestions de clauses…", force=True)
+                advice = self._advise(tender, self.tenders.buyer_category(actor, tender_id),
+                                      self.tenders.defence_security(actor, tender_id), steps)
+            beat(0.7, "Recherche des structures inclusives…", force=True)
+            index = self._supplier_index(steps) if advice.lots else None
+            places = self._user_places(tender_id, claimed)
+            found = self._match_lots(advice, tender, index, places, steps, beat)
+            beat(0.95, "Enregistrement de l'analyse…", force=True)
             with self.sessions.begin() as session:
-                result = self._store(session, actor, tender_id, claimed, tender, advice, index)
+                result = self._store(session, actor, tender_id, claimed, tender, advice, _Matching(index, found, places),
+                                     steps)
         finally:
             self._release(tender_id, lease)
-        notify(1.0, "Analyse terminée.")
+        if progress:
+            progress(1.0, "Analyse terminée.")
         return result
 
     # ------------------------------------------------------------------ one analysis at a time
 
     def _claim(self, actor: Actor, tender_id: int) -> tuple[int, datetime]:
-        """The analysis version this run starts from, and its lease (the time it was taken)."""
+        """The analysis version this run starts from, and its lease (the time it was taken).
+
+        A lease is free when nobody holds it, when it is older than PROCURE_ANALYSIS_LEASE_MINUTES, or when its
+        heartbeat is older than PROCURE_ANALYSIS_HEARTBEAT_SECONDS (its run died without releasing it)."""
         duration = timedelta(minutes=settings.get_int("PROCURE_ANALYSIS_LEASE_MINUTES"))
+        silence = timedelta(seconds=heartbeat_seconds())
         with self.sessions.begin() as session:
             _, tender = tender_for(session, actor, tender_id, access.can_analyse)
             version = tender.analysis_version
@@ -98,8 +200,9 @@ class Pipeline:
             claimed = session.execute(
                 update(TenderRow)
                 .where(TenderRow.id == tender_id)
-                .where(or_(TenderRow.analysing_since.is_(None), TenderRow.analysing_since < lease - duration))
-                .values(analysing_since=lease)
+                .where(or_(TenderRow.analysing_since.is_(None), TenderRow.analysing_since < lease - duration,
+                           TenderRow.analysis_heartbeat.is_(None), TenderRow.analysis_heartbeat < lease - silence))
+                .values(analysing_since=lease, analysis_heartbeat=lease)
                 .execution_options(synchronize_session=False)  # naive SQLite datetimes cannot be evaluated in Python
             )
             if claimed.rowcount != 1:
@@ -121,12 +224,48 @@ class Pipeline:
 
     # ------------------------------------------------------------------ computing
 
-    def _advise(self, tender, category: str | None = None, defence: bool | None = None):
+    def _advise(self, tender, category: str | None = None, defence: bool | None = None, steps: list[str] | None = None):
+        """The advice, then what comparable real contracts did; each fails alone with a French message in `steps`."""
         from procure.advice.advise import TenderAnswers, advise
-        from procure.market.similar import ContractRepository
+        from procure.market.similar import ContractRepository, SimilarIndex, add_similar_evidence
 
-        # The user's answers, when given, prevail over what the documents say (one use case: advice.advise).
-        return advise(tender, TenderAnswers(category=category, defence=defence), ContractRepository(self.sessions).frame())
+        steps = steps if steps is not None else []
+        try:
+            # The user's answers, when given, prevail over what the documents say (one use case: advice.advise).
+            advice = advise(tender, TenderAnswers(category=category, defence=defence))
+        except Exception as error:  # noqa: BLE001 - the reading is kept: lots without proposals
+            logger.warning("advice of a tender failed", exc_info=True)
+            steps.append(f"Propositions de clauses non calculées : {_reason(error)}. Les faits lus et les lots "
+                         "sont conservés ; relancez l'analyse plus tard ou signalez le problème.")
+            return _BareAdvice([_BareLot(lot, lot.cpv_codes[0].code if lot.cpv_codes else None) for lot in tender.lots])
+        try:
+            contracts = ContractRepository(self.sessions).frame()
+            if contracts is not None and not contracts.empty:
+                add_similar_evidence(advice, SimilarIndex(contracts))
+        except Exception as error:  # noqa: BLE001 - the proposals stand without their comparable contracts
+            logger.warning("comparable contracts of a tender failed", exc_info=True)
+            steps.append(f"Marchés comparables (DECP) non ajoutés aux propositions : {_reason(error)}.")
+        return advice
+
+    def _match_lots(self, advice, tender, index, places: dict[int, str], steps: list[str], beat) -> dict:
+        """Lot number → its ranked structures (lot_matching.LotMatch), computed before the storing transaction
+        (which stays short); a lot whose matching fails is stored without structures, with a French message."""
+        found = {}
+        for position, lot_advice in enumerate(advice.lots):
+            number = lot_advice.lot.number
+            beat(0.7 + 0.25 * position / max(len(advice.lots), 1),
+                 f"Recherche des structures inclusives, lot {number} ({position + 1}/{len(advice.lots)})")
+            try:
+                found[number] = _find_matches(index, tender, lot_advice, places.get(number))
+            except Exception as error:  # noqa: BLE001 - the other lots and the proposals are kept
+                logger.warning("matching of lot %s failed", number, exc_info=True)
+                steps.append(f"Lot {number} : recherche des structures inclusives impossible ({_reason(error)}) ; "
+                             "indiquez le lieu d'exécution du lot ou relancez l'analyse.")
+        return found
+
+    def _user_places(self, tender_id: int, version: int) -> dict[int, str]:
+        with self.sessions() as session:
+            return _user_places(session, tender_id, version)
 
     # ------------------------------------------------------------------ the place of one lot
 
@@ -153,7 +292,7 @@ class Pipeline:
             lot_matching.record_outcome(lot_row, found)
         return found.outcome
 
-    def _supplier_index(self):
+    def _supplier_index(self, steps: list[str] | None = None):
         from procure.directory.suppliers import SupplierRepository
         from procure.market.similar import ContractRepository
         from procure.matching.match import SupplierIndex
@@ -161,14 +300,26 @@ class Pipeline:
         suppliers = SupplierRepository(self.sessions).all()
         if not suppliers:
             return None
-        contracts = ContractRepository(self.sessions).frame()  # past awards: evidence of what a structure does
-        return SupplierIndex(suppliers, contracts if not contracts.empty else None)
+        if steps is None:
+            contracts = ContractRepository(self.sessions).frame()  # past awards: evidence of what a structure does
+            return SupplierIndex(suppliers, contracts if not contracts.empty else None)
+        try:
+            contracts = ContractRepository(self.sessions).frame()
+            return SupplierIndex(suppliers, contracts if not contracts.empty else None)
+        except Exception as error:  # noqa: BLE001 - then ranked on their activity and place alone
+            logger.warning("supplier index with past contracts failed", exc_info=True)
+            steps.append(f"Marchés passés des structures (DECP) non pris en compte dans leur classement : {_reason(error)}.")
+            return SupplierIndex(suppliers, None)
 
     # ------------------------------------------------------------------ storing
 
     def _store(
-        self, session: Session, actor: Actor, tender_id: int, claimed: int, tender, advice, index
+        self, session: Session, actor: Actor, tender_id: int, claimed: int, tender, advice, matching: _Matching,
+        steps: list[str] | None = None,
     ) -> AnalysisResult:
+        from procure.service.jobs import JobStatus
+
+        steps = list(steps or [])
         _, row = tender_for(session, actor, tender_id, access.can_analyse)
         version = claimed + 1
         # The WHERE on the version makes the write atomic even if a lease expired under a very slow run.
@@ -185,7 +336,9 @@ class Pipeline:
             )
         session.refresh(row)
         previous = _decisions(session, row.id, claimed)
-        row.analysis_json = json.dumps(tender.to_dict(), ensure_ascii=False)
+        stored = tender.to_dict()
+        stored["step_problems"] = steps
+        row.analysis_json = json.dumps(stored, ensure_ascii=False)
         row.analysed_at = now()
         if tender.reference:
             row.reference = str(tender.reference.value)[:100]
@@ -196,10 +349,23 @@ class Pipeline:
         user_places = _user_places(session, row.id, claimed)
         counts = [0, 0]
         for lot_advice in advice.lots:
-            matching = _LotMatching(index, supplier_ids, previous, tender, user_places.get(lot_advice.lot.number))
-            stored = _store_lot(session, row.id, version, lot_advice, matching)
-            counts = [counts[0] + stored[0], counts[1] + stored[1]]
-        return AnalysisResult(tender_id, version, advice, len(advice.lots), counts[0], counts[1], problems)
+            number = lot_advice.lot.number
+            found = matching.found.get(number)
+            if found is not None and user_places.get(number) != matching.places.get(number):
+                # A place typed for this lot while the documents were read: rank again from it.
+                try:
+                    found = _find_matches(matching.index, tender, lot_advice, user_places.get(number))
+                except Exception as error:  # noqa: BLE001 - the lot is stored without structures
+                    steps.append(f"Lot {number} : recherche des structures inclusives impossible ({_reason(error)}).")
+                    found = None
+            added = _store_lot(session, row.id, version, lot_advice, _LotMatching(supplier_ids, previous, found))
+            counts = [counts[0] + added[0], counts[1] + added[1]]
+        if row.analysis_state != JobStatus.QUEUED:  # a request queued meanwhile stays queued
+            row.analysis_state = JobStatus.DONE.value
+            row.analysis_step, row.analysis_fraction = "Analyse terminée.", 1.0
+            row.analysis_error = "\n".join(steps)[:4000] or None  # with a state "done": reservations, not a failure
+            row.analysis_heartbeat = now()
+        return AnalysisResult(tender_id, version, advice, len(advice.lots), counts[0], counts[1], problems, steps)
 
 
 def _store_problems(session: Session, tender_id: int, tender) -> dict[str, str]:
@@ -222,14 +388,21 @@ def _commune_insee(lot) -> str | None:
 
 
 @dataclass(frozen=True)
-class _LotMatching:
-    """What storing a lot's matches needs: the suppliers, the previous decisions, the tender, the user's place."""
+class _Matching:
+    """The structures ranked before storing: the index, lot number → LotMatch, and the user places they used."""
 
     index: object | None  # procure.matching.match.SupplierIndex; None when no supplier is imported
+    found: dict
+    places: dict[int, str]
+
+
+@dataclass(frozen=True)
+class _LotMatching:
+    """What storing a lot's matches needs: the suppliers, the previous decisions, the lot's ranked structures."""
+
     supplier_ids: dict[str, int]
     previous: dict
-    tender: object | None = None
-    user_place: str | None = None  # code of a place the user typed for this lot at the previous version
+    found: object | None  # lot_matching.LotMatch; None when the matching of this lot failed
 
 
 def _store_lot(session, tender_id, version, lot_advice, matching: _LotMatching) -> tuple[int, int]:
@@ -258,16 +431,24 @@ def _store_lot(session, tender_id, version, lot_advice, matching: _LotMatching) 
     return len(lot_advice.suggestions), _store_matches(session, lot_row, lot_advice, matching)
 
 
-def _store_matches(session, lot_row: LotRow, lot_advice, matching: _LotMatching) -> int:
+def _find_matches(index, tender, lot_advice, user_place: str | None):
     """Rank the suppliers for the lot (place from the lot, else the tender, else the buyer, unless the user gave
-    one), keep the credible ones (forte / plausible) and record the outcome on the lot."""
+    one): a lot_matching.LotMatch."""
     lever = matching_lever(lot_advice)
-    query, source = lot_matching.analysis_query(lot_advice.lot, lever, matching.tender, matching.user_place)
-    found = lot_matching.match_lot(matching.index, query, source)
+    query, source = lot_matching.analysis_query(lot_advice.lot, lever, tender, user_place)
+    return lot_matching.match_lot(index, query, source)
+
+
+def _store_matches(session, lot_row: LotRow, lot_advice, matching: _LotMatching) -> int:
+    """Keep the credible structures (forte / plausible) and record the outcome on the lot."""
+    found = matching.found
+    if found is None:
+        return 0
     lot_matching.record_outcome(lot_row, found)
     number = lot_advice.lot.number
     decisions = {key[2]: value for key, value in matching.previous.items() if key[:2] == (TargetType.MATCH, number)}
-    return lot_matching.add_matches(session, lot_row, lever, found.credible, matching.supplier_ids, decisions)
+    return lot_matching.add_matches(session, lot_row, matching_lever(lot_advice), found.credible, matching.supplier_ids,
+                                    decisions)
 
 
 def _current_lot(session: Session, tender: TenderRow, number: int) -> LotRow:

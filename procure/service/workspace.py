@@ -261,6 +261,24 @@ class Workspace:
 
     # ------------------------------------------------------------------ analysis jobs (worker processes, issue 21)
 
+    def enqueue_analysis(self, actor: Actor, tender_id: int):
+        """Queue an analysis run by a worker process (procure.service.jobs); its JobState. The app's way to analyse."""
+        from procure.service.jobs import Jobs
+
+        return Jobs(self.sessions).enqueue(actor, tender_id)
+
+    def analysis_state(self, actor: Actor, tender_id: int):
+        """The tender's analysis state (jobs.JobState): queued with its position, running with its step, done, failed."""
+        from procure.service.jobs import Jobs
+
+        return Jobs(self.sessions).state(actor, tender_id)
+
+    def start_analysis_dispatcher(self) -> None:
+        """Start this process's dispatcher of analysis jobs (once; it picks up the jobs queued before a restart)."""
+        from procure.service.jobs import start_dispatcher
+
+        start_dispatcher(self.sessions)
+
     # ------------------------------------------------------------------ administration (issue 21)
     # Accounts (procure.service.accounts) and the archive or deletion of tenders (procure.service.tenders).
 
