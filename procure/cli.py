@@ -150,6 +150,8 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("--depuis", type=_iso_date, help="avis publiés à partir de cette date (AAAA-MM-JJ)")
     watch.add_argument("--csv", type=Path, help="écrire la liste des avis en CSV (Excel français)")
     watch.add_argument("--xlsx", type=Path, help="écrire la liste des avis en XLSX")
+    watch.add_argument("--note-acheteur", help="acheteur (une partie du nom) pour qui écrire la note Word")
+    watch.add_argument("--note", type=Path, help="note Word « vos avis publiés » de cet acheteur (.docx)")
     watch.set_defaults(handler=_watch)
     demo = commands.add_parser("demo-setup", help="créer la base de démonstration et afficher les identifiants")
     demo.set_defaults(handler=_demo_setup)
@@ -468,7 +470,7 @@ def _practice(args: argparse.Namespace) -> int:
 def _watch(args: argparse.Namespace) -> int:
     from procure.watch.command import watch_command
 
-    return watch_command(args.paths, args.territoire, args.depuis, args.csv, args.xlsx)
+    return watch_command(args.paths, args.territoire, args.depuis, args.csv, args.xlsx, args.note_acheteur, args.note)
 
 
 def _demo_setup(args: argparse.Namespace) -> int:

@@ -66,9 +66,22 @@ def test_the_working_group_watches_its_territory(server, tmp_path):  # noqa: F81
                 page.get_by_role("button", name="Exporter en CSV (Excel)").click()
             saved = tmp_path / "veille.csv"
             info.value.save_as(saved)
+            buyer = page.get_by_label("Acheteur (une partie du nom)")
+            buyer.fill("soisy")
+            buyer.press("Enter")
+            wait_idle(page)
+            page.get_by_role("button", name="Préparer la note Word pour COMMUNE DE SOISY-SOUS-MONTMORENCY").click()
+            with page.expect_download() as info:
+                page.get_by_role("button", name="Télécharger la note (.docx)").click()
+            note = tmp_path / "note.docx"
+            info.value.save_as(note)
         finally:
             browser.close()
     with open(saved, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter=";"))
     assert len(rows) == 2 and {row["À signaler"] for row in rows} == {"oui"}
     assert {row["Avis"] for row in rows} == {"26-100001", "26-100003"}
+    import docx
+
+    text = "\n".join(p.text for p in docx.Document(str(note)).paragraphs)
+    assert "Vos avis publiés — COMMUNE DE SOISY-SOUS-MONTMORENCY" in text and "26-100001" in text

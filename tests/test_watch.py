@@ -171,3 +171,23 @@ def test_a_ted_package_is_read_member_by_member(shared_data, store, tmp_path):
             archive.write(path, arcname=path.name)
     again = run_watch([zipped], store)
     assert again.read == 0 and again.skipped == 3  # the same notices, known by their identifier
+
+
+def test_a_word_note_tells_one_buyer_its_notices(export, sessions, tmp_path, monkeypatch, capsys):
+    import docx
+
+    from procure.cli import main
+
+    path, _ = export
+    monkeypatch.setenv("PROCURE_DATABASE_URL", sessions.kw["bind"].url.render_as_string(hide_password=False))
+    out = tmp_path / "note.docx"
+    assert main(["veille", str(path), "--note-acheteur", "soisy", "--note", str(out)]) == 0
+    assert "Note de COMMUNE DE SOISY-SOUS-MONTMORENCY écrite" in capsys.readouterr().out
+    text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs).replace("\u202f", " ").replace("\xa0", " ")
+    assert "Vos avis publiés — COMMUNE DE SOISY-SOUS-MONTMORENCY" in text
+    priority = text.split("À examiner ensemble en priorité", 1)[1].split("Avis comportant une considération sociale")[0]
+    assert "26-100001" in priority and "s'applique" in priority and "Clause d'insertion" in priority
+    social = text.split("Avis comportant une considération sociale", 1)[1]
+    assert "26-100009" not in social  # cancelled: listed with the other notices, not as social
+    assert "Puteaux" not in text
+    assert main(["veille", str(path), "--note-acheteur", "e", "--note", str(out)]) == 2  # ambiguous name

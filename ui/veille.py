@@ -1,8 +1,11 @@
+import tempfile
+from pathlib import Path
+
 import streamlit as st
 
 from procure.outputs.format_fr import format_int, format_percent
 from procure.service.app_views import default_territory
-from procure.service.watch import export_bytes, notice_frame, share_benchmarks, share_frame
+from procure.service.watch import buyer_note, export_bytes, notice_frame, share_benchmarks, share_frame
 from procure.service.workspace import AccessDenied
 from ui.common import current_user, french_date, plain, workspace
 
@@ -86,3 +89,21 @@ for column, by, title in ((by_buyer, "buyer", "Par acheteur"), (by_month, "month
     shares["Part sociale"] = shares["Part sociale"].map(format_percent)  # French « 25 % », not « 25.00% »
     column.subheader(title)
     column.dataframe(shares, hide_index=True, width="stretch")
+
+# A Word note for one buyer, when the buyer filter names exactly one.
+buyers = sorted({n.buyer for n in every if n.buyer})
+if buyer.strip() and len(buyers) == 1:
+    st.subheader("Note à l'acheteur")
+    if st.button(f"Préparer la note Word pour {plain(buyers[0])}"):
+        with tempfile.TemporaryDirectory() as folder:
+            path = buyer_note(buyers[0], [n for n in every if n.buyer == buyers[0]], Path(folder) / "note.docx",
+                              since, until)
+            st.session_state["veille-note"] = (buyers[0], path.read_bytes())
+    if st.session_state.get("veille-note", ("",))[0] == buyers[0]:
+        st.download_button("Télécharger la note (.docx)", st.session_state["veille-note"][1],
+                           file_name="vos-avis-publies.docx",
+                           mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+elif buyer.strip() and len(buyers) > 1:
+    st.caption(f"{len(buyers)} acheteurs correspondent : précisez le nom pour préparer une note Word.")
+else:
+    st.caption("Indiquez un acheteur pour préparer sa note Word « vos avis publiés ».")

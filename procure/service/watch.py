@@ -73,3 +73,11 @@ def export_bytes(frame: pd.DataFrame, kind: str) -> bytes:
     from procure.market.practice import csv_bytes, xlsx_bytes
 
     return csv_bytes(frame) if kind == "csv" else xlsx_bytes(frame)
+
+
+def buyer_note(buyer: str, notices: list[WatchedNotice], out: Path, since: date | None = None,
+               until: date | None = None) -> Path:
+    """The Word note « vos avis publiés » of one buyer (procure.watch.note)."""
+    from procure.watch.note import write_buyer_note
+
+    return write_buyer_note(buyer, notices, out, since, until)

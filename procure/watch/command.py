@@ -12,7 +12,7 @@ EXIT_OK, EXIT_NOTHING = 0, 2
 
 
 def watch_command(paths: list[Path], territory: str | None, since: date | None, csv: Path | None,
-                  xlsx: Path | None) -> int:
+                  xlsx: Path | None, note_buyer: str | None = None, note: Path | None = None) -> int:
     from procure.db import session_factory
     from procure.watch.report import benchmarks, notice_table
     from procure.watch.run import run_watch, supplier_index
@@ -43,7 +43,26 @@ def watch_command(paths: list[Path], territory: str | None, since: date | None, 
 
             export(notice_table(notices), path.with_suffix(f".{kind}"))
             print(f"Liste écrite dans {path.with_suffix(f'.{kind}')}")
+    if note:
+        return _note(store, note_buyer, territory, since, note)
     return EXIT_OK if notices or run.read else EXIT_NOTHING
+
+
+def _note(store, buyer: str | None, territory: str | None, since: date | None, out: Path) -> int:
+    from procure.watch.note import write_buyer_note
+
+    if not buyer:
+        print("Indiquez l'acheteur de la note avec --note-acheteur.", file=sys.stderr)
+        return EXIT_NOTHING
+    notices = store.notices(territory=territory, since=since, buyer=buyer)
+    names = sorted({n.buyer for n in notices if n.buyer})
+    if len(names) != 1:
+        found = ", ".join(names[:10]) or "aucun"
+        print(f"« {buyer} » désigne {len(names)} acheteur(s) ({found}) : précisez le nom.", file=sys.stderr)
+        return EXIT_NOTHING
+    write_buyer_note(names[0], notices, out.with_suffix(".docx"), since=since)
+    print(f"Note de {names[0]} écrite dans {out.with_suffix('.docx')}")
+    return EXIT_OK
 
 
 def _line(notice: WatchedNotice) -> str:
