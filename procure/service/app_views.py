@@ -1,11 +1,15 @@
 """What the Streamlit pages read beyond the Workspace facade, so that ui/ imports only procure.service,
 procure.outputs and procure.model: opening the workspace, the directory's content and provenance, the
-territory of an organisation, map outlines, the buying-practice tables and the territorial guide.
+territory of an organisation, map outlines, the buying-practice tables, the territorial guide, and the
+imports of reference data (DECP contracts, CPV nomenclature) by an administrator.
 """
 from __future__ import annotations
 
+import logging
+import shutil
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -24,10 +28,13 @@ from procure.market.practice import (
     xlsx_bytes,
 )
 from procure.reference.outlines import commune_outlines, department_name, department_of, department_outlines
+from procure.service.access import ADMIN_ONLY_FR, require
+from procure.service.dashboard import UNUSABLE_BUYER_FR, buyer_name_usable
 from procure.service.workspace import UserInfo, Workspace
 
-__all__ = ["FORMATS", "csv_bytes", "database_url", "xlsx_bytes", "KIND_LABELS_FR", "Supplier", "Territory", "commune_outlines", "department_name",
-           "department_of", "department_outlines", "lever_counts", "practice_table"]
+__all__ = ["FORMATS", "UNUSABLE_BUYER_FR", "csv_bytes", "database_url", "xlsx_bytes", "KIND_LABELS_FR", "Supplier",
+           "Territory", "commune_outlines", "department_name", "department_of", "department_outlines", "lever_counts",
+           "practice_table"]
 
 DIRECTORY_FORMATS_FR = {"asp-siae": "Liste officielle des SIAE (ASP)", "marche-inclusion": "Export du marché de l'inclusion",
                         "finess": "Extrait FINESS (ESAT, catégorie 246)"}
@@ -114,12 +121,37 @@ def parse_territory(spec: str) -> Territory:
 # ---------------------------------------------------------------- buying practice
 
 def practice(workspace: Workspace, actor: UserInfo, include_decp: bool) -> tuple[pd.DataFrame, pd.DataFrame, float]:
-    """Practice table by buyer and year, levers used per lot, and the national target share for today."""
+    """Practice table by buyer and year, levers used per lot, and the national target share for today.
+
+    Archived consultations are left out (visible_tenders); DECP contracts whose buyer name is a code or an
+    accounting label ("09", "01 BUDGET PRINCIPAL") are grouped under UNUSABLE_BUYER_FR.
+    """
     visible = [t["id"] for t in workspace.visible_tenders(actor)]
     lots = lot_facts(workspace.sessions, visible)
-    table = practice_table(lots, decp_facts(workspace.sessions) if include_decp else None)
+    contracts = None
+    if include_decp:
+        contracts = decp_facts(workspace.sessions)
+        usable = contracts["organisation"].map(buyer_name_usable).astype(bool)
+        contracts["organisation"] = contracts["organisation"].where(usable, UNUSABLE_BUYER_FR)
+    table = practice_table(lots, contracts)
     target = law.parameter("national_social_target", date.today()).value
     return table, lever_counts(lots), float(target)
+
+
+def default_buyers(table: pd.DataFrame, actor: UserInfo, limit: int = 5) -> list[str]:
+    """The buyers the dashboard opens on: the user's own organisation when it has figures, else the organisations
+    of the analysed consultations, else the DECP buyers with the most contracts (never the unusable names)."""
+    if table.empty:
+        return []
+    organisations = set(table["organisation"].dropna())
+    if actor.organisation in organisations:
+        return [actor.organisation]
+    analysed = sorted(set(table.loc[table["source"] == "procure", "organisation"].dropna()))
+    if analysed:
+        return analysed[:limit]
+    published = table[table["organisation"] != UNUSABLE_BUYER_FR]
+    ranked = published.groupby("organisation")["lots_or_contracts"].sum().sort_values(ascending=False, kind="stable")
+    return list(ranked.index[:limit])
 
 
 def lever_titles() -> dict[str, str]:
@@ -133,3 +165,109 @@ def guide_document(workspace: Workspace, actor: UserInfo, territory: Territory, 
     visible = [t["id"] for t in workspace.visible_tenders(actor)]
     data = guide_data(workspace.sessions, territory, on, visible)
     return data, write_guide(data, out)
+
+
+# ---------------------------------------------------------------- reference data imports (administrators)
+
+log = logging.getLogger("procure.admin")
+DECP_CHUNK = 500  # contracts stored per transaction, so that the page can show its progress
+MAX_LISTED_PROBLEMS = 30
+ImportProgress = Callable[[float, str], None]
+
+
+@dataclass
+class ImportResult:
+    """One imported file: counts, the values set aside (French, one per line), or why nothing was imported."""
+
+    filename: str
+    added: int = 0
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+    error: str | None = None
+    note: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _require_importer(workspace: Workspace, actor: UserInfo) -> None:
+    require(workspace.can_import_reference_data(actor), ADMIN_ONLY_FR)
+
+
+def import_decp_file(workspace: Workspace, actor: UserInfo, path: Path, filename: str | None = None,
+                     progress: ImportProgress | None = None) -> ImportResult:
+    """Import a DECP export (flat CSV of 2019, JSON of 2024) as `procure decp import` does, with progress.
+
+    The format follows the file's extension (.json, else CSV). Idempotent: a contract already imported is counted
+    as unchanged. Values of the wrong type are set aside and listed per record (procure.market.decp).
+    """
+    from procure.errors import ProcureError
+    from procure.market.decp import read_any
+    from procure.market.similar import ContractRepository
+
+    _require_importer(workspace, actor)
+    result = ImportResult(filename or Path(path).name)
+    report = progress or (lambda fraction, text: None)
+    report(0.0, f"Lecture de {result.filename}…")
+    try:
+        frame = read_any(Path(path))
+    except ProcureError as error:
+        result.error = f"export DECP illisible : {error.message_fr}"
+        return result
+    except Exception:  # a reader bug must not reach the page; the log keeps it
+        log.exception("DECP import of %s", result.filename)
+        result.error = ("export DECP illisible : ni un CSV DECP aplati ni un JSON DECP 2024 "
+                        "(vérifiez le fichier ; l'erreur est notée dans le journal du serveur)")
+        return result
+    result.problems = [str(problem) for problem in frame.attrs.get("problems", [])]
+    repository = ContractRepository(workspace.sessions)
+    total = len(frame)
+    for start in range(0, total, DECP_CHUNK):
+        counts = repository.import_frame(frame.iloc[start:start + DECP_CHUNK])
+        result.added += counts["added"]
+        result.unchanged += counts["unchanged"]
+        done = min(start + DECP_CHUNK, total)
+        report(done / total, f"{result.filename} : {done} marché(s) enregistré(s) sur {total}")
+    report(1.0, f"{result.filename} : terminé")
+    log.info("DECP import of %s by %s: %s added, %s unchanged, %s set aside", result.filename, actor.email,
+             result.added, result.unchanged, len(result.problems))
+    return result
+
+
+def import_cpv_file(workspace: Workspace, actor: UserInfo, path: Path, filename: str | None = None) -> ImportResult:
+    """Install the CPV 2008 nomenclature (CSV with columns code, libelle_fr) as `procure reference import-cpv` does."""
+    from procure.reference import cpv
+    from procure.settings import reference_dir
+
+    _require_importer(workspace, actor)
+    result = ImportResult(filename or Path(path).name)
+    try:
+        nomenclature = cpv._load(str(path))
+    except KeyError:
+        result.error = "colonne « code » absente : la nomenclature attendue a les colonnes code et libelle_fr"
+        return result
+    except UnicodeDecodeError:
+        result.error = "fichier illisible : la nomenclature doit être un CSV encodé en UTF-8"
+        return result
+    except (OSError, ValueError) as error:
+        result.error = f"fichier illisible ({error})"
+        return result
+    finally:
+        cpv._load.cache_clear()  # a temporary upload path must not stay cached
+    valid = [code for code, check in nomenclature.check_digits.items() if len(code) == 8 and code.isdigit() and check]
+    if not valid:
+        result.error = "aucun code CPV reconnu (« 45000000-7 » attendu dans la colonne code)"
+        return result
+    target = reference_dir() / "cpv2008_fr.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".csv.part")
+    shutil.copyfile(path, temporary)
+    temporary.replace(target)  # readers see the old file or the new one, never half of it
+    result.added = len(nomenclature.check_digits)
+    shadow = cpv.nomenclature_path()
+    if shadow is not None and shadow != target:
+        result.note = (f"le réglage PROCURE_CPV_FILE désigne un autre fichier ({shadow}) : c'est lui que procure lit "
+                       "tant que ce réglage est en place")
+    log.info("CPV nomenclature imported from %s by %s: %s codes", result.filename, actor.email, result.added)
+    return result
