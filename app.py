@@ -32,6 +32,8 @@ SECRET_UNREADABLE_FR = ("La connexion est impossible pour le moment : le serveur
 def _pages(user) -> list | dict:
     if user is None:
         return [st.Page("ui/connexion.py", title="Connexion", icon=":material/login:", default=True)]
+    if user.must_change_password:  # a temporary password opens nothing but its change (the service refuses the rest)
+        return [st.Page("ui/connexion.py", title="Nouveau mot de passe", icon=":material/password:", default=True)]
     tenders = [st.Page("ui/consultations.py", title="Consultations", icon=":material/folder_open:", default=True)]
     if user.role in ("buyer", "admin"):  # a working-group member reviews, never files a DCE
         tenders.append(st.Page("ui/deposer.py", title="Déposer un DCE", icon=":material/upload_file:"))
@@ -43,8 +45,10 @@ def _pages(user) -> list | dict:
                      st.Page("ui/veille.py", title="Veille des avis", icon=":material/travel_explore:")],
     }
     if user.role == "admin":
-        pages["Administration"] = [st.Page("ui/administration.py", title="Utilisateurs",
-                                           icon=":material/admin_panel_settings:")]
+        pages["Administration"] = [
+            st.Page("ui/administration.py", title="Utilisateurs et consultations", icon=":material/admin_panel_settings:"),
+            st.Page("ui/imports.py", title="Imports (DECP, CPV)", icon=":material/cloud_upload:"),
+        ]
     return pages
 
 
@@ -62,6 +66,8 @@ if user is not None:
             sign_out()
             st.rerun()
 write_cookie()
+if st.session_state.pop("password_changed", None):
+    st.toast("Mot de passe enregistré : utilisez-le à votre prochaine connexion.", icon=":material/check:")
 page = st.navigation(_pages(user))
 try:
     page.run()

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from procure.outputs.format_fr import format_euros, format_int, format_number, format_percent
-from procure.service.app_views import csv_bytes, lever_titles, practice, xlsx_bytes
+from procure.service.app_views import UNUSABLE_BUYER_FR, csv_bytes, default_buyers, lever_titles, practice, xlsx_bytes
 from ui.common import current_user, euros, workspace
 
 LABELS = {"source": "Source", "organisation": "Acheteur", "year": "Année", "lots_or_contracts": "Lots ou marchés",
@@ -19,9 +19,17 @@ stats = ws.dashboard(user)
 first, second, third, fourth = st.columns(4)
 first.metric("Consultations", format_int(stats["tenders"]))
 second.metric("Lots", format_int(stats["lots"]))
-third.metric("Heures d'insertion retenues", format_int(stats["accepted_insertion_hours"]))
+# The same figure as the export's « Heures d'insertion prévues » column (procure.service.dashboard).
+third.metric("Heures d'insertion prévues", format_int(stats["planned_insertion_hours"]),
+             help="Pour une clause déjà écrite dans le dossier : les heures qu'il indique ; pour une clause proposée "
+                  "par procure et acceptée : le volume calculé. Même total que la colonne de l'export.")
 fourth.metric("Structures retenues", format_int(stats["accepted_matches"]))
-st.caption(f"Montant estimé des lots : {euros(stats['amount_ht'])}")
+notes = [f"Montant cumulé des lots, tel que lu dans les pièces (estimation ou maximum) : {euros(stats['amount_ht'])}."]
+if stats["present_clauses_without_hours"]:
+    notes.append(f"{format_int(stats['present_clauses_without_hours'])} clause(s) d'insertion déjà présente(s) "
+                 "n'indiquent pas de volume d'heures : elles comptent pour 0 heure.")
+notes.append("Les consultations archivées ne sont pas comptées.")
+st.caption(" ".join(notes))
 
 st.header("Pratiques d'achat par acheteur et par année")
 include_decp = st.toggle("Inclure les marchés publics importés (DECP)", value=True)
@@ -30,8 +38,15 @@ if table.empty:
     st.info("Aucune donnée : analysez des consultations ou importez des marchés publiés (DECP) avec "
             "« procure decp import ».")
     st.stop()
-organisations = sorted(table["organisation"].dropna().unique())
-chosen = st.multiselect("Acheteurs", organisations, default=organisations[:5], placeholder="Tous les acheteurs")
+# Opens on the user's own organisation; names published as codes or budget labels are grouped at the end.
+organisations = sorted(o for o in table["organisation"].dropna().unique() if o != UNUSABLE_BUYER_FR)
+if UNUSABLE_BUYER_FR in set(table["organisation"]):
+    organisations.append(UNUSABLE_BUYER_FR)
+chosen = st.multiselect("Acheteurs", organisations, default=default_buyers(table, user),
+                        placeholder="Tous les acheteurs")
+if UNUSABLE_BUYER_FR in organisations:
+    st.caption(f"« {UNUSABLE_BUYER_FR} » regroupe les marchés publiés sous un nom qui ne désigne pas d'acheteur "
+               "(un numéro, « BUDGET PRINCIPAL »…).")
 shown = table[table["organisation"].isin(chosen)] if chosen else table
 shown = shown.assign(source=shown["source"].map(lambda s: SOURCES_FR.get(s, s)))
 
@@ -46,7 +61,7 @@ share = shown.assign(Année=pd.to_datetime(shown["year"].astype(str), format="%Y
 lines = alt.Chart(share).mark_line(point=alt.OverlayMarkDef(size=90, filled=True), strokeWidth=2.5).encode(
     x=alt.X("Année:T", timeUnit="year", title="Année", axis=alt.Axis(format="%Y", tickCount="year")),
     y=alt.Y("Part:Q", title="Part avec disposition sociale", scale=alt.Scale(domain=[0, 1]),
-            axis=alt.Axis(labelExpr="format(datum.value * 100, 'd') + ' %'")),
+            axis=alt.Axis(labelExpr="format(datum.value * 100, 'd') + ' %'", titleLimit=0)),
     color=alt.Color("Acheteur:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=600, title=None)),
     tooltip=[alt.Tooltip("Acheteur:N"), alt.Tooltip("year:O", title="Année"),
              alt.Tooltip("Libellé:N", title="Part"), alt.Tooltip("Lots:N", title="Lots ou marchés")])
@@ -54,7 +69,7 @@ rule = alt.Chart(pd.DataFrame({"Cible": [target], "Libellé": [f"Cible nationale
     y="Cible:Q")
 reference = rule.mark_rule(color="#c00", strokeDash=[6, 4], strokeWidth=2) + rule.mark_text(
     align="left", dx=4, dy=-8, color="#c00", fontWeight="bold").encode(text="Libellé:N", x=alt.value(0))
-st.altair_chart((lines + reference).properties(height=360), width="stretch")
+st.altair_chart((lines + reference).properties(height=380), width="stretch")
 
 # ---------------------------------------------------------------- levers used
 if not levers.empty:
@@ -83,7 +98,7 @@ st.dataframe(readable, hide_index=True, width="stretch")
 exported = shown.rename(columns=LABELS)
 left, right = st.columns(2)
 # French Excel opens a CSV in columns only with ';', a decimal comma and a BOM; texts are made inert for spreadsheets.
-left.download_button("Exporter pour Excel (CSV)", csv_bytes(exported), "pratiques-achat.csv", "text/csv")
-right.download_button("Exporter (XLSX)", xlsx_bytes(exported), "pratiques-achat.xlsx",
+left.download_button("Exporter la sélection pour Excel (CSV)", csv_bytes(exported), "pratiques-achat.csv", "text/csv")
+right.download_button("Exporter la sélection (XLSX)", xlsx_bytes(exported), "pratiques-achat.xlsx",
                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 st.caption(f"Parts et cible en valeur décimale dans les exports (0,3 = 30 %) ; {format_number(len(exported))} ligne(s).")

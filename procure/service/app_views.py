@@ -191,6 +191,32 @@ class ImportResult:
         return self.error is None
 
 
+@dataclass(frozen=True)
+class ReferenceStatus:
+    contracts: int  # DECP contracts stored
+    buyers: int  # distinct buyer names among them
+    cpv_source: str | None  # the nomenclature file procure reads, None when there is none
+    cpv_codes: int
+
+
+def reference_status(workspace: Workspace) -> ReferenceStatus:
+    """What reference data procure holds now, for the import page."""
+    from sqlalchemy import func, select
+
+    from procure.db.models import PublicContract
+    from procure.reference.cpv import load_nomenclature
+
+    with workspace.sessions() as session:
+        contracts = session.scalar(select(func.count(PublicContract.id))) or 0
+        buyers = session.scalar(select(func.count(func.distinct(PublicContract.acheteur_nom)))) or 0
+    try:
+        nomenclature = load_nomenclature()
+    except (OSError, KeyError, UnicodeDecodeError):
+        nomenclature = None
+    return ReferenceStatus(contracts, buyers, nomenclature.source if nomenclature else None,
+                           len(nomenclature.check_digits) if nomenclature else 0)
+
+
 def _require_importer(workspace: Workspace, actor: UserInfo) -> None:
     require(workspace.can_import_reference_data(actor), ADMIN_ONLY_FR)
 
