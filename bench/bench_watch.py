@@ -96,7 +96,7 @@ def main() -> None:
         result = run([xml_folder], tmp / "xml.sqlite")
         rate = result["read"] / result["cpu"]
         print(f"eForms XML : {result['read']} avis en {result['cpu']:.1f} s CPU = {rate:.1f} avis/s par cœur ; "
-              f"1 500 avis sur 2 cœurs : {1500 / rate / 2:.0f} s ; mémoire tous les 500 avis (Mo) : "
+              f"1 500 avis en un seul processus : {1500 / rate:.0f} s ; mémoire tous les 500 avis (Mo) : "
               f"{result['memory_mb']} ; pic {result['peak_mb']} Mo ; échecs {result['failed']}")
         export = boamp_export(tmp, 1500)
         result = run([export], tmp / "boamp.sqlite")
