@@ -127,7 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     train.set_defaults(handler=_train_models)
     decp = commands.add_parser("decp", help="marchés publics attribués (données ouvertes DECP)")
     decp_commands = decp.add_subparsers()
-    decp_import = decp_commands.add_parser("import", help="importer un export DECP (CSV aplati 2019 ou JSON 2024)")
+    decp_import = decp_commands.add_parser("import", help="importer un export DECP (decp.csv consolidé de data.gouv.fr, CSV aplati 2019 ou JSON 2024)")
     decp_import.add_argument("path", type=Path)
     decp_import.set_defaults(handler=_import_decp)
     similar = commands.add_parser("similar", help="marchés réels comparables à un lot")
