@@ -269,6 +269,9 @@ class Tender:
     procedure: Fact | None = None  # value: dict(code, label, article)
     place: Fact | None = None  # value: Place
     dates: dict[str, Fact] = field(default_factory=dict)  # key -> Fact(date)
+    # key -> "14:00": the hour the documents print with that date ("le 02/09/2024 à 14h00"), local time as printed.
+    # Kept apart so that a date stays a date for the law and the stored analyses; absent when no hour is printed.
+    times: dict[str, str] = field(default_factory=dict)
     # value True: the pieces say the contract is a defence or security one (L2300-1 s., "article L2323-1"): the
     # insertion obligation of L2112-2-1 does not apply to it. None: nothing said.
     defence_security: Fact | None = None

@@ -37,6 +37,8 @@ def build_tender(tender: Tender, readings: list[Reading]) -> None:
         date_found = _best([r.dates.get(key) for r in readings])
         if date_found:
             tender.dates[key] = _fact(date_found)
+            if getattr(date_found, "time", None):  # the hour printed with the date, from the same passage
+                tender.times[key] = date_found.time
     lots = _merge_lots(readings)
     tender_cpv = next((r.cpv for r in readings if r.cpv), [])
     duration = _best([r.duration for r in readings])

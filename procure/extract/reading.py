@@ -23,6 +23,13 @@ class Found:
 
 
 @dataclass
+class DateFound(Found):
+    """A date read after its label, with the hour printed beside it ("à 14h00" → "14:00"), None without one."""
+
+    time: str | None = None
+
+
+@dataclass
 class AmountFound:
     mention: AmountMention
     doc: DocText | None  # None for a table cell, whose evidence is given
@@ -129,13 +136,36 @@ def read_dates(doc: DocText, rank: float) -> dict[str, Found]:
             found_dates = find_dates(window.replace("1.e.r", "1er"))
             if found_dates:
                 value, start, end = found_dates[0]
-                dates[key] = Found(value, doc.evidence(match.end() + start, match.end() + end), rank)
+                after = match.end() + end
+                hour = hour_after(doc.text[after : after + HOUR_REACH])
+                evidence = doc.evidence(match.end() + start, after + (hour[1] if hour else 0))
+                dates[key] = DateFound(value, evidence, rank, hour[0] if hour else None)
                 break
     if not dates:
         printed = piece_date(doc, rank)
         if printed:
             dates["pieces"] = printed
     return dates
+
+
+# The hour printed right after a date: "à 14h00", ", à 12 heures", "- 17:00", "Heure : 15h00" (a form's next line,
+# after its dotted leader), "Heure locale : 17:00", "avant midi". Nothing else may stand between the date and it.
+HOUR_AFTER_RE = re.compile(
+    r"^[\s.,;:\-–—…_]*(?:(?:à|a|avant|jusqu'à|jusqu’à)\s+)?(?:heure(?:\s+locale)?(?:\s*\([^)]{0,20}\))?\s*:?\s*)?"
+    r"(?:(?P<hour>[01]?\d|2[0-3])\s*(?:h(?![a-zà-ÿ])|heures?\b|:(?=\s*[0-5]\d))\s*(?P<minute>[0-5]\d)?(?!\d)|(?P<noon>midi\b))",
+    re.IGNORECASE,
+)
+HOUR_REACH = 160  # a dotted leader of a form ("Date : 19 avril 2025 ........ Heure : 15h00") is about a line long
+
+
+def hour_after(text: str) -> tuple[str, int] | None:
+    """("14:00", end offset) for the hour that starts `text` (right after a date), None when there is none."""
+    match = HOUR_AFTER_RE.match(text)
+    if match is None:
+        return None
+    if match.group("noon"):
+        return "12:00", match.end()
+    return f"{int(match.group('hour')):02d}:{match.group('minute') or '00'}", match.end()
 
 
 MONTH_YEAR_RE = re.compile(r"\b(janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)"

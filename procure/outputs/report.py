@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from procure.model import Commune, Fact, Lot, Place, PlaceScope, SocialProvision, Tender
-from procure.outputs.format_fr import format_hours, format_months, format_number, format_percent, where_fr
+from procure.outputs.format_fr import format_date, format_hours, format_months, format_number, format_percent, where_fr
 from procure.reference.cpv import CPV_STATUS_FR
 
 # CPV statuses worth a word on the code's line; a check digit procure added is said once under the lots.
@@ -36,6 +36,22 @@ def _amount_label(fact: Fact | None) -> str:
     kind = getattr(fact.value, "kind", None) if fact else None
     return {"maximum": "Montant maximum", "minimum": "Montant minimum", "total": "Montant total"}.get(
         getattr(kind, "value", kind), "Montant estimé")
+
+
+def hour_fr(time: str | None) -> str:
+    """"14:00" → "14h00", as the documents print it; "" without an hour."""
+    if not time or ":" not in str(time):
+        return ""
+    hours, _, minutes = str(time).partition(":")
+    return f"{int(hours)}h{minutes[:2]}"
+
+
+def date_hour_fr(value, time: str | None = None, long: bool = False) -> str:
+    """« 02/09/2024 à 14h00 » (« 2 septembre 2024 à 14h00 » with long=True): a date with the hour the documents
+    print beside it; a date alone (no hour printed, or an analysis stored before hours were read) stays a date."""
+    day = format_date(value, long=long)
+    hour = hour_fr(time)
+    return f"{day} à {hour}" if hour else day
 
 
 def _amount_text(amount) -> str:
@@ -123,7 +139,8 @@ def summary_fr(tender: Tender) -> str:
     labels = {"launch": "Lancement", "publication": "Envoi de l'avis", "offers_deadline": "Date limite des offres"}
     for key, label in labels.items():
         if key in tender.dates:
-            lines.append(_fact_line(label, tender.dates[key], lambda d: d.strftime("%d/%m/%Y")))
+            time = tender.times.get(key)
+            lines.append(_fact_line(label, tender.dates[key], lambda d, time=time: date_hour_fr(d, time)))
     lines.append("")
     lines.append(f"Lots ({len(tender.lots)}) :")
     for lot in tender.lots:
