@@ -36,6 +36,7 @@ KIND_LABELS_SHORT_FR = {"EI": "entreprise d'insertion", "ACI": "atelier et chant
                         "EITI": "entreprise d'insertion par le travail indépendant", "GEIQ": "GEIQ",
                         "EA": "entreprise adaptée", "ESAT": "ESAT", "REGIE": "régie de quartier"}
 PER_FR = {"year": "par an", "total": "au total"}
+DECISION_WORDS_FR = {"accepted": "retenue", "rejected": "écartée", "pending": "en attente (commentée)"}
 
 
 def typo_fr(text: str) -> str:
@@ -82,6 +83,13 @@ class Decision:
     by: str | None = None
     role: str | None = None
     at: datetime | None = None
+    # The working group's comments on the item, oldest first: {"who", "when", "action", "comment"} (review_items)
+    comments: list[dict] = field(default_factory=list)
+
+    def comments_fr(self) -> list[str]:
+        """« Commentaire de Camille Martin, le 02/12/2026 à 09:27 : « trop coûteux pour ce lot » »."""
+        return [f"Commentaire de {c.get('who') or 'inconnu'}, le {_local_datetime(c.get('when'))} : « {c['comment']} »"
+                for c in self.comments if c.get("comment")]
 
     def label_fr(self) -> str:
         if self.decision == "pending":
@@ -103,6 +111,20 @@ class ReviewedLot:
     matching: dict | None = None  # the stored matching outcome (procure.service.lot_matching.outcome_view)
 
 
+def _local_datetime(value) -> str:
+    """A stored instant (UTC; SQLite returns it naive) as the buyer reads it: Paris time, « 02/12/2026 à 09:27 »."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    from procure.outputs.format_fr import format_datetime
+
+    if not isinstance(value, datetime):
+        return format_datetime(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return format_datetime(value.astimezone(ZoneInfo("Europe/Paris")))
+
+
 def reviewed_lots(items: dict, roles: dict[int, str]) -> list[ReviewedLot]:
     """From Workspace.review_items (stored payloads and decisions) and the role of each suggestion's decider."""
     lots = []
@@ -113,12 +135,12 @@ def reviewed_lots(items: dict, roles: dict[int, str]) -> list[ReviewedLot]:
             payload["status"] = item.get("status_label") or item.get("status", "")
             payload.setdefault("existing", _stored_existing(item))
             payload["decision"] = Decision(item["decision"], item.get("decided_by"), roles.get(item["id"]),
-                                           item.get("decided_at"))
+                                           item.get("decided_at"), list(item.get("comments") or []))
             suggestions.append(payload)
         suppliers = [m["supplier"] for m in lot["matches"] if m["decision"] == "accepted"]
         supplier_decisions = [(m["supplier"], Decision(m["decision"], m.get("decided_by"), roles.get(("match", m["id"])),
-                                                       m.get("decided_at")))
-                              for m in lot["matches"] if m["decision"] != "pending"]
+                                                       m.get("decided_at"), list(m.get("comments") or [])))
+                              for m in lot["matches"] if m["decision"] != "pending" or m.get("comments")]
         lots.append(ReviewedLot(lot["number"], suggestions, suppliers, supplier_decisions, lot.get("matching")))
     return lots
 
@@ -166,6 +188,7 @@ def _suggestion_context(payload: dict, decision: Decision | None) -> dict:
         "status": typo_fr(status),
         "decision": typo_fr(decision.label_fr()) if decision else "",
         "decided": bool(decision and decision.decision != "pending"),
+        "comments": [typo_fr(comment) for comment in decision.comments_fr()] if decision else [],
         "legal": ", ".join(payload.get("legal_basis", [])),
         "old": ", ".join(payload.get("old_articles", [])) or "aucun équivalent",
         "target": payload.get("target_document", ""),
@@ -291,12 +314,14 @@ def _decisions_table(reviewed: list[ReviewedLot] | None) -> list[dict]:
     """Who decided what: clauses, then the structures retained or set aside for sourcing."""
     rows = []
     for item in reviewed or []:
-        decided = [(s["title"], s["decision"]) for s in item.suggestions if s["decision"].decision != "pending"]
+        decided = [(s["title"], s["decision"]) for s in item.suggestions
+                   if s["decision"].decision != "pending" or s["decision"].comments]
         decided += [(f"Structure pour le sourcing : {fictitious_mark(supplier['name'], supplier.get('demo'))}", decision)
                     for supplier, decision in item.supplier_decisions]
         for what, decision in decided:
+            verdict = DECISION_WORDS_FR.get(decision.decision, decision.decision)
             rows.append({"lot": item.number, "what": typo_fr(what),
-                         "decision": "retenue" if decision.decision == "accepted" else "écartée",
+                         "decision": typo_fr("\n".join([verdict, *decision.comments_fr()])),
                          "who": typo_fr(f"{decision.by or 'inconnu'}, {DECIDER_LABELS_FR.get(decision.role or '', 'le groupe de travail')}"),
                          "when": format_date(decision.at, missing="—")})
     return rows

@@ -18,7 +18,7 @@ from procure.service import access
 from procure.service.access import AccessDenied, Actor
 from procure.service.accounts import now, resolve
 from procure.service.lot_matching import outcome_view
-from procure.service.schema import Action, Decision, StoredSuggestion, SuggestionStatus, TargetType
+from procure.service.schema import Action, Decision, Role, StoredSuggestion, SuggestionStatus, TargetType
 from procure.service.tenders import tender_for
 
 _MODELS = {TargetType.SUGGESTION: SuggestionRow, TargetType.MATCH: MatchRow}
@@ -33,6 +33,8 @@ class StaleAnalysis(ReviewConflict):
 
 
 ITEM_NOT_VISIBLE_FR = "Élément introuvable ou non partagé avec vous."
+NO_LONGER_SHARED_FR = ("Cette consultation n'est plus partagée avec le groupe de travail : votre décision n'a pas été "
+                       "enregistrée. Demandez à l'acheteur de la partager de nouveau si elle doit être examinée.")
 REPLACED_FR = "Une nouvelle analyse vient d'être enregistrée : rechargez la page avant de décider."
 
 
@@ -68,6 +70,7 @@ class Review:
                 .where(LotRow.tender_id == tender.id, LotRow.analysis_version == tender.analysis_version)
                 .order_by(LotRow.number)
             ).all()
+            comments = _comments(session, tender.id, names)
             return {
                 "tender": {
                     "id": tender.id,
@@ -77,7 +80,7 @@ class Review:
                     "shared": tender.shared_with_group,
                     "analysis": json.loads(tender.analysis_json) if tender.analysis_json else None,
                 },
-                "lots": [_lot_items(session, lot, names) for lot in lots],
+                "lots": [_lot_items(session, lot, names, comments) for lot in lots],
             }
 
     def can_review(self, actor: Actor, tender_id: int) -> bool:
@@ -109,6 +112,8 @@ class Review:
                     raise AccessDenied(ITEM_NOT_VISIBLE_FR)
                 actor, tender = tender_for(session, actor, lot.tender_id)
             except AccessDenied as denied:  # the same answer whether the item is absent or another's
+                if _unshared_under(session, actor, lot):  # G1: the buyer just stopped sharing it
+                    raise AccessDenied(NO_LONGER_SHARED_FR) from denied
                 raise AccessDenied(ITEM_NOT_VISIBLE_FR) from denied
             access.require(access.can_review(actor, tender), access.NOT_REVIEWABLE_FR)
             if lot.analysis_version != tender.analysis_version:
@@ -175,7 +180,32 @@ class Review:
             ]
 
 
-def _lot_items(session: Session, lot: LotRow, names: dict) -> dict:
+def _unshared_under(session: Session, actor: Actor, lot: LotRow | None) -> bool:
+    """A working-group member deciding on a consultation its buyer stopped sharing (and did not archive): said so,
+    rather than the answer given for an absent item. Only group members ever saw shared consultations, so the
+    answer tells an outsider nothing."""
+    if lot is None or actor.role != Role.REVIEWER:
+        return False
+    tender = session.get(TenderRow, lot.tender_id)
+    return tender is not None and not tender.shared_with_group and tender.archived_at is None
+
+
+def _comments(session: Session, tender_id: int, names: dict) -> dict[tuple[str, int], list[dict]]:
+    """The working group's comments on each item, oldest first: who, when, with which action (for the annex)."""
+    events = session.scalars(
+        select(ReviewEvent)
+        .where(ReviewEvent.tender_id == tender_id, ReviewEvent.comment.is_not(None))
+        .order_by(ReviewEvent.created_at, ReviewEvent.id)
+    )
+    comments: dict[tuple[str, int], list[dict]] = {}
+    for event in events:
+        comments.setdefault((event.target_type, event.target_id), []).append(
+            {"who": names.get(event.user_id), "when": event.created_at, "action": event.action,
+             "comment": event.comment})
+    return comments
+
+
+def _lot_items(session: Session, lot: LotRow, names: dict, comments: dict | None = None) -> dict:
     suggestions = session.scalars(
         select(SuggestionRow)
         .where(SuggestionRow.lot_id == lot.id)
@@ -193,8 +223,10 @@ def _lot_items(session: Session, lot: LotRow, names: dict) -> dict:
         "title": lot.title,
         "cpv": lot.cpv,
         "amount_ht": lot.amount_ht,
-        "suggestions": [_suggestion_item(s, names) for s in suggestions],
-        "matches": [_match_item(m, supplier, names) for m, supplier in matches],
+        "suggestions": [{**_suggestion_item(s, names), "comments": (comments or {}).get((TargetType.SUGGESTION.value, s.id), [])}
+                        for s in suggestions],
+        "matches": [{**_match_item(m, supplier, names), "comments": (comments or {}).get((TargetType.MATCH.value, m.id), [])}
+                    for m, supplier in matches],
         "matching": outcome_view(lot),  # outcome, message, place used and where it came from, levers left
     }
 
