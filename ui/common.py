@@ -18,6 +18,16 @@ _AUTOLINK_START = re.compile(r"(?i)(https?|ftp|mailto|www(?=\.)|@)")
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")  # « \u202egpj.exe » would be shown reversed
 
 
+CHOOSE_FR = "Choisissez…"  # selectbox and multiselect placeholder (Streamlit's is "Choose an option")
+# Streamlit writes "No results" in a select's list when the search matches nothing, and offers no parameter for it:
+# the text is hidden and French put in its place.
+NO_RESULT_CSS = ("<style>"
+                 "[role='listbox'][data-empty='true'] [role='option'] span {font-size: 0;}"
+                 "[role='listbox'][data-empty='true'] [role='option'] span::after "
+                 "{content: 'Aucun résultat'; font-size: 1rem;}"
+                 "</style>")
+
+
 @st.cache_resource(show_spinner=False)
 def _workspace(url: str) -> Workspace:
     return open_workspace(url)

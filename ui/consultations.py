@@ -5,10 +5,11 @@ import pandas as pd
 import streamlit as st
 
 from procure.model import BUYER_CATEGORY_LABELS_FR, PROVISION_LABELS_FR, BuyerCategory
-from procure.outputs.format_fr import format_date, format_distance, format_hours, format_percent
+from procure.outputs.format_fr import format_distance, format_hours, format_percent
+from procure.outputs.report import date_hour_fr
 from procure.service.schema import SuggestionStatus
 from procure.service.workspace import DECISIONS_FR, AccessDenied, AnalysisConflict, ProcureError, ReviewConflict
-from ui.common import current_user, euros, evidence_line, local_datetime, plain, workspace
+from ui.common import CHOOSE_FR, NO_RESULT_CSS, current_user, euros, evidence_line, local_datetime, plain, workspace
 from ui.maps import lot_map, place_communes
 
 ACTIONS_FR = {"accept": "a accepté", "reject": "a rejeté", "comment": "a commenté", "reset": "a remis à examiner"}
@@ -17,11 +18,47 @@ CONFLICT_FR = ("Quelqu'un a décidé entre-temps : rechargez la page pour voir s
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PROVISION_LABELS = {getattr(kind, "value", kind): label for kind, label in PROVISION_LABELS_FR.items()}
 PLACE_INPUT_FR = "Commune, département ou « national »"
+AMOUNT_LABELS_FR = {"maximum": "Montant maximum", "minimum": "Montant minimum", "total": "Montant total",
+                    "estimate": "Montant estimé"}
+GONE_FR = ("La consultation « {title} » n'est plus visible pour vous : l'acheteur a retiré son partage avec le groupe "
+           "de travail, ou l'a archivée. Aucune décision n'y a été enregistrée depuis.")
+DECISION_BUTTONS = {"accept": "accept", "reject": "reject", "commenter": "comment"}
 
 user = current_user()
 ws = workspace()
 st.title("Consultations")
+
+
+def gone(chosen: int) -> None:
+    """The consultation on screen stopped being visible (unshared, archived) between two clicks (walkthrough G1).
+
+    A decision clicked on it is sent to the service, which refuses it with its own French message; the page says
+    so instead of silently showing another consultation."""
+    for key, value in list(st.session_state.items()):
+        button, _, rest = str(key).partition("-")
+        kind, _, target = rest.partition("-")
+        if value is not True or button not in DECISION_BUTTONS or kind not in ("suggestion", "match") or not target.isdigit():
+            continue
+        version, _ = st.session_state.get(f"seen-{kind}-{target}", (0, None))
+        comment = st.session_state.get(f"comment-{kind}-{target}") or ""
+        if DECISION_BUTTONS[button] == "comment" and not comment.strip():
+            continue
+        try:
+            ws.review(user, kind, int(target), DECISION_BUTTONS[button], version, comment)
+        except (AccessDenied, ReviewConflict, ValueError) as refused:
+            st.error(str(refused), icon=":material/block:")
+            return
+        st.success("Votre décision a été enregistrée.")
+        return
+    st.warning(GONE_FR.format(title=plain(st.session_state.get("tender_title", "sans titre"))),
+               icon=":material/visibility_off:")
+
+
 tenders = ws.visible_tenders(user)
+chosen = st.session_state.get("tender_id")
+if chosen is not None and chosen not in {t["id"] for t in tenders}:
+    gone(chosen)  # said once: the page then shows what is still visible
+    st.session_state.pop("tender_id", None)
 if not tenders:
     st.info("Aucune consultation visible pour vous. Déposez un DCE ou demandez à un acheteur de la partager avec le groupe.")
     if user.role in ("buyer", "admin"):
@@ -30,9 +67,11 @@ if not tenders:
 
 labels = {t["id"]: f"{t['title']} — {t['organisation']}" + (" (partagée)" if t["shared"] else "") for t in tenders}
 ids = list(labels)
-chosen = st.session_state.get("tender_id")
-tender_id = st.selectbox("Consultation", ids, index=ids.index(chosen) if chosen in ids else 0, format_func=labels.get)
+st.html(NO_RESULT_CSS)  # the selector's "No results" when the search matches nothing, in French
+tender_id = st.selectbox("Consultation", ids, index=ids.index(chosen) if chosen in ids else 0, format_func=labels.get,
+                         placeholder=CHOOSE_FR)
 st.session_state["tender_id"] = tender_id
+st.session_state["tender_title"] = next(t["title"] for t in tenders if t["id"] == tender_id)
 items = ws.review_items(user, tender_id)
 permissions = ws.permissions(user, tender_id)
 can_review = permissions["review"]
@@ -91,6 +130,22 @@ def amount_text(value) -> str:
     if isinstance(value, dict):
         return euros(value.get("value")) if value.get("tax", "HT") == "HT" else f"{euros(value.get('value'))[:-3]} TTC"
     return euros(value)
+
+
+def amount_facts(stored: dict | None, fallback) -> None:
+    """« Montant maximum » or « Montant estimé » (what the documents call the figure), and the estimate printed beside
+    a framework's maximum, on its own line: a ceiling is never shown as an estimate (walkthrough B7)."""
+    value = (stored or {}).get("value", fallback)
+    if value in (None, ""):
+        fact("Montant", None)
+        return
+    kind = value.get("kind") if isinstance(value, dict) else None
+    fact(AMOUNT_LABELS_FR.get(kind, "Montant estimé"), amount_text(value), (stored or {}).get("evidence"))
+    estimate = value.get("estimate") if isinstance(value, dict) else None
+    if estimate is not None and kind != "estimate":
+        fact("Montant estimé", amount_text({"value": estimate, "tax": value.get("tax") or "HT"}))
+        st.caption("Estimation imprimée dans la même pièce que le maximum : les heures d'insertion sont calculées sur "
+                   "elle, le maximum reste un plafond.")
 
 
 def provision_text(provision: dict) -> str:
@@ -176,11 +231,52 @@ with st.container(border=True):
     with right:
         fact_of(analysis.get("procedure"), "Procédure", lambda v: v["label"] if isinstance(v, dict) else v)
         fact_of(analysis.get("place"), "Lieu d'exécution", place_text)
+        times = analysis.get("times") or {}  # absent from analyses stored before hours were read: dates alone
         for key, label in (("publication", "Envoi de l'avis"), ("offers_deadline", "Date limite des offres")):
             if key in analysis.get("dates", {}):
-                fact_of(analysis["dates"][key], label, lambda v: format_date(v, long=True))
+                fact_of(analysis["dates"][key], label, lambda v, key=key: date_hour_fr(v, times.get(key), long=True))
     provisions_block([p for p in analysis.get("provisions", []) if p.get("lot") is None],
                      "Dispositions sociales déjà présentes pour toute la consultation")
+
+
+
+def tender_place_form() -> None:
+    """One place typed for the whole consultation: every lot without its own place in the documents takes it and is
+    matched again from it (walkthrough B19); a lot can still be given another place in its structures tab."""
+    lots = items["lots"]
+    if len(lots) < 2 or not permissions["analyse"]:  # one lot: its own form says the same
+        return
+    notice = st.session_state.pop(f"lieu-consultation-notice-{tender_id}", None)
+    if notice:
+        st.success(notice)
+    waiting = [lot["number"] for lot in lots if lot["matching"]["outcome"] == "needs_place"]
+    title = "Lieu d'exécution de la consultation"
+    box = st.container(border=True) if waiting else st.expander(title)
+    with box:
+        if waiting:
+            st.markdown(f"**{title}**")
+            st.caption(f"Le dossier ne donne pas de lieu d'exécution pour {len(waiting)} lot(s) sur {len(lots)} : "
+                       "indiquez-le une fois, chaque lot sans lieu propre le reprend.")
+        else:
+            st.caption("Appliqué à chaque lot dont le dossier ne donne pas de lieu propre (un lieu saisi pour un lot est "
+                       "remplacé) ; un lot peut ensuite recevoir un autre lieu dans son onglet « Structures inclusives ».")
+        with st.form(f"lieu-consultation-{tender_id}"):
+            text = st.text_input(title, key=f"lieu-consultation-texte-{tender_id}",
+                                 placeholder="Commune, département ou « national » : par exemple Tarbes, 65 ou national")
+            submitted = st.form_submit_button("Appliquer aux lots")
+    if not submitted:
+        return
+    try:
+        with st.spinner("Recherche des structures pour chaque lot…"):
+            result = ws.set_tender_place(user, tender_id, text)
+    except (AccessDenied, AnalysisConflict, ProcureError) as problem:
+        st.error(str(problem))
+        return
+    st.session_state[f"lieu-consultation-notice-{tender_id}"] = result.summary_fr()
+    st.rerun()
+
+
+tender_place_form()
 
 documents = ws.documents(user, tender_id)
 with st.expander(f"Pièces du dossier ({len(documents)})"):
@@ -369,8 +465,7 @@ for lot in items["lots"]:
     with st.expander("Données du lot et leurs sources", expanded=False):
         for code, evidence in details.get("cpv", []):
             fact("CPV", f"{code['code']}-{code['check_digit'] or '?'} {code.get('label') or ''}", evidence)
-        fact("Montant", amount_text((details.get("estimated_amount") or {}).get("value", lot["amount_ht"])),
-             (details.get("estimated_amount") or {}).get("evidence"))
+        amount_facts(details.get("estimated_amount"), lot["amount_ht"])
         fact_of(details.get("duration_months"), "Durée", lambda m: f"{m} mois")
         fact_of(details.get("place"), "Lieu d'exécution", place_text)
     provisions_block(details.get("provisions", []), "Dispositions sociales déjà présentes dans ce lot")
