@@ -174,8 +174,25 @@ def test_ocr_document_budget_stops_scanned_pages(tmp_path, monkeypatch):
             messages = [error.message_fr]
     assert time.monotonic() - started < 60
     assert any("temps d'OCR" in m or "scann" in m for m in messages), messages
-    if hasattr(ocr, "document_pages"):  # the OCR page budget (issue 21): the stop says how many pages there are
-        assert any(re.search(r"\b40 pages\b", m) for m in messages), messages
+
+
+def test_ocr_page_budget_stop_names_the_page_count(tmp_path, monkeypatch):
+    """40 scanned pages past the OCR page budget: the stop says how many pages were read out of how many."""
+    from procure.ingest import ocr, read_document
+
+    if not hasattr(ocr, "document_pages"):
+        pytest.skip("pas encore de budget de pages OCR dans procure.ingest.ocr")
+    if ocr.ocr_status() is not None:
+        pytest.skip(f"OCR indisponible ici : {ocr.ocr_status()}")
+    monkeypatch.setenv("PROCURE_OCR_MAX_PAGES", "2")
+    path = tmp_path / "scan40.pdf"
+    path.write_bytes(corpus.scanned_pdf(40))
+    with deadline(60):
+        doc = read_document(path)
+    messages = [w.message for w in doc.warnings]
+    assert any(re.search(r"\b2 page\(s\) scannée\(s\) lue\(s\).*\b40 pages\b", m) for m in messages), messages
+    for message in messages:
+        assert_french(message)
     for message in messages:
         assert_french(message)
 
