@@ -202,14 +202,14 @@ class Dispatcher(threading.Thread):
         self.limit = limit
         self.children: dict[int, _Child] = {}
         self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def wake(self) -> None:
         self._wake.set()
 
     def stop(self, kill: bool = True) -> None:
         """Stop dispatching (tests); running workers are killed unless `kill` is False."""
-        self._stop.set()
+        self._halt.set()
         self._wake.set()
         if self.is_alive() and threading.current_thread() is not self:
             self.join(timeout=10)
@@ -220,7 +220,7 @@ class Dispatcher(threading.Thread):
             self.children.clear()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 self.tick()
             except Exception:  # noqa: BLE001 - a database outage must not end the dispatcher: it tries again

@@ -101,15 +101,16 @@ class _Heartbeat:
 
     def __init__(self, sessions: sessionmaker[Session], tender_id: int, lease: datetime, progress: Progress | None):
         self.sessions, self.tender_id, self.lease, self.progress = sessions, tender_id, lease, progress
-        self.written = 0.0
+        self.written, self.phase = 0.0, ""
 
     def __call__(self, fraction: float, text: str, force: bool = False) -> None:
         if self.progress:
             self.progress(fraction, text)
         moment = time.monotonic()
-        if not force and moment - self.written < BEAT_SECONDS:
+        phase = text.split(", page ")[0]  # a new file or step is written at once, its pages at most every BEAT_SECONDS
+        if not force and phase == self.phase and moment - self.written < BEAT_SECONDS:
             return
-        self.written = moment
+        self.written, self.phase = moment, phase
         try:
             with self.sessions.begin() as session:
                 session.execute(
