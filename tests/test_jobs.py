@@ -5,14 +5,15 @@ freed), never the dispatcher; the queue keeps its order and its limit; a job que
 that stopped is dealt with by the next one; a lease whose heartbeat stopped no longer blocks the tender. And the
 pipeline's steps after the reading fail alone (issue 21).
 """
+import os
 import time
 from datetime import timedelta
 from pathlib import Path
 
+import bad_corpus
 import pytest
 from sqlalchemy import update
 
-import bad_corpus
 import dce
 from procure.db.models import TenderRow
 from procure.directory.demo import demo_suppliers
@@ -78,7 +79,7 @@ def test_a_job_runs_in_a_worker_and_is_not_queued_twice(world, tmp_path, shared_
         time.sleep(0.1)
     state = ws.analysis_state(u["r"], tender_id)
     assert state.state == "done" and state.error is None and state.fraction == 1.0, state
-    assert pids and all(pid != __import__("os").getpid() for pid in pids)  # read in another process
+    assert pids and all(pid != os.getpid() for pid in pids)  # read in another process
     steps = [s.step for s in seen if s.state == "running" and s.step]
     assert steps, seen  # followed while it ran (which steps were caught depends on the polling)
     items = ws.review_items(u["a"], tender_id)
@@ -171,7 +172,7 @@ def test_a_hung_worker_is_killed_after_the_heartbeat_timeout(world, tmp_path, mo
                                   "depuis 12 s (dernière étape : Lecture de"), state.error
     assert pid is not None
     with pytest.raises(ProcessLookupError):
-        __import__("os").kill(pid, 0)  # killed and reaped, not left behind
+        os.kill(pid, 0)  # killed and reaped, not left behind
     assert dispatcher.is_alive()
 
 
