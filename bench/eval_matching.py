@@ -3,7 +3,8 @@
 From DECP contracts (default: ../shared/data/decp/decp_2018_2021_train.csv.gz) keep those whose holder's SIRET is
 in the official SIAE list; for each, rank the whole directory for that contract's object, CPV, buyer and place
 (no lever, no radius cut) and find the real holder's rank. procure and three baselines are scored in one run:
-random order, distance alone, NAF→CPV crosswalk alone. Ties count at their expected rank (random tie-break).
+random order, distance alone, NAF→CPV crosswalk alone. procure is scored twice: the learned order alone, and the
+order the product shows (credible structures first, forte before plausible, each label in the learned order). Ties count at their expected rank (random tie-break).
 
 Leakage-free protocol:
 - past awards (evidence "already won contracts like this one") only count when notified strictly before the
@@ -117,8 +118,12 @@ def feature_rows(index: SupplierIndex, pairs: pd.DataFrame):
         raw = places.from_decp(contract["lieu_code"], contract["lieu_type"])  # as the DECP says, without the buyer
         raw_distance = index.distances(raw.latitude, raw.longitude) if raw else np.full(len(index.suppliers), np.nan)
         matrix = np.column_stack([features[name] for name in ranking.FEATURES])
+        labels = index.confidence(features, national=query.place.scope == places.NATIONAL)
+        tier = np.where(labels == "forte", 2.0, np.where(labels == "plausible", 1.0, 0.0))
+        reach = LotQuery(query.title, query.cpv, place=query.place)  # the product's distance rule (50 km, the area)
+        within = ~index._too_far(reach, extra["distance"], features["in_area"] > 0)
         queries.append({"matrix": matrix, "holders": [position[h] for h in group["holder"]], "distance": extra["distance"], "raw_distance": raw_distance,
-                        "crosswalk": features["crosswalk"], "rows": group.index.to_numpy()})
+                        "crosswalk": features["crosswalk"], "tier": tier, "within": within.astype(float), "rows": group.index.to_numpy()})
     return queries
 
 
@@ -127,6 +132,27 @@ def rank_with(scores_for, queries) -> list[float]:
     for number, query in enumerate(queries):
         scores = scores_for(number, query)
         ranks += [expected_rank(scores, holder) for holder in query["holders"]]
+    return ranks
+
+
+def shown_ranks(queries, weights: np.ndarray, judged: int | None) -> list[float]:
+    """Where the buyer sees the real holder in the list of credible structures the app stores (inf: not shown).
+    `judged` 10: the former rule, credible structures among the first 10 of the learned order within reach;
+    None: every structure within reach is judged, credible ones ranked forte first (the current rule)."""
+    ranks = []
+    for query in queries:
+        logit = query["matrix"] @ weights
+        credible = (query["tier"] > 0) & (query["within"] > 0)
+        for holder in query["holders"]:
+            if not credible[holder]:
+                ranks.append(float("inf"))
+                continue
+            if judged is None:
+                key = query["tier"] * 1e3 + logit
+                ranks.append(expected_rank(np.where(credible, key, -np.inf), holder))
+                continue
+            learned = expected_rank(np.where(query["within"] > 0, logit, -np.inf), holder)
+            ranks.append(expected_rank(np.where(credible, logit, -np.inf), holder) if learned <= judged else float("inf"))
     return ranks
 
 
@@ -235,6 +261,14 @@ def evaluate(shared: Path, contracts_path: Path | None = None, refit: bool = Fal
     model_file = refit_model(queries, pairs, table) if refit else None
     shipped = ranking.load()
     table["procure_shipped_model"] = metrics(rank_with(lambda n, q: q["matrix"] @ weights(shipped), queries))
+    # The order the product shows: the structures within reach (50 km, or the lot's area), credible ones first (forte,
+    # then plausible), each label in the model's order; the learned order on the same structures for comparison.
+    table["procure_shipped_within_reach"] = metrics(rank_with(
+        lambda n, q: q["within"] * 1e6 + q["matrix"] @ weights(shipped), queries))
+    table["procure_displayed_order"] = metrics(rank_with(
+        lambda n, q: q["within"] * 1e6 + q["tier"] * 1e3 + q["matrix"] @ weights(shipped), queries))
+    table["shown_before"] = metrics(shown_ranks(queries, weights(shipped), judged=10))
+    table["shown_after"] = metrics(shown_ranks(queries, weights(shipped), judged=None))
     result = {"date": date.today().isoformat(), "contracts_file": str(contracts_path or "decp_2018_2021_train.csv.gz"),
               "pairs": len(pairs), "contracts": len(queries), "directory": len(directory),
               "with_prior_award": int(sum(q["matrix"][h, ranking.FEATURES.index("past_count")] > 0
@@ -260,7 +294,12 @@ def refit_model(queries, pairs, table) -> str:
 
 def print_table(result: dict) -> None:
     labels = {"procure_cv": "procure (validation croisée)", "procure_cv_without_past_awards": "procure sans marchés passés",
-              "procure_shipped_model": "procure (modèle livré)", "distance_only": "distance seule (même lieu que procure)",
+              "procure_shipped_model": "procure (modèle livré)",
+              "procure_shipped_within_reach": "procure (modèle livré), structures à portée d'abord",
+              "procure_displayed_order": "procure, ordre affiché : à portée, crédibles d'abord",
+              "shown_before": "titulaire montré à l'acheteur, règle d'avant (crédibles parmi les 10 premiers)",
+              "shown_after": "titulaire montré à l'acheteur, règle actuelle (toutes les structures à portée jugées)",
+              "distance_only": "distance seule (même lieu que procure)",
               "distance_only_decp_place": "distance seule (lieu DECP brut)",
               "naf_cpv_only": "NAF→CPV seul", "random": "hasard",
               "monotone_ceiling": "plafond : meilleure combinaison à signes imposés, choisie pour chaque couple"}

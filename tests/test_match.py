@@ -41,11 +41,13 @@ def test_activity_fit_ranks_the_painter_first_and_explains_it(index):
                                amount_ht=Decimal("380000"), duration_months=12))
     best = result.ranked[0]
     assert best.supplier.name == "Peinture Solidaire"
-    assert "NAF 4334Z (Travaux de peinture et vitrerie) correspond au CPV 45442100" in best.explanation_fr
-    assert "distance : 0 km de Vitry-sur-Seine" in best.explanation_fr
+    assert "activité déclarée : travaux de peinture et vitrerie (NAF 43.34Z), qui correspond au CPV 45442100 du lot" \
+        in best.explanation_fr
+    assert "dans la commune du lieu d'exécution (Vitry-sur-Seine)" in best.explanation_fr
     assert {"crosswalk", "in_area", "proximity", "eligibility", "capacity", "past_cpv"} <= set(best.components)
     assert best.confidence == "forte"
-    assert all(a.score >= b.score for a, b in zip(result.ranked, result.ranked[1:]))
+    tiers = {"forte": 2, "plausible": 1, "faible": 0}  # credible first, each label in the learned order
+    assert all((tiers[a.confidence], a.score) >= (tiers[b.confidence], b.score) for a, b in zip(result.ranked, result.ranked[1:]))
 
 
 def test_far_suppliers_are_excluded_with_their_reason(index):
@@ -87,7 +89,7 @@ def test_capacity_prefers_the_larger_structure_for_a_large_lot():
     result = SupplierIndex([small, large]).match(vitry(title="Peinture", cpv="45442100", amount_ht=Decimal("2000000"),
                                                        duration_months=12))
     assert names(result) == ["Grande EI", "Petite EI"]
-    assert "40 salariés pour environ" in result.ranked[0].explanation_fr
+    assert "40 salariés pour un lot d'environ" in result.ranked[0].explanation_fr
 
 
 def test_crosswalk_uses_the_longest_naf_prefix():

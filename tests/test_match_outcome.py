@@ -166,7 +166,7 @@ def test_a_commune_typed_by_the_user_ranks_the_lot(demo_world, tmp_path):
     [lot] = lots(ws, u["a"], tender_id)
     assert lot["matching"]["outcome"] == "ranked"
     assert lot["matches"][0]["supplier"]["name"] == "Propreté Adaptée Est [fictive]"
-    assert "km de Créteil" in lot["matches"][0]["explanation"]
+    assert "du lieu d'exécution (Créteil)" in lot["matches"][0]["explanation"]
     place = lot["matching"]["place"]
     # The department in the label: a homonym in another department would show.
     assert (place["label"], place["scope"], place["source"], place["code"]) == ("Créteil (94)", "commune", "user", "94028")
@@ -254,7 +254,7 @@ def test_decisions_on_structures_still_found_are_kept(demo_world, tmp_path):
     after = {m["supplier"]["siret"]: m for m in lots(ws, u["a"], tender_id)[1]["matches"]}
     kept = after[painter["supplier"]["siret"]]
     assert (kept["id"], kept["decision"], kept["decided_by"], kept["version"]) == (painter["id"], "accepted", "r", 2)
-    assert "km de Créteil" in kept["explanation"]
+    assert "du lieu d'exécution (Créteil)" in kept["explanation"]
     assert after[other["supplier"]["siret"]]["decision"] == "rejected"
     assert [m["rank"] for m in after.values()] == sorted(m["rank"] for m in after.values())
     assert lots(ws, u["a"], tender_id)[0]["matching"]["place"]["source"] == "tender"  # other lots untouched

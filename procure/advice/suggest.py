@@ -41,6 +41,7 @@ NATURE_FR = {"works": "travaux", "supplies": "fournitures", "services": "service
              "social_services": "services sociaux et autres services spécifiques"}
 CATEGORY_SOURCES_FR = {"extracted": "lue dans le dossier", "chosen": "choisie par l'utilisateur", "unknown": "inconnue"}
 FORMAL_PROCEDURES_FR = "procédure formalisée"
+QUALIFIED_SCORE = 0.5  # relevance of the insertion clause for intellectual services, whatever their labour share
 DEFENCE_CPV_DIVISION = "35"  # security, fire-fighting, police and defence equipment: a hint, never a conclusion
 
 
@@ -787,11 +788,21 @@ def _insertion_clause(c: _LotContext) -> Suggestion | None:
     threshold = float(law.parameter("labour_intensive_share", c.on).value)
     reasons = [c.cpv_reason(), f"Part de main-d'œuvre estimée : {format_percent(share)} ({family})."]
     score = 0.4 + 0.6 * min(share / 0.7, 1.0) if intensive else 0.25 * share / threshold
+    if c.qualified() and not intensive:
+        # Intellectual services (IT outsourcing, helpdesk, engineering): staff is most of the price, qualified. The
+        # clause stays possible whatever the family's estimated share (an IT outsourcing contract once got no clause
+        # because IT was estimated at 20 %, while IT lots whose RC already had one showed it).
+        score = max(score, QUALIFIED_SCORE)
     chosen, why = c.obligation_lever()
     mandatory = chosen == "insertion_clause"
     if mandatory:
         reasons.append(_mandatory_reason(c) + " Manière de la satisfaire : " + why)
         score = 1.0
+    elif c.qualified() and not intensive:  # the mandatory reason says it otherwise
+        reasons.append(f"Prestations intellectuelles ({family}) : le personnel fait l'essentiel du prix mais il est "
+                       "qualifié ; une clause d'insertion reste possible sur les fonctions d'assistance et de support "
+                       "(assistance aux utilisateurs, techniciens de proximité), par l'apprentissage ou l'alternance : "
+                       "volume à fixer avec le facilitateur.")
     hours, hour_reasons = _hours_for(c)
     reasons += hour_reasons
     too_small = hours is not None and hours.source == "computed" and hours.below_minimum

@@ -47,7 +47,7 @@ class AwardEvidence:
 
     def describe_fr(self) -> str:
         if self.count == 0:
-            return "marchés publics : aucun marché remporté connu (DECP importées)"
+            return "marchés publics : aucun marché remporté connu dans les données importées"
         if self.related == 0:
             return f"marchés publics : {self.count} marché(s) remporté(s), sans rapport direct avec ce lot"
         where = f" ({self.best_place})" if self.best_place else ""

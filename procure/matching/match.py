@@ -30,8 +30,12 @@ HOURS_PER_FTE_YEAR = 1607  # legal working time in France, hours per year
 FAR_KM = 1000.0  # proximity = 1 - log(1 + d) / log(1 + 1000 km): 1 on site, 0.5 at 31 km, 0.33 at 100 km, 0 beyond 1000 km
 STAFFING_KINDS = {"AI", "ETTI", "EATT", "GEIQ"}  # kinds whose trade is placing their employees with clients
 ACTIVITY_TEXT_PLAUSIBLE = 0.30  # text similarity of the NAF label / declared activities that alone makes a match plausible
+ACTIVITY_TEXT_SOME = 0.15  # below it, the words shared with the lot are not worth saying
 CONFIDENCE_FR = {"forte": "forte", "plausible": "plausible", "faible": "faible"}
 NO_CREDIBLE_FR = "aucune structure crédible dans l'annuaire pour ce lot"
+KIND_PLURAL_FR = {"AI": "les associations intermédiaires", "ETTI": "les entreprises de travail temporaire d'insertion",
+                  "EATT": "les entreprises adaptées de travail temporaire",
+                  "GEIQ": "les groupements d'employeurs pour l'insertion et la qualification"}
 OTHER_LEVERS_FR = [
     "clause d'insertion (heures de travail réservées à des personnes éloignées de l'emploi), mise en œuvre avec "
     "l'appui d'un facilitateur de clauses sociales, quel que soit le titulaire",
@@ -130,7 +134,11 @@ def place_of(lot, tender=None) -> places.ResolvedPlace | None:
     if isinstance(buyer, dict):  # a buyer with its address, when the extraction found one
         candidates.append(buyer.get("address"))
     found = next((place for place in map(places.resolve, candidates) if place is not None), None)
-    return places.refine_with_buyer(found, buyer if isinstance(buyer, str) else None)
+    name = buyer if isinstance(buyer, str) else (buyer or {}).get("name") if isinstance(buyer, dict) else None
+    refined = places.refine_with_buyer(found, name if isinstance(name, str) else None)
+    if refined is None and places.national_buyer(name if isinstance(name, str) else None):
+        return places.national(places.NATIONAL_BUYER_LABEL)  # a ministry without a place: its lots are national
+    return refined
 
 
 @dataclass
@@ -167,6 +175,8 @@ class MatchResult:
     _in_scope: np.ndarray | None = None
     needs_place: bool = False  # the place of execution is unknown: ask for it (commune, department or national)
     credible: list[Match] = field(default_factory=list)  # ranked matches labelled forte or plausible
+    credible_count: int = 0  # every credible structure within reach, shown or not
+    strong_count: int = 0  # of which labelled forte
 
     @property
     def excluded_count(self) -> int:
@@ -189,8 +199,21 @@ class MatchResult:
         if self.no_credible_structure:
             levers = " ; ".join(OTHER_LEVERS_FR)
             return f"{NO_CREDIBLE_FR.capitalize()}. Leviers qui restent possibles : {levers}."
-        strong = sum(1 for m in self.credible if m.confidence == "forte")
-        return f"{len(self.credible)} structure(s) crédible(s) pour ce lot, dont {strong} à confiance forte."
+        return credible_fr(max(self.credible_count, len(self.credible)), self.strong_count, len(self.credible)) + "."
+
+
+def credible_fr(count: int, strong: int | None, shown: int | None = None, at_least: bool = False) -> str:
+    """« 14 structures crédibles pour ce lot, dont 12 à confiance forte ; les 10 premières sont affichées »
+    (`strong` None: not said; `at_least`: the count is a floor)."""
+    from procure.text.format_fr import format_int, plural_fr
+
+    text = f"{'au moins ' if at_least else ''}{format_int(count)} " \
+           f"{plural_fr(count, 'structure crédible', 'structures crédibles')} pour ce lot"
+    if strong is not None:
+        text += f", dont {format_int(strong)} à confiance forte"
+    if shown is not None and shown < count:
+        text += " ; " + ("la première est affichée" if shown == 1 else f"les {format_int(shown)} premières sont affichées")
+    return text[:1].upper() + text[1:]
 
 
 class SupplierIndex:
@@ -335,15 +358,16 @@ class SupplierIndex:
             features.update({name: np.zeros(len(self.suppliers)) for name in ("past_count", "past_cpv", "past_text", "past_buyer")})
         return features, {"distance": distance, "admitted": admitted, "needed": needed, "text": text}
 
-    def confidence(self, features: dict[str, np.ndarray]) -> np.ndarray:
-        """forte: the structure already won close contracts, or its NAF maps onto the lot's CPV, and it is local;
-        plausible: some activity evidence (same CPV division, kind of structure, declared activity, past award);
-        faible: nothing but place, type or size: not a credible supplier for this lot."""
+    def confidence(self, features: dict[str, np.ndarray], national: bool = False) -> np.ndarray:
+        """forte: the structure already won close contracts, or its NAF maps onto the lot's CPV, and it is local
+        (every structure is, for a national lot); plausible: some activity evidence (same CPV division, kind of
+        structure, declared activity, past award); faible: nothing but place, type or size: not a credible
+        supplier for this lot."""
         awards = (features["past_cpv"] >= 0.5) | (features["past_text"] >= 0.25)
         strong = awards | (features["crosswalk"] >= 1.0) | (features["kind_fit"] >= 1.0)
         some = strong | (features["crosswalk"] >= 0.5) | (features["activity_text"] >= ACTIVITY_TEXT_PLAUSIBLE) \
             | (features["past_cpv"] >= 0.25)
-        local = (features["in_area"] > 0) | (features["proximity"] >= 0.4)  # 0.4: about 60 km
+        local = (features["in_area"] > 0) | (features["proximity"] >= 0.4) | national  # 0.4: about 60 km
         return np.where(strong & local, "forte", np.where(some, "plausible", "faible"))
 
     # ------------------------------------------------------------ ranking
@@ -353,6 +377,9 @@ class SupplierIndex:
         return (model or ranking.load()).logit(features), features, extra
 
     def match(self, query: LotQuery, top: int = 20, on: date | None = None, model: ranking.Ranker | None = None) -> MatchResult:
+        """Every structure within reach is judged (activity fits the lot, place within the lot's distance rule):
+        the credible ones come first, strong before plausible, each group in the learned order, then the weak ones.
+        `top` bounds the matches explained and returned; the counts cover every structure within reach."""
         if query.place is None:
             return MatchResult(query, [], _index=self, needs_place=True)
         logit, features, extra = self.scores(query, model)
@@ -360,14 +387,17 @@ class SupplierIndex:
         too_far = self._too_far(query, distance, features["in_area"] > 0)
         in_scope = self.in_scope(query)
         kept = admitted & ~too_far & in_scope
-        order = _top(np.where(kept, logit, -np.inf), min(top, int(kept.sum())))
-        confidence = self.confidence({name: values[order] for name, values in features.items()})
+        labels = self.confidence(features, national=query.place.scope == places.NATIONAL)
+        tier = np.where(labels == "forte", 2, np.where(labels == "plausible", 1, 0))
+        within = np.flatnonzero(kept)
+        order = within[np.lexsort((within, -logit[within], -tier[within]))][:max(top, 0)]
         levers = law.levers()
-        lever = levers[query.lever].title if query.lever in levers else "aucun levier choisi"
+        lever = levers[query.lever].title if query.lever in levers else None
         probability = 1 / (1 + np.exp(-logit))
-        ranked = [self._explain(i, query, lever, probability, features, extra, label) for i, label in zip(order, confidence)]
+        ranked = [self._explain(i, query, lever, probability, features, extra, labels[i]) for i in order]
         credible = [m for m in ranked if m.confidence != "faible"]
-        return MatchResult(query, ranked, np.flatnonzero(~kept), self, distance, admitted, in_scope, credible=credible)
+        return MatchResult(query, ranked, np.flatnonzero(~kept), self, distance, admitted, in_scope, credible=credible,
+                           credible_count=int((kept & (tier > 0)).sum()), strong_count=int((kept & (tier > 1)).sum()))
 
     @staticmethod
     def _too_far(query: LotQuery, distance: np.ndarray, in_area: np.ndarray) -> np.ndarray:
@@ -404,40 +434,66 @@ class SupplierIndex:
         return Match(supplier, round(float(probability[index]), 4), components, explanations, distance_km, str(confidence))
 
     def _activity_fr(self, index, query, features) -> str:
+        """What the structure does and how it meets the lot, in words a buyer can repeat (no score)."""
         supplier = self.suppliers[index]
-        naf = f"NAF {supplier.naf} ({supplier.naf_label})" if supplier.naf else "NAF inconnu"
-        crosswalk = features["crosswalk"][index]
-        if crosswalk >= 1:
-            text = f"activité : {naf} correspond au CPV {query.cpv}"
-        elif crosswalk > 0:
-            text = f"activité : {naf} proche de la division CPV {query.cpv[:2]}"
+        if supplier.naf:
+            label = _lower_first(supplier.naf_label) if supplier.naf_label else "libellé inconnu"
+            text = f"activité déclarée : {label} (NAF {naf_fr(supplier.naf)})"
         else:
-            text = f"activité : {naf}, pas de correspondance CPV directe"
+            text = "activité déclarée : code NAF inconnu"
+        crosswalk, similar = features["crosswalk"][index], features["activity_text"][index]
+        label = f" ({_lower_first(query.cpv_label)})" if query.cpv_label else ""
+        if crosswalk >= 1:
+            text += f", qui correspond au CPV {query.cpv} du lot{label}"
+        elif crosswalk > 0:
+            text += f", du même domaine que le CPV {query.cpv} du lot{label}"
+        if similar >= ACTIVITY_TEXT_PLAUSIBLE:
+            text += ", proche de l'objet du lot"
+        elif similar >= ACTIVITY_TEXT_SOME:
+            text += ", quelques termes en commun avec l'objet du lot"
+        elif crosswalk == 0 and features["kind_fit"][index] < 1:
+            text += ", sans lien direct avec l'objet du lot"
         if features["kind_fit"][index] >= 1:
-            kinds = ", ".join(k for k in supplier.kinds if k in kind_activities())
-            text += f" ; les structures {kinds} font ce type de prestation"
+            kinds = [k for k in supplier.kinds if k in kind_activities()]
+            names = " et ".join(f"{KIND_PLURAL_FR.get(k, KIND_LABELS_FR.get(k, k))} ({k})" for k in kinds)
+            text += f" ; {names} mettent leurs salariés à disposition, ce que demande le lot"
         if supplier.activities:
-            text += f" ; activités déclarées : « {supplier.activities[:80]} »"
-        return text + f" (similarité du texte {_fr(features['activity_text'][index], 2)})"
+            text += f" ; activités présentées : « {_short(supplier.activities, 80)} »"
+        return text
 
-    @staticmethod
-    def _place_fr(index, query, features, distance) -> str:
+    def _place_fr(self, index, query, features, distance) -> str:
+        """Where the structure is, from the lot's place of execution, in the words of the place's extent."""
+        from procure.text.format_fr import format_distance
+
         place = query.place
         if place.scope == places.NATIONAL:
-            return "lieu : marché national, distance non prise en compte"
+            return "marché national : distance non prise en compte, structures de toute la France classées sur leur activité"
         if np.isnan(distance[index]):
             return "distance inconnue (commune de la structure non localisée)"
-        where = f" de {query.place_name}" if query.place_name else ""
-        text = f"distance : {distance[index]:.0f} km{where} (rayon {query.radius_km:.0f} km)"
-        if place.scope != places.COMMUNE and features["in_area"][index]:
-            text += f", dans le {places.SCOPE_LABELS_FR[place.scope]} du lieu d'exécution"
-        return text
+        supplier = self.suppliers[index]
+        commune = _commune_name(place)
+        if place.scope == places.COMMUNE:
+            same = supplier.commune_insee == place.commune_insee if place.commune_insee else distance[index] < 0.05
+            if same:  # both located at the commune's centre
+                return f"dans la commune du lieu d'exécution ({commune})"
+            return f"à {format_distance(distance[index])} du lieu d'exécution ({commune})"
+        inside = bool(features["in_area"][index])
+        where = _area_fr(place, inside)
+        if place.commune_insee:  # the buyer's commune inside the area: distances are measured from it
+            return f"{where}, à {format_distance(distance[index])} de {commune}"
+        return where if inside else f"{where}, à {format_distance(distance[index])} de son centre"
 
     def _eligibility_fr(self, index, lever, features) -> str:
         supplier = self.suppliers[index]
-        kinds = ", ".join(f"{k} ({KIND_LABELS_FR.get(k, k)})" for k in supplier.kinds)
-        return f"type : {kinds}, poids {_fr(features['eligibility'][index])} pour « {lever} »"
-
+        kinds = ", ".join(f"{KIND_LABELS_FR.get(k, k).lower()} ({k})" for k in supplier.kinds) or "type inconnu"
+        if lever is None:
+            return f"type : {kinds}"
+        weight = features["eligibility"][index]
+        if weight >= 1:
+            return f"type : {kinds}, adapté à « {lever} »"
+        if weight > 0:
+            return f"type : {kinds}, moins courant pour « {lever} »"
+        return f"type : {kinds}, non prévu pour « {lever} »"
 
 # Words that say how something is bought, not what: they must not make a lot look like an activity.
 STOPWORDS = set("""
@@ -499,15 +555,51 @@ def _inverted(groups) -> dict[str, list[int]]:
 
 
 def _capacity_fr(supplier: Supplier, needed: float | None) -> str:
+    from procure.text.format_fr import format_quantity, plural_fr
+
     if needed is None:
-        return "capacité : taille du lot inconnue"
+        return "capacité : montant du lot inconnu, non évaluée"
+    jobs = f"{format_quantity(needed)} {plural_fr(needed, 'emploi', 'emplois')} à temps plein par an"
     if supplier.headcount:
-        return f"capacité : {supplier.headcount} salariés pour environ {_fr(needed)} ETP de main-d'œuvre"
-    return f"capacité : effectif inconnu (besoin estimé {_fr(needed)} ETP)"
+        return f"capacité : {supplier.headcount} salariés pour un lot d'environ {jobs}"
+    return f"capacité : effectif inconnu, pour un lot d'environ {jobs}"
 
 
-def _fr(value: float, digits: int = 1) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")
+def naf_fr(code: str) -> str:
+    """'6202A' → '62.02A', as the NAF is printed."""
+    return f"{code[:2]}.{code[2:]}" if len(code) == 5 else code
+
+
+def _lower_first(text: str) -> str:
+    """'Conseil en systèmes' → 'conseil en systèmes' (an acronym such as 'CPV' stays)."""
+    text = " ".join(str(text).split())
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _commune_name(place: places.ResolvedPlace) -> str:
+    """The commune distances are measured from, by its name alone (the label may say where it came from)."""
+    from procure.reference.geo import commune_by_insee
+
+    commune = commune_by_insee(place.commune_insee) if place.commune_insee else None
+    return commune.name if commune is not None else place.label
+
+
+def _area_fr(place: places.ResolvedPlace, inside: bool) -> str:
+    """« dans le département du lieu d'exécution (Hauts-de-Seine) », « hors de la région du lieu d'exécution (Bretagne) »."""
+    from procure.reference.geo import department_names, region_names
+
+    if place.scope == places.REGION:
+        name = region_names().get(place.region or "", place.region)
+        area = "la région" if inside else "de la région"
+    else:
+        name = department_names().get(place.department or "")
+        area = "le département" if inside else "du département"
+    return f"{'dans' if inside else 'hors'} {area} du lieu d'exécution" + (f" ({name})" if name else "")
 
 
 def law_date(query: LotQuery) -> date:

@@ -163,6 +163,20 @@ def buyer_commune(buyer: str | None, within: ResolvedPlace | None = None):
     return commune if commune and commune.latitude is not None else None
 
 
+# A buyer whose remit is the whole country: a ministry, a national agency or office. State services of a region or a
+# department (prefecture, DREAL, ESID, rectorat…) buy for their territory and are left out.
+NATIONAL_BUYER = re.compile(r"\bminist[eè]re|\bministre\b|\bminarm\b|\bmindef\b|interminist[eé]riel|"
+                            r"\b(?:agence|office|caisse|centre)\s+national|premier\s+ministre", re.I)
+LOCAL_STATE_SERVICE = re.compile(r"r[eé]gional|d[eé]partemental|\bpr[eé]fect|\besid\b|\bgsbdd\b|rectorat|acad[eé]mie|"
+                                 r"\bzone\s+de\s+d[eé]fense|\bbase\s+de\s+d[eé]fense|\bdreal\b|\bdreets\b|\bddt|\bdirm\b", re.I)
+NATIONAL_BUYER_LABEL = "France entière (acheteur national, aucun lieu d'exécution dans le dossier)"
+
+
+def national_buyer(buyer: str | None) -> bool:
+    """A ministry or a national agency ("Ministère de la Justice", "MINARM/DGA"), not one of its local services."""
+    return bool(buyer) and bool(NATIONAL_BUYER.search(buyer)) and not LOCAL_STATE_SERVICE.search(buyer)
+
+
 def refine_with_buyer(place: ResolvedPlace | None, buyer: str | None) -> ResolvedPlace | None:
     """A department or region is large: measure distances from the buyer's commune when it lies inside it.
     With no place at all, the buyer's own commune stands for it (a buyer usually buys for its territory)."""

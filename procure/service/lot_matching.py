@@ -1,6 +1,8 @@
 """The matching of one lot as the service stores it: its outcome, the place it used and where that place came from.
 
-A lot's outcome is `ranked` (credible structures stored), `no_credible` (the directory was searched, nothing is
+Every structure within reach of the lot is judged (procure.matching.match.SupplierIndex.match): the credible ones are
+stored, up to MATCHES_STORED, strong before plausible; the app details the first MATCHES_PER_LOT and says how many
+there are. A lot's outcome is `ranked` (credible structures stored), `no_credible` (the directory was searched, nothing is
 credible), `needs_place` (the place of execution is unknown: the user is asked for it) or `no_directory` (no
 supplier imported). The place comes from the lot, else the tender, else the buyer's address, as
 procure.matching.match.place_of decides; a place typed by the user wins and is kept by the next analysis.
@@ -21,7 +23,8 @@ from procure.db.models import LotRow, MatchRow, SupplierRow
 from procure.errors import ProcureError, shown
 from procure.service.schema import Decision, MatchOutcome, PlaceExtent, PlaceSource, SuggestionStatus
 
-MATCHES_PER_LOT = 10
+MATCHES_PER_LOT = 10  # credible structures the app details first (the others in a list below)
+MATCHES_STORED = 50  # credible structures stored per lot, each open to a decision; beyond, they are counted
 NATIONAL_CODE = "national"
 BUYER_ADDRESS_MARK = "adresse de l'acheteur"  # in the label of a place read from the buyer's address
 PLACE_NOT_RECOGNISED_FR = (
@@ -42,6 +45,8 @@ class LotMatch:
     credible: list = field(default_factory=list)  # procure.matching.match.Match, forte or plausible
     place: object | None = None  # procure.matching.place.ResolvedPlace
     source: PlaceSource | None = None
+    credible_count: int = 0  # every credible structure within reach, stored or not
+    strong_count: int = 0  # of which labelled forte
 
 
 # ---------------------------------------------------------------- the lot's query and its place
@@ -162,11 +167,11 @@ def match_lot(index, query, source: PlaceSource | None) -> LotMatch:
     """Run matching for one lot and name its outcome; `index` None: no supplier imported."""
     if index is None:
         return LotMatch(MatchOutcome.NO_DIRECTORY, [], query.place, source)
-    result = index.match(query, top=MATCHES_PER_LOT)
+    result = index.match(query, top=MATCHES_STORED)
     if result.needs_place:
         return LotMatch(MatchOutcome.NEEDS_PLACE)
     outcome = MatchOutcome.NO_CREDIBLE if not result.credible else MatchOutcome.RANKED
-    return LotMatch(outcome, list(result.credible), query.place, source)
+    return LotMatch(outcome, list(result.credible), query.place, source, result.credible_count, result.strong_count)
 
 
 def record_outcome(lot_row: LotRow, found: LotMatch) -> None:
@@ -177,6 +182,8 @@ def record_outcome(lot_row: LotRow, found: LotMatch) -> None:
     lot_row.match_place_scope = place.scope if place is not None else None
     lot_row.match_place_source = found.source.value if place is not None and found.source else None
     lot_row.match_place_code = place_code(place)
+    if hasattr(LotRow, "match_credible_count"):  # the exact count, once the lots table has a column for it
+        lot_row.match_credible_count = found.credible_count
 
 
 def place_code(place) -> str | None:
@@ -236,7 +243,9 @@ def carry_over(row, decision: tuple[str, int | None, object] | None) -> None:
 # ---------------------------------------------------------------- what the app and the annex read
 
 def outcome_view(lot_row: LotRow) -> dict:
-    """The lot's matching outcome for the app and the annex: code, French label, message, place, levers left."""
+    """The lot's matching outcome for the app and the annex: code, French label, message, place, levers left, and
+    how many credible structures were found (`credible_sentence`: « 14 structures crédibles pour ce lot, dont 12 à
+    confiance forte ; les 10 premières sont affichées »)."""
     from procure.matching.match import NO_CREDIBLE_FR, OTHER_LEVERS_FR
     from procure.matching.place import ASK_PLACE_FR
 
@@ -248,22 +257,61 @@ def outcome_view(lot_row: LotRow) -> dict:
         MatchOutcome.RANKED: "",
         None: NOT_RECORDED_FR,
     }
+    count, strong, at_least = _credible_counts(lot_row) if outcome is MatchOutcome.RANKED else (0, None, False)
     return {
         "outcome": outcome.value if outcome else None,
         "outcome_label": outcome.label if outcome else "non enregistré",
         "message": messages[outcome],
         "other_levers": list(OTHER_LEVERS_FR) if outcome is MatchOutcome.NO_CREDIBLE else [],
         "place": _place_view(lot_row),
+        "credible_count": count,
+        "credible_count_at_least": at_least,
+        "shown": min(count, MATCHES_PER_LOT),
+        "credible_sentence": credible_sentence(count, strong, at_least) if count else "",
     }
 
 
+def credible_sentence(count: int, strong: int | None, at_least: bool = False, shown: int = MATCHES_PER_LOT) -> str:
+    """« 14 structures crédibles pour ce lot, dont 12 à confiance forte ; les 10 premières sont affichées. »"""
+    from procure.matching.match import credible_fr
+
+    return credible_fr(count, strong, min(shown, count), at_least) + "."
+
+
+def _credible_counts(lot_row: LotRow) -> tuple[int, int | None, bool]:
+    """(credible, of which forte or None when unknown, whether the count is a floor): the lot's stored matches, or
+    the count matching found when the lots table keeps it."""
+    from sqlalchemy import func
+    from sqlalchemy.orm import object_session
+
+    session = object_session(lot_row)
+    if session is None or lot_row.id is None:
+        return 0, 0, False
+    rows = dict(session.execute(select(MatchRow.confidence, func.count()).where(MatchRow.lot_id == lot_row.id)
+                                .group_by(MatchRow.confidence)).all())
+    stored, strong = sum(rows.values()), rows.get("forte", 0)
+    found = getattr(lot_row, "match_credible_count", None)
+    if found is not None and found > stored:
+        return found, None, False  # the forte ones are counted among the stored matches only
+    if stored >= MATCHES_STORED:
+        return stored, None, True
+    return stored, strong, False
+
+
 def _place_view(lot_row: LotRow) -> dict | None:
+    from procure.matching.place import NATIONAL_BUYER_LABEL
+
     if not lot_row.match_place_scope:
         return None
     extent, source = PlaceExtent(lot_row.match_place_scope), PlaceSource(lot_row.match_place_source or "buyer")
     label, code = lot_row.match_place_label or extent.label, lot_row.match_place_code or ""
-    if extent is PlaceExtent.NATIONAL:
-        sentence = f"Marché national ({label}) : la distance n'est pas prise en compte ({source.label})."
+    if extent is PlaceExtent.NATIONAL and label == NATIONAL_BUYER_LABEL:
+        sentence = ("Marché national : l'acheteur est une administration nationale et le dossier ne donne aucun lieu "
+                    "d'exécution ; les structures de toute la France sont classées sur leur activité, sans distance. "
+                    "Indiquez un lieu si les prestations sont exécutées sur un site.")
+    elif extent is PlaceExtent.NATIONAL:
+        sentence = (f"Marché national ({label}) : la distance n'est pas prise en compte, les structures de toute la "
+                    f"France sont classées sur leur activité ({source.label}).")
     elif len(code) == 5:  # a commune: the lot's own, or the buyer's inside a department or a region
         sentence = f"Distances mesurées depuis {label} ({source.label})."
     else:
