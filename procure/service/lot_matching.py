@@ -310,8 +310,7 @@ def _place_view(lot_row: LotRow) -> dict | None:
                     "d'exécution ; les structures de toute la France sont classées sur leur activité, sans distance. "
                     "Indiquez un lieu si les prestations sont exécutées sur un site.")
     elif extent is PlaceExtent.NATIONAL:
-        sentence = (f"Marché national ({label}) : la distance n'est pas prise en compte, les structures de toute la "
-                    f"France sont classées sur leur activité ({source.label}).")
+        sentence = f"Marché national ({label}) : la distance n'est pas prise en compte ({source.label})."
     elif len(code) == 5:  # a commune: the lot's own, or the buyer's inside a department or a region
         sentence = f"Distances mesurées depuis {label} ({source.label})."
     else:
