@@ -15,11 +15,9 @@ import argparse
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -61,7 +59,8 @@ def eforms_copies(folder: Path, count: int) -> list[Path]:
     pattern = re.compile(r'(<cbc:ID schemeName="notice-id">)[^<]+(</cbc:ID>)')
     written = []
     for number in range(count):
-        text = pattern.sub(lambda m: f"{m.group(1)}{uuid.UUID(int=number + 1)}{m.group(2)}", texts[number % len(texts)], 1)
+        identifier = uuid.UUID(int=number + 1)
+        text = pattern.sub(lambda m, new=identifier: f"{m.group(1)}{new}{m.group(2)}", texts[number % len(texts)], 1)
         path = folder / f"notice-{number:05d}.xml"
         path.write_text(text, encoding="utf-8")
         written.append(path)

@@ -342,7 +342,7 @@ def _match(args: argparse.Namespace) -> int:
     print(result.summary_fr())
     for rank, m in enumerate(result.ranked, 1):
         demo = " [FICTIVE — démonstration]" if m.supplier.demo else ""
-        print(f"{rank:>3}. {m.supplier.name}{demo} (SIRET {m.supplier.siret}) — score {m.score:.2f}")
+        print(f"{rank:>3}. {m.supplier.name}{demo} (SIRET {m.supplier.siret})")
         print(f"     {m.explanation_fr}")
     if args.show_excluded:
         for exclusion in result.excluded():
