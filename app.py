@@ -46,7 +46,7 @@ def _pages(user) -> list | dict:
     }
     if user.role == "admin":
         pages["Administration"] = [
-            st.Page("ui/administration.py", title="Utilisateurs et consultations", icon=":material/admin_panel_settings:"),
+            st.Page("ui/administration.py", title="Gestion des comptes", icon=":material/admin_panel_settings:"),
             st.Page("ui/imports.py", title="Imports (DECP, CPV)", icon=":material/cloud_upload:"),
         ]
     return pages

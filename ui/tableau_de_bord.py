@@ -60,7 +60,7 @@ share = shown.assign(Année=pd.to_datetime(shown["year"].astype(str), format="%Y
                      Lots=shown["lots_or_contracts"].map(format_int))
 lines = alt.Chart(share).mark_line(point=alt.OverlayMarkDef(size=90, filled=True), strokeWidth=2.5).encode(
     x=alt.X("Année:T", timeUnit="year", title="Année", axis=alt.Axis(format="%Y", tickCount="year")),
-    y=alt.Y("Part:Q", title="Part avec disposition sociale", scale=alt.Scale(domain=[0, 1]),
+    y=alt.Y("Part:Q", title="Part des lots ou marchés", scale=alt.Scale(domain=[0, 1]),
             axis=alt.Axis(labelExpr="format(datum.value * 100, 'd') + ' %'", titleLimit=0)),
     color=alt.Color("Acheteur:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=600, title=None)),
     tooltip=[alt.Tooltip("Acheteur:N"), alt.Tooltip("year:O", title="Année"),
