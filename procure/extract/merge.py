@@ -189,7 +189,7 @@ def _estimate_beside(chosen, mentions, months, initial):
     """A maximum chosen while the piece also prints an estimate: the estimate, over the same duration."""
     if chosen.kind != AmountKind.MAXIMUM:
         return None
-    estimates = [m for m in mentions if m.kind == AmountKind.ESTIMATE and m.tax == chosen.tax and m.period != "renewal"]
+    estimates = [m for m in mentions if m.kind == AmountKind.ESTIMATE and m.tax in (chosen.tax, None) and m.period != "renewal"]
     if not estimates:
         return None
     estimate = estimates[0]
