@@ -401,6 +401,9 @@ def place_line(lot: dict) -> None:
 
 
 def matches_table(lot: dict, details: dict) -> None:
+    matching = lot["matching"]
+    if matching.get("credible_sentence"):
+        st.markdown(plain(matching["credible_sentence"]))
     table = pd.DataFrame([{"Rang": m["rank"], "Structure": m["supplier"]["name"],
                            "Type": (m["supplier"]["kinds"] or "").replace(",", ", "),
                            "Commune": m["supplier"]["commune"] or "commune inconnue",
@@ -418,12 +421,22 @@ def matches_table(lot: dict, details: dict) -> None:
     chart = lot_map(shown or place.get("map"), lot["matches"])
     if chart is not None:
         st.altair_chart(chart, width="stretch")
-    for m in lot["matches"]:
-        with st.container(border=True):
-            demo = " — :orange[structure fictive de démonstration]" if m["supplier"]["demo"] else ""
-            st.markdown(f"**{m['rank']}\\. {plain(m['supplier']['name'])}**{demo}")
-            st.caption(plain(m["explanation"]))
-            decide("match", m)
+    detailed = matching.get("shown") or len(lot["matches"])
+    for m in lot["matches"][:detailed]:
+        match_card(m)
+    rest = lot["matches"][detailed:]
+    if rest:
+        with st.expander(f"Voir les {len(rest)} autres structures crédibles"):
+            for m in rest:
+                match_card(m)
+
+
+def match_card(m: dict) -> None:
+    with st.container(border=True):
+        demo = " — :orange[structure fictive de démonstration]" if m["supplier"]["demo"] else ""
+        st.markdown(f"**{m['rank']}\\. {plain(m['supplier']['name'])}**{demo}")
+        st.caption(plain(m["explanation"]))
+        decide("match", m)
 
 
 def matches_tab(lot: dict, details: dict) -> None:
