@@ -233,3 +233,14 @@ def test_an_eforms_notice_uploaded_to_a_consultation_is_analysed_and_stored(sess
 def test_a_state_service_coded_as_a_regional_authority_is_a_central_authority():
     tender = analyze([_notice("ted_438171-2024")])  # "Préfecture de région …", BT-11 "ra"
     assert tender.buyer_category.value == BuyerCategory.CENTRAL
+
+
+def test_the_deadline_keeps_its_hour_from_the_notice():
+    """BT-131 is a date and a time: « 09/04/2024 à 12:00 », the hour as the buyer printed it (EndTime)."""
+    import re
+
+    path = _notice("ted_131011-2024")
+    end_time = re.search(r"<cbc:EndTime>(\d\d:\d\d)", path.read_text(encoding="utf-8")).group(1)
+    tender = analyze([path])
+    assert tender.times["offers_deadline"] == end_time
+    assert tender.dates["offers_deadline"].value.isoformat() in path.read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ from procure.extract import buyer as buyer_rules
 from procure.extract.places import place_from_nuts, place_from_text
 from procure.extract.quantities import QTY, AmountMention, Duration, amount_mentions, find_duration, months_of
 from procure.extract.readers import ReadContext, Reader
-from procure.extract.reading import AmountFound, Found, Reading, procedure_in, procedure_value
+from procure.extract.reading import AmountFound, DateFound, Found, Reading, procedure_in, procedure_value
 from procure.ingest.eforms import EformsNotice, NoticeFact
 from procure.model import AmountKind, BuyerCategory, Evidence, Place, PlaceScope, ProvisionKind, SocialProvision
 from procure.reference.cpv import find_cpv_codes
@@ -454,9 +454,19 @@ def _dates(reading: Reading, facts: _Facts) -> None:
     published = facts.first("OPP-012") or facts.first("BT-05")
     if published and (day := _date(published.value)):
         reading.dates["publication"] = facts.found(published, day)
-    deadlines = [f for lot in facts.notice.lots for f in facts.of("BT-131", "lot", lot)]
-    if deadlines and (day := _date(deadlines[0].value)):
-        reading.dates["offers_deadline"] = facts.found(deadlines[0], day)
+    deadlines = [(f, lot) for lot in facts.notice.lots for f in facts.of("BT-131", "lot", lot)]
+    if deadlines and (day := _date(deadlines[0][0].value)):
+        fact, lot = deadlines[0]
+        hours = facts.of("BT-131-time", "lot", lot)
+        found = facts.found(fact, day)
+        reading.dates["offers_deadline"] = DateFound(found.value, found.evidence, found.rank,
+                                                      time=_hour(hours[0].value) if hours else None)
+
+
+def _hour(value: str) -> str | None:
+    """eForms EndTime "12:00:00.0000000+01:00" → "12:00" (the buyer's local hour, as printed)."""
+    match = re.match(r"([01]\d|2[0-3]):([0-5]\d)", value.strip())
+    return f"{match.group(1)}:{match.group(2)}" if match else None
 
 
 def _lot_spans(context: ReadContext, notice: EformsNotice, numbers: dict[str, int]) -> list[tuple[int, int, int]]:
