@@ -6,7 +6,7 @@ import logging
 import streamlit as st
 
 from procure.service.session_token import SessionSecretUnavailable
-from ui.common import plain
+from ui.common import NO_RESULT_CSS, plain
 from ui.session import restore_user, sign_out, write_cookie
 
 st.set_page_config(page_title="procure — clauses sociales", page_icon=":material/handshake:", layout="wide")
@@ -23,6 +23,7 @@ st.html("<style>"
         "[data-testid='stMainMenu'], [data-testid='stStatusWidget'], [data-testid='stAppDeployButton'],"
         "[data-testid='stElementToolbar'] {display: none;}"
         "</style>")
+st.html(NO_RESULT_CSS)  # selects' "No results" in French on every page
 
 
 SECRET_UNREADABLE_FR = ("La connexion est impossible pour le moment : le serveur ne peut pas lire sa clé de session. "

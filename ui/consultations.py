@@ -10,6 +10,7 @@ from procure.outputs.report import date_hour_fr
 from procure.service.schema import SuggestionStatus
 from procure.service.workspace import DECISIONS_FR, AccessDenied, AnalysisConflict, ProcureError, ReviewConflict
 from ui.common import CHOOSE_FR, NO_RESULT_CSS, current_user, euros, evidence_line, local_datetime, plain, workspace
+from ui.consultation_admin import consultation_actions, tender_label, tender_list
 from ui.maps import lot_map, place_communes
 
 ACTIONS_FR = {"accept": "a accepté", "reject": "a rejeté", "comment": "a commenté", "reset": "a remis à examiner"}
@@ -54,7 +55,7 @@ def gone(chosen: int) -> None:
                icon=":material/visibility_off:")
 
 
-tenders = ws.visible_tenders(user)
+tenders = tender_list(ws, user)
 chosen = st.session_state.get("tender_id")
 if chosen is not None and chosen not in {t["id"] for t in tenders}:
     gone(chosen)  # said once: the page then shows what is still visible
@@ -65,7 +66,7 @@ if not tenders:
         st.page_link("ui/deposer.py", label="Déposer un DCE", icon=":material/upload_file:")
     st.stop()
 
-labels = {t["id"]: f"{t['title']} — {t['organisation']}" + (" (partagée)" if t["shared"] else "") for t in tenders}
+labels = {t["id"]: tender_label(t) for t in tenders}
 ids = list(labels)
 st.html(NO_RESULT_CSS)  # the selector's "No results" when the search matches nothing, in French
 tender_id = st.selectbox("Consultation", ids, index=ids.index(chosen) if chosen in ids else 0, format_func=labels.get,
@@ -74,6 +75,7 @@ st.session_state["tender_id"] = tender_id
 st.session_state["tender_title"] = next(t["title"] for t in tenders if t["id"] == tender_id)
 items = ws.review_items(user, tender_id)
 permissions = ws.permissions(user, tender_id)
+consultation_actions(ws, user, tender_id)
 can_review = permissions["review"]
 analysis = items["tender"]["analysis"] or {}
 
@@ -301,7 +303,8 @@ with st.expander(f"Pièces du dossier ({len(documents)})"):
             stored = ws.add_documents(user, tender_id, [(f.name, f.getvalue()) for f in added])
             if reanalyse():
                 st.session_state["tender-notice"] = (f"{len(stored)} pièce(s) ajoutée(s), analyse relancée ; "
-                                                     "les décisions déjà prises sont conservées.")
+                                                     "les décisions déjà prises sont conservées."
+                                                     + "".join(f" {w}" for w in stored.warnings))
                 st.rerun()
 if "tender-notice" in st.session_state:
     st.success(st.session_state.pop("tender-notice"))

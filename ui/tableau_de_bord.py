@@ -43,7 +43,7 @@ organisations = sorted(o for o in table["organisation"].dropna().unique() if o !
 if UNUSABLE_BUYER_FR in set(table["organisation"]):
     organisations.append(UNUSABLE_BUYER_FR)
 chosen = st.multiselect("Acheteurs", organisations, default=default_buyers(table, user),
-                        placeholder="Tous les acheteurs")
+                        placeholder="Tous les acheteurs", select_all=False)  # no English "Select all"
 if UNUSABLE_BUYER_FR in organisations:
     st.caption(f"« {UNUSABLE_BUYER_FR} » regroupe les marchés publiés sous un nom qui ne désigne pas d'acheteur "
                "(un numéro, « BUDGET PRINCIPAL »…).")

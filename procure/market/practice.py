@@ -70,6 +70,7 @@ def lot_facts(sessions: sessionmaker[Session], tender_ids: list[int] | None = No
     """One row per lot of the latest analysis: organisation, period, amount, levers used, planned hours."""
     with sessions() as session:
         query = select(TenderRow, Organisation.name).join(Organisation, Organisation.id == TenderRow.organisation_id)
+        query = query.where(TenderRow.archived_at.is_(None))  # archived and deleted consultations count no more
         if tender_ids is not None:
             query = query.where(TenderRow.id.in_(tender_ids))
         tenders = session.execute(query).all()

@@ -243,10 +243,14 @@ def import_decp_file(workspace: Workspace, actor: UserInfo, path: Path, filename
         return result
     except Exception:  # a reader bug must not reach the page; the log keeps it
         log.exception("DECP import of %s", result.filename)
-        result.error = ("export DECP illisible : ni un CSV DECP aplati ni un JSON DECP 2024 "
+        result.error = ("export DECP illisible : ni un decp.csv consolidé, ni un CSV DECP aplati 2019, ni un JSON DECP 2024 "
                         "(vérifiez le fichier ; l'erreur est notée dans le journal du serveur)")
         return result
     result.problems = [str(problem) for problem in frame.attrs.get("problems", [])]
+    if frame.empty:
+        result.error = (f"aucun marché n'a pu être importé : {frame.attrs.get('records', 0)} marché(s) dans le "
+                        "fichier, aucun n'est utilisable (détail ci-dessous)")
+        return result
     repository = ContractRepository(workspace.sessions)
     total = len(frame)
     for start in range(0, total, DECP_CHUNK):
