@@ -53,7 +53,7 @@ def _render(state) -> None:
         when = f" le {local_datetime(state.since)}" if state.since else ""
         if state.error:
             reservations = "  \n".join(f"• {plain(line)}" for line in state.error.splitlines() if line.strip())
-            st.warning(f"Analyse terminée{when}, avec des réserves :  \n{reservations}", icon=":material/warning:")
+            st.warning(f"Analyse terminée{when}, avec des réserves :  \n{reservations}", icon=":material/report:")
         else:
             st.success(f"Analyse terminée{when}.", icon=":material/task_alt:")
     elif state.state == "failed":

@@ -69,14 +69,17 @@ if followed and followed.isdigit():
         for document in documents:
             kind = f" ({document['doc_type']})" if document.get("doc_type") else ""
             if document["problem"]:
-                st.write(f":material/error: {plain(document['filename'])}{plain(kind)} : {plain(document['problem'])}")
+                icon = ":material/report:" if document.get("doc_type") else ":material/error:"
+                st.write(f"{icon} {plain(document['filename'])}{plain(kind)} : {plain(document['problem'])}")
             else:
                 st.write(f":material/task_alt: {plain(document['filename'])}{plain(kind)} : lu et analysé")
         problems = [d for d in documents if d["problem"]]
-        st.caption(f"{format_int(len(documents) - len(problems))} fichier(s) lu(s), "
-                   f"{format_int(len(problems))} illisible(s).")
+        unread = [d for d in problems if not d.get("doc_type")]  # a piece read with a note has its type
+        st.caption(f"{format_int(len(documents) - len(unread))} fichier(s) lu(s), "
+                   f"{format_int(len(unread))} illisible(s).")
         for document in problems:
-            st.error(plain(f"{document['filename']} : {document['problem']}"))
+            show = st.error if document in unread else st.warning
+            show(plain(f"{document['filename']} : {document['problem']}"))
         if st.session_state.pop("deposer-open", None) == tender_id and not problems:
             st.session_state["tender_id"] = tender_id
             st.switch_page("ui/consultations.py")
