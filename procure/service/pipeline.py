@@ -161,14 +161,14 @@ class Pipeline:
         claimed, lease = self._claim(actor, tender_id)
         beat = _Heartbeat(self.sessions, tender_id, lease, progress)
         try:
-            beat(0.02, "Lecture des documents…", force=True)
-            tender = self.load_tender(actor, tender_id, lambda share, text: beat(0.02 + 0.58 * share, text))
+            beat(0.1, "Lecture des documents…", force=True)
+            tender = self.load_tender(actor, tender_id, lambda share, text: beat(0.1 + 0.39 * share, text))
             steps: list[str] = []
             if not any(document.blocks for document in tender.documents):
                 advice = _BareAdvice([])  # nothing read: no lot, no proposal made from nothing
                 steps.append(NOTHING_READ_FR)
             else:
-                beat(0.6, "Suggestions de clauses…", force=True)
+                beat(0.5, "Suggestions de clauses…", force=True)
                 advice = self._advise(tender, self.tenders.buyer_category(actor, tender_id),
                                       self.tenders.defence_security(actor, tender_id), steps)
             beat(0.7, "Recherche des structures inclusives…", force=True)
