@@ -6,7 +6,7 @@ import logging
 import streamlit as st
 
 from procure.service.session_token import SessionSecretUnavailable
-from ui.common import NO_RESULT_CSS, plain
+from ui.common import NO_RESULT_CSS, plain, workspace
 from ui.session import restore_user, sign_out, write_cookie
 
 st.set_page_config(page_title="procure — clauses sociales", page_icon=":material/handshake:", layout="wide")
@@ -69,6 +69,8 @@ if user is not None:
 write_cookie()
 if st.session_state.pop("password_changed", None):
     st.toast("Mot de passe enregistré : utilisez-le à votre prochaine connexion.", icon=":material/check:")
+if user is not None:  # jobs queued before a restart are picked up even if nobody opens their page
+    workspace().start_analysis_dispatcher()
 page = st.navigation(_pages(user))
 try:
     page.run()

@@ -55,7 +55,7 @@ def _render(state) -> None:
             reservations = "  \n".join(f"• {plain(line)}" for line in state.error.splitlines() if line.strip())
             st.warning(f"Analyse terminée{when}, avec des réserves :  \n{reservations}", icon=":material/report:")
         else:
-            st.success(f"Analyse terminée{when}.", icon=":material/task_alt:")
+            st.caption(f":material/task_alt: Analyse terminée{when}.")  # quiet: the page below is the analysis
     elif state.state == "failed":
         when = f" le {local_datetime(state.since)}" if state.since else ""
         st.error(f"Analyse échouée{when} : {plain(state.error or 'raison inconnue')}  \n"

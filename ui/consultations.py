@@ -9,6 +9,7 @@ from procure.outputs.format_fr import format_distance, format_hours, format_perc
 from procure.outputs.report import date_hour_fr
 from procure.service.schema import SuggestionStatus
 from procure.service.workspace import DECISIONS_FR, AccessDenied, AnalysisConflict, ProcureError, ReviewConflict
+from ui.analysis_status import show_analysis_state
 from ui.common import CHOOSE_FR, NO_RESULT_CSS, current_user, euros, evidence_line, local_datetime, plain, workspace
 from ui.consultation_admin import consultation_actions, tender_label, tender_list
 from ui.maps import lot_map, place_communes
@@ -78,17 +79,18 @@ permissions = ws.permissions(user, tender_id)
 consultation_actions(ws, user, tender_id)
 can_review = permissions["review"]
 analysis = items["tender"]["analysis"] or {}
+analysis_state = show_analysis_state(ws, user, tender_id)  # queued, running (live), done, failed with the reason
 
 
 # ---------------------------------------------------------------- facts and their passages
 
 def reanalyse() -> bool:
-    """A new analysis with a spinner; False, with the French message, while another one is running."""
+    """Queue a new analysis (run by a worker process, its state shown above); False, with the French message,
+    if refused."""
     try:
-        with st.spinner("Nouvelle analyse…"):
-            ws.analyse(user, tender_id)
-    except AnalysisConflict as busy:
-        st.error(str(busy))
+        ws.enqueue_analysis(user, tender_id)
+    except AccessDenied as refused:
+        st.error(str(refused))
         return False
     return True
 
