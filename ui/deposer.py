@@ -43,6 +43,7 @@ if submitted:
             stored = ws.add_documents(user, tender_id, [(upload.name, upload.getvalue())])
             saved.append(f":material/check: {plain(upload.name)} : enregistré" if stored
                          else f":material/content_copy: {plain(upload.name)} : déjà déposé (même contenu), ignoré")
+            saved.extend(f":material/warning: {plain(warning)}" for warning in stored.warnings)  # "RC (2).pdf"
         status.update(label=f"{format_int(len(uploads))} fichier(s) enregistré(s) : analyse demandée.", state="complete",
                       expanded=False)
     try:
