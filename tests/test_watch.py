@@ -191,3 +191,28 @@ def test_a_word_note_tells_one_buyer_its_notices(export, sessions, tmp_path, mon
     assert "26-100009" not in social  # cancelled: listed with the other notices, not as social
     assert "Puteaux" not in text
     assert main(["veille", str(path), "--note-acheteur", "e", "--note", str(out)]) == 2  # ambiguous name
+
+
+def test_a_notice_stored_meanwhile_by_another_run_is_not_an_error(export, store):
+    """Two administrators reading the same export at once: the notice stored first stays, the second save passes."""
+    from sqlalchemy.exc import IntegrityError
+
+    from procure.watch.assess import assess
+    from procure.watch.notices import notice_items
+
+    item = next(i for i in notice_items([export[0]]) if hasattr(i, "load"))
+    watched = assess(item, item.load())
+    real_known, calls = store.known, []
+
+    def stale_known(keys):  # this run looked before the other one stored the notice
+        calls.append(keys)
+        return set() if len(calls) == 1 else real_known(keys)
+
+    store._save(watched)  # the other run
+    with pytest.raises(IntegrityError):
+        store._save(watched)  # the unique key refuses a second row
+    store.known = stale_known
+    store.save(watched)
+    assert len(calls) == 2  # the insert was tried, refused, and the notice found stored
+    assert real_known([watched.key]) == {watched.key}
+    assert len(store.notices(latest_only=False)) == 1

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from procure.db.models import WatchNotice
@@ -26,10 +27,19 @@ class WatchStore:
         return found
 
     def save(self, watched: WatchedNotice) -> None:
-        """Store a notice read for the first time (a known key is left as stored: the notice is the same)."""
+        """Store a notice read for the first time (a known key is left as stored: the notice is the same).
+
+        Two runs reading the same notice at once: the second insert meets the unique key and is dropped."""
+        if watched.key in self.known([watched.key]):
+            return
+        try:
+            self._save(watched)
+        except IntegrityError:
+            if watched.key not in self.known([watched.key]):
+                raise
+
+    def _save(self, watched: WatchedNotice) -> None:
         with self.sessions.begin() as session:
-            if session.scalar(select(WatchNotice.id).where(WatchNotice.key == watched.key)) is not None:
-                return
             row = _row(watched)
             # A later notice already published modifies this one (they can come in any order).
             newer = session.scalars(select(WatchNotice).where(WatchNotice.modifies == watched.key)
