@@ -113,6 +113,7 @@ def sign_in(page, base: str, email: str, password: str) -> None:
 
 
 def open_page(page, name: str) -> None:
+    wait_idle(page)  # a navigation clicked while the sign-in run is still drawing can be lost (seen in CI)
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=name).click()
 
 
