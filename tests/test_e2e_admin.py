@@ -28,8 +28,15 @@ PASSWORD = "motdepasse-solide"
 def choose(page, key: str, text: str) -> None:
     """Pick the option of a Streamlit selectbox (by its widget key) whose label contains `text`."""
     wait_idle(page)
-    page.locator(f".st-key-{key}").get_by_role("combobox").click()
-    page.get_by_role("option").filter(has_text=text).first.click()
+    box = page.locator(f".st-key-{key}").get_by_role("combobox")
+    option = page.get_by_role("option").filter(has_text=text).first
+    box.click()
+    try:
+        option.wait_for(timeout=15_000)
+    except Exception:  # noqa: BLE001 - under load a redraw can close the list as it opens (seen once in CI)
+        wait_idle(page)
+        box.click()
+    option.click()
     wait_idle(page)
 
 
