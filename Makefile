@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install system-deps bench clean
+.PHONY: run test test-fast lint install system-deps bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: install
 
 test: install system-deps lint
 	PROCURE_TEST_POSTGRES_URL="$${PROCURE_TEST_POSTGRES_URL:-$$(bash scripts/start-postgres.sh)}" $(BIN)/python -m pytest
+
+# The unit tier alone (no database, no browser, no whole-corpus reading): well under a minute.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not db"
 
 # Lint and layering: ruff's rules and import-linter's contracts (both configured in pyproject.toml).
 lint: install

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent / "support"))  # shared builders: dce, bad_corpus, boamp_export, benches
 
 
 @pytest.fixture(autouse=True)
@@ -74,3 +74,30 @@ def repository(sessions):
     from procure.directory.suppliers import SupplierRepository
 
     return SupplierRepository(sessions)
+
+
+# Modules whose tests read the whole development set, a large corpus or start many processes: the `slow` tier.
+SLOW_MODULES = {
+    "test_real_tenders",
+    "test_stress_analyses",
+    "test_matching_benchmark",
+    "test_bad_corpus",
+    "test_eforms_data",
+    "test_provision_judge",
+    "test_word_outputs",  # renders through LibreOffice
+    "test_packaging",  # builds and installs the wheel
+    "test_app",  # the whole app through Streamlit's AppTest
+    "test_bad_corpus_app",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tier markers from the folder and the fixtures: browser (tests/e2e), db (a real database), slow (see above)."""
+    for item in items:
+        path = Path(str(item.fspath))
+        if path.parent.name == "e2e":
+            item.add_marker(pytest.mark.browser)
+        if {"database_url", "sessions"} & set(item.fixturenames):
+            item.add_marker(pytest.mark.db)
+        if path.stem in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

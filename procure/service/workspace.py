@@ -321,3 +321,9 @@ class Workspace:
         from procure.service.tender_place import set_tender_place
 
         return set_tender_place(self, actor, tender_id, text)
+
+    # ------------------------------------------------------------------ clause follow-up (issue 25)
+
+    # ------------------------------------------------------------------ national scale (issue 23)
+
+    # ------------------------------------------------------------------ stored analysis (issue 22)

@@ -13,7 +13,7 @@ import benches
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 RATCHET = benches.ratchet("matching_ratchet")
 
 

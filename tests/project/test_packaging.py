@@ -21,7 +21,7 @@ import pytest
 
 import dce
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ["pyproject.toml", "README.md", "LICENSE", "procure", "clauses", "models"]
 
 

@@ -23,8 +23,8 @@ from procure.outputs.report import date_hour_fr, summary_fr
 from procure.service.review import ITEM_NOT_VISIBLE_FR, NO_LONGER_SHARED_FR
 from procure.service.workspace import SYSTEM, AccessDenied, Workspace
 
-DCE_REAL = Path(os.environ.get("PROCURE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")) / "dce-real"
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+DCE_REAL = Path(os.environ.get("PROCURE_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data")) / "dce-real"
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 JUSTICE = DCE_REAL / "justice_ppsmj_2024" / "RC 1.pdf"
 
 needs_real = pytest.mark.skipif(not JUSTICE.exists(), reason="tenders réels absents (../shared/data/dce-real)")

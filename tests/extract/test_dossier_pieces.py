@@ -18,7 +18,7 @@ from procure.model import AmountKind
 from procure.text.normalize import fold
 
 H, P, T = dce.H, dce.P, dce.T
-DCE_REAL = Path(os.environ.get("PROCURE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")) / "dce-real"
+DCE_REAL = Path(os.environ.get("PROCURE_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data")) / "dce-real"
 
 RC = [
     (H, "RÈGLEMENT DE LA CONSULTATION"),

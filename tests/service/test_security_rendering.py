@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from procure.service.workspace import SYSTEM, Workspace
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the app's ui package, as Streamlit finds it
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the app's ui package, as Streamlit finds it
 from ui.common import WORD_JOINER, plain  # noqa: E402
 
 HOSTILE = [
@@ -60,7 +60,7 @@ def test_sidebar_shows_names_as_text(tmp_path, monkeypatch):
     ws = Workspace(session_factory(get_engine()))
     organisation = ws.create_organisation(HOSTILE[0], actor=SYSTEM)
     ws.create_user("b@x.fr", "motdepasse-solide", HOSTILE[1], "buyer", organisation, actor=SYSTEM)
-    test = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    test = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=60)
     test.session_state["user"] = ws.authenticate("b@x.fr", "motdepasse-solide")
     test.run()
     assert not test.exception

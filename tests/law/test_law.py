@@ -9,7 +9,7 @@ from procure import law
 from procure.law import ClauseLibraryError
 from procure.model import ProvisionKind
 
-CLAUSES = Path(__file__).resolve().parents[1] / "clauses"
+CLAUSES = Path(__file__).resolve().parents[2] / "clauses"
 
 
 def test_thresholds_are_dated_parameters():

@@ -15,7 +15,7 @@ import pytest
 from procure.extract import provision_judge
 from procure.extract.candidates import candidates, sentences
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 RATCHET = benches.ratchet("provision_sentences_ratchet")
 sys.path.insert(0, str(REPO / "scripts"))
 

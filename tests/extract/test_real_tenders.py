@@ -11,7 +11,7 @@ from pathlib import Path
 import benches
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 RATCHET = benches.ratchet("real_tenders_ratchet")
 EPSILON = 1e-9
 

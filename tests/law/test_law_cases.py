@@ -5,7 +5,7 @@ import pytest
 
 from procure.law.cases import check_case, load_cases, run_case
 
-FOLDER = Path(__file__).resolve().parents[1] / "clauses" / "tests"
+FOLDER = Path(__file__).resolve().parents[2] / "clauses" / "tests"
 CASES, PROBLEMS = load_cases(FOLDER)
 
 

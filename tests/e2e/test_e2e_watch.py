@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import os
-import sys
 from pathlib import Path
 
+from boamp_export import CANCEL_ID, PUTEAUX_ID, SOISY_ID, cancellation_of, make_record, real_records, write_export  # noqa: E402
 from test_e2e_browser import (
     ARTIFACTS,
     CHROMIUM,
@@ -17,9 +17,6 @@ from test_e2e_browser import (
     sign_in,
     wait_idle,
 )
-
-sys.path.insert(0, str(Path(__file__).parent))
-from boamp_export import CANCEL_ID, PUTEAUX_ID, SOISY_ID, cancellation_of, make_record, real_records, write_export  # noqa: E402
 
 DATA = Path(os.environ.get("PROCURE_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 

@@ -14,7 +14,7 @@ from procure.extract import analyze, analyze_notices
 from procure.ingest import IngestError, read_document, read_notices
 from procure.model import AmountKind, BuyerCategory, PlaceScope, ProvisionKind
 
-DATA_PATH = Path(os.environ.get("PROCURE_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+DATA_PATH = Path(os.environ.get("PROCURE_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
 DATA = DATA_PATH if DATA_PATH.is_dir() else None
 pytestmark = pytest.mark.skipif(DATA is None, reason="données partagées absentes (PROCURE_SHARED_DATA)")
 NS = {"cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",

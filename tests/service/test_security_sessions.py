@@ -19,7 +19,7 @@ from procure.service.session_token import (
 from procure.service.workspace import SYSTEM, Workspace
 
 PASSWORD = "motdepasse-solide"
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from procure.directory.suppliers import Supplier, SupplierRepository
 from procure.service import session_token
 from procure.service.workspace import Workspace
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 # Words of Streamlit's or the library's English that must never reach a French buyer.
 ENGLISH = re.compile(r"\b(Upload|Browse files|Drag and drop|Choose options|Deploy|rejected|warning|None|NaN|nan|"
                      r"True|False|pending|accepted|present|mandatory|recommended)\b")

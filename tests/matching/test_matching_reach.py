@@ -24,7 +24,7 @@ from procure.reference.geo import haversine_km
 from procure.service.workspace import SYSTEM, Workspace
 from procure.text.format_fr import format_int
 
-SHARED = Path(os.environ.get("PROCURE_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+SHARED = Path(os.environ.get("PROCURE_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
 ASP_FILE = SHARED / "siae" / "siae_asp_2019_07.csv"
 pytestmark = pytest.mark.skipif(not ASP_FILE.is_file() or not (SHARED / "dce-real").is_dir(),
                                 reason="données de référence ../shared/data absentes (PROCURE_SHARED_DATA)")

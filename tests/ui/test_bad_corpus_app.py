@@ -65,7 +65,7 @@ def test_consultation_page_offers_to_remove_a_bad_piece(tmp_path, monkeypatch):
     ws.add_documents(buyer, tender_id, [("CCAP abîmé.docx", bad.read_bytes())]
                      + [(p.name, p.read_bytes()) for p in dce.services_tender(tmp_path)])
     ws.analyse(buyer, tender_id)
-    test = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    test = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=120)
     test.session_state["user"] = buyer
     test.session_state["tender_id"] = tender_id
     test.run()
