@@ -3,7 +3,7 @@
 Three measures, each in a fresh process on the real data of ../shared/data:
 - eForms XML: the TED notices of dce-real copied with fresh identifiers (BT-701) up to --count notices, read,
   assessed and stored in a new SQLite database; CPU time per notice and the resident memory after every 500;
-- a BOAMP export of 1 500 records built from the real records' structure (tests/boamp_export.py), one file;
+- a BOAMP export of 1 500 records built from the real records' structure (tests/support/boamp_export.py), one file;
 - PDF notices: the BOAMP notices in PDF of dce-real, compared with a bare pypdfium2 text dump of the same files.
 Target: a national day (1 500 notices) under 5 minutes on 2 cores; PDF notices within 4x the dump; memory flat.
 

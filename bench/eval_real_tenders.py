@@ -3,7 +3,7 @@
 Each folder of dce-real holds the pieces of one real consultation and what a careful buyer reads in them
 (schema in dce-real/README.md). This script analyses the pieces listed in `files` with
 `procure.extract.analyze`, compares the result with `expected.yaml` and reports field accuracy and
-social-provision precision / recall. `tests/test_real_tenders.py` runs it as a ratchet: the figures must not
+social-provision precision / recall. `tests/extract/test_real_tenders.py` runs it as a ratchet: the figures must not
 fall below those recorded in `bench/real_tenders_ratchet.json`.
 
 Usage:

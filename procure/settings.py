@@ -1,7 +1,7 @@
 """The one registry of procure's settings (environment variables), and where procure keeps its own files.
 
 Every `PROCURE_*` variable is declared here with its default and a French help line, and read through
-`get()`; the README's configuration table is checked against this registry by tests/test_docs.py.
+`get()`; the README's configuration table is checked against this registry by tests/project/test_docs.py.
 Values are read at each call, never cached, so that tests and long-running apps see a changed environment.
 """
 

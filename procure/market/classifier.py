@@ -204,7 +204,7 @@ def train(frame, seed: int = 42, keep: float = KEEP_WEIGHTS) -> tuple[dict, dict
 
 def to_arrays(fitted: dict) -> dict:
     """The shipped model from a scikit-learn one: vocabularies, idf and pruned weights as plain arrays,
-    scored by the NumPy re-implementation below (tests/test_decp_models.py checks both agree)."""
+    scored by the NumPy re-implementation below (tests/market/test_decp_models.py checks both agree)."""
     word, char = (part for _, part in fitted["vectorizer"].transformer_list)
     bundle = {key: value for key, value in fitted.items() if key not in ("vectorizer", "division", "group")}
     bundle["vectorizer"] = ArrayVectorizer([TfidfPart(dict(word.vocabulary_), word.idf_.copy(), word_terms),
@@ -312,7 +312,7 @@ def _card(bundle: dict, metrics: dict, data_description: str, path: Path, digest
 - Format : tableaux NumPy compressés (`.npz`, sans pickle) : vocabulaires (termes dans l'ordre des colonnes) et
   idf des deux TF-IDF, puis par niveau classes, constantes, température et poids gardés en colonnes creuses
   (`indptr`, `rows`, `data`, float32). L'inférence est une réécriture NumPy du TF-IDF et du score linéaire de
-  scikit-learn (mêmes probabilités, vérifié par `tests/test_decp_models.py`) : ni scikit-learn, ni joblib, ni
+  scikit-learn (mêmes probabilités, vérifié par `tests/market/test_decp_models.py`) : ni scikit-learn, ni joblib, ni
   scipy ne sont importés pour prédire. L'entraînement (`procure models train`) reste sur scikit-learn.
 
 ## Résultats sur le test mis de côté

@@ -8,7 +8,7 @@
 - whoever may edit a tender (its buyer, an administrator) may archive, restore or delete it.
 
 Every entry point of procure.service calls these functions; `visible_clause` says the same as `can_see` in
-SQL, and tests/test_access.py checks that both agree for every role and every kind of tender.
+SQL, and tests/service/test_access.py checks that both agree for every role and every kind of tender.
 """
 
 from __future__ import annotations
