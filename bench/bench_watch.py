@@ -4,7 +4,8 @@ Three measures, each in a fresh process on the real data of ../shared/data:
 - eForms XML: the TED notices of dce-real copied with fresh identifiers (BT-701) up to --count notices, read,
   assessed and stored in a new SQLite database; CPU time per notice and the resident memory after every 500;
 - a BOAMP export of 1 500 records built from the real records' structure (tests/support/boamp_export.py), one file;
-- PDF notices: the BOAMP notices in PDF of dce-real, compared with a bare pypdfium2 text dump of the same files.
+- PDF notices: the BOAMP notices in PDF of dce-real, ten copies of each (see `pdf_copies`), compared with a bare
+  pypdfium2 text dump of the same files.
 Target: a national day (1 500 notices) under 5 minutes on 2 cores; PDF notices within 4x the dump; memory flat.
 
 Usage: PROCURE_SHARED_DATA=../shared/data python bench/bench_watch.py [--count 5000]
@@ -67,8 +68,22 @@ def eforms_copies(folder: Path, count: int) -> list[Path]:
     return written
 
 
+def pdf_copies(folder: Path, rounds: int) -> list[Path]:
+    """The BOAMP PDF notices of dce-real, `rounds` times, each copy its own file: a PDF comment with a fresh
+    identifier is appended after %%EOF (readers ignore it), so the watch's key (the file's SHA-256) differs and
+    every copy is read, as on a day of notices where the readers' one-off start-up is shared by many."""
+    folder.mkdir()
+    written = []
+    for number in range(rounds):
+        for source in sorted(SHARED.glob("dce-real/boamp_*/*.pdf")):
+            path = folder / f"{number:02d}-{source.name}"
+            path.write_bytes(source.read_bytes() + f"\n% copy {uuid.UUID(int=number + 1)}\n".encode())
+            written.append(path)
+    return written
+
+
 def boamp_export(folder: Path, count: int) -> Path:
-    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.insert(0, str(ROOT / "tests" / "support"))
     from boamp_export import PUTEAUX_ID, SOISY_ID, make_record, real_records, write_export
 
     real = real_records(SHARED)
@@ -102,7 +117,7 @@ def main() -> None:
         rate = result["read"] / result["cpu"]
         print(f"Export BOAMP JSON : {result['read']} avis en {result['cpu']:.1f} s CPU = {rate:.1f} avis/s par cœur ; "
               f"pic {result['peak_mb']} Mo ; échecs {result['failed']}")
-        pdfs = sorted(SHARED.glob("dce-real/boamp_*/*.pdf"))
+        pdfs = pdf_copies(tmp / "pdf", rounds=10)
         dump = float(subprocess.run([sys.executable, "-c", DUMP, *map(str, pdfs)], check=True, capture_output=True,
                                     text=True).stdout)
         result = run(pdfs, tmp / "pdf.sqlite")

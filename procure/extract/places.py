@@ -2,6 +2,7 @@
 "Code NUTS : FRK24") turned into a territory: communes, departments, a region or the whole country."""
 from __future__ import annotations
 
+import functools
 import re
 
 from procure.model import Commune, Place, PlaceScope
@@ -51,6 +52,22 @@ def place_from_text(text: str, department_hint: str | None = None) -> Place | No
     if NATIONAL_RE.search(folded):
         return Place(PlaceScope.NATIONAL, text)
     return None
+
+
+@functools.cache
+def _department_keys() -> list[tuple[str, str]]:
+    """(code, escaped folded name) of every department, longest names first: "Tarn-et-Garonne" before "Tarn"."""
+    return [(code, re.escape(name_key(name))) for code, name in sorted(department_names().items(), key=lambda item: -len(item[1]))]
+
+
+@functools.cache
+def _department_patterns() -> list[tuple[str, re.Pattern]]:
+    """"département du Gard", "conseil départemental de la Lozère": one compiled pattern per department, longest
+    names first, built once per process (a place text is read hundreds of times in a run of notices)."""
+    patterns = []
+    for code, key in _department_keys():
+        patterns.append((code, re.compile(rf"\b(?:departement|dept|conseil departemental)\s+{ARTICLE}{key}\b")))
+    return patterns
 
 
 def _region(folded: str) -> list[str]:
@@ -152,18 +169,18 @@ def departments_named(text: str) -> list[str]:
     """Departments a text names in words: "département de Tarn-et-Garonne", "départements de la Lozère et du
     Gard" (a figure in brackets is left out: in a title, "(02)" is more often a trade's number)."""
     folded = f" {name_key(text)} "
-    names = sorted(department_names().items(), key=lambda item: -len(item[1]))
+    names = _department_keys()
     found, ends = [], []
-    for code, name in names:
-        match = re.search(rf"\bdepartements?\s+{ARTICLE}{re.escape(name_key(name))}\b", folded)
+    for code, key in names:
+        match = re.search(rf"\bdepartements?\s+{ARTICLE}{key}\b", folded)
         if match:
             found.append((match.start(), code))
             ends.append(match.end())
             folded = folded[: match.start()] + " " * (match.end() - match.start()) + folded[match.end() :]
     while ends:  # "… de la Lozère et du Gard": names joined to one already found
         end, ends = ends.pop(), ends
-        for code, name in names:
-            joined = re.compile(rf"\s*(?:,|\bet)\s+{ARTICLE}{re.escape(name_key(name))}\b").match(folded, end)
+        for code, key in names:
+            joined = re.compile(rf"\s*(?:,|\bet)\s+{ARTICLE}{key}\b").match(folded, end)
             if joined and code not in [c for _, c in found]:
                 found.append((joined.start(), code))
                 ends.append(joined.end())
@@ -176,10 +193,8 @@ def _departments(text: str) -> list[str]:
     found += [m.group(1).upper() for m in re.finditer(r"\(\s*(\d{2}|2[AB]|97\d)\s*\)", text)]
     folded = f" {name_key(text)} "
     # Longest names first, each match blanked out: "Tarn-et-Garonne" is not also "Tarn".
-    for code, name in sorted(department_names().items(), key=lambda item: -len(item[1])):
-        key = name_key(name)
-        pattern = rf"\b(?:departement|dept|conseil departemental)\s+(?:de\s+la\s+|de\s+l\s+|du\s+|des\s+|de\s+|d\s+)?{re.escape(key)}\b"
-        if re.search(pattern, folded):
+    for code, pattern in _department_patterns():
+        if pattern.search(folded):
             found.append(code)
-            folded = re.sub(pattern, " ", folded)
+            folded = pattern.sub(" ", folded)
     return list(dict.fromkeys(code.zfill(2) if code.isdigit() and len(code) == 1 else code for code in found))

@@ -83,7 +83,7 @@ def read_pdf(path: Path, name: str) -> ReadDocument:
             for paragraph in split_paragraphs(text):
                 blocks.append(Block(name, page_number, len(blocks), "line", paragraph, from_ocr))
             if not from_ocr and any(TABLE_COLUMN_HINT.search(line.group(0)) and len(line.group(0)) < 160
-                                    for line in TABLE_HINT.finditer(text)):
+                                    for line in TABLE_HINT.finditer(text)) and _has_drawn_paths(pdf, page_number):
                 table_pages.append(page_number)
         if budget.ocr_skipped:
             warnings.append(FileProblem("", budget.stop_message(page_count), fatal=False))
@@ -158,6 +158,22 @@ def _read_page(pdf: pdfium.PdfDocument, page_number: int, warnings: list[FilePro
                 budget.ocr_read += 1
                 return ocr_text, True
         return text, False
+    finally:
+        page.close()
+
+
+def _has_drawn_paths(pdf: pdfium.PdfDocument, page_number: int) -> bool:
+    """Whether the page draws any path (line, rectangle), forms included.
+
+    pdfplumber's default table finder builds cells from drawn rulings only: a page without a single path object
+    gives no table, so it is not worth its second of parsing (BOAMP notices print their lot lists without rules).
+    """
+    try:
+        page = pdf[page_number - 1]
+    except pdfium.PdfiumError:
+        return False
+    try:
+        return next(iter(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH])), None) is not None
     finally:
         page.close()
 
