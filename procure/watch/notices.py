@@ -43,19 +43,28 @@ class NoticeFailure:
 
 
 def notice_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Files to read, folders walked in name order; files that cannot hold a notice (README, YAML…) are left."""
+    """Files to read, folders walked in name order; in a folder, files that cannot hold a notice (README, YAML…)
+    are left; a file named by the user is always kept, so that a format procure does not read is said, not skipped."""
     found: list[Path] = []
     for path in map(Path, paths):
-        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        found += [p for p in candidates if p.suffix.lower() in NOTICE_DATA_SUFFIXES | NOTICE_DOCUMENT_SUFFIXES
-                  or p.name.lower().endswith(PACKAGE_SUFFIXES)]
+        if path.is_dir():
+            found += [p for p in sorted(p for p in path.rglob("*") if p.is_file()) if _may_hold_notices(p)]
+        else:
+            found.append(path)
     return found
+
+
+def _may_hold_notices(path: Path) -> bool:
+    return path.suffix.lower() in NOTICE_DATA_SUFFIXES | NOTICE_DOCUMENT_SUFFIXES or path.name.lower().endswith(PACKAGE_SUFFIXES)
 
 
 def notice_items(paths: Iterable[str | Path]) -> Iterator[NoticeItem | NoticeFailure]:
     for path in notice_files(paths):
         if not path.exists():
             yield NoticeFailure(path.name, "Fichier introuvable.")
+        elif not _may_hold_notices(path):
+            yield NoticeFailure(path.name, f"Format non pris en charge ({path.suffix or 'sans extension'}) : la veille lit les "
+                                           "avis eForms (XML, JSON BOAMP), les paquets TED (.tar.gz, .zip) et les avis PDF ou DOCX.")
         elif path.suffix.lower() in NOTICE_DOCUMENT_SUFFIXES:
             yield _document_item(path)
         elif path.name.lower().endswith(PACKAGE_SUFFIXES):

@@ -216,3 +216,18 @@ def test_a_notice_stored_meanwhile_by_another_run_is_not_an_error(export, store)
     assert len(calls) == 2  # the insert was tried, refused, and the notice found stored
     assert real_known([watched.key]) == {watched.key}
     assert len(store.notices(latest_only=False)) == 1
+
+
+def test_a_file_named_alone_in_a_format_the_watch_cannot_read_is_said_not_skipped(tmp_path):
+    """A folder's README is left quietly; the same kind of file named by the user gets a French reason."""
+    from procure.watch.notices import NoticeFailure, notice_items
+
+    folder = tmp_path / "avis"
+    folder.mkdir()
+    (folder / "README.txt").write_text("liste des avis", encoding="utf-8")
+    named = tmp_path / "avis-du-jour.csv"
+    named.write_text("id;objet\n1;Nettoyage\n", encoding="utf-8")
+    assert list(notice_items([folder])) == []
+    (failure,) = notice_items([named])
+    assert isinstance(failure, NoticeFailure) and failure.name == "avis-du-jour.csv"
+    assert "Format non pris en charge (.csv)" in failure.message and "eForms" in failure.message
