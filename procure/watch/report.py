@@ -2,6 +2,8 @@
 consideration per buyer and per month against the national target and the measured national share."""
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -63,3 +65,42 @@ def benchmarks(on: date | None = None) -> dict[str, law.ParameterValue]:
     on = on or date.today()
     return {"target": law.parameter_or_earliest("national_social_target", on),
             "measured": law.parameter_or_earliest("observed_social_share", on)}
+
+
+@dataclass(frozen=True)
+class CommuneWatch:
+    """The notices of one commune of a territory (the buyer's or the place's), for the territorial guide."""
+
+    commune: str  # its name, or « commune non précisée (département 94) » for notices giving a department only
+    insee: str | None
+    notices: int
+    social: int
+    flagged: int
+
+    @property
+    def share(self) -> float:
+        return self.social / self.notices if self.notices else 0.0
+
+
+def commune_table(notices: list[WatchedNotice], communes: Collection[str]) -> list[CommuneWatch]:
+    """Notices of the territory per commune, most notices first, cancellations left out; a notice that names only
+    a department of the territory is counted on a line of its own instead of being given a commune."""
+    departments = {_department_of(code) for code in communes}
+    groups: dict[tuple[str, str | None], list[WatchedNotice]] = {}
+    for notice in notices:
+        if notice.kind == "cancel":
+            continue
+        if notice.commune_insee in communes:
+            key = (notice.commune or notice.commune_insee, notice.commune_insee)
+        elif notice.commune_insee is None and notice.department in departments:
+            key = (f"commune non précisée (département {notice.department})", None)
+        else:
+            continue
+        groups.setdefault(key, []).append(notice)
+    rows = [CommuneWatch(name, insee, len(group), sum(n.social for n in group), sum(n.flagged for n in group))
+            for (name, insee), group in groups.items()]
+    return sorted(rows, key=lambda row: (row.insee is None, -row.notices, row.commune))
+
+
+def _department_of(insee: str) -> str:
+    return insee[:3] if insee.startswith("97") else insee[:2]

@@ -231,3 +231,25 @@ def test_a_file_named_alone_in_a_format_the_watch_cannot_read_is_said_not_skippe
     (failure,) = notice_items([named])
     assert isinstance(failure, NoticeFailure) and failure.name == "avis-du-jour.csv"
     assert "Format non pris en charge (.csv)" in failure.message and "eForms" in failure.message
+
+
+def test_the_guides_commune_table_counts_each_communes_notices_and_keeps_department_only_ones_apart():
+    from procure.watch.assess import WatchedNotice
+    from procure.watch.report import commune_table
+
+    def notice(key, kind="initial", insee=None, name=None, departments=("94",), social=False, applies=False):
+        provisions = [{"kind": "insertion", "label": "Clause d'insertion"}] if social else []
+        return WatchedNotice(key, key, kind, commune_insee=insee, commune=name, departments=list(departments),
+                             provisions=provisions, obligation="applies" if applies else "below")
+
+    notices = [notice("a", insee="94028", name="Créteil", social=True),
+               notice("b", insee="94028", name="Créteil", applies=True),
+               notice("c", insee="94028", name="Créteil", kind="cancel", applies=True),
+               notice("d"),  # the department alone
+               notice("e", insee="75056", name="Paris", departments=("75",), social=True),
+               notice("f", insee="94080", name="Vincennes", social=True),
+               notice("g", insee="94080", name="Vincennes")]
+    rows = commune_table(notices, frozenset({"94028", "94080", "94081"}))
+    assert [(r.commune, r.notices, r.social, r.flagged) for r in rows] == [
+        ("Créteil", 2, 1, 1), ("Vincennes", 2, 1, 0), ("commune non précisée (département 94)", 1, 0, 0)]
+    assert rows[0].share == 0.5 and rows[-1].insee is None
