@@ -36,7 +36,7 @@ TOPIC_RE = re.compile(
     r"\breserv|\bsiae\b|\bgeiq\b|\betti\b|\bess\b|economie\s+sociale|solidaire|commerce\s+equitable|equitables?\b|"
     r"\boit\b|organisation\s+internationale\s+du\s+travail|conventions?\s+(?:fondamentales|de\s+l'oit)|travail\s+des\s+enfants|"
     r"travail\s+force|droits?\s+(?:de\s+l'homme|humains|sociaux)|devoir\s+de\s+vigilance|ethique|"
-    r"egalite|discrimination|\bsocia(?:l|le|les|ux)\b|alternance|apprenti|\bstagiaires?\b|\brsa\b|minima\s+sociaux|"
+    r"egalite|discrimination|\bsocia(?:l|le|les|ux)\b|conditions\s+de\s+travail|responsabilite\s+societale|alternance|apprenti|\bstagiaires?\b|\brsa\b|minima\s+sociaux|"
     r"publics?\s+(?:en\s+difficulte|prioritaires|eligibles|cibles)|heures?\s+de\s+travail|jeunes\s+(?:de\s+moins|sans)|"
     r"\bl\.?\s?2112-[23]|\bl\.?\s?2113-1[2-6]|\br\.?\s?2113-[78]|\br\.?\s?2123-1|\bl\.?\s?2123-1|\bl\.?\s?5132-|\bl\.?\s?5213-|"
     r"\bl\.?\s?344-2|\bl\.?\s?2152-7|services?\s+specifiques|facilitat|accompagnement\s+(?:socio|vers\s+l'emploi)"

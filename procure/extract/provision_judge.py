@@ -86,7 +86,7 @@ CONCEPTS = {
                  r"facilitat|\bl\.?\s?2112-2\b|clauses?\s+sociales?|alternance|apprentissage|retour\s+a\s+l'emploi|"
                  r"promotion\s+de\s+l'emploi|lutte\s+contre\s+l'exclusion|\bplie\b|minima\s+sociaux|\brsa\b|chomeurs",
     "hours": r"\d\s*(?:heures|h)\b|heures\s+(?:de\s+travail|travaillees)|\d\s*%\s+(?:du|des)\s+(?:nombre|heures|temps)",
-    "criterion": r"criteres?\b|ponderation|pondere|\bnote\s+sur|\bnote(?:e)?\b|\d\s*(?:%|points?)\b|\(bt-54[01]\)",
+    "criterion": r"criteres?\b|ponderation|pondere|\bnote\s+sur|\bnote(?:e)?\b|\d\s*(?:%|points?\b)|\(bt-54[01]\)",
     "execution": r"titulaire|attributaire|s'engage|devra|doit|est\s+tenu|conditions?\s+(?:particulieres\s+)?d'execution|execution\s+du\s+marche|"
                  r"candidat\s+retenu|comporte|comprend|integre|prevoit|incluant|obligatoire",
     "ilo": r"\boit\b|organisation\s+internationale\s+du\s+travail|travail\s+(?:des\s+enfants|force)|chaine\s+d'approvisionnement|"
@@ -94,6 +94,7 @@ CONCEPTS = {
     "fairtrade": r"commerce\s+equitable|fairtrade|max\s+havelaar|label\s+equitable|loi\s+(?:n\s*.\s*)?2005-882|2\s+aout\s+2005",
     "socialservices": r"services?\s+sociaux|services?\s+specifiques|\br\.?\s?2123-1\s*(?:-\s*)?3|\bl\.?\s?2123-1\s*(?:-\s*)?3|annexe\s+xiv",
     "equality": r"egalite|discrimination|diversite|eg(?:a|alite)-conditionnalite",
+    "social": r"\bsocia(?:l|le|les|ux)\b|responsabilite\s+societale|\brse\b|conditions\s+de\s+travail|qualite\s+de\s+l'emploi",
     "environment": r"environnement|ecolog|carbone|dechets|energie",
     "question": r"\?|pouvez-vous|est-il\s+possible",
     "negative": r":\s*(?:non|sans|neant|aucune?)\b|\bne\s+\w+\s+pas\b|\baucune?\b|[☐□]",
