@@ -44,6 +44,7 @@ REQUIRED_PARAMETERS = {
     "environmental_execution_condition_mandatory", "environmental_award_criterion_mandatory",
     "criteria_weighting_required", "reserved_minimum_share", "insertion_rate", "loaded_hourly_cost", "labour_share",
     "labour_intensive_share", "social_criterion_weight", "national_social_target", "observed_social_share",
+    "fte_annual_hours",
     "spaser_threshold",
 }
 # European threshold parameter per buyer category and nature of the whole contract (works: every buyer).
