@@ -79,6 +79,20 @@ SETTINGS: tuple[Setting, ...] = (
         "son programme de lecture est arrêté et la consultation libérée",
         "60",
     ),
+    Setting(
+        "PROCURE_ANALYSIS_IN_APP",
+        "1",
+        "`0` : les serveurs de l'application ne mènent aucune analyse, elles attendent les processus "
+        "`procure worker` (plusieurs serveurs derrière un proxy)",
+        "1 : l'application lance elle-même les analyses",
+    ),
+    Setting(
+        "PROCURE_SESSION_SECRET",
+        None,
+        "clé de signature des sessions (32 caractères au moins), la même pour tous les serveurs de l'application ; "
+        "la changer déconnecte tout le monde",
+        "fichier `session-secret` créé dans `PROCURE_HOME`",
+    ),
     Setting("PROCURE_OCR_DOCUMENT_SECONDS", None, "temps d'OCR permis par document (secondes)", "300"),
     Setting("PROCURE_OCR_MAX_PAGES", "200", "pages scannées lues par OCR dans un même document, au plus", "200"),
     Setting(
