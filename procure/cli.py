@@ -160,7 +160,17 @@ def _parser() -> argparse.ArgumentParser:
     cpv = reference_commands.add_parser("import-cpv", help="importer la nomenclature CPV 2008 (CSV)")
     cpv.add_argument("path", type=Path)
     cpv.set_defaults(handler=_import_cpv)
+    worker = commands.add_parser("worker", help="mener les analyses en attente, à part des serveurs de l'application")
+    worker.add_argument("--analyses", type=int, help="analyses menées en même temps (défaut : PROCURE_ANALYSIS_WORKERS)")
+    worker.add_argument("--migrer-seulement", action="store_true", help="mettre la base à jour, puis s'arrêter")
+    worker.set_defaults(handler=_worker)
     return parser
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from procure.service.jobs import worker_main
+
+    return worker_main(args.analyses, args.migrer_seulement)
 
 
 def _analyze(args: argparse.Namespace) -> int:
