@@ -1,13 +1,29 @@
-"""Similar real contracts (DECP) for a lot, and the share of contracts with a social provision per CPV family."""
+"""Similar real contracts (DECP) for a lot, and the share of contracts with a social provision per CPV family.
+
+`SimilarIndex` fits a character n-gram index over a frame of contracts (the command line, small sets).
+`comparable_index(sessions)` is what an analysis uses: a word index over every stored contract, built once per
+version of the contracts table (row count, highest id, lowest and highest key), kept in the process and on disk
+under the procure home (`indexes/`, NumPy arrays loaded in milliseconds), rebuilt when an import changes the table.
+An upload then costs the same with 8 000 or 1.5 million stored contracts.
+"""
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
+import logging
 import math
+import os
+import re
+import shutil
+import tempfile
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from procure import law
@@ -16,6 +32,7 @@ from procure.model import format_percent
 from procure.text.normalize import fold
 
 SOCIAL_FR = {"clause": "clause sociale", "criterion": "critère social", "reserved": "marché réservé"}
+logger = logging.getLogger(__name__)
 
 
 def _text(value) -> str | None:
@@ -46,6 +63,14 @@ class ContractRepository:
                     titulaires=row.titulaires or None, social=row.social or "", source_format=row.source_format))
                 counts["added"] += 1
         return counts
+
+    def version(self) -> tuple:
+        """What changes whenever contracts are added or replaced: row count, highest id, lowest and highest key
+        (keys are unique hashes, read from their index: a handful of milliseconds at 1.5 million rows)."""
+        with self.sessions() as session:
+            row = session.execute(select(func.count(PublicContract.id), func.max(PublicContract.id),
+                                         func.min(PublicContract.key), func.max(PublicContract.key))).one()
+        return tuple(row)
 
     def frame(self) -> pd.DataFrame:
         with self.sessions() as session:
@@ -134,3 +159,283 @@ def add_similar_evidence(advice, index: SimilarIndex, top: int = 3) -> None:
         notes += [f"Marché comparable : {contract.describe_fr()}" for contract in similar]
         for suggestion in lot_advice.suggestions:
             suggestion.reasons.extend(notes)
+
+
+# ---------------------------------------------------------------- the stored comparable-contracts index
+
+INDEX_SCHEMA = 1  # bump when the arrays or the tokens change: older files are then rebuilt
+BUILD_CHUNK = 50_000
+WORD = re.compile(r"[a-z]{3,}")
+OBJECT_STOPWORDS = frozenset("""
+des les dans avec sur par une aux pour que qui est son ses leur leurs cette ces relatif relative relatifs
+concernant objet lot lots marche marches
+""".split())
+_MEMORY: dict[str, tuple[tuple, ContractIndex]] = {}
+_LOCK = threading.Lock()
+BUILDS = {"count": 0}  # indexes built in this process (the tests count them)
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("french")
+
+
+_STEMS: dict[str, str] = {}
+
+
+def object_terms(text: str) -> list[str]:
+    """French stems of the words of a contract object (folded, 3 letters or more, grammar words left out)."""
+    terms = []
+    for word in WORD.findall(fold(text or "")):
+        if word in OBJECT_STOPWORDS:
+            continue
+        stem = _STEMS.get(word)
+        if stem is None:
+            stem = _STEMS[word] = _stemmer().stemWord(word) if len(_STEMS) < 500_000 else word
+        terms.append(stem)
+    return terms
+
+
+class ContractIndex:
+    """Every stored contract as arrays: a term -> contracts TF-IDF table (sublinear tf, l2 rows) for the object,
+    the CPV division and group, the amount, and the share of contracts with a social provision per division.
+    A lot's query reads only the postings of its own terms."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], vocabulary: list[str], shares: dict[str, list], sessions=None):
+        self.arrays, self.sessions = arrays, sessions
+        self.vocabulary = {term: number for number, term in enumerate(vocabulary)}
+        self.shares = shares
+        self.ids = arrays["ids"]
+        self.size = len(self.ids)
+
+    # building --------------------------------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, sessions) -> ContractIndex:
+        """One pass over the contracts table, in chunks (no frame of the whole table in memory)."""
+        BUILDS["count"] += 1
+        vocabulary: dict[str, int] = {}
+        ids, divisions, groups, amounts = [], [], [], []
+        rows_of, terms_of, counts_of = [], [], []
+        per_division: dict[str, list[int]] = {}
+        position = 0
+        query = select(PublicContract.id, PublicContract.objet, PublicContract.cpv, PublicContract.division,
+                       PublicContract.montant, PublicContract.social).order_by(PublicContract.id)
+        with sessions() as session:
+            result = session.execute(query.execution_options(yield_per=BUILD_CHUNK))
+            for chunk in result.partitions(BUILD_CHUNK):
+                for key, objet, cpv, division, montant, social in chunk:
+                    counted: dict[int, int] = {}
+                    for term in object_terms(objet):
+                        column = vocabulary.setdefault(term, len(vocabulary))
+                        counted[column] = counted.get(column, 0) + 1
+                    if counted:
+                        rows_of.append(np.full(len(counted), position, dtype=np.int32))
+                        terms_of.append(np.fromiter(counted.keys(), dtype=np.int32, count=len(counted)))
+                        counts_of.append(np.fromiter(counted.values(), dtype=np.float32, count=len(counted)))
+                    ids.append(key)
+                    division = division or ""
+                    divisions.append(int(division) if division.isdigit() else -1)
+                    groups.append(int(cpv[:3]) if cpv and cpv[:3].isdigit() else -1)
+                    amounts.append(np.nan if montant is None else montant)
+                    tally = per_division.setdefault(division, [0, 0])
+                    tally[0] += 1
+                    tally[1] += bool(social)
+                    position += 1
+        return cls._assemble(vocabulary, ids, divisions, groups, amounts, rows_of, terms_of, counts_of, per_division,
+                             sessions)
+
+    @classmethod
+    def _assemble(cls, vocabulary, ids, divisions, groups, amounts, rows_of, terms_of, counts_of, per_division, sessions):
+        size = len(ids)
+        rows = np.concatenate(rows_of) if rows_of else np.zeros(0, dtype=np.int32)
+        terms = np.concatenate(terms_of) if terms_of else np.zeros(0, dtype=np.int32)
+        counts = np.concatenate(counts_of) if counts_of else np.zeros(0, dtype=np.float32)
+        frequency = np.bincount(terms, minlength=len(vocabulary)).astype(np.float64)
+        idf = np.log((1 + size) / (1 + frequency)) + 1  # scikit-learn's smooth idf
+        weights = (1 + np.log(counts.astype(np.float64))) * idf[terms]
+        norms = np.sqrt(np.bincount(rows, weights=weights ** 2, minlength=size))
+        weights = weights / np.where(norms > 0, norms, 1)[rows]
+        order = np.lexsort((rows, terms))  # term-major: each term's postings side by side
+        pointer = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(terms, minlength=len(vocabulary)), out=pointer[1:])
+        arrays = {"ids": np.array(ids, dtype=np.int64), "division": np.array(divisions, dtype=np.int16),
+                  "group": np.array(groups, dtype=np.int16), "amount": np.array(amounts, dtype=np.float64),
+                  "pointer": pointer, "postings": rows[order].astype(np.int32),
+                  "weights": weights[order].astype(np.float32), "idf": idf.astype(np.float32)}
+        shares = {division: [count, social / count] for division, (count, social) in per_division.items() if division}
+        words = [None] * len(vocabulary)
+        for term, number in vocabulary.items():
+            words[number] = term
+        return cls(arrays, words, shares, sessions)
+
+    # persisting ------------------------------------------------------------------------------------------
+
+    def save(self, folder: Path, version: tuple) -> None:
+        """Written in a temporary folder renamed into place: a reader never sees half an index."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        temporary = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
+        try:
+            for name, values in self.arrays.items():
+                np.save(temporary / f"{name}.npy", values, allow_pickle=False)
+            words = [None] * len(self.vocabulary)
+            for term, number in self.vocabulary.items():
+                words[number] = term
+            meta = {"schema": INDEX_SCHEMA, "version": _jsonable(version), "vocabulary": words, "shares": self.shares}
+            (temporary / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+            os.rename(temporary, folder)
+        except OSError:  # another process wrote the same version meanwhile: theirs is as good
+            shutil.rmtree(temporary, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path, version: tuple, sessions=None) -> ContractIndex | None:
+        meta_file = folder / "meta.json"
+        if not meta_file.is_file():
+            return None
+        try:
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+            if meta.get("schema") != INDEX_SCHEMA or meta.get("version") != _jsonable(version):
+                return None
+            arrays = {name: _load_array(folder / f"{name}.npy")
+                      for name in ("ids", "division", "group", "amount", "pointer", "postings", "weights", "idf")}
+        except (OSError, ValueError):
+            logger.warning("comparable-contracts index in %s unreadable: rebuilt", folder, exc_info=True)
+            return None
+        return cls(arrays, meta["vocabulary"], meta["shares"], sessions)
+
+    # querying --------------------------------------------------------------------------------------------
+
+    def text_scores(self, text: str) -> np.ndarray:
+        """Cosine of the text with every contract object, from the postings of the text's terms only."""
+        counted: dict[int, int] = {}
+        for term in object_terms(text):
+            if term in self.vocabulary:
+                column = self.vocabulary[term]
+                counted[column] = counted.get(column, 0) + 1
+        scores = np.zeros(self.size)
+        if not counted:
+            return scores
+        columns = np.fromiter(counted.keys(), dtype=np.int64, count=len(counted))
+        values = (1 + np.log(np.fromiter(counted.values(), dtype=np.float64, count=len(counted)))) \
+            * self.arrays["idf"][columns]
+        values = values / np.sqrt((values ** 2).sum())
+        pointer, postings, weights = self.arrays["pointer"], self.arrays["postings"], self.arrays["weights"]
+        for column, value in zip(columns, values):
+            start, end = pointer[column], pointer[column + 1]
+            scores[postings[start:end]] += value * weights[start:end]
+        return scores
+
+    def similar(self, text: str, cpv: str | None = None, amount: float | None = None, top: int = 5) -> list[SimilarContract]:
+        """Text similarity, plus a bonus for the same CPV division and group and for a comparable amount."""
+        scores = self.text_scores(text)
+        if cpv and cpv[:2].isdigit():
+            scores += 0.15 * (self.arrays["division"] == int(cpv[:2]))
+            if cpv[:3].isdigit():
+                scores += 0.10 * (self.arrays["group"] == int(cpv[:3]))
+        if amount and amount > 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                closeness = np.exp(-np.abs(np.log(np.asarray(self.arrays["amount"]) / amount)))
+            scores += 0.1 * np.nan_to_num(closeness)
+        count = min(top, self.size)
+        if count <= 0:
+            return []
+        best = np.argpartition(-scores, count - 1)[:count] if count < self.size else np.arange(self.size)
+        best = best[np.lexsort((best, -scores[best]))]
+        best = [int(i) for i in best if scores[i] > 0]
+        rows = self._rows([int(self.ids[i]) for i in best])
+        return [self._contract(rows[int(self.ids[i])], float(scores[i])) for i in best if int(self.ids[i]) in rows]
+
+    def _rows(self, ids: list[int]) -> dict[int, tuple]:
+        if not ids:
+            return {}
+        with self.sessions() as session:
+            found = session.execute(select(PublicContract.id, PublicContract.objet, PublicContract.acheteur_nom,
+                                           PublicContract.year, PublicContract.montant, PublicContract.cpv,
+                                           PublicContract.social).where(PublicContract.id.in_(ids))).all()
+        return {row[0]: row for row in found}
+
+    @staticmethod
+    def _contract(row: tuple, score: float) -> SimilarContract:
+        _, objet, buyer, year, amount, cpv, social = row
+        return SimilarContract(objet, buyer, year, amount, cpv, [s for s in str(social or "").split(",") if s],
+                               round(score, 3))
+
+    def social_share(self, division: str) -> tuple[int, float] | None:
+        found = self.shares.get(division)
+        return (int(found[0]), float(found[1])) if found else None
+
+
+def _load_array(path: Path) -> np.ndarray:
+    """Mapped from the file (pages read when a lot touches them); an empty array cannot be mapped."""
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except ValueError:
+        return np.load(path, allow_pickle=False)
+
+
+def _jsonable(version: tuple) -> list:
+    return [value if isinstance(value, (int, float, str)) or value is None else str(value) for value in version]
+
+
+def database_key(sessions) -> str:
+    """Which database an index belongs to: its URL without password (and the engine itself for an in-memory one)."""
+    engine = sessions.kw["bind"]
+    url = engine.url.render_as_string(hide_password=True)
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        url += f"#{id(engine)}"
+    return url
+
+
+def index_folder(sessions, kind: str) -> Path | None:
+    """indexes/<database>-<kind> under the procure home (None for an in-memory database: nothing to keep)."""
+    from procure.settings import data_home
+
+    key = database_key(sessions)
+    if "#" in key:
+        return None
+    return data_home() / "indexes" / f"{hashlib.sha1(key.encode()).hexdigest()[:16]}-{kind}"
+
+
+def comparable_index(sessions) -> ContractIndex | None:
+    """The comparable-contracts index of the stored contracts at their current version: from this process, else
+    from disk, else built (once) and kept; None when no contract is stored."""
+    repository = ContractRepository(sessions)
+    version = repository.version()
+    if not version[0]:
+        return None
+    key = database_key(sessions)
+    with _LOCK:
+        kept = _MEMORY.get(key)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        base = index_folder(sessions, "contracts")
+        folder = base.with_name(f"{base.name}-{_version_hash(version)}") if base is not None else None
+        index = ContractIndex.load(folder, version, sessions) if folder is not None else None
+        if index is None:
+            index = ContractIndex.build(sessions)
+            if folder is not None:
+                index.save(folder, version)
+                _remove_stale(base, folder)
+        if len(_MEMORY) >= 4:
+            _MEMORY.pop(next(iter(_MEMORY)))
+        _MEMORY[key] = (version, index)
+        return index
+
+
+def _version_hash(version: tuple) -> str:
+    return hashlib.sha1(json.dumps([INDEX_SCHEMA, *_jsonable(version)]).encode()).hexdigest()[:12]
+
+
+def _remove_stale(base: Path, current: Path) -> None:
+    """Older versions of the same index (an import replaced them)."""
+    for folder in base.parent.glob(f"{base.name}-*"):
+        if folder != current and folder.is_dir() and "." not in folder.name:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def forget_indexes() -> None:
+    """Drop the indexes kept in this process (the files stay): the next analysis reads them from disk."""
+    with _LOCK:
+        _MEMORY.clear()

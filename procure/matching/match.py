@@ -188,6 +188,10 @@ class MatchResult:
 
     def excluded(self) -> list[Exclusion]:
         """Every supplier a rule kept out, with the French reason (built on demand: there can be thousands)."""
+        if self._distances is None and len(self._excluded_indices):  # measured only when the reasons are asked for
+            place = self.query.place
+            self._distances = self._index.distances(place.latitude, place.longitude) \
+                if place is not None and place.scope != places.NATIONAL else np.full(len(self._index.suppliers), np.nan)
         return [Exclusion(self._index.suppliers[i],
                           self._index.exclusion_reason(i, self.query, self._distances, self._admitted, self._in_scope))
                 for i in self._excluded_indices]
@@ -220,28 +224,38 @@ class SupplierIndex:
     """Suppliers prepared once for fast matching of many lots (vectorised over all suppliers)."""
 
     def __init__(self, suppliers: list[Supplier], awards=None):
-        """`awards`: a DECP frame (procure.market.decp columns) or a PastAwards, for past-award evidence."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        """`awards`: a DECP frame (procure.market.decp columns) or a PastAwards, for past-award evidence.
 
+        The per-structure work is done once per distinct value (activity text, NAF code, commune, set of kinds):
+        200 000 structures share a few thousand of each, so the build stays well under a second."""
         from procure.matching.evidence import PastAwards
 
         self.suppliers = suppliers
+        count = len(suppliers)
+        texts = [activity_text(s) for s in suppliers]
+        self.has_activity = np.array([bool(t) for t in texts], dtype=bool)
         # Words reduced to their French stems: character n-grams matched "prototypage" with "production" and
         # "programmes" (a film producer was "plausible" for a laser machine).
-        self.vectorizer = TfidfVectorizer(analyzer=activity_stems, sublinear_tf=True, min_df=1)
-        texts = [activity_text(s) for s in suppliers]
-        self.has_activity = np.array([bool(t) for t in texts])
-        self.matrix = self.vectorizer.fit_transform([t or "-" for t in texts] or ["-"])
+        self.vectorizer, self.matrix = _activity_tfidf([t or "-" for t in texts] or ["-"])
+        self.columns = self.matrix.tocsc()  # term -> structures: a lot's few terms touch only their postings
         self.lat = np.array([s.latitude if s.latitude is not None else np.nan for s in suppliers], dtype=float)
         self.lon = np.array([s.longitude if s.longitude is not None else np.nan for s in suppliers], dtype=float)
         self.headcount = np.array([s.headcount if s.headcount else np.nan for s in suppliers], dtype=float)
-        self.staffing_only = np.array([bool(s.kinds) and set(s.kinds) <= STAFFING_KINDS for s in suppliers], dtype=float)
-        self.breadth = np.array([max(len(set(s.kinds)) - 1, 0) for s in suppliers], dtype=float)
-        self.prefixes = [cpv_prefixes_for_naf(s.naf) for s in suppliers]
+        kind_sets = [tuple(sorted(set(s.kinds))) for s in suppliers]
+        groups = {kinds: number for number, kinds in enumerate(dict.fromkeys(kind_sets))}
+        self._kind_groups = list(groups)  # each distinct set of kinds once: eligibility is read per set, not per structure
+        self._kind_group_of = np.array([groups[kinds] for kinds in kind_sets], dtype=np.int32)
+        group_staffing = np.array([bool(k) and set(k) <= STAFFING_KINDS for k in self._kind_groups] or [False], dtype=float)
+        group_breadth = np.array([max(len(k) - 1, 0) for k in self._kind_groups] or [0], dtype=float)
+        self.staffing_only = group_staffing[self._kind_group_of] if count else np.zeros(0)
+        self.breadth = group_breadth[self._kind_group_of] if count else np.zeros(0)
+        prefixes_of = {naf: cpv_prefixes_for_naf(naf) for naf in {s.naf for s in suppliers}}
+        self.prefixes = [prefixes_of[s.naf] for s in suppliers]
         self._by_prefix = _inverted(self.prefixes)
         self._by_division = _inverted([{p[:2] for p in prefixes} for prefixes in self.prefixes])
         kinds = kind_activities()
-        self._by_kind_prefix = _inverted([{p for k in s.kinds for p in kinds.get(k, [])} for s in suppliers])
+        group_prefixes = [{p for k in group for p in kinds.get(k, [])} for group in self._kind_groups]
+        self._by_kind_prefix = _inverted([group_prefixes[g] for g in self._kind_group_of])
         self._kind_cache: dict[tuple[str | None, date | None], tuple[np.ndarray, np.ndarray]] = {}
         self._areas = self._supplier_areas()
         if awards is not None and not isinstance(awards, PastAwards):
@@ -249,17 +263,27 @@ class SupplierIndex:
         self.awards = awards if awards is not None and len(awards) else None
 
     def _supplier_areas(self) -> dict[str, np.ndarray]:
+        """EPCI, department and region of every structure (strings, for scopes), and the department and region as
+        integer codes (`department_code`, `region_code`: comparing integers is what a lot's area test costs)."""
         from procure.reference.geo import commune_by_insee, region_of_department
 
-        epci, department, region = [], [], []
+        known: dict[tuple[str | None, str | None], tuple[str, str, str]] = {}
+        rows = []
         for supplier in self.suppliers:
-            commune = commune_by_insee(supplier.commune_insee) if supplier.commune_insee else None
-            code = places.normalize_department(supplier.department) or ""
-            epci.append(commune.epci if commune else "")
-            department.append(code)
-            region.append(region_of_department(code) or "")
-        return {"epci": np.array(epci, dtype=object), "department": np.array(department, dtype=object),
-                "region": np.array(region, dtype=object)}
+            key = (supplier.commune_insee, supplier.department)
+            if key not in known:
+                commune = commune_by_insee(supplier.commune_insee) if supplier.commune_insee else None
+                code = places.normalize_department(supplier.department) or ""
+                known[key] = (commune.epci if commune else "", code, region_of_department(code) or "")
+            rows.append(known[key])
+        epci, department, region = (list(column) for column in zip(*rows)) if rows else ([], [], [])
+        areas = {"epci": np.array(epci, dtype=object), "department": np.array(department, dtype=object),
+                 "region": np.array(region, dtype=object)}
+        for name in ("department", "region"):
+            codes = {value: number for number, value in enumerate(sorted(set(areas[name])))}
+            areas[f"{name}_code"] = np.array([codes[value] for value in areas[name]], dtype=np.int32)
+            areas[f"{name}_codes"] = codes
+        return areas
 
     def in_scope(self, query: LotQuery) -> np.ndarray:
         """Suppliers inside the lot's EPCI, department or region (all when no scope is asked)."""
@@ -276,86 +300,129 @@ class SupplierIndex:
 
     # ------------------------------------------------------------ components
 
-    def crosswalk_fit(self, cpv: str | None) -> np.ndarray:
+    def crosswalk_fit(self, cpv: str | None, rows: np.ndarray | None = None) -> np.ndarray:
         fit = np.zeros(len(self.suppliers))
-        if not cpv:
-            return fit
-        fit[self._by_division.get(cpv[:2], [])] = 0.5  # same CPV division only
-        for length in range(2, 9):
-            fit[self._by_prefix.get(cpv[:length], [])] = 1.0  # the supplier's NAF maps onto a CPV prefix of the lot
-        return fit
+        if cpv:
+            fit[self._by_division.get(cpv[:2], _NONE)] = 0.5  # same CPV division only
+            for length in range(2, 9):
+                fit[self._by_prefix.get(cpv[:length], _NONE)] = 1.0  # the supplier's NAF maps onto a CPV prefix of the lot
+        return fit if rows is None else fit[rows]
 
-    def kind_fit(self, cpv: str | None) -> np.ndarray:
+    def kind_fit(self, cpv: str | None, rows: np.ndarray | None = None) -> np.ndarray:
         """1 where the kind of structure itself does this work (e.g. AI and ETTI: supply of staff, CPV 7962)."""
         fit = np.zeros(len(self.suppliers))
         for length in range(2, 9):
-            fit[self._by_kind_prefix.get((cpv or "")[:length], [])] = 1.0 if cpv else 0.0
-        return fit
+            fit[self._by_kind_prefix.get((cpv or "")[:length], _NONE)] = 1.0 if cpv else 0.0
+        return fit if rows is None else fit[rows]
 
-    def text_similarity(self, text: str) -> np.ndarray:
+    def text_similarity(self, text: str, rows: np.ndarray | None = None) -> np.ndarray:
+        """Cosine of the lot text with every structure's activity: only the postings of the lot's terms are read."""
+        size = len(self.suppliers) if rows is None else len(rows)
         if not text.strip():
-            return np.zeros(len(self.suppliers))
+            return np.zeros(size)
         query = query_vector(self.vectorizer, text)
-        return np.asarray((self.matrix @ query.T).todense()).ravel() * self.has_activity
+        similarity = np.zeros(len(self.suppliers))
+        if query.nnz:
+            columns = self.columns[:, query.indices]
+            similarity = np.asarray(columns @ query.data).ravel() * self.has_activity
+        return similarity if rows is None else similarity[rows]
 
-    def distances(self, lat: float | None, lon: float | None) -> np.ndarray:
+    def distances(self, lat: float | None, lon: float | None, rows: np.ndarray | None = None) -> np.ndarray:
+        lats, lons = (self.lat, self.lon) if rows is None else (self.lat[rows], self.lon[rows])
         if lat is None or lon is None:
-            return np.full(len(self.suppliers), np.nan)
-        phi1, phi2 = np.radians(lat), np.radians(self.lat)
-        dphi, dlambda = phi2 - phi1, np.radians(self.lon - lon)
+            return np.full(len(lats), np.nan)
+        phi1, phi2 = np.radians(lat), np.radians(lats)
+        dphi, dlambda = phi2 - phi1, np.radians(lons - lon)
         a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlambda / 2) ** 2
         return 2 * 6371.0088 * np.arcsin(np.sqrt(a))
 
-    def in_area(self, place: places.ResolvedPlace | None) -> np.ndarray:
+    def in_area(self, place: places.ResolvedPlace | None, rows: np.ndarray | None = None) -> np.ndarray:
         """Suppliers in the department of the place (its region for a regional lot)."""
+        size = len(self.suppliers) if rows is None else len(rows)
         if place is None or place.scope == places.NATIONAL:
-            return np.zeros(len(self.suppliers), dtype=bool)
-        if place.scope == places.REGION:
-            return self._areas["region"] == (place.region or "?")
-        return self._areas["department"] == (place.department or "?")
+            return np.zeros(size, dtype=bool)
+        name, value = ("region", place.region) if place.scope == places.REGION else ("department", place.department)
+        code = self._areas[f"{name}_codes"].get(value or "?", -1)
+        codes = self._areas[f"{name}_code"]
+        return (codes if rows is None else codes[rows]) == code
 
     def eligibility(self, lever: str | None, on: date | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(weight, admitted) per supplier for a lever, from clauses/eligibility.yaml."""
+        """(weight, admitted) per supplier for a lever, from clauses/eligibility.yaml: read once per distinct set of
+        kinds and (lever, date), then spread over the structures (NumPy)."""
         key = (lever, on)
         if key not in self._kind_cache:
             rule = law.eligibility(lever, on or date.today())
-            weight = np.zeros(len(self.suppliers))
-            admitted = np.ones(len(self.suppliers), dtype=bool)
-            for index, supplier in enumerate(self.suppliers):
-                if rule.admits:
-                    admitted[index] = bool(rule.admits & set(supplier.kinds))
-                    weight[index] = 1.0 if admitted[index] else 0.0
-                else:
-                    weight[index] = max((rule.weight(kind) for kind in supplier.kinds), default=0.3)
-            self._kind_cache[key] = (weight, admitted)
+            weight, admitted = _kind_rule(rule, self._kind_groups)
+            self._kind_cache[key] = (weight[self._kind_group_of], admitted[self._kind_group_of])
         return self._kind_cache[key]
 
-    def capacity(self, query: LotQuery) -> tuple[np.ndarray, float | None]:
+    def eligibility_loop(self, lever: str | None, on: date | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The same as eligibility(), structure by structure (the reference the vectorised table is tested against)."""
+        rule = law.eligibility(lever, on or date.today())
+        weight = np.zeros(len(self.suppliers))
+        admitted = np.ones(len(self.suppliers), dtype=bool)
+        for index, supplier in enumerate(self.suppliers):
+            if rule.admits:
+                admitted[index] = bool(rule.admits & set(supplier.kinds))
+                weight[index] = 1.0 if admitted[index] else 0.0
+            else:
+                weight[index] = max((rule.weight(kind) for kind in supplier.kinds), default=0.3)
+        return weight, admitted
+
+    def capacity(self, query: LotQuery, rows: np.ndarray | None = None) -> tuple[np.ndarray, float | None]:
+        headcount = self.headcount if rows is None else self.headcount[rows]
         needed = _needed_fte(query)
         if needed is None:
-            return np.full(len(self.suppliers), 0.5), None
-        capacity = np.where(np.isnan(self.headcount), 0.5, np.minimum(1.0, self.headcount / max(needed, 0.1)))
+            return np.full(len(headcount), 0.5), None
+        capacity = np.where(np.isnan(headcount), 0.5, np.minimum(1.0, headcount / max(needed, 0.1)))
         return capacity, needed
 
-    def features(self, query: LotQuery) -> tuple[dict[str, np.ndarray], dict]:
-        """Every feature of the learned ranker for every supplier, plus what the explanations reuse."""
+    def candidates(self, query: LotQuery) -> np.ndarray:
+        """The structures that can be within reach of the lot, found from cheap tests on arrays (kind admitted, scope,
+        a box around the radius, the lot's area, unknown position): a superset of what match() keeps, so that every
+        feature is computed on a few thousand structures instead of the whole country."""
+        place = query.place
+        _, admitted = self.eligibility(query.lever, law_date(query))
+        keep = admitted & self.in_scope(query)
+        if (not query.exclude_beyond_radius or place is None or place.scope == places.NATIONAL
+                or place.latitude is None or place.longitude is None):
+            return np.flatnonzero(keep)
+        radius = query.radius_km * 1.01 + 1.0  # a margin: the exact haversine test is made on these candidates
+        dlat = np.degrees(radius / 6371.0088)
+        cosine = np.cos(np.radians(min(abs(place.latitude) + dlat, 89.9)))
+        ratio = np.sin(radius / 6371.0088) / cosine if cosine > 0 else 2.0
+        dlon = np.degrees(np.arcsin(ratio)) if ratio < 1 else 180.0
+        near = (np.abs(self.lat - place.latitude) <= dlat) & (np.abs((self.lon - place.longitude + 180) % 360 - 180) <= dlon)
+        near |= np.isnan(self.lat) | np.isnan(self.lon)  # an unknown distance is never "too far"
+        if place.scope != places.COMMUNE:
+            near |= self.in_area(place)  # a department or region: its own structures are never too far
+        return np.flatnonzero(keep & near)
+
+    def features(self, query: LotQuery, rows: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], dict]:
+        """Every feature of the learned ranker for every supplier (or for `rows` only, in their order), plus what
+        the explanations reuse."""
+        size = len(self.suppliers) if rows is None else len(rows)
         text = " ".join(part for part in (query.title, query.cpv_label) if part)
         place = query.place
-        distance = self.distances(place.latitude, place.longitude) if place and place.scope != places.NATIONAL \
-            else np.full(len(self.suppliers), np.nan)
+        distance = self.distances(place.latitude, place.longitude, rows) if place and place.scope != places.NATIONAL \
+            else np.full(size, np.nan)
         proximity = np.where(np.isnan(distance), 0.0,
                              np.clip(1 - np.log1p(np.nan_to_num(distance)) / np.log1p(FAR_KM), 0, 1))
         kind_weight, admitted = self.eligibility(query.lever, law_date(query))
-        capacity, needed = self.capacity(query)
-        kind_fit = self.kind_fit(query.cpv)
-        features = {"crosswalk": self.crosswalk_fit(query.cpv), "activity_text": self.text_similarity(text),
-                    "kind_fit": kind_fit, "kind_mismatch": self.staffing_only * (0.0 if _staffing_lot(query.cpv) else 1.0),
-                    "in_area": self.in_area(place).astype(float),
-                    "proximity": proximity, "eligibility": kind_weight, "capacity": capacity, "breadth": self.breadth}
+        if rows is not None:
+            kind_weight, admitted = kind_weight[rows], admitted[rows]
+        capacity, needed = self.capacity(query, rows)
+        staffing, breadth = (self.staffing_only, self.breadth) if rows is None else (self.staffing_only[rows], self.breadth[rows])
+        features = {"crosswalk": self.crosswalk_fit(query.cpv, rows), "activity_text": self.text_similarity(text, rows),
+                    "kind_fit": self.kind_fit(query.cpv, rows),
+                    "kind_mismatch": staffing * (0.0 if _staffing_lot(query.cpv) else 1.0),
+                    "in_area": self.in_area(place, rows).astype(float),
+                    "proximity": proximity, "eligibility": kind_weight, "capacity": capacity, "breadth": breadth}
         if self.awards is not None:
-            features.update(self.awards.features(query.title, query.cpv, query.buyer, query.awards_before, query.exclude_contract))
+            past = self.awards.features(query.title, query.cpv, query.buyer, query.awards_before, query.exclude_contract)
+            features.update(past if rows is None else {name: values[rows] for name, values in past.items()})
         else:
-            features.update({name: np.zeros(len(self.suppliers)) for name in ("past_count", "past_cpv", "past_text", "past_buyer")})
+            features.update({name: np.zeros(size) for name in ("past_count", "past_cpv", "past_text", "past_buyer")})
         return features, {"distance": distance, "admitted": admitted, "needed": needed, "text": text}
 
     def confidence(self, features: dict[str, np.ndarray], national: bool = False) -> np.ndarray:
@@ -372,32 +439,41 @@ class SupplierIndex:
 
     # ------------------------------------------------------------ ranking
 
-    def scores(self, query: LotQuery, model: ranking.Ranker | None = None) -> tuple[np.ndarray, dict, dict]:
-        features, extra = self.features(query)
+    def scores(self, query: LotQuery, model: ranking.Ranker | None = None,
+               rows: np.ndarray | None = None) -> tuple[np.ndarray, dict, dict]:
+        features, extra = self.features(query, rows)
         return (model or ranking.load()).logit(features), features, extra
 
-    def match(self, query: LotQuery, top: int = 20, on: date | None = None, model: ranking.Ranker | None = None) -> MatchResult:
+    def match(self, query: LotQuery, top: int = 20, on: date | None = None, model: ranking.Ranker | None = None,
+              prefilter: bool = True) -> MatchResult:
         """Every structure within reach is judged (activity fits the lot, place within the lot's distance rule):
         the credible ones come first, strong before plausible, each group in the learned order, then the weak ones.
-        `top` bounds the matches explained and returned; the counts cover every structure within reach."""
+        `top` bounds the matches explained and returned; the counts cover every structure within reach.
+        `prefilter`: features are computed on the candidates() only (the same result; False computes them for
+        every structure, the reference path)."""
         if query.place is None:
             return MatchResult(query, [], _index=self, needs_place=True)
-        logit, features, extra = self.scores(query, model)
+        rows = self.candidates(query) if prefilter else np.arange(len(self.suppliers))
+        logit, features, extra = self.scores(query, model, rows)
         distance, admitted = extra["distance"], extra["admitted"]
         too_far = self._too_far(query, distance, features["in_area"] > 0)
         in_scope = self.in_scope(query)
-        kept = admitted & ~too_far & in_scope
+        kept = admitted & ~too_far & in_scope[rows]
         labels = self.confidence(features, national=query.place.scope == places.NATIONAL)
         tier = np.where(labels == "forte", 2, np.where(labels == "plausible", 1, 0))
         within = np.flatnonzero(kept)
-        order = within[np.lexsort((within, -logit[within], -tier[within]))][:max(top, 0)]
+        order = within[np.lexsort((rows[within], -logit[within], -tier[within]))][:max(top, 0)]
         levers = law.levers()
         lever = levers[query.lever].title if query.lever in levers else None
-        probability = 1 / (1 + np.exp(-logit))
-        ranked = [self._explain(i, query, lever, probability, features, extra, labels[i]) for i in order]
+        probability = 1 / (1 + np.exp(-logit[order]))
+        ranked = [self._explain(int(rows[j]), int(j), query, lever, float(p), features, extra, labels[j])
+                  for j, p in zip(order, probability)]
         credible = [m for m in ranked if m.confidence != "faible"]
-        return MatchResult(query, ranked, np.flatnonzero(~kept), self, distance, admitted, in_scope, credible=credible,
-                           credible_count=int((kept & (tier > 0)).sum()), strong_count=int((kept & (tier > 1)).sum()))
+        kept_all = np.zeros(len(self.suppliers), dtype=bool)
+        kept_all[rows[kept]] = True
+        return MatchResult(query, ranked, np.flatnonzero(~kept_all), self, None, self.eligibility(query.lever, law_date(query))[1],
+                           in_scope, credible=credible, credible_count=int((kept & (tier > 0)).sum()),
+                           strong_count=int((kept & (tier > 1)).sum()))
 
     @staticmethod
     def _too_far(query: LotQuery, distance: np.ndarray, in_area: np.ndarray) -> np.ndarray:
@@ -419,21 +495,22 @@ class SupplierIndex:
             return f"hors {scope} du lieu d'exécution"
         return f"à {distance[index]:.0f} km, au-delà du rayon de {query.radius_km:.0f} km"
 
-    def _explain(self, index, query, lever, probability, features, extra, confidence) -> Match:
+    def _explain(self, index, row, query, lever, probability, features, extra, confidence) -> Match:
+        """The match of structure `index`, whose features are at position `row` of the computed arrays."""
         supplier = self.suppliers[index]
-        components = {name: float(values[index]) for name, values in features.items()}
-        explanations = {"activity": self._activity_fr(index, query, features),
-                        "distance": self._place_fr(index, query, features, extra["distance"]),
-                        "eligibility": self._eligibility_fr(index, lever, features),
+        components = {name: float(values[row]) for name, values in features.items()}
+        explanations = {"activity": self._activity_fr(index, query, components),
+                        "distance": self._place_fr(index, query, components, extra["distance"][row]),
+                        "eligibility": self._eligibility_fr(index, lever, components),
                         "capacity": _capacity_fr(supplier, extra["needed"])}
         if self.awards is not None:
             evidence = self.awards.evidence(index, query.title, query.cpv, query.buyer, query.awards_before, query.exclude_contract)
             explanations["awards"] = evidence.describe_fr()
-        distance = extra["distance"][index]
+        distance = extra["distance"][row]
         distance_km = None if np.isnan(distance) else float(distance)
-        return Match(supplier, round(float(probability[index]), 4), components, explanations, distance_km, str(confidence))
+        return Match(supplier, round(probability, 4), components, explanations, distance_km, str(confidence))
 
-    def _activity_fr(self, index, query, features) -> str:
+    def _activity_fr(self, index, query, features: dict[str, float]) -> str:
         """What the structure does and how it meets the lot, in words a buyer can repeat (no score)."""
         supplier = self.suppliers[index]
         if supplier.naf:
@@ -441,7 +518,7 @@ class SupplierIndex:
             text = f"activité déclarée : {label} (NAF {naf_fr(supplier.naf)})"
         else:
             text = "activité déclarée : code NAF inconnu"
-        crosswalk, similar = features["crosswalk"][index], features["activity_text"][index]
+        crosswalk, similar = features["crosswalk"], features["activity_text"]
         label = f" ({_lower_first(query.cpv_label)})" if query.cpv_label else ""
         if crosswalk >= 1:
             text += f", qui correspond au CPV {query.cpv} du lot{label}"
@@ -451,9 +528,9 @@ class SupplierIndex:
             text += ", proche de l'objet du lot"
         elif similar >= ACTIVITY_TEXT_SOME:
             text += ", quelques termes en commun avec l'objet du lot"
-        elif crosswalk == 0 and features["kind_fit"][index] < 1:
+        elif crosswalk == 0 and features["kind_fit"] < 1:
             text += ", sans lien direct avec l'objet du lot"
-        if features["kind_fit"][index] >= 1:
+        if features["kind_fit"] >= 1:
             kinds = [k for k in supplier.kinds if k in kind_activities()]
             names = " et ".join(f"{KIND_PLURAL_FR.get(k, KIND_LABELS_FR.get(k, k))} ({k})" for k in kinds)
             text += f" ; {names} mettent leurs salariés à disposition, ce que demande le lot"
@@ -461,34 +538,34 @@ class SupplierIndex:
             text += f" ; activités présentées : « {_short(supplier.activities, 80)} »"
         return text
 
-    def _place_fr(self, index, query, features, distance) -> str:
+    def _place_fr(self, index, query, features: dict[str, float], distance: float) -> str:
         """Where the structure is, from the lot's place of execution, in the words of the place's extent."""
         from procure.text.format_fr import format_distance
 
         place = query.place
         if place.scope == places.NATIONAL:
             return "marché national : distance non prise en compte, structures de toute la France classées sur leur activité"
-        if np.isnan(distance[index]):
+        if np.isnan(distance):
             return "distance inconnue (commune de la structure non localisée)"
         supplier = self.suppliers[index]
         commune = _commune_name(place)
         if place.scope == places.COMMUNE:
-            same = supplier.commune_insee == place.commune_insee if place.commune_insee else distance[index] < 0.05
+            same = supplier.commune_insee == place.commune_insee if place.commune_insee else distance < 0.05
             if same:  # both located at the commune's centre
                 return f"dans la commune du lieu d'exécution ({commune})"
-            return f"à {format_distance(distance[index])} du lieu d'exécution ({commune})"
-        inside = bool(features["in_area"][index])
+            return f"à {format_distance(distance)} du lieu d'exécution ({commune})"
+        inside = bool(features["in_area"])
         where = _area_fr(place, inside)
         if place.commune_insee:  # the buyer's commune inside the area: distances are measured from it
-            return f"{where}, à {format_distance(distance[index])} de {commune}"
-        return where if inside else f"{where}, à {format_distance(distance[index])} de son centre"
+            return f"{where}, à {format_distance(distance)} de {commune}"
+        return where if inside else f"{where}, à {format_distance(distance)} de son centre"
 
-    def _eligibility_fr(self, index, lever, features) -> str:
+    def _eligibility_fr(self, index, lever, features: dict[str, float]) -> str:
         supplier = self.suppliers[index]
         kinds = ", ".join(f"{KIND_LABELS_FR.get(k, k).lower()} ({k})" for k in supplier.kinds) or "type inconnu"
         if lever is None:
             return f"type : {kinds}"
-        weight = features["eligibility"][index]
+        weight = features["eligibility"]
         if weight >= 1:
             return f"type : {kinds}, adapté à « {lever} »"
         if weight > 0:
@@ -546,12 +623,46 @@ def _staffing_lot(cpv: str | None) -> bool:
     return bool(cpv) and any(cpv.startswith(prefix) for prefixes in kind_activities().values() for prefix in prefixes)
 
 
-def _inverted(groups) -> dict[str, list[int]]:
+_NONE = np.array([], dtype=np.int64)
+
+
+def _inverted(groups) -> dict[str, np.ndarray]:
+    """Key -> indices (NumPy) of the entries whose keys contain it."""
     found: dict[str, list[int]] = {}
     for index, keys in enumerate(groups):
         for key in keys:
             found.setdefault(key, []).append(index)
-    return found
+    return {key: np.array(indices, dtype=np.int64) for key, indices in found.items()}
+
+
+def _kind_rule(rule, groups: list[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    """(weight, admitted) of an eligibility rule for each distinct set of kinds."""
+    weight = np.zeros(max(len(groups), 1))
+    admitted = np.ones(max(len(groups), 1), dtype=bool)
+    for number, kinds in enumerate(groups):
+        if rule.admits:
+            admitted[number] = bool(rule.admits & set(kinds))
+            weight[number] = 1.0 if admitted[number] else 0.0
+        else:
+            weight[number] = max((rule.weight(kind) for kind in kinds), default=0.3)
+    return weight, admitted
+
+
+def _activity_tfidf(texts: list[str]):
+    """The fitted TfidfVectorizer (stems, sublinear tf) and its matrix over `texts`, equal to fit_transform(texts)
+    but analysing each distinct text once (directories repeat their NAF labels)."""
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
+
+    unique = list(dict.fromkeys(texts))
+    position = {text: number for number, text in enumerate(unique)}
+    counter = CountVectorizer(analyzer=activity_stems)
+    counts = counter.fit_transform(unique)[np.array([position[text] for text in texts], dtype=np.int64)]
+    transformer = TfidfTransformer(sublinear_tf=True)
+    matrix = transformer.fit_transform(counts).tocsr()
+    vectorizer = TfidfVectorizer(analyzer=activity_stems, sublinear_tf=True, min_df=1)
+    vectorizer.vocabulary_ = counter.vocabulary_
+    vectorizer.idf_ = transformer.idf_
+    return vectorizer, matrix
 
 
 def _capacity_fr(supplier: Supplier, needed: float | None) -> str:
