@@ -72,6 +72,17 @@ class ContractRepository:
                                          func.min(PublicContract.key), func.max(PublicContract.key))).one()
         return tuple(row)
 
+    def awards_frame(self) -> pd.DataFrame:
+        """The columns of frame(), for the contracts that name their holders (past awards of the directory)."""
+        with self.sessions() as session:
+            rows = session.execute(select(PublicContract.source_id, PublicContract.objet, PublicContract.cpv,
+                                          PublicContract.division, PublicContract.montant, PublicContract.year,
+                                          PublicContract.acheteur_nom, PublicContract.social,
+                                          PublicContract.titulaires, PublicContract.lieu_code)
+                                   .where(PublicContract.titulaires.is_not(None), PublicContract.titulaires != "")).all()
+        return pd.DataFrame(rows, columns=["id", "objet", "cpv", "division", "montant", "year", "acheteur_nom", "social",
+                                           "titulaires", "lieu_code"])
+
     def frame(self) -> pd.DataFrame:
         with self.sessions() as session:
             rows = session.execute(select(PublicContract.source_id, PublicContract.objet, PublicContract.cpv,

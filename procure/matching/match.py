@@ -257,6 +257,7 @@ class SupplierIndex:
         group_prefixes = [{p for k in group for p in kinds.get(k, [])} for group in self._kind_groups]
         self._by_kind_prefix = _inverted([group_prefixes[g] for g in self._kind_group_of])
         self._kind_cache: dict[tuple[str | None, date | None], tuple[np.ndarray, np.ndarray]] = {}
+        self._kind_tables: dict[tuple[bytes, bytes], tuple[np.ndarray, np.ndarray]] = {}
         self._areas = self._supplier_areas()
         if awards is not None and not isinstance(awards, PastAwards):
             awards = PastAwards(awards, [s.siret for s in suppliers])
@@ -350,11 +351,15 @@ class SupplierIndex:
         """(weight, admitted) per supplier for a lever, from clauses/eligibility.yaml: read once per distinct set of
         kinds and (lever, date), then spread over the structures (NumPy)."""
         key = (lever, on)
-        if key not in self._kind_cache:
-            rule = law.eligibility(lever, on or date.today())
-            weight, admitted = _kind_rule(rule, self._kind_groups)
-            self._kind_cache[key] = (weight[self._kind_group_of], admitted[self._kind_group_of])
-        return self._kind_cache[key]
+        if key not in self._kind_cache:  # per set of kinds: a few dozen numbers per (lever, date)
+            self._kind_cache[key] = _kind_rule(law.eligibility(lever, on or date.today()), self._kind_groups)
+        weight, admitted = self._kind_cache[key]
+        table = (weight.tobytes(), admitted.tobytes())  # dates share their rule: one table per rule, a few kept
+        if table not in self._kind_tables:
+            if len(self._kind_tables) >= 16:
+                self._kind_tables.pop(next(iter(self._kind_tables)))
+            self._kind_tables[table] = (weight[self._kind_group_of], admitted[self._kind_group_of])
+        return self._kind_tables[table]
 
     def eligibility_loop(self, lever: str | None, on: date | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The same as eligibility(), structure by structure (the reference the vectorised table is tested against)."""

@@ -228,7 +228,7 @@ class Pipeline:
     def _advise(self, tender, category: str | None = None, defence: bool | None = None, steps: list[str] | None = None):
         """The advice, then what comparable real contracts did; each fails alone with a French message in `steps`."""
         from procure.advice.advise import TenderAnswers, advise
-        from procure.market.similar import ContractRepository, SimilarIndex, add_similar_evidence
+        from procure.market.similar import add_similar_evidence, comparable_index
 
         steps = steps if steps is not None else []
         try:
@@ -240,9 +240,9 @@ class Pipeline:
                          "sont conservés ; relancez l'analyse plus tard ou signalez le problème.")
             return _BareAdvice([_BareLot(lot, lot.cpv_codes[0].code if lot.cpv_codes else None) for lot in tender.lots])
         try:
-            contracts = ContractRepository(self.sessions).frame()
-            if contracts is not None and not contracts.empty:
-                add_similar_evidence(advice, SimilarIndex(contracts))
+            index = comparable_index(self.sessions)  # built once per version of the stored contracts, then kept
+            if index is not None:
+                add_similar_evidence(advice, index)
         except Exception as error:  # noqa: BLE001 - the proposals stand without their comparable contracts
             logger.warning("comparable contracts of a tender failed", exc_info=True)
             steps.append(f"Marchés comparables (DECP) non ajoutés aux propositions : {_reason(error)}.")
@@ -294,23 +294,18 @@ class Pipeline:
         return found.outcome
 
     def _supplier_index(self, steps: list[str] | None = None):
-        from procure.directory.suppliers import SupplierRepository
-        from procure.market.similar import ContractRepository
-        from procure.matching.match import SupplierIndex
+        """The directory's index, built once per version of the suppliers and contracts tables and kept
+        (procure.matching.store): an upload no longer reloads the directory nor the DECP."""
+        from procure.matching import store
 
-        suppliers = SupplierRepository(self.sessions).all()
-        if not suppliers:
-            return None
         if steps is None:
-            contracts = ContractRepository(self.sessions).frame()  # past awards: evidence of what a structure does
-            return SupplierIndex(suppliers, contracts if not contracts.empty else None)
+            return store.supplier_index(self.sessions)
         try:
-            contracts = ContractRepository(self.sessions).frame()
-            return SupplierIndex(suppliers, contracts if not contracts.empty else None)
+            return store.supplier_index(self.sessions)
         except Exception as error:  # noqa: BLE001 - then ranked on their activity and place alone
             logger.warning("supplier index with past contracts failed", exc_info=True)
             steps.append(f"Marchés passés des structures (DECP) non pris en compte dans leur classement : {_reason(error)}.")
-            return SupplierIndex(suppliers, None)
+            return store.supplier_index(self.sessions, with_awards=False)
 
     # ------------------------------------------------------------------ storing
 
