@@ -166,12 +166,29 @@ def _rows(source: str | Path | bytes, name: str):
         try:
             handle.write(source)
             handle.close()
-            encoding, rows = open_table(Path(handle.name))
-            return list(rows)
+            return _rows(Path(handle.name), name)
         finally:
             Path(handle.name).unlink(missing_ok=True)
+    _check_sheet_size(Path(source))
     _, rows = open_table(Path(source))
     return list(rows)
+
+
+def _check_sheet_size(path: Path) -> None:
+    """A workbook whose sheet is beyond the safe reading limit gets advice (CSV) rather than « archive piégée »."""
+    import zipfile
+
+    from procure.ingest.archive import MAX_SHEET_PART_BYTES
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sizes = [info.file_size for info in archive.infolist() if info.filename.startswith("xl/worksheets/")]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a workbook: open_table says what it is
+    if sizes and max(sizes) > MAX_SHEET_PART_BYTES:
+        raise ProcureError(f"Classeur trop grand : sa feuille dépasse {MAX_SHEET_PART_BYTES // 1048576} Mo une fois "
+                           "décompressée (environ 80 000 lignes du modèle). Enregistrez-le au format CSV (aucune "
+                           "limite de ce type) ou découpez-le par année ; rien n'a été importé.")
 
 
 def read_statements(source: str | Path | bytes, name: str, mapping: dict[str, str] | None = None, *,
