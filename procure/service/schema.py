@@ -32,6 +32,7 @@ class Role(LabelledEnum):
     BUYER = "buyer"
     REVIEWER = "reviewer"
     ADMIN = "admin"
+    FACILITATOR = "facilitator"  # the clause facilitator: follows the awarded lots of the buyers who named it
 
 
 class SuggestionStatus(LabelledEnum):
@@ -104,7 +105,8 @@ class PlaceExtent(LabelledEnum):
 
 
 _LABELS: dict[type, dict[Any, str]] = {
-    Role: {Role.BUYER: "Acheteur", Role.REVIEWER: "Membre du groupe de travail", Role.ADMIN: "Administrateur"},
+    Role: {Role.BUYER: "Acheteur", Role.REVIEWER: "Membre du groupe de travail", Role.ADMIN: "Administrateur",
+           Role.FACILITATOR: "Facilitateur de la clause"},
     SuggestionStatus: {
         SuggestionStatus.MANDATORY: "obligatoire",
         SuggestionStatus.RECOMMENDED: "recommandée",
