@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     LargeBinary,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -268,3 +269,91 @@ class WatchNotice(Base):
     flagged: Mapped[bool] = mapped_column(Boolean, index=True)
     payload_json: Mapped[str] = mapped_column(Text)  # a procure.watch.assess.WatchedNotice
     read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class FollowupCommitment(Base):
+    """An awarded lot with an insertion commitment, followed after award (procure.followup, issue 25).
+
+    Linked to its tender and lot number when it comes from an analysis (lot rows change with every analysis
+    version, the number stays); a commitment typed by hand for a contract outside procure has no tender but
+    always the buyer's organisation. `key` is the lot reference the facilitator's monthly statements name.
+    """
+
+    __tablename__ = "followup_commitments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)  # the buyer's
+    tender_id: Mapped[int | None] = mapped_column(ForeignKey("tenders.id", ondelete="SET NULL"), index=True)
+    lot_number: Mapped[int | None] = mapped_column(Integer)
+    buyer_name: Mapped[str] = mapped_column(String(300))
+    lot_title: Mapped[str] = mapped_column(String(500))
+    holder_siret: Mapped[str | None] = mapped_column(String(14))
+    holder_name: Mapped[str] = mapped_column(String(300), default="")
+    facilitator_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    start: Mapped[date] = mapped_column(Date)
+    duration_months: Mapped[int] = mapped_column(Integer)
+    hours_total: Mapped[float | None] = mapped_column(Float)
+    hours_per_year: Mapped[float | None] = mapped_column(Float)
+    penalty_per_hour: Mapped[float | None] = mapped_column(Numeric(12, 2))
+    renewals_json: Mapped[str] = mapped_column(Text, default="[]")  # months of each renewal decided: [12, 12]
+    evidence: Mapped[str | None] = mapped_column(Text)  # the contract's passage (file, page, article)
+    department: Mapped[str | None] = mapped_column(String(3), index=True)
+    epci: Mapped[str | None] = mapped_column(String(9), index=True)
+    trade: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(10))  # analysis, manual
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the command line
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FollowupStatement(Base):
+    """A facilitator's monthly statement of one commitment: hours by route, participants by public category and
+    work contracts by type (procure.followup.model.Route, PublicCategory, ContractType: one column per code,
+    `hours_<route>`, `participants_<category>`, `contracts_<type>`; None: not given). Counts only, no person."""
+
+    __tablename__ = "followup_statements"
+    __table_args__ = (UniqueConstraint("commitment_id", "month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("followup_commitments.id", ondelete="CASCADE"), index=True)
+    month: Mapped[date] = mapped_column(Date, index=True)  # first day of the month
+    hours_direct_hire: Mapped[float | None] = mapped_column(Float)
+    hours_temporary_work_etti: Mapped[float | None] = mapped_column(Float)
+    hours_provision_ai_geiq: Mapped[float | None] = mapped_column(Float)
+    hours_subcontracting_siae: Mapped[float | None] = mapped_column(Float)
+    hours_training: Mapped[float | None] = mapped_column(Float)
+    participants_long_term_jobseekers: Mapped[int | None] = mapped_column(Integer)
+    participants_rsa: Mapped[int | None] = mapped_column(Integer)
+    participants_young_unqualified: Mapped[int | None] = mapped_column(Integer)
+    participants_disability: Mapped[int | None] = mapped_column(Integer)
+    participants_priority_district: Mapped[int | None] = mapped_column(Integer)
+    participants_siae_followed: Mapped[int | None] = mapped_column(Integer)
+    participants_other: Mapped[int | None] = mapped_column(Integer)
+    contracts_cddi: Mapped[int | None] = mapped_column(Integer)
+    contracts_cdd: Mapped[int | None] = mapped_column(Integer)
+    contracts_cdi: Mapped[int | None] = mapped_column(Integer)
+    contracts_temporary: Mapped[int | None] = mapped_column(Integer)
+    contracts_apprenticeship: Mapped[int | None] = mapped_column(Integer)
+    contracts_professionalisation: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(300))  # file name, or « saisie dans l'application »
+    imported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the command line
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class FollowupEvent(Base):
+    """Audit trail of the follow-up: every commitment created or changed, every statement added or corrected,
+    by whom (None: the command line) and when, with the figures before and after (JSON)."""
+
+    __tablename__ = "followup_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("followup_commitments.id"), index=True)  # kept: no cascade
+    action: Mapped[str] = mapped_column(String(30))  # procure.service.followup.FollowupAction
+    month: Mapped[date | None] = mapped_column(Date)
+    details_json: Mapped[str] = mapped_column(Text, default="{}")
+    source: Mapped[str | None] = mapped_column(String(300))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
