@@ -5,7 +5,12 @@
   the reviewer's organisation, and never edits them;
 - an administrator sees, edits and reviews everything, and alone manages accounts, the supplier directory and
   the reference data (DECP contracts, CPV nomenclature);
-- whoever may edit a tender (its buyer, an administrator) may archive, restore or delete it.
+- whoever may edit a tender (its buyer, an administrator) may archive, restore or delete it;
+- clause follow-up after award (issue 25): a buyer sees, creates and edits the commitments of its organisation's
+  lots and may enter their statements; a clause facilitator sees the commitments of the buyers who named its
+  organisation as facilitator, enters and imports their monthly statements, and never changes a commitment, a
+  clause, a decision or a tender (it sees no tender); the working group sees the commitments of shared tenders;
+  an administrator does everything.
 
 Every entry point of procure.service calls these functions; `visible_clause` says the same as `can_see` in
 SQL, and tests/service/test_access.py checks that both agree for every role and every kind of tender.
@@ -18,7 +23,7 @@ from typing import Protocol
 
 from sqlalchemy import ColumnElement, false, true
 
-from procure.db.models import TenderRow
+from procure.db.models import FollowupCommitment, TenderRow
 from procure.service.schema import Role
 
 
@@ -129,12 +134,68 @@ def visible_clause(actor: Actor) -> ColumnElement[bool]:
     return false()
 
 
+class CommitmentFacts(Protocol):
+    organisation_id: int  # the buyer's organisation
+    facilitator_organisation_id: int | None
+    tender_shared: bool  # the commitment's tender is shared with the working group (False without a tender)
+
+
+def can_see_commitment(actor: Actor, commitment: CommitmentFacts) -> bool:
+    if is_admin(actor):
+        return True
+    if actor.role == Role.BUYER:
+        return commitment.organisation_id == actor.organisation_id
+    if actor.role == Role.FACILITATOR:
+        return commitment.facilitator_organisation_id == actor.organisation_id
+    return actor.role == Role.REVIEWER and bool(commitment.tender_shared)
+
+
+def can_create_commitment(actor: Actor) -> bool:
+    """Follow a lot (from its analysis or typed by hand): buyers and administrators."""
+    return actor.role in (Role.BUYER, Role.ADMIN)
+
+
+def can_edit_commitment(actor: Actor, commitment: CommitmentFacts) -> bool:
+    """Change the holder, the hours, the penalty, the facilitator: the buyer's organisation or an administrator."""
+    return is_admin(actor) or (actor.role == Role.BUYER and commitment.organisation_id == actor.organisation_id)
+
+
+def can_enter_statements(actor: Actor, commitment: CommitmentFacts) -> bool:
+    """Import or type monthly statements: the facilitator named for the lot, the buyer, an administrator."""
+    if not can_see_commitment(actor, commitment):
+        return False
+    return actor.role in (Role.ADMIN, Role.BUYER, Role.FACILITATOR)
+
+
+def can_follow_clauses(actor: Actor) -> bool:
+    """Open the follow-up at all (the page, the command line): every role."""
+    return actor.role in (Role.ADMIN, Role.BUYER, Role.FACILITATOR, Role.REVIEWER)
+
+
+def commitment_visible_clause(actor: Actor) -> ColumnElement[bool]:
+    """`can_see_commitment` as a WHERE clause on followup_commitments outer-joined to their tenders."""
+    if is_admin(actor):
+        return true()
+    if actor.role == Role.BUYER:
+        return FollowupCommitment.organisation_id == actor.organisation_id
+    if actor.role == Role.FACILITATOR:
+        return FollowupCommitment.facilitator_organisation_id == actor.organisation_id
+    if actor.role == Role.REVIEWER:
+        return TenderRow.shared_with_group.is_(True)
+    return false()
+
+
 NOT_VISIBLE_FR = "Consultation introuvable ou non partagée avec vous."
 NOT_EDITABLE_FR = "Seul l'acheteur de la consultation (ou un administrateur) peut la modifier ou relancer son analyse."
 NOT_REVIEWABLE_FR = "Vous ne pouvez pas examiner cette consultation."
 ADMIN_ONLY_FR = "Accès réservé aux administrateurs."
 NOT_ARCHIVABLE_FR = "Seul l'acheteur de la consultation (ou un administrateur) peut l'archiver ou la supprimer."
 CREATE_TENDER_FR = "Seuls les acheteurs déposent des consultations."
+COMMITMENT_NOT_VISIBLE_FR = "Engagement introuvable ou non suivi par votre organisation."
+COMMITMENT_NOT_EDITABLE_FR = ("Seul l'acheteur du marché (ou un administrateur) peut créer ou modifier un engagement "
+                              "d'insertion ; le facilitateur saisit les relevés mensuels.")
+STATEMENTS_NOT_ALLOWED_FR = ("Seuls le facilitateur désigné pour ce lot, l'acheteur ou un administrateur saisissent ses "
+                             "relevés.")
 
 
 def require(allowed: bool, message_fr: str) -> None:
