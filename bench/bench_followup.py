@@ -3,7 +3,7 @@
 - consolidation: 10 000 lots × 48 monthly statements (480 000 statements, four years), one calendar year,
   grouped by buyer, department, EPCI and all; target under 1 s each;
 - ledger: progress and alerts of the 10 000 lots on one date (`alerts_for`);
-- import: a 100 000-row statement file in the template's columns as CSV (50 000 rows as XLSX), read with `read_statements`
+- import: a 100 000-row statement file in the template's columns as CSV and as XLSX, read with `read_statements`
   (known lots and today's date checked) then merged into the 480 000 stored ones; target under 30 s.
 Synthetic but shaped like the real thing: 200 buyers, 13 departments, 40 EPCI, 8 trades, per-year and total
 commitments, sparse participants and contracts. Seeded: the same figures each run.
@@ -88,8 +88,8 @@ def main() -> None:
     parser.add_argument("--lots", type=int, default=10_000)
     parser.add_argument("--months", type=int, default=48)
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--xlsx-rows", type=int, default=50_000,
-                        help="XLSX rows (a sheet is read up to 20 Mo of XML, about 80 000 template rows)")
+    parser.add_argument("--xlsx-rows", type=int, default=100_000,
+                        help="XLSX rows (a sheet is read up to 20 Mo of XML, about 100 000 sparse template rows)")
     args = parser.parse_args()
 
     (commitments, statements), _ = timed(f"build {args.lots} lots × {args.months} statements", build, args.lots,

@@ -161,12 +161,13 @@ def progress(commitment: Commitment, statements: Iterable[Statement], today: dat
             **common))
 
     # the current contract year's end is near with hours missing
-    if current is not None and today < current.end and (current.end - today).days <= warn_days:
+    days_left = (current.end - timedelta(days=1) - today).days if current is not None else -1
+    if current is not None and 0 <= days_left <= warn_days:
         missing = current.due - current.done
         if missing > 0.5:
             alerts.append(Alert(kind=AlertKind.YEAR_END_MISSING, hours_missing=missing, due=current.end, message=(
                 f"{_label(commitment)} : l'année {current.index} du marché se termine le "
-                f"{format_date(current.end - timedelta(days=1))} ({(current.end - today).days} jours) ; "
+                f"{format_date(current.end - timedelta(days=1))} ({days_left} jour{'s' if days_left >= 2 else ''}) ; "
                 f"{_hours(current.done)} réalisées sur {_hours(current.due)} dues, il manque {_hours(missing)}."),
                 exposure_eur=_exposure(missing, commitment.penalty_per_hour), **common))
 
@@ -180,7 +181,7 @@ def progress(commitment: Commitment, statements: Iterable[Statement], today: dat
             if p_start > today:
                 continue
             closed = today >= p_end
-            near = (p_end - today).days <= warn_days
+            near = (p_end - timedelta(days=1) - today).days <= warn_days
             # near or past its end, the whole period is due; before, what is due to date
             missing = (p_due if closed or near else p_due_to_date) - p_done
             if missing <= 0.5:

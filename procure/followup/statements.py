@@ -187,7 +187,7 @@ def _check_sheet_size(path: Path) -> None:
         return  # not a workbook: open_table says what it is
     if sizes and max(sizes) > MAX_SHEET_PART_BYTES:
         raise ProcureError(f"Classeur trop grand : sa feuille dépasse {MAX_SHEET_PART_BYTES // 1048576} Mo une fois "
-                           "décompressée (environ 80 000 lignes du modèle). Enregistrez-le au format CSV (aucune "
+                           "décompressée (environ 100 000 lignes du modèle peu remplies). Enregistrez-le au format CSV (aucune "
                            "limite de ce type) ou découpez-le par année ; rien n'a été importé.")
 
 
@@ -360,7 +360,7 @@ def write_template_xlsx(path: str | Path, example_rows: list[list] | None = None
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in example_rows or []:
-        sheet.append(row)
+        sheet.append([None if value == "" else value for value in row])  # an empty cell is not written
     for index, header in enumerate(headers, start=1):
         sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = max(12, min(28, len(header) // 2 + 6))
     sheet.row_dimensions[1].height = 48
