@@ -5,8 +5,8 @@ import io
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -47,6 +47,7 @@ class GuideData:
     on: date
     suppliers: list[Supplier]
     figures: dict | None  # territory_figures() when tenders were analysed there
+    published: list = field(default_factory=list)  # procure.watch.report.CommuneWatch rows of the last 12 months
 
 
 def _field(paragraph, instruction: str, placeholder: str = "") -> None:
@@ -583,6 +584,7 @@ def _figures(document, data: GuideData) -> None:
     figures = data.figures
     if not figures or not figures["lots"]:
         _p(document, "Aucune consultation du territoire n'a encore été analysée dans procure.")
+        _published(document, data)
         return
     rows = [("Consultations analysées", format_int(figures["tenders"])), ("Lots", format_int(figures["lots"])),
             ("Lots avec une disposition sociale", format_int(figures["lots_social"])),
@@ -594,6 +596,26 @@ def _figures(document, data: GuideData) -> None:
     for label, value in rows:
         cells = table.add_row().cells
         cells[0].text, cells[1].text = typo_fr(label), value
+    _published(document, data)
+
+
+def _published(document, data: GuideData) -> None:
+    """The notices the territorial watch read for the territory, per commune: what is published, beside what
+    was analysed in procure."""
+    if not data.published:
+        _p(document, "Aucun avis publié sur le territoire n'a été lu par la veille des avis au cours des douze derniers mois.")
+        return
+    _p(document, "Avis publiés sur le territoire au cours des douze derniers mois, lus par la veille des avis "
+                 "(« à signaler » : l'obligation de L2112-2-1 s'applique et aucune disposition sociale n'a été trouvée) :")
+    table = document.add_table(rows=1, cols=5)
+    table.style = "Light Grid Accent 1"
+    for cell, label in zip(table.rows[0].cells, ("Commune", "Avis", "Avec une considération sociale", "Part", "À signaler")):
+        cell.text = typo_fr(label)
+    for row in data.published:
+        cells = table.add_row().cells
+        values = (row.commune, format_int(row.notices), format_int(row.social), format_percent(row.share), format_int(row.flagged))
+        for cell, value in zip(cells, values):
+            cell.text = typo_fr(value)
 
 
 def _glossary(document) -> None:
@@ -628,4 +650,16 @@ def guide_data(sessions, territory: Territory, on: date, tender_ids: list[int] |
 
     suppliers = [s for s in SupplierRepository(sessions).all() if s.commune_insee in territory.communes]
     lots = lot_facts(sessions, tender_ids)
-    return GuideData(territory, on, suppliers, territory_figures(lots, territory) if not lots.empty else None)
+    return GuideData(territory, on, suppliers, territory_figures(lots, territory) if not lots.empty else None,
+                     published_by_commune(sessions, territory, on))
+
+
+def published_by_commune(sessions, territory: Territory, on: date) -> list:
+    """The watch's notices of the last twelve months in the territory, per commune (procure.watch)."""
+    from procure.watch.report import commune_table
+    from procure.watch.store import WatchStore
+
+    store = WatchStore(sessions)
+    departments = sorted({code[:3] if code.startswith("97") else code[:2] for code in territory.communes})
+    notices = [n for department in departments for n in store.notices(territory=department, since=on - timedelta(days=365), until=on)]
+    return commune_table(notices, territory.communes)

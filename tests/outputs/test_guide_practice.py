@@ -5,8 +5,8 @@ from datetime import date
 import docx
 import pandas as pd
 import pytest
+from decp_records import record
 from docx.oxml.ns import qn
-from test_decp_models import record
 
 import dce
 from procure.directory.demo import demo_suppliers

@@ -253,3 +253,28 @@ def test_the_guides_commune_table_counts_each_communes_notices_and_keeps_departm
     assert [(r.commune, r.notices, r.social, r.flagged) for r in rows] == [
         ("Créteil", 2, 1, 1), ("Vincennes", 2, 1, 0), ("commune non précisée (département 94)", 1, 0, 0)]
     assert rows[0].share == 0.5 and rows[-1].insee is None
+
+
+def test_the_territorial_guide_tells_each_communes_published_notices(export, sessions, store, tmp_path):
+    """The guide's figures section carries the watch's notices of the territory per commune (issue 24)."""
+    import docx
+
+    from procure.market.practice import Territory
+    from procure.outputs.guide import guide_data, write_guide
+    from procure.watch.run import run_watch
+
+    path, _ = export
+    run_watch([path], store)
+    listed = [n for n in store.notices(territory="92") if n.kind != "cancel"]
+    assert listed and {n.commune for n in listed} == {"Puteaux"}
+    on = max(n.published for n in listed)
+    data = guide_data(sessions, Territory.parse("92"), on)
+    (row,) = data.published
+    assert (row.commune, row.notices) == ("Puteaux", len(listed))
+    assert row.social == sum(n.social for n in listed) and row.flagged == sum(n.flagged for n in listed)
+    document = docx.Document(str(write_guide(data, tmp_path / "guide.docx", page_numbers=False)))
+    rows = [[cell.text for cell in r.cells] for table in document.tables for r in table.rows]
+    assert ["Commune", "Avis", "Avec une considération sociale", "Part", "À signaler"] in rows
+    assert any(r[0] == "Puteaux" and r[1] == str(len(listed)) for r in rows)
+    elsewhere = guide_data(sessions, Territory.parse("13"), on)
+    assert elsewhere.published == []
