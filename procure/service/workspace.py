@@ -324,6 +324,13 @@ class Workspace:
 
     # ------------------------------------------------------------------ clause follow-up (issue 25)
 
+    @property
+    def followup(self):
+        """The clause follow-up after award: commitments, statements, alerts, yearly report (service.followup)."""
+        from procure.service.followup import Followup
+
+        return Followup(self.sessions)
+
     # ------------------------------------------------------------------ national scale (issue 23)
 
     # ------------------------------------------------------------------ stored analysis (issue 22)
