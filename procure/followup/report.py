@@ -12,6 +12,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from procure.followup.consolidation import ALL_LABEL, ConsolidationRow
@@ -54,7 +55,7 @@ def _share(part: float, whole: float) -> str:
     return format_percent(part / whole, decimals=1) if whole else "–"
 
 
-def _bar_chart_png(values: list[tuple[str, float]], width: int = 1500, bar: int = 56) -> bytes:
+def _bar_chart_png(values: list[tuple[str, float]], width: int = 1800, bar: int = 56) -> bytes:
     """Horizontal bars with their label and French figure (Pillow, no plotting library)."""
     from PIL import Image, ImageDraw
 
@@ -64,32 +65,49 @@ def _bar_chart_png(values: list[tuple[str, float]], width: int = 1500, bar: int 
     height = 40 + bar * len(values) + 20
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    left, right = 640, width - 260
+    left = 40 + int(max((draw.textlength(label, font=label_font) for label, _ in values), default=0))
+    right = width - 220
     top = max((v for _, v in values), default=0) or 1
     for index, (label, value) in enumerate(values):
         y = 30 + index * bar
         draw.text((20, y + 8), label, fill="#222222", font=label_font)
         length = int((right - left) * value / top)
         draw.rectangle([left, y + 6, left + max(length, 2), y + bar - 10], fill="#2E75B6")
-        draw.text((left + length + 14, y + 10), f"{format_int(value)} h", fill="#222222", font=value_font)
+        draw.text((left + length + 14, y + 10), f"{_h(value)} h", fill="#222222", font=value_font)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 
-def _table(document, header: list[str], rows: list[list[str]], widths_right: int = 1):
+def _h(hours: float) -> str:
+    """Whole hours, half up (680,5 → « 681 »: Babel alone rounds half to even)."""
+    return format_int(Decimal(str(hours)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _table(document, header: list[str], rows: list[list[str]], first_cm: float | None = None):
+    """A table whose first column holds the labels (wide) and the others figures (right-aligned)."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
 
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Light Grid Accent 1"
+    table.autofit = False
+    usable = 16.0
+    first = first_cm or (9.0 if len(header) <= 3 else 5.0)
+    others = (usable - first) / max(len(header) - 1, 1)
+    widths = [Cm(first)] + [Cm(others)] * (len(header) - 1)
     for cell, text in zip(table.rows[0].cells, header):
         cell.text = typo_fr(text)
     for values in rows:
         cells = table.add_row().cells
         for index, (cell, text) in enumerate(zip(cells, values)):
             cell.text = typo_fr(text) if index == 0 else text
-            if index >= widths_right:
+            if index:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for column, width in zip(table.columns, widths):
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
     return table
 
 
@@ -124,8 +142,8 @@ def write_consolidation_docx(rows: Sequence[ConsolidationRow], year: int, territ
         ["Marchés (lots) avec une clause d'insertion en cours dans l'année", format_int(total.contracts)],
         ["dont lots avec des heures déclarées", format_int(total.contracts_reporting)],
         ["Acheteurs", format_int(total.buyers)],
-        ["Heures d'insertion réalisées", f"{format_int(total.hours_done)} h"],
-        ["Heures dues sur l'année (prorata des engagements)", f"{format_int(total.hours_due)} h"],
+        ["Heures d'insertion réalisées", f"{_h(total.hours_done)} h"],
+        ["Heures dues sur l'année (prorata des engagements)", f"{_h(total.hours_due)} h"],
         ["Taux de réalisation", _share(total.hours_done, total.hours_due)],
         [f"Équivalents temps plein (heures ÷ {format_int(total.fte_hours)} h)", format_number(total.fte, decimals=1)],
         ["Contrats de travail", format_int(total.work_contracts_total)],
@@ -135,11 +153,11 @@ def write_consolidation_docx(rows: Sequence[ConsolidationRow], year: int, territ
 
     if len(rows) > 1 or (rows and rows[0].group != ALL_LABEL):
         document.add_heading(typo_fr(f"2. Par {group_label.lower()}"), level=1)
-        _table(document, [group_label, "Lots", "Heures réalisées", "Heures dues", "ETP", "Contrats", "Participants"],
-               [[row.group, format_int(row.contracts), format_int(row.hours_done), format_int(row.hours_due),
+        _table(document, [group_label, "Lots", "Heures réalisées", "Heures dues", "ETP", "Contrats", "Partici\u00adpants"],
+               [[row.group, format_int(row.contracts), _h(row.hours_done), _h(row.hours_due),
                  format_number(row.fte, decimals=1), format_int(row.work_contracts_total),
                  format_int(row.participants_total)] for row in rows]
-               + [["Total", format_int(total.contracts), format_int(total.hours_done), format_int(total.hours_due),
+               + [["Total", format_int(total.contracts), _h(total.hours_done), _h(total.hours_due),
                    format_number(total.fte, decimals=1), format_int(total.work_contracts_total),
                    format_int(total.participants_total)]])
         number = 3
@@ -149,7 +167,7 @@ def write_consolidation_docx(rows: Sequence[ConsolidationRow], year: int, territ
     document.add_heading(typo_fr(f"{number}. Heures par modalité"), level=1)
     routes = [(route.label, total.hours_by_route.get(route, 0.0)) for route in Route]
     _table(document, ["Modalité", "Heures", "Part des heures"],
-           [[label, format_int(hours), _share(hours, total.hours_done)] for label, hours in routes])
+           [[label, _h(hours), _share(hours, total.hours_done)] for label, hours in routes])
     if total.hours_done:
         document.add_paragraph()
         document.add_picture(io.BytesIO(_bar_chart_png(routes)), width=Cm(16))
@@ -158,7 +176,7 @@ def write_consolidation_docx(rows: Sequence[ConsolidationRow], year: int, territ
     trades = sorted(total.hours_by_trade.items(), key=lambda item: -item[1])
     if trades:
         _table(document, ["Métier", "Heures", "Part des heures"],
-               [[trade, format_int(hours), _share(hours, total.hours_done)] for trade, hours in trades])
+               [[trade, _h(hours), _share(hours, total.hours_done)] for trade, hours in trades])
     else:
         p("Aucune heure déclarée sur l'année.")
 
