@@ -40,7 +40,8 @@ class ConsolidationRow:
     contracts_by_type: dict[ContractType, int] = field(default_factory=dict)
     hours_by_route: dict[Route, float] = field(default_factory=dict)
     hours_by_trade: dict[str, float] = field(default_factory=dict)
-    buyers: int = 0
+    buyers: int = 0  # distinct buyers of the group
+    group_by: str = "all"  # how the rows were grouped: buyer, department, epci or all
 
     @property
     def participants_total(self) -> int:
@@ -95,7 +96,7 @@ def consolidate(commitments: Iterable[Commitment], statements: Iterable[Statemen
         if row is None:
             row = rows[group] = ConsolidationRow(group=group, year=year, contracts=0, contracts_reporting=0,
                                                  hours_done=0.0, hours_due=0.0, fte=0.0, fte_hours=per_fte,
-                                                 fte_since=since, fte_source=source)
+                                                 fte_since=since, fte_source=source, group_by=group_by)
             buyers[group] = set()
         row.contracts += 1
         buyers[group].add(c.buyer)

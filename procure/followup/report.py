@@ -15,7 +15,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from procure.followup.consolidation import ALL_LABEL, ConsolidationRow
+from procure.followup.consolidation import ALL_LABEL, GROUP_LABELS, ConsolidationRow
 from procure.followup.model import ContractType, PublicCategory, Route
 from procure.outputs.annex import typo_fr
 from procure.outputs.format_fr import format_date, format_int, format_number, format_percent
@@ -49,6 +49,20 @@ def total_of(rows: Sequence[ConsolidationRow], year: int, label: str = ALL_LABEL
                 target[key] = target.get(key, 0) + value
     total.fte = total.hours_done / total.fte_hours if total.fte_hours else 0.0
     return total
+
+
+def _split(rows: Sequence[ConsolidationRow], year: int) -> tuple[ConsolidationRow, list[ConsolidationRow]]:
+    """(the whole, the groups): the « Ensemble » row of `consolidate(..., "all")` when given (its buyers are
+    distinct, which a sum of groups cannot know), else the sum of the groups."""
+    overall = [row for row in rows if row.group_by == "all" or row.group == ALL_LABEL]
+    groups = [row for row in rows if row not in overall]
+    return (overall[0] if overall else total_of(groups, year)), groups
+
+
+def _group_label(groups: Sequence[ConsolidationRow], given: str | None) -> str:
+    if given:
+        return given
+    return GROUP_LABELS.get(groups[0].group_by, "Groupe") if groups else "Groupe"
 
 
 def _share(part: float, whole: float) -> str:
@@ -112,14 +126,16 @@ def _table(document, header: list[str], rows: list[list[str]], first_cm: float |
 
 
 def write_consolidation_docx(rows: Sequence[ConsolidationRow], year: int, territory_label: str, path: str | Path,
-                             group_label: str = "Acheteur", generated: date | None = None) -> Path:
-    """The yearly report; `rows` are the groups of `consolidate` (one row « Ensemble » or one per buyer/territory)."""
+                             group_label: str | None = None, generated: date | None = None) -> Path:
+    """The yearly report. `rows`: what `consolidate` gives — the « Ensemble » row, the rows of one grouping
+    (buyer, department, EPCI), or both (the « Ensemble » row is then the whole, never added to the groups)."""
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
     generated = generated or date.today()
-    total = total_of(rows, year)
+    total, groups = _split(rows, year)
+    group_label = _group_label(groups, group_label)
     document = docx.Document()
     document.styles["Normal"].font.name = "Calibri"
     document.styles["Normal"].font.size = Pt(11)
@@ -151,13 +167,13 @@ def write_consolidation_docx(rows: Sequence[ConsolidationRow], year: int, territ
     ]
     _table(document, ["Indicateur", "Valeur"], key_rows)
 
-    if len(rows) > 1 or (rows and rows[0].group != ALL_LABEL):
+    if groups:
         document.add_heading(typo_fr(f"2. Par {group_label.lower()}"), level=1)
         _table(document, [group_label, "Lots", "Heures réalisées", "Heures dues", "ETP", "Contrats", "Partici\u00adpants"],
                [[row.group, format_int(row.contracts), _h(row.hours_done), _h(row.hours_due),
                  format_number(row.fte, decimals=1), format_int(row.work_contracts_total),
-                 format_int(row.participants_total)] for row in rows]
-               + [["Total", format_int(total.contracts), _h(total.hours_done), _h(total.hours_due),
+                 format_int(row.participants_total)] for row in groups]
+               + [["Ensemble", format_int(total.contracts), _h(total.hours_done), _h(total.hours_due),
                    format_number(total.fte, decimals=1), format_int(total.work_contracts_total),
                    format_int(total.participants_total)]])
         number = 3
@@ -206,14 +222,16 @@ def write_consolidation_docx(rows: Sequence[ConsolidationRow], year: int, territ
 
 
 def write_consolidation_xlsx(rows: Sequence[ConsolidationRow], year: int, path: str | Path,
-                             group_label: str = "Acheteur") -> Path:
-    """One row per group (and a total) with every indicator as a number, French headers and number formats."""
+                             group_label: str | None = None) -> Path:
+    """One row per group then the whole (« Ensemble »), every indicator as a number, French headers and number
+    formats. `rows` as for `write_consolidation_docx`."""
     import openpyxl
     from openpyxl.styles import Font
 
     from procure.market.practice import safe_cell
 
-    total = total_of(rows, year, "Total")
+    total, groups = _split(rows, year)
+    group_label = _group_label(groups, group_label)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = f"Bilan {year}"
@@ -226,8 +244,8 @@ def write_consolidation_xlsx(rows: Sequence[ConsolidationRow], year: int, path: 
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in list(rows) + ([total] if len(rows) != 1 else []):
-        sheet.append([safe_cell(row.group), year, row.contracts, row.contracts_reporting, row.buyers,
+    for row in groups + [total]:
+        sheet.append([safe_cell(ALL_LABEL if row is total else row.group), year, row.contracts, row.contracts_reporting, row.buyers,
                       round(row.hours_done, 2), round(row.hours_due, 2), round(row.fte, 2),
                       row.work_contracts_total, row.participants_total]
                      + [round(row.hours_by_route.get(route, 0.0), 2) for route in Route]

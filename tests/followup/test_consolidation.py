@@ -131,7 +131,8 @@ def _pdf(path):
 
 
 def test_word_report_renders_in_libreoffice(libreoffice, tmp_path):
-    rows = consolidate(LOTS, STATEMENTS, 2026, "buyer")
+    # as the service gives them: the whole (« Ensemble ») first, then one row per buyer
+    rows = consolidate(LOTS, STATEMENTS, 2026, "all") + consolidate(LOTS, STATEMENTS, 2026, "buyer")
     path = write_consolidation_docx(rows, 2026, "Val-de-Marne et Seine-Saint-Denis", tmp_path / "bilan.docx",
                                     generated=date(2026, 12, 2))
     text, pages = _pdf(path)
@@ -139,13 +140,24 @@ def test_word_report_renders_in_libreoffice(libreoffice, tmp_path):
     assert 1 <= pages <= 6
     assert "Bilan 2026 des clauses sociales d'insertion" in flat.replace("’", "'")
     assert "Val-de-Marne et Seine-Saint-Denis" in flat
-    assert "681 h" in flat  # 680,5 hours done, rounded
+    assert "681 h" in flat and "1 361" not in flat  # 680,5 hours done, rounded half up; the whole not added twice
+    assert "2. Par acheteur" in flat
     assert "0,4" in flat  # FTE: 680,5 / 1 607
     assert "Ville de Vitry" in flat and "Montreuil" in flat and "Département 94" in flat
     assert "Intérim d'insertion (ETTI)" in flat.replace("’", "'") and "44,1 %" in flat  # 300 / 680,5
     assert "1 607 heures" in flat and "01/01/2005" in flat
     assert "aucun nom" in flat and "aucune fiche individuelle" in flat
     assert "02/12/2026" in flat
+
+
+def test_the_whole_given_with_groups_is_not_added_twice(tmp_path):
+    rows = consolidate(LOTS, STATEMENTS, 2026, "all") + consolidate(LOTS, STATEMENTS, 2026, "epci")
+    path = write_consolidation_xlsx(rows, 2026, tmp_path / "bilan.xlsx")
+    sheet = openpyxl.load_workbook(path)["Bilan 2026"]
+    assert sheet.cell(1, 1).value == "EPCI"
+    body = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert list(body) == ["200054781", "200057867", "Ensemble"]
+    assert body["Ensemble"][5] == pytest.approx(680.5) and body["Ensemble"][4] == 3  # three distinct buyers
 
 
 def test_xlsx_report_has_numbers_and_french_headers(tmp_path):
@@ -157,9 +169,9 @@ def test_xlsx_report_has_numbers_and_french_headers(tmp_path):
     assert header[:10] == ["Département", "Année", "Lots avec clause", "Lots avec heures déclarées", "Acheteurs",
                            "Heures réalisées", "Heures dues", "ETP", "Contrats de travail", "Participants"]
     body = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
-    assert set(body) == {"93", "94", "Total"}
-    assert body["Total"][5] == pytest.approx(680.5) and body["94"][5] == pytest.approx(650.5)
-    assert body["Total"][7] == pytest.approx(round(680.5 / 1607, 2))
+    assert list(body) == ["93", "94", "Ensemble"]  # the whole, summed from the groups
+    assert body["Ensemble"][5] == pytest.approx(680.5) and body["94"][5] == pytest.approx(650.5)
+    assert body["Ensemble"][7] == pytest.approx(round(680.5 / 1607, 2))
     share = header.index("Part des heures : Intérim d'insertion (ETTI)")
     assert body["94"][share] == pytest.approx(300 / 650.5)
     assert sheet.cell(2, share + 1).number_format == "0.0%"
