@@ -15,18 +15,28 @@ then share long-lived workers whose crash breaks the pool for the jobs queued be
 process (imports, about 2 s) is small beside a DCE's reading.
 
 **The dispatcher** is a daemon thread, one per process and database (`start_dispatcher`), started by the app
-(and by the first `enqueue` or `state` call of a process). Every second it:
+(unless PROCURE_ANALYSIS_IN_APP=0), or the main loop of a `procure worker` process (`run_worker`). Every second it:
 1. reaps the workers that ended: a worker that ended without writing its outcome (crash, exit code ≠ 0) gets
    its job failed with the French reason (exit code included); its lease is released, the previous stored
    analysis is kept (a new version is only written at the very end, in one transaction);
 2. kills the workers whose heartbeat (written by the worker at every page and step) is older than
    `PROCURE_ANALYSIS_HEARTBEAT_SECONDS`, or that run longer than `PROCURE_ANALYSIS_LEASE_MINUTES`;
-3. fails the running jobs nobody beats for anymore (a worker of a server that was killed): nobody holds them;
+3. takes back the running jobs nobody beats for anymore (their server or `procure worker` died with its
+   worker, a machine stopped): silent for longer than twice the heartbeat timeout, so that their own
+   dispatcher, if alive, has judged them first and their worker, if alive, has ended itself (see below);
+   such a job is queued again once, at the head of the queue (`RESUMED_FR` kept in `analysis_error` while it
+   waits and runs), and failed with the French reason if it is left again;
 4. starts the oldest queued jobs while fewer than `PROCURE_ANALYSIS_WORKERS` (default: the number of cores)
-   run against this database, jobs queued before a restart included.
-Claims are atomic updates (`WHERE analysis_state = 'queued'`), so several servers on one PostgreSQL database
-share the queue without running a job twice. A worker also watches itself: with no progress for twice the
+   run from this dispatcher, jobs queued before a restart included. The limit is per process: two
+   `procure worker` machines of 4 cores run 8 analyses at once.
+Claims are atomic conditional updates (`UPDATE … WHERE id = :id AND analysis_state = 'queued'`, rowcount 1
+for one claimer only: on PostgreSQL a second claimer waits for the first's row lock and then sees the row no
+longer queued), so several app servers and workers on one PostgreSQL database share the queue without running
+a job twice; SQLite serialises the same update. A worker also watches itself: with no progress for twice the
 heartbeat timeout it exits, so that even a worker whose server died does not run forever.
+
+A worker started by a dispatcher lives in its own session: when its dispatcher's process stops (a redeploy),
+it goes on and writes its outcome itself.
 
 The synchronous path stays: `Workspace.analyse` (command line, tests) runs `Pipeline.analyse` in the calling
 process, with the same lease and heartbeat.
@@ -60,7 +70,11 @@ from procure.service.tenders import tender_for
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
+ORPHAN_MARGIN_SECONDS = 5  # beyond twice the heartbeat timeout: a live worker's watchdog has ended it by then
 QUEUED_STEP_FR = "En attente d'un programme de lecture libre…"
+# Kept in analysis_error (not shown while queued or running) to queue a job left by a dead worker once only.
+RESUMED_FR = ("Analyse reprise : le programme de lecture qui la menait s'est arrêté avec son serveur "
+              "(redémarrage ou panne).")
 STARTING_STEP_FR = "Démarrage du programme de lecture…"
 
 
@@ -102,6 +116,16 @@ def workers() -> int:
 
 def heartbeat_seconds() -> int:
     return settings.get_int("PROCURE_ANALYSIS_HEARTBEAT_SECONDS")
+
+
+def orphan_seconds() -> int:
+    """Silence after which a running job is taken back by any dispatcher (its own judges it at heartbeat_seconds)."""
+    return 2 * heartbeat_seconds() + ORPHAN_MARGIN_SECONDS
+
+
+def runs_in_app() -> bool:
+    """False (PROCURE_ANALYSIS_IN_APP=0) when `procure worker` processes run the analyses, not the app servers."""
+    return (settings.get("PROCURE_ANALYSIS_IN_APP") or "1").strip().lower() not in ("0", "non", "no", "false")
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -156,7 +180,9 @@ class Jobs:
                         analysis_requested_by=actor.id)
                 .execution_options(synchronize_session=False)
             )
-        start_dispatcher(self.sessions).wake()
+        dispatcher = start_dispatcher(self.sessions)
+        if dispatcher is not None:  # else a `procure worker` sees it at its next poll (POLL_SECONDS)
+            dispatcher.wake()
         return self.state(actor, tender_id)
 
     def state(self, actor: Actor, tender_id: int) -> JobState:
@@ -203,6 +229,11 @@ class Dispatcher(threading.Thread):
         self.children: dict[int, _Child] = {}
         self._wake = threading.Event()
         self._halt = threading.Event()
+        self._draining = threading.Event()  # `procure worker` asked to stop: no new job, the running ones end
+
+    def drain(self) -> None:
+        self._draining.set()
+        self._wake.set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -225,13 +256,15 @@ class Dispatcher(threading.Thread):
                 self.tick()
             except Exception:  # noqa: BLE001 - a database outage must not end the dispatcher: it tries again
                 logger.warning("analysis dispatcher: tick failed", exc_info=True)
+            if self._draining.is_set() and not self.children:
+                return
             self._wake.wait(POLL_SECONDS)
             self._wake.clear()
 
     def tick(self) -> None:
         self._reap()
         self._kill_hung()
-        self._fail_orphans()
+        self._take_back_orphans()
         self._start_queued()
 
     # ------------------------------------------------------------------ the steps of a tick
@@ -270,27 +303,43 @@ class Dispatcher(threading.Thread):
             del self.children[tender_id]
             self._ended(child, child.process.returncode, reason)
 
-    def _fail_orphans(self) -> None:
-        """Running jobs of no live worker here whose heartbeat stopped (their server died): failed, lease freed."""
-        silence = heartbeat_seconds()
+    def _take_back_orphans(self) -> None:
+        """Running jobs of no live worker here, silent for `orphan_seconds()` (their server or worker died): queued
+        again once, at the head of the queue, with their lease freed; failed if they were left a second time."""
+        silence = orphan_seconds()
         cutoff = now() - timedelta(seconds=silence)
         with self.sessions() as session:
-            orphans = session.execute(select(TenderRow.id, TenderRow.analysis_step).where(
+            orphans = session.execute(select(TenderRow.id, TenderRow.analysis_step, TenderRow.analysis_error).where(
                 TenderRow.analysis_state == JobStatus.RUNNING.value,
                 or_(TenderRow.analysis_heartbeat.is_(None), TenderRow.analysis_heartbeat < cutoff),
                 TenderRow.id.not_in(list(self.children) or [0]))).all()
-        for tender_id, step in orphans:
-            self._fail(tender_id, orphan_reason(silence, step), cutoff=cutoff)
+        for tender_id, step, note in orphans:
+            if note == RESUMED_FR:
+                logger.warning("analysis of tender %s left a second time (%s): failed", tender_id, step)
+                self._fail(tender_id, orphan_reason(silence, step), cutoff=cutoff)
+            else:
+                self._requeue(tender_id, cutoff)
+
+    def _requeue(self, tender_id: int, cutoff: datetime) -> None:
+        with self.sessions.begin() as session:
+            taken = session.execute(
+                update(TenderRow)
+                .where(TenderRow.id == tender_id, TenderRow.analysis_state == JobStatus.RUNNING.value,
+                       or_(TenderRow.analysis_heartbeat.is_(None), TenderRow.analysis_heartbeat < cutoff))
+                .values(analysis_state=JobStatus.QUEUED.value, analysis_step=QUEUED_STEP_FR, analysis_fraction=None,
+                        analysis_error=RESUMED_FR, analysis_heartbeat=None, analysing_since=None)
+                .execution_options(synchronize_session=False)  # analysis_queued_at kept: it goes first
+            ).rowcount
+        if taken:
+            logger.warning("analysis of tender %s left by a dead worker: queued again", tender_id)
+            self._wake.set()
 
     def _start_queued(self) -> None:
         limit = self.limit or workers()
-        cutoff = now() - timedelta(seconds=heartbeat_seconds())
-        while True:
+        while not self._halt.is_set() and not self._draining.is_set():
+            if len(self.children) >= limit:
+                return
             with self.sessions() as session:
-                running = session.scalar(select(func.count()).select_from(TenderRow).where(
-                    TenderRow.analysis_state == JobStatus.RUNNING.value, TenderRow.analysis_heartbeat >= cutoff)) or 0
-                if max(int(running), len(self.children)) >= limit:
-                    return
                 queued = session.scalar(select(TenderRow.id).where(TenderRow.analysis_state == JobStatus.QUEUED.value)
                                         .order_by(TenderRow.analysis_queued_at, TenderRow.id).limit(1))
             if queued is None:
@@ -300,10 +349,10 @@ class Dispatcher(threading.Thread):
                     update(TenderRow)
                     .where(TenderRow.id == queued, TenderRow.analysis_state == JobStatus.QUEUED.value)
                     .values(analysis_state=JobStatus.RUNNING.value, analysis_heartbeat=now(),
-                            analysis_step=STARTING_STEP_FR, analysis_fraction=0.0, analysis_error=None)
+                            analysis_step=STARTING_STEP_FR, analysis_fraction=0.0)  # analysis_error: RESUMED_FR kept
                     .execution_options(synchronize_session=False)
                 ).rowcount
-            if claimed == 1:
+            if claimed == 1:  # 0: another dispatcher claimed it first; the next one is tried
                 self._spawn(queued)
 
     # ------------------------------------------------------------------ workers
@@ -325,6 +374,7 @@ class Dispatcher(threading.Thread):
                                   "Relancez l'analyse ; si cela se reproduit, prévenez l'administrateur.")
             return
         self.children[tender_id] = _Child(tender_id, process, time.monotonic(), log)
+        logger.info("analysis of tender %s started in worker process %s", tender_id, process.pid)
 
     def _ended(self, child: _Child, code: int | None, reason: str) -> None:
         """A worker is gone: its job, if the worker did not write its outcome, is failed with `reason`."""
@@ -359,8 +409,11 @@ _dispatchers: dict[str, Dispatcher] = {}
 _lock = threading.Lock()
 
 
-def start_dispatcher(sessions: sessionmaker[Session], limit: int | None = None) -> Dispatcher:
-    """The dispatcher of this process for this database, started on the first call."""
+def start_dispatcher(sessions: sessionmaker[Session], limit: int | None = None) -> Dispatcher | None:
+    """The dispatcher of this process for this database, started on the first call; None when the analyses are
+    left to `procure worker` processes (PROCURE_ANALYSIS_IN_APP=0)."""
+    if not runs_in_app():
+        return None
     key = _url(sessions)
     with _lock:
         dispatcher = _dispatchers.get(key)
@@ -378,6 +431,47 @@ def stop_dispatchers(kill: bool = True) -> None:
         _dispatchers.clear()
     for dispatcher in dispatchers:
         dispatcher.stop(kill)
+
+
+def run_worker(sessions: sessionmaker[Session], limit: int | None = None) -> int:
+    """`procure worker`: the dispatcher loop alone, in the foreground, so that a deployment runs its analyses on
+    machines apart from the app servers (which then set PROCURE_ANALYSIS_IN_APP=0).
+
+    SIGTERM or Ctrl-C: no new job is claimed and the running analyses are waited for; a second signal leaves at
+    once (the workers, in their own sessions, go on and write their outcome; if they die too, any dispatcher
+    takes their jobs back after twice the heartbeat timeout)."""
+    dispatcher = Dispatcher(sessions, limit)
+    received: list[int] = []
+
+    def on_signal(number: int, _frame) -> None:
+        received.append(number)
+        if len(received) == 1:
+            logger.info("signal %s: no new analysis, waiting for the %s running", number, len(dispatcher.children))
+            dispatcher.drain()
+        else:
+            dispatcher.stop(kill=False)
+
+    previous = {number: signal.signal(number, on_signal) for number in (signal.SIGTERM, signal.SIGINT)}
+    logger.info("procure worker: up to %s analyses at a time on %s", limit or workers(),
+                sessions.kw["bind"].url.render_as_string(hide_password=True))
+    try:
+        dispatcher.run()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    return 0
+
+
+def worker_main(limit: int | None = None, migrate_only: bool = False) -> int:
+    """The `procure worker` command: the schema brought up to date, then `run_worker` (or nothing more)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from procure.db import get_engine, session_factory
+
+    engine = get_engine()  # migrated on opening, as the app does
+    if migrate_only:
+        print(f"Base à jour : {engine.url.render_as_string(hide_password=True)}")
+        return 0
+    return run_worker(session_factory(engine), limit)
 
 
 # ---------------------------------------------------------------------------------------------- the worker

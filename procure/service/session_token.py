@@ -6,6 +6,11 @@ the instance's secret key) and the age check pass, and if the account is still a
 account's: signing out, a password change or reset, a role change, a deactivation or a reactivation bump it,
 so every older token is refused by the server even if a copy of the cookie survives. A token of an account on a
 temporary password gives a user marked must_change_password: the app offers nothing but the change.
+
+Nothing of a session lives in one process: the token carries the user, the database says whether it still
+holds, so any app server that has the same signing key accepts it (several servers behind a proxy, a restarted
+one). The key is PROCURE_SESSION_SECRET when set (the same value for every server), else a file written once in
+PROCURE_HOME (enough for one machine, or for servers sharing that folder).
 """
 from __future__ import annotations
 
@@ -38,11 +43,20 @@ class SessionSecretUnavailable(ProcureError):
 
 
 def secret_key() -> str:
-    """The instance's signing key, kept in PROCURE_HOME (readable by its owner only).
+    """The instance's signing key: PROCURE_SESSION_SECRET, else a file kept in PROCURE_HOME (owner only).
 
-    Written atomically (a temporary file, then a link that fails if another process was first): a full disk or
+    The file is written atomically (a temporary file, then a link that fails if another process was first): a full disk or
     a crash leaves no empty key behind. A key found empty or too short (an older crash) is replaced, never used.
     """
+    configured = (settings.raw("PROCURE_SESSION_SECRET") or "").strip()
+    if configured:
+        if len(configured) < _SECRET_MIN_LENGTH:  # a short key can be guessed offline from one cookie
+            raise SessionSecretUnavailable(
+                f"Le secret de session donné par PROCURE_SESSION_SECRET est trop court ({len(configured)} caractères, "
+                f"{_SECRET_MIN_LENGTH} au moins) : l'administrateur doit en poser un plus long, p. ex. la sortie de "
+                "« python -c 'import secrets; print(secrets.token_hex(32))' »."
+            )
+        return configured
     path = settings.data_home() / _SECRET_FILE
     try:
         key = _read_secret(path)
