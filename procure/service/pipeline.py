@@ -37,7 +37,15 @@ from procure.service import access, lot_matching
 from procure.service.access import Actor
 from procure.service.accounts import now
 from procure.service.lot_matching import MATCHES_PER_LOT, carry_over, lever_for
-from procure.service.schema import Decision, MatchOutcome, PlaceSource, StoredSuggestion, SuggestionStatus, TargetType
+from procure.service.schema import (
+    Decision,
+    MatchOutcome,
+    PlaceSource,
+    StoredAnalysis,
+    StoredSuggestion,
+    SuggestionStatus,
+    TargetType,
+)
 from procure.service.tenders import Tenders, tender_for
 
 __all__ = ["MATCHES_PER_LOT", "AnalysisConflict", "AnalysisResult", "Pipeline", "Progress", "matching_lever"]
@@ -332,9 +340,9 @@ class Pipeline:
             )
         session.refresh(row)
         previous = _decisions(session, row.id, claimed)
-        stored = tender.to_dict()
-        stored["step_problems"] = steps
-        row.analysis_json = json.dumps(stored, ensure_ascii=False)
+        # The tender as read and the advice without its suggestions, versioned (service.schema.StoredAnalysis):
+        # the outputs render it later without re-reading the files.
+        row.analysis_json = StoredAnalysis.of(tender, advice, steps).to_json()
         row.analysed_at = now()
         if tender.reference:
             row.reference = str(tender.reference.value)[:100]

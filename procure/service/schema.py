@@ -9,9 +9,30 @@ unversioned payload of the first releases) so that old analyses stay readable af
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+
+from procure.model import (
+    Amount,
+    AmountKind,
+    BuyerCategory,
+    Commune,
+    CpvCode,
+    DocumentInfo,
+    Evidence,
+    Fact,
+    FileProblem,
+    Lot,
+    Place,
+    PlaceScope,
+    ProvisionKind,
+    SocialProvision,
+    Tender,
+    to_jsonable,
+)
 
 SCHEMA_VERSION = 1
 
@@ -238,4 +259,288 @@ def _hours(hours) -> StoredHours:
         steps=list(hours.steps),
         unverified=bool(hours.unverified),
         references=list(hours.references),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- the stored analysis
+
+ANALYSIS_SCHEMA_VERSION = 1
+# Version history of tenders.analysis_json (StoredAnalysis.from_json reads every one of them):
+#   0  the first releases: procure.model.Tender.to_dict() with "step_problems", no schema number, no advice.
+#   1  the same tender fields at the top level (readers of version 0 still find them there), with "schema",
+#      amounts as exact decimal strings, and "advice": what the annex prints beside the stored suggestions
+#      (reference date and its source, contract value, compliance alerts, each lot's nature, CPV and amount).
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    lot: int | None
+    code: str
+    message: str
+    legal_basis: list[str]
+    evidence: list[StoredEvidence] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StoredLotAdvice:
+    number: int
+    nature: str
+    cpv: str | None
+    amount_ht: Decimal | None
+    alerts: list[StoredAlert] = field(default_factory=list)
+    social_service: bool = False
+    ways_to_comply: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StoredAdvice:
+    """The advice of an analysis without its suggestions (those are rows of their own, with StoredSuggestion)."""
+
+    reference_date: date
+    date_source: str
+    contract_value_ht: Decimal | None
+    mandatory_social_condition: bool | None
+    alerts: list[StoredAlert]
+    lots: list[StoredLotAdvice]
+
+    @classmethod
+    def from_advice(cls, advice) -> StoredAdvice:
+        """From a procure.advice.suggest.Advice."""
+        return cls(
+            reference_date=advice.reference_date,
+            date_source=advice.date_source,
+            contract_value_ht=_decimal(advice.contract_value_ht),
+            mandatory_social_condition=advice.mandatory_social_condition,
+            alerts=[_alert(a) for a in advice.alerts],
+            lots=[StoredLotAdvice(lot.lot.number, lot.nature, lot.cpv, _decimal(lot.amount_ht),
+                                  [_alert(a) for a in lot.alerts], bool(lot.social_service), list(lot.ways_to_comply))
+                  for lot in advice.lots],
+        )
+
+    def to_advice(self, tender):
+        """A procure.advice.suggest.Advice over `tender`, suggestions left empty (they are stored apart)."""
+        from procure.advice.suggest import Advice, LotAdvice
+
+        lots = []
+        for stored in self.lots:
+            lot = tender.lot(stored.number)
+            if lot is None:
+                continue
+            lots.append(LotAdvice(lot, stored.nature, stored.cpv, stored.amount_ht, [],
+                                  [_to_alert(a) for a in stored.alerts], stored.social_service,
+                                  list(stored.ways_to_comply)))
+        return Advice(tender, self.reference_date, self.date_source, self.contract_value_ht, None,
+                      self.mandatory_social_condition, lots, [_to_alert(a) for a in self.alerts])
+
+
+@dataclass(frozen=True)
+class StoredAnalysis:
+    """tenders.analysis_json: the tender as read, the advice without its suggestions, the steps that failed alone.
+
+    `advice` is None for an analysis stored before version 1, or when the advice step failed; `advice_for` then
+    advises the stored tender again (never re-reading the files)."""
+
+    tender: Tender
+    advice: StoredAdvice | None = None
+    step_problems: list[str] = field(default_factory=list)
+    schema: int = ANALYSIS_SCHEMA_VERSION
+
+    @classmethod
+    def of(cls, tender: Tender, advice=None, step_problems: list[str] | None = None) -> StoredAnalysis:
+        """From the analysis just made: `advice` a procure.advice.suggest.Advice, or None (not computed)."""
+        from procure.advice.suggest import Advice
+
+        stored = StoredAdvice.from_advice(advice) if isinstance(advice, Advice) else None
+        return cls(tender, stored, list(step_problems or []))
+
+    def to_json(self) -> str:
+        data = _exact_jsonable(self.tender)
+        data["step_problems"] = list(self.step_problems)
+        data["advice"] = _exact_jsonable(self.advice) if self.advice is not None else None
+        data["schema"] = ANALYSIS_SCHEMA_VERSION
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> StoredAnalysis:
+        data = json.loads(text)
+        version = data.pop("schema", 0)
+        if version > ANALYSIS_SCHEMA_VERSION:
+            raise ValueError(f"analyse enregistrée par une version plus récente de procure (schéma {version})")
+        steps = list(data.pop("step_problems", None) or [])
+        advice = data.pop("advice", None)  # absent from version 0
+        return cls(read_tender(data), _read_advice(advice) if advice else None, steps)
+
+    def as_dict(self) -> dict:
+        """The JSON form of the tender (as version 0 stored it), for the pages that still read it by key."""
+        return json.loads(self.to_json())
+
+    def advice_for(self, answers=None):
+        """The Advice the outputs print: the stored one; advised again from the stored tender (with the user's
+        answers, procure.advice.advise.TenderAnswers) when none was stored."""
+        if self.advice is not None:
+            return self.advice.to_advice(self.tender)
+        from procure.advice.advise import TenderAnswers, advise
+
+        return advise(self.tender, answers or TenderAnswers())
+
+    def lot(self, number: int) -> Lot | None:
+        return self.tender.lot(number)
+
+
+def read_analysis(text: str | None) -> StoredAnalysis | None:
+    """tenders.analysis_json read back, whatever version wrote it; None when the tender was never analysed."""
+    return StoredAnalysis.from_json(text) if text else None
+
+
+def stored_lot(analysis: StoredAnalysis | None, number: int) -> Lot:
+    """A lot of a stored analysis (for re-matching it without the files); an empty lot when it is not there."""
+    lot = analysis.lot(number) if analysis is not None else None
+    return lot if lot is not None else Lot(number)
+
+
+def _decimal(value) -> Decimal | None:
+    return Decimal(str(value)) if value is not None else None
+
+
+def _alert(alert) -> StoredAlert:
+    return StoredAlert(alert.lot, alert.code, alert.message, list(alert.legal_basis),
+                       [StoredEvidence(**_evidence_fields(e)) for e in alert.evidence])
+
+
+def _to_alert(stored: StoredAlert):
+    from procure.advice.suggest import Alert
+
+    return Alert(stored.lot, stored.code, stored.message, list(stored.legal_basis),
+                 [Evidence(**asdict(e)) for e in stored.evidence])
+
+
+def _exact_jsonable(obj):
+    """procure.model.to_jsonable, decimals kept exact as strings (version 1)."""
+    if isinstance(obj, Decimal):
+        return str(obj)
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _exact_jsonable(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): _exact_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_exact_jsonable(v) for v in obj]
+    return to_jsonable(obj)
+
+
+# The readers below are the inverse of _exact_jsonable / procure.model.to_jsonable, field by field, for every
+# version: a value absent from an older version takes its default, an unknown key is an error (a renamed field
+# fails here, in a test, instead of leaving a page blank).
+
+
+def _read_advice(data: dict) -> StoredAdvice:
+    return StoredAdvice(
+        reference_date=date.fromisoformat(data["reference_date"]),
+        date_source=data["date_source"],
+        contract_value_ht=_decimal(data.get("contract_value_ht")),
+        mandatory_social_condition=data.get("mandatory_social_condition"),
+        alerts=[_read_alert(a) for a in data.get("alerts") or []],
+        lots=[StoredLotAdvice(lot["number"], lot["nature"], lot.get("cpv"), _decimal(lot.get("amount_ht")),
+                              [_read_alert(a) for a in lot.get("alerts") or []], bool(lot.get("social_service")),
+                              list(lot.get("ways_to_comply") or []))
+              for lot in data.get("lots") or []],
+    )
+
+
+def _read_alert(data: dict) -> StoredAlert:
+    return StoredAlert(data.get("lot"), data["code"], data["message"], list(data.get("legal_basis") or []),
+                       [StoredEvidence(**e) for e in data.get("evidence") or []])
+
+
+def _evidence(data: dict | None) -> Evidence | None:
+    return Evidence(**data) if data else None
+
+
+def _fact(data: dict | None, value=lambda v: v) -> Fact | None:
+    if not data:
+        return None
+    raw = data.get("value")
+    return Fact(value(raw) if raw is not None else None, _evidence(data.get("evidence")), bool(data.get("inherited")))
+
+
+def _commune(data: dict) -> Commune:
+    return Commune(**data)
+
+
+def _place(data):
+    """A Place; a bare Commune in analyses of the first releases (no "scope")."""
+    if not isinstance(data, dict):
+        return data
+    if "scope" not in data:
+        return _commune(data)
+    return Place(PlaceScope(data["scope"]), data["label"], [_commune(c) for c in data.get("communes") or []],
+                 list(data.get("departments") or []), data.get("region"), bool(data.get("from_buyer_address")))
+
+
+def _amount(data):
+    if not isinstance(data, dict):
+        return data
+    kind = data.get("kind")
+    return Amount(_decimal(data["value"]), data.get("tax"), AmountKind(kind) if kind else None,
+                  data.get("computation"), _decimal(data.get("estimate")))
+
+
+def _category(value):
+    try:
+        return BuyerCategory(value)
+    except ValueError:
+        return value
+
+
+def _provision(data: dict) -> SocialProvision:
+    return SocialProvision(ProvisionKind(data["kind"]), Evidence(**data["evidence"]), data.get("lot"),
+                           list(data.get("articles") or []), data.get("hours"), data.get("hours_per"),
+                           data.get("weight_percent"))
+
+
+def _cpv(pair: list) -> tuple[CpvCode, Evidence | None]:
+    code, evidence = pair
+    return CpvCode(**code), _evidence(evidence)
+
+
+def _prediction(data):
+    """procure.market.classifier's prediction: its alternatives are (division, probability) pairs."""
+    if isinstance(data, dict) and "alternatives" in data:
+        return {**data, "alternatives": [tuple(pair) for pair in data["alternatives"]]}
+    return data
+
+
+def _lot(data: dict) -> Lot:
+    return Lot(
+        number=data["number"],
+        title=_fact(data.get("title")),
+        cpv=[_cpv(pair) for pair in data.get("cpv") or []],
+        estimated_amount=_fact(data.get("estimated_amount"), _amount),
+        duration_months=_fact(data.get("duration_months")),
+        place=_fact(data.get("place"), _place),
+        provisions=[_provision(p) for p in data.get("provisions") or []],
+        predicted_cpv=_fact(data.get("predicted_cpv"), _prediction),
+        cpv_doubt=data.get("cpv_doubt"),
+    )
+
+
+def read_tender(data: dict) -> Tender:
+    """A procure.model.Tender from its JSON form (Tender.to_dict(), any version)."""
+    known = {f.name for f in fields(Tender)}
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"analyse enregistrée illisible : champs inconnus {sorted(unknown)}")
+    return Tender(
+        documents=[DocumentInfo(**d) for d in data.get("documents") or []],
+        problems=[FileProblem(**p) for p in data.get("problems") or []],
+        buyer=_fact(data.get("buyer")),
+        buyer_category=_fact(data.get("buyer_category"), _category),
+        object=_fact(data.get("object")),
+        reference=_fact(data.get("reference")),
+        procedure=_fact(data.get("procedure")),
+        place=_fact(data.get("place"), _place),
+        dates={key: _fact(fact, date.fromisoformat) for key, fact in (data.get("dates") or {}).items()},
+        times=dict(data.get("times") or {}),
+        defence_security=_fact(data.get("defence_security")),
+        lots=[_lot(lot) for lot in data.get("lots") or []],
+        provisions=[_provision(p) for p in data.get("provisions") or []],
     )
