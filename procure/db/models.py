@@ -51,6 +51,35 @@ class SupplierRow(Base):
     )
 
 
+class SupplierSourceRow(Base):
+    """What one imported file said about a structure (issue 23): `suppliers` holds the merged view, these rows
+    keep each source's own values side by side, so the directory can say which file said what."""
+
+    __tablename__ = "supplier_sources"
+    __table_args__ = (UniqueConstraint("siret", "source", name="uq_supplier_source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    siret: Mapped[str] = mapped_column(String(14), index=True)
+    source: Mapped[str] = mapped_column(String(100))
+    format: Mapped[str] = mapped_column(String(20))
+    source_date: Mapped[date | None] = mapped_column(Date)
+    name: Mapped[str | None] = mapped_column(String(300))
+    kinds: Mapped[str] = mapped_column(String(100), default="")
+    naf: Mapped[str | None] = mapped_column(String(6))
+    address: Mapped[str | None] = mapped_column(String(300))
+    postcode: Mapped[str | None] = mapped_column(String(5))
+    commune_insee: Mapped[str | None] = mapped_column(String(5))
+    commune_name: Mapped[str | None] = mapped_column(String(100))
+    department: Mapped[str | None] = mapped_column(String(3))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    activities: Mapped[str | None] = mapped_column(Text)
+    headcount: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[str | None] = mapped_column(Text)  # JSON: FINESS numbers, SIAE type, networks… as the file gave them
+    demo: Mapped[bool] = mapped_column(default=False)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class Organisation(Base):
     __tablename__ = "organisations"
 
