@@ -40,6 +40,12 @@ SETTINGS: tuple[Setting, ...] = (
         "`../shared/data` en CI",
     ),
     Setting("PROCURE_CPV_FILE", None, "nomenclature CPV 2008 (CSV) à utiliser directement", "aucune"),
+    Setting(
+        "PROCURE_DECP_STORE",
+        None,
+        "dossier du magasin d'analyse des DECP (fichiers Parquet lus par DuckDB pour le tableau de bord)",
+        "`decp-parquet/` dans `PROCURE_HOME`",
+    ),
     Setting("PROCURE_CLAUSES", None, "autre bibliothèque de clauses et paramètres datés", "`clauses/`"),
     Setting("PROCURE_CACHE", None, "cache de l'index des communes", "`~/.cache/procure`"),
     Setting("PROCURE_TESSERACT", None, "binaire tesseract ; vide pour désactiver l'OCR", "`tesseract` du système"),
