@@ -201,6 +201,15 @@ def _figures(statement: Statement) -> dict:
             "contrats": {k.value: v for k, v in statement.contracts.items()}}
 
 
+def _overwritten(old: tuple[int, Statement] | None, new: Statement) -> Statement:
+    if old is None:
+        return new
+    previous = old[1]
+    return Statement(commitment_key=new.commitment_key, month=new.month, hours={**previous.hours, **new.hours},
+                     participants={**previous.participants, **new.participants},
+                     contracts={**previous.contracts, **new.contracts}, source=new.source)
+
+
 def _same_figures(a: Statement, b: Statement) -> bool:
     def clean(values: dict) -> dict:
         return {k: v for k, v in values.items() if v}
@@ -374,7 +383,7 @@ class Followup:
             query = (select(FollowupEvent, User.display_name)
                      .outerjoin(User, User.id == FollowupEvent.user_id)
                      .where(FollowupEvent.commitment_id == commitment_id)
-                     .order_by(FollowupEvent.created_at, FollowupEvent.id))
+                     .order_by(FollowupEvent.id))
             return [{"when": e.created_at, "who": name or "ligne de commande", "action": e.action,
                      "action_label": FollowupAction(e.action).label, "month": e.month, "source": e.source,
                      "details": json.loads(e.details_json or "{}")}
@@ -556,7 +565,7 @@ class Followup:
             session.flush()
             session.add(FollowupEvent(commitment_id=row.id, action=FollowupAction.COMMITMENT_CREATED.value,
                                       details_json=json.dumps({"après": _jsonable(values)}, ensure_ascii=False),
-                                      source=source, user_id=_user_id(actor)))
+                                      source=source, user_id=_user_id(actor), created_at=_now()))
             return row.id
 
     @staticmethod
@@ -598,7 +607,7 @@ class Followup:
                 commitment_id=row.id, action=FollowupAction.COMMITMENT_CHANGED.value, source=MANUAL_SOURCE_FR,
                 details_json=json.dumps({"avant": _jsonable(before),
                                          "après": _jsonable({k: merged[k] for k in before})}, ensure_ascii=False),
-                user_id=_user_id(actor)))
+                user_id=_user_id(actor), created_at=_now()))
             return expected_version + 1
 
     # ------------------------------------------------------------ statements
@@ -642,7 +651,7 @@ class Followup:
                               contracts=_figures_of(ContractType, contracts, int), source=MANUAL_SOURCE_FR)
         if not statement.hours and not statement.participants and not statement.contracts:
             raise ProcureError("Aucun chiffre saisi : indiquez au moins les heures du mois (0 pour un mois sans heures).")
-        outcome = self._store_statements(actor, [statement], MANUAL_SOURCE_FR)
+        outcome = self._store_statements(actor, [statement], MANUAL_SOURCE_FR, overwrite=True)
         outcome.rows_read = 1
         return outcome
 
@@ -655,7 +664,11 @@ class Followup:
         return {key for key, organisation, facilitator, shared in rows
                 if access.can_enter_statements(actor, _Facts(organisation, facilitator, bool(shared)))}
 
-    def _store_statements(self, actor: Actor, incoming: list[Statement], name: str) -> StatementImport:
+    def _store_statements(self, actor: Actor, incoming: list[Statement], name: str,
+                          overwrite: bool = False) -> StatementImport:
+        """Merge and write statements. An import never lets an empty or zero figure erase a stored one
+        (procure.followup.statements.merge_statements); a statement typed in the app (`overwrite`) sets every
+        figure it gives, zero included (the way to correct a figure to zero), and keeps the others."""
         from procure.followup.statements import merge_statements
 
         outcome = StatementImport(name=name)
@@ -675,8 +688,11 @@ class Followup:
                     existing[(key, row.month)] = (row.id, _statement(key, row))
             wanted = [s for s in incoming if s.commitment_key in ids]
             touched = {(s.commitment_key, s.month) for s in wanted}
-            merged, report = merge_statements([existing[k][1] for k in touched if k in existing], wanted)
-            outcome.kept = list(report.kept)
+            if overwrite:
+                merged = [_overwritten(existing.get((s.commitment_key, s.month)), s) for s in wanted]
+            else:
+                merged, report = merge_statements([existing[k][1] for k in touched if k in existing], wanted)
+                outcome.kept = list(report.kept)
             user = _user_id(actor)
             now = _now()
             inserts, events = [], []
