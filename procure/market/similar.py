@@ -72,16 +72,20 @@ class ContractRepository:
                                          func.min(PublicContract.key), func.max(PublicContract.key))).one()
         return tuple(row)
 
-    def awards_frame(self) -> pd.DataFrame:
-        """The columns of frame(), for the contracts that name their holders (past awards of the directory)."""
+    def awards_frame(self, holders: set[str] | None = None) -> pd.DataFrame:
+        """The columns of frame(), for the contracts that name their holders; with `holders`, only the contracts
+        one of them holds (read in chunks: the national DECP is never held whole in memory)."""
+        columns = ["id", "objet", "cpv", "division", "montant", "year", "acheteur_nom", "social", "titulaires", "lieu_code"]
+        query = select(PublicContract.source_id, PublicContract.objet, PublicContract.cpv, PublicContract.division,
+                       PublicContract.montant, PublicContract.year, PublicContract.acheteur_nom, PublicContract.social,
+                       PublicContract.titulaires, PublicContract.lieu_code).where(
+            PublicContract.titulaires.is_not(None), PublicContract.titulaires != "")
+        kept = []
         with self.sessions() as session:
-            rows = session.execute(select(PublicContract.source_id, PublicContract.objet, PublicContract.cpv,
-                                          PublicContract.division, PublicContract.montant, PublicContract.year,
-                                          PublicContract.acheteur_nom, PublicContract.social,
-                                          PublicContract.titulaires, PublicContract.lieu_code)
-                                   .where(PublicContract.titulaires.is_not(None), PublicContract.titulaires != "")).all()
-        return pd.DataFrame(rows, columns=["id", "objet", "cpv", "division", "montant", "year", "acheteur_nom", "social",
-                                           "titulaires", "lieu_code"])
+            for chunk in session.execute(query.execution_options(yield_per=BUILD_CHUNK)).partitions(BUILD_CHUNK):
+                kept += [row for row in chunk if holders is None
+                         or any(holder.strip() in holders for holder in row[8].split("|"))]
+        return pd.DataFrame(kept, columns=columns)
 
     def frame(self) -> pd.DataFrame:
         with self.sessions() as session:

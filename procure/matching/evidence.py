@@ -71,7 +71,8 @@ class PastAwards:
         frame["holder"] = frame["titulaires"].fillna("").astype(str).str.split("|")
         frame = frame.explode("holder")
         frame["holder"] = frame["holder"].str.strip()
-        frame = frame[frame["holder"].isin(position)].drop_duplicates(["id", "holder", "objet"]).reset_index(drop=True)
+        known = np.array([holder in position for holder in frame["holder"]], dtype=bool)  # a set lookup per holder
+        frame = frame[known].drop_duplicates(["id", "holder", "objet"]).reset_index(drop=True)
         self.supplier = frame["holder"].map(position).to_numpy(dtype=int)
         self.contract_id = frame["id"].astype(str).to_numpy()
         self.objet = frame["objet"].fillna("").astype(str).to_numpy()

@@ -20,7 +20,7 @@ import numpy as np
 import yaml
 
 from procure import law
-from procure.directory.suppliers import KIND_LABELS_FR, Supplier
+from procure.directory.suppliers import KIND_LABELS_FR, Supplier, naf_labels
 from procure.matching import place as places
 from procure.matching import ranker as ranking
 from procure.matching.evidence import query_vector
@@ -232,58 +232,64 @@ class SupplierIndex:
 
         self.suppliers = suppliers
         count = len(suppliers)
-        texts = [activity_text(s) for s in suppliers]
-        self.has_activity = np.array([bool(t) for t in texts], dtype=bool)
+        rows = [(s.naf or "", s.activities or "", ",".join(s.kinds), f"{s.commune_insee or ''}|{s.department or ''}",
+                 np.nan if s.latitude is None else s.latitude, np.nan if s.longitude is None else s.longitude,
+                 s.headcount or np.nan) for s in suppliers]
+        naf, activities, kind_keys, area_keys, lat, lon, headcount = (list(c) for c in zip(*rows)) if rows else ([],) * 7
+        self.lat, self.lon = np.array(lat, dtype=float), np.array(lon, dtype=float)
+        self.headcount = np.array(headcount, dtype=float)
         # Words reduced to their French stems: character n-grams matched "prototypage" with "production" and
         # "programmes" (a film producer was "plausible" for a laser machine).
-        self.vectorizer, self.matrix = _activity_tfidf([t or "-" for t in texts] or ["-"])
+        text_codes, text_keys = _factorize([f"{n}\x1f{a}" for n, a in zip(naf, activities)])
+        labels = naf_labels()
+        texts = [" ".join(part for part in (labels.get(key.split("\x1f")[0]), key.split("\x1f", 1)[1]) if part)
+                 for key in text_keys]
+        self.has_activity = np.array([bool(t) for t in texts] or [False], dtype=bool)[text_codes]
+        self.vectorizer, self.matrix = _activity_tfidf([t or "-" for t in texts] or ["-"], text_codes if count else None)
         self.columns = self.matrix.tocsc()  # term -> structures: a lot's few terms touch only their postings
-        self.lat = np.array([s.latitude if s.latitude is not None else np.nan for s in suppliers], dtype=float)
-        self.lon = np.array([s.longitude if s.longitude is not None else np.nan for s in suppliers], dtype=float)
-        self.headcount = np.array([s.headcount if s.headcount else np.nan for s in suppliers], dtype=float)
-        kind_sets = [tuple(sorted(set(s.kinds))) for s in suppliers]
-        groups = {kinds: number for number, kinds in enumerate(dict.fromkeys(kind_sets))}
-        self._kind_groups = list(groups)  # each distinct set of kinds once: eligibility is read per set, not per structure
-        self._kind_group_of = np.array([groups[kinds] for kinds in kind_sets], dtype=np.int32)
+        group_codes, group_keys = _factorize(kind_keys)
+        # Each distinct set of kinds once: eligibility, staffing and breadth are read per set, not per structure.
+        self._kind_groups = [tuple(sorted(set(key.split(",")) - {""})) for key in group_keys]
+        self._kind_group_of = group_codes.astype(np.int32)
         group_staffing = np.array([bool(k) and set(k) <= STAFFING_KINDS for k in self._kind_groups] or [False], dtype=float)
         group_breadth = np.array([max(len(k) - 1, 0) for k in self._kind_groups] or [0], dtype=float)
-        self.staffing_only = group_staffing[self._kind_group_of] if count else np.zeros(0)
-        self.breadth = group_breadth[self._kind_group_of] if count else np.zeros(0)
-        prefixes_of = {naf: cpv_prefixes_for_naf(naf) for naf in {s.naf for s in suppliers}}
-        self.prefixes = [prefixes_of[s.naf] for s in suppliers]
-        self._by_prefix = _inverted(self.prefixes)
-        self._by_division = _inverted([{p[:2] for p in prefixes} for prefixes in self.prefixes])
+        self.staffing_only, self.breadth = group_staffing[self._kind_group_of], group_breadth[self._kind_group_of]
+        naf_codes, naf_keys = _factorize(naf)
+        prefixes = [cpv_prefixes_for_naf(code or None) for code in naf_keys]
+        self._by_prefix = _inverted_by(prefixes, naf_codes)
+        self._by_division = _inverted_by([{p[:2] for p in found} for found in prefixes], naf_codes)
         kinds = kind_activities()
-        group_prefixes = [{p for k in group for p in kinds.get(k, [])} for group in self._kind_groups]
-        self._by_kind_prefix = _inverted([group_prefixes[g] for g in self._kind_group_of])
+        self._by_kind_prefix = _inverted_by([{p for k in group for p in kinds.get(k, [])} for group in self._kind_groups],
+                                            group_codes)
         self._kind_cache: dict[tuple[str | None, date | None], tuple[np.ndarray, np.ndarray]] = {}
         self._kind_tables: dict[tuple[bytes, bytes], tuple[np.ndarray, np.ndarray]] = {}
-        self._areas = self._supplier_areas()
+        self._areas = self._supplier_areas(area_keys)
         if awards is not None and not isinstance(awards, PastAwards):
             awards = PastAwards(awards, [s.siret for s in suppliers])
         self.awards = awards if awards is not None and len(awards) else None
 
-    def _supplier_areas(self) -> dict[str, np.ndarray]:
+    def _supplier_areas(self, keys: list[str]) -> dict[str, np.ndarray]:
         """EPCI, department and region of every structure (strings, for scopes), and the department and region as
-        integer codes (`department_code`, `region_code`: comparing integers is what a lot's area test costs)."""
+        integer codes (`department_code`, `region_code`: comparing integers is what a lot's area test costs);
+        `keys`: "commune|department" of each structure, each distinct one looked up once."""
         from procure.reference.geo import commune_by_insee, region_of_department
 
-        known: dict[tuple[str | None, str | None], tuple[str, str, str]] = {}
-        rows = []
-        for supplier in self.suppliers:
-            key = (supplier.commune_insee, supplier.department)
-            if key not in known:
-                commune = commune_by_insee(supplier.commune_insee) if supplier.commune_insee else None
-                code = places.normalize_department(supplier.department) or ""
-                known[key] = (commune.epci if commune else "", code, region_of_department(code) or "")
-            rows.append(known[key])
-        epci, department, region = (list(column) for column in zip(*rows)) if rows else ([], [], [])
-        areas = {"epci": np.array(epci, dtype=object), "department": np.array(department, dtype=object),
-                 "region": np.array(region, dtype=object)}
-        for name in ("department", "region"):
-            codes = {value: number for number, value in enumerate(sorted(set(areas[name])))}
-            areas[f"{name}_code"] = np.array([codes[value] for value in areas[name]], dtype=np.int32)
-            areas[f"{name}_codes"] = codes
+        codes, unique = _factorize(keys)
+        epci, department, region = [], [], []
+        for key in unique:
+            insee, given = key.split("|")
+            commune = commune_by_insee(insee) if insee else None
+            code = places.normalize_department(given or None) or ""
+            epci.append(commune.epci if commune else "")
+            department.append(code)
+            region.append(region_of_department(code) or "")
+        areas = {}
+        for name, values in (("epci", epci), ("department", department), ("region", region)):
+            areas[name] = np.array(values + [""], dtype=object)[codes]
+            if name != "epci":
+                numbers = {value: number for number, value in enumerate(sorted(set(values)))}
+                areas[f"{name}_code"] = np.array([numbers[v] for v in values] + [-1], dtype=np.int32)[codes]
+                areas[f"{name}_codes"] = numbers
         return areas
 
     def in_scope(self, query: LotQuery) -> np.ndarray:
@@ -631,15 +637,6 @@ def _staffing_lot(cpv: str | None) -> bool:
 _NONE = np.array([], dtype=np.int64)
 
 
-def _inverted(groups) -> dict[str, np.ndarray]:
-    """Key -> indices (NumPy) of the entries whose keys contain it."""
-    found: dict[str, list[int]] = {}
-    for index, keys in enumerate(groups):
-        for key in keys:
-            found.setdefault(key, []).append(index)
-    return {key: np.array(indices, dtype=np.int64) for key, indices in found.items()}
-
-
 def _kind_rule(rule, groups: list[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
     """(weight, admitted) of an eligibility rule for each distinct set of kinds."""
     weight = np.zeros(max(len(groups), 1))
@@ -653,15 +650,39 @@ def _kind_rule(rule, groups: list[tuple[str, ...]]) -> tuple[np.ndarray, np.ndar
     return weight, admitted
 
 
-def _activity_tfidf(texts: list[str]):
-    """The fitted TfidfVectorizer (stems, sublinear tf) and its matrix over `texts`, equal to fit_transform(texts)
-    but analysing each distinct text once (directories repeat their NAF labels)."""
+def _factorize(values: list[str]) -> tuple[np.ndarray, list[str]]:
+    """(code of each value, distinct values in order of appearance)."""
+    import pandas as pd
+
+    if not values:
+        return np.zeros(0, dtype=np.int64), []
+    codes, unique = pd.factorize(pd.Series(values, dtype=object), sort=False)
+    return codes.astype(np.int64), list(unique)
+
+
+def _inverted_by(keys_of: list, codes: np.ndarray) -> dict[str, np.ndarray]:
+    """Key -> indices (ascending) of the rows whose value (`codes`, into `keys_of`) has that key."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(keys_of) + 1))
+    members: dict[str, list[int]] = {}
+    for value, keys in enumerate(keys_of):
+        if bounds[value] < bounds[value + 1]:
+            for key in keys:
+                members.setdefault(key, []).append(value)
+    return {key: np.sort(np.concatenate([order[bounds[v]:bounds[v + 1]] for v in values]))
+            for key, values in members.items()}
+
+
+def _activity_tfidf(texts: list[str], codes: np.ndarray | None = None):
+    """The fitted TfidfVectorizer (stems, sublinear tf) and its matrix over the rows, equal to fit_transform on
+    every row's text but analysing each distinct text once (directories repeat their NAF labels): `texts` are the
+    distinct texts, `codes` the text of each row (None: one row per text)."""
     from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 
-    unique = list(dict.fromkeys(texts))
-    position = {text: number for number, text in enumerate(unique)}
     counter = CountVectorizer(analyzer=activity_stems)
-    counts = counter.fit_transform(unique)[np.array([position[text] for text in texts], dtype=np.int64)]
+    counts = counter.fit_transform(texts)
+    if codes is not None:
+        counts = counts[codes]
     transformer = TfidfTransformer(sublinear_tf=True)
     matrix = transformer.fit_transform(counts).tocsr()
     vectorizer = TfidfVectorizer(analyzer=activity_stems, sublinear_tf=True, min_df=1)

@@ -86,7 +86,8 @@ def build(sessions, with_awards: bool = True):
 
     BUILDS["count"] += 1
     suppliers = SupplierRepository(sessions).all()
-    contracts = ContractRepository(sessions).awards_frame() if with_awards else None
+    sirets = {supplier.siret for supplier in suppliers}
+    contracts = ContractRepository(sessions).awards_frame(sirets) if with_awards and sirets else None
     return SupplierIndex(suppliers, contracts if contracts is not None and not contracts.empty else None)
 
 
