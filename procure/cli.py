@@ -153,6 +153,9 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("--note-acheteur", help="acheteur (une partie du nom) pour qui écrire la note Word")
     watch.add_argument("--note", type=Path, help="note Word « vos avis publiés » de cet acheteur (.docx)")
     watch.set_defaults(handler=_watch)
+    from procure.followup.command import add_followup_parser
+
+    add_followup_parser(commands)  # procure suivi import | alertes | bilan | modele (issue 25)
     demo = commands.add_parser("demo-setup", help="créer la base de démonstration et afficher les identifiants")
     demo.set_defaults(handler=_demo_setup)
     reference = commands.add_parser("reference", help="données de référence")
