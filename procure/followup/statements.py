@@ -218,7 +218,8 @@ def read_statements(source: str | Path | bytes, name: str, mapping: dict[str, st
     if not figures:
         raise ProcureError(f"« {shown(name)} » : aucune colonne d'heures, de participants ou de contrats reconnue "
                            f"(attendu p. ex. « {ROUTE_COLUMNS[Route.DIRECT_HIRE]} »).")
-    known = set(known_keys) if known_keys is not None else None
+    # a lot's reference typed in another case or spacing is still that lot (« 2026-014/LOT 1 »)
+    known = {_folded_key(key): key for key in known_keys} if known_keys is not None else None
     limit = date(today.year, today.month, 1) if today else None
     seen: dict[tuple[str, date], int] = {}
     for number, row in enumerate(rows, start=2):
@@ -240,13 +241,19 @@ def read_statements(source: str | Path | bytes, name: str, mapping: dict[str, st
     return result
 
 
+def _folded_key(key: str) -> str:
+    return "".join(str(key).split()).casefold()
+
+
 def _statement(row: dict[str, str], actual: dict[str, str | None], figures: list[str], name: str,
-               known: set[str] | None, limit: date | None) -> tuple[Statement | None, str | None]:
+               known: dict[str, str] | None, limit: date | None) -> tuple[Statement | None, str | None]:
     key = " ".join(str(row.get(actual["key"] or "", "")).split())
     if not key:
         return None, "référence du lot manquante."
-    if known is not None and key not in known:
-        return None, f"lot « {shown(key)} » inconnu : aucun engagement suivi sous cette référence."
+    if known is not None:
+        if _folded_key(key) not in known:
+            return None, f"lot « {shown(key)} » inconnu : aucun engagement suivi sous cette référence."
+        key = known[_folded_key(key)]
     month_text = row.get(actual["month"] or "", "")
     month = parse_month(month_text)
     if month is None:

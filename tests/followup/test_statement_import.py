@@ -89,10 +89,11 @@ def test_bad_rows_are_reported_by_number_and_the_good_ones_kept(tmp_path):
         _row(key="2026-014/lot2", month="05/2026", participants_rsa="1,5"),           # 11: half a person
         _row(),                                                                       # 12: blank line, skipped
         _row(key="2026-014/lot2", month="novembre 2026", hours_training="3"),         # 13: good (this month)
+        _row(key=" 2026-014/LOT 1", month="2026-10-01", hours_training="3"),         # 14: good, the known key
     ]
     result = read_statements(_csv(tmp_path / "r.csv", rows), "r.csv", known_keys=KEYS, today=TODAY)
     assert [(s.commitment_key, s.month) for s in result.statements] == [
-        ("2026-014/lot1", date(2026, 1, 1)), ("2026-014/lot2", date(2026, 11, 1))]
+        ("2026-014/lot1", date(2026, 1, 1)), ("2026-014/lot2", date(2026, 11, 1)), ("2026-014/lot1", date(2026, 10, 1))]
     problems = {p.row: p.message_fr for p in result.problems}
     assert sorted(problems) == [3, 4, 5, 6, 7, 8, 9, 10, 11]
     assert "« cent heures » n'est pas un nombre" in problems[3] and "Heures embauche directe" in problems[3]
