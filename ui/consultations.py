@@ -78,7 +78,8 @@ items = ws.review_items(user, tender_id)
 permissions = ws.permissions(user, tender_id)
 consultation_actions(ws, user, tender_id)
 can_review = permissions["review"]
-analysis = items["tender"]["analysis"] or {}
+stored = items.tender.analysis  # service.schema.StoredAnalysis, None before the first analysis
+analysis = stored.as_dict() if stored is not None else {}  # the facts below still read its JSON form by key
 analysis_state = show_analysis_state(ws, user, tender_id)  # queued, running (live), done, failed with the reason
 
 

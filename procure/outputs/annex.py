@@ -125,23 +125,24 @@ def _local_datetime(value) -> str:
     return format_datetime(value.astimezone(ZoneInfo("Europe/Paris")))
 
 
-def reviewed_lots(items: dict, roles: dict[int, str]) -> list[ReviewedLot]:
-    """From Workspace.review_items (stored payloads and decisions) and the role of each suggestion's decider."""
+def reviewed_lots(items, roles: dict[int, str]) -> list[ReviewedLot]:
+    """From Workspace.review_items (procure.service.review.ReviewItems: stored payloads and decisions) and the role
+    of each suggestion's decider."""
     lots = []
-    for lot in items["lots"]:
+    for lot in items.lots:
         suggestions = []
-        for item in lot["suggestions"]:
-            payload = dict(item)
-            payload["status"] = item.get("status_label") or item.get("status", "")
-            payload.setdefault("existing", _stored_existing(item))
-            payload["decision"] = Decision(item["decision"], item.get("decided_by"), roles.get(item["id"]),
-                                           item.get("decided_at"), list(item.get("comments") or []))
+        for item in lot.suggestions:
+            payload = item.as_dict()
+            payload["status"] = item.status_label or item.status
+            payload.setdefault("existing", _stored_existing(payload))
+            payload["decision"] = Decision(item.decision, item.decided_by, roles.get(item.id), item.decided_at,
+                                           list(item.comments))
             suggestions.append(payload)
-        suppliers = [m["supplier"] for m in lot["matches"] if m["decision"] == "accepted"]
-        supplier_decisions = [(m["supplier"], Decision(m["decision"], m.get("decided_by"), roles.get(("match", m["id"])),
-                                                       m.get("decided_at"), list(m.get("comments") or [])))
-                              for m in lot["matches"] if m["decision"] != "pending" or m.get("comments")]
-        lots.append(ReviewedLot(lot["number"], suggestions, suppliers, supplier_decisions, lot.get("matching")))
+        suppliers = [m.supplier for m in lot.matches if m.decision == "accepted"]
+        supplier_decisions = [(m.supplier, Decision(m.decision, m.decided_by, roles.get(("match", m.id)),
+                                                    m.decided_at, list(m.comments)))
+                              for m in lot.matches if m.decision != "pending" or m.comments]
+        lots.append(ReviewedLot(lot.number, suggestions, suppliers, supplier_decisions, lot.matching))
     return lots
 
 

@@ -72,26 +72,29 @@ def clause_from_suggestion(lever_id: str, title: str, paragraphs: list[str], lot
     return ClauseToInsert(lever_id, heading, paragraphs, lot)
 
 
-def document_kind(filename: str, analysis: dict | None = None) -> str | None:
-    """CCAP, RC, CCTP… from the stored analysis, else from the file name."""
-    for document in (analysis or {}).get("documents", []):
-        if document.get("file") == filename and document.get("doc_type"):
-            return document["doc_type"]
+def document_kind(filename: str, documents=()) -> str | None:
+    """CCAP, RC, CCTP… from the documents of the analysis (procure.model.DocumentInfo), else from the file name."""
+    for document in documents or ():
+        if document.file == filename and document.doc_type:
+            return str(document.doc_type)
     upper = re.sub(r"[^A-Z]", " ", Path(filename).stem.upper()).split()
     return next((kind for kind in ("CCAP", "CCTP", "RC", "CCP") if kind in upper), None)
 
 
-def clauses_from_review(items: dict, filename: str) -> list[ClauseToInsert]:
-    """Accepted suggestions meant for this document (per its kind), not already present in the dossier."""
-    kind = document_kind(filename, items["tender"].get("analysis"))
+def clauses_from_review(items, filename: str) -> list[ClauseToInsert]:
+    """Accepted suggestions meant for this document (per its kind), not already present in the dossier.
+
+    `items`: procure.service.review.ReviewItems, the stored analysis and its decisions (no file is read)."""
+    analysis = items.tender.analysis
+    kind = document_kind(filename, analysis.tender.documents if analysis is not None else ())
     clauses = []
-    for lot in items["lots"]:
-        for s in lot["suggestions"]:
-            if s["decision"] != "accepted" or s.get("status") in ("present", "déjà présente"):
+    for lot in items.lots:
+        for s in lot.suggestions:
+            if s.decision != "accepted" or s.status == "present":
                 continue
-            if kind and kind not in s.get("target_document", "").replace(",", " ").split():
+            if kind and kind not in s.payload.target_document.replace(",", " ").split():
                 continue
-            clauses.append(clause_from_suggestion(s["lever_id"], s["title"], s["clause_paragraphs"], lot["number"]))
+            clauses.append(clause_from_suggestion(s.lever_id, s.payload.title, s.payload.clause_paragraphs, lot.number))
     return clauses
 
 
@@ -320,8 +323,7 @@ def _insert_bold(run_props) -> None:
 
 def clauses_from_advice(advice, filename: str, levers: list[str] | None = None) -> list[ClauseToInsert]:
     """Command line, without a review: the chosen levers, else the mandatory and recommended suggestions."""
-    kind = document_kind(filename, {"documents": [{"file": d.file, "doc_type": d.doc_type}
-                                                  for d in advice.tender.documents]})
+    kind = document_kind(filename, advice.tender.documents)
     clauses = []
     for lot_advice in advice.lots:
         for s in lot_advice.suggestions:

@@ -27,6 +27,7 @@ from procure.market.practice import (
     practice_table,
     xlsx_bytes,
 )
+from procure.model import Commune, Place
 from procure.reference.outlines import commune_outlines, department_name, department_of, department_outlines
 from procure.service.access import ADMIN_ONLY_FR, require
 from procure.service.dashboard import UNUSABLE_BUYER_FR, buyer_name_usable
@@ -87,10 +88,10 @@ def default_territory(workspace: Workspace, actor: UserInfo) -> str:
     Empty when neither says anything (the page then asks instead of assuming a department).
     """
     departments = Counter()
-    own = [t for t in workspace.visible_tenders(actor) if t["organisation"] == actor.organisation]
+    own = [t for t in workspace.visible_tenders(actor) if t.organisation == actor.organisation]
     for tender in own[:10]:  # the latest ones say where the organisation works now
-        analysis = workspace.review_items(actor, tender["id"])["tender"]["analysis"] or {}
-        place = (analysis.get("place") or {}).get("value")
+        analysis = workspace.review_items(actor, tender.id).tender.analysis
+        place = analysis.tender.place.value if analysis is not None and analysis.tender.place else None
         for code in _place_departments(place):
             departments[code] += 1
     if departments:
@@ -102,12 +103,12 @@ def default_territory(workspace: Workspace, actor: UserInfo) -> str:
 
 
 def _place_departments(place) -> list[str]:
-    if not isinstance(place, dict):
+    """The departments of a stored place of execution: a procure.model.Place, or a bare Commune (first releases)."""
+    if isinstance(place, Commune):
+        return [place.department] if place.department else []
+    if not isinstance(place, Place):
         return []
-    if place.get("department"):
-        return [place["department"]]
-    return list(place.get("departments") or []) + [c["department"] for c in place.get("communes") or []
-                                                   if isinstance(c, dict) and c.get("department")]
+    return list(place.departments) + [c.department for c in place.communes if c.department]
 
 
 def parse_territory(spec: str) -> Territory:
@@ -126,7 +127,7 @@ def practice(workspace: Workspace, actor: UserInfo, include_decp: bool) -> tuple
     Archived consultations are left out (visible_tenders); DECP contracts whose buyer name is a code or an
     accounting label ("09", "01 BUDGET PRINCIPAL") are grouped under UNUSABLE_BUYER_FR.
     """
-    visible = [t["id"] for t in workspace.visible_tenders(actor)]
+    visible = [t.id for t in workspace.visible_tenders(actor)]
     lots = lot_facts(workspace.sessions, visible)
     contracts = None
     if include_decp:
@@ -162,7 +163,7 @@ def guide_document(workspace: Workspace, actor: UserInfo, territory: Territory, 
     """The guide's data and its Word file, over the tenders the user may see."""
     from procure.outputs.guide import guide_data, write_guide
 
-    visible = [t["id"] for t in workspace.visible_tenders(actor)]
+    visible = [t.id for t in workspace.visible_tenders(actor)]
     data = guide_data(workspace.sessions, territory, on, visible)
     return data, write_guide(data, out)
 

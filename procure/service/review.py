@@ -7,18 +7,29 @@ is taken only on the current analysis: on an item of an older version it is refu
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from procure.db.models import LotRow, MatchRow, ReviewEvent, SuggestionRow, SupplierRow, TenderRow, User
+from procure.errors import ProcureError
 from procure.service import access
 from procure.service.access import AccessDenied, Actor
 from procure.service.accounts import now, resolve
 from procure.service.lot_matching import outcome_view
-from procure.service.schema import Action, Decision, Role, StoredSuggestion, SuggestionStatus, TargetType
+from procure.service.schema import (
+    Action,
+    Decision,
+    Keyed,
+    Role,
+    StoredAnalysis,
+    StoredSuggestion,
+    SuggestionStatus,
+    TargetType,
+    read_analysis,
+)
 from procure.service.tenders import tender_for
 
 _MODELS = {TargetType.SUGGESTION: SuggestionRow, TargetType.MATCH: MatchRow}
@@ -56,11 +67,145 @@ def _lock_analysis(session: Session, tender_id: int, version: int) -> None:
         raise StaleAnalysis(REPLACED_FR)
 
 
+# ---------------------------------------------------------------------------------------------- the views
+
+@dataclass(frozen=True)
+class CommentView(Keyed):
+    """A working-group comment on an item: who, when, with which action."""
+
+    who: str | None
+    when: datetime | None
+    action: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class SuggestionView(Keyed):
+    """A stored suggestion with its decision; its stored content is `payload` (service.schema.StoredSuggestion)."""
+
+    id: int
+    lever_id: str
+    score: float
+    status: str  # SuggestionStatus code
+    status_label: str
+    decision: str  # Decision code
+    decision_label: str
+    version: int
+    decided_by: str | None
+    decided_at: datetime | None
+    payload: StoredSuggestion
+    comments: list[CommentView] = field(default_factory=list)
+
+    def __getitem__(self, key: str):
+        if key in self.__dataclass_fields__ and key != "payload":
+            return getattr(self, key)
+        if key in StoredSuggestion.__dataclass_fields__:  # the stored content, as its JSON form reads
+            return asdict(self.payload)[key]
+        raise KeyError(key)
+
+    def as_dict(self) -> dict:
+        """The suggestion as one flat dict (decision fields and stored content), as the annex renders payloads."""
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__ if name not in ("payload", "comments")}
+        return {**fields, **asdict(self.payload), "comments": list(self.comments)}
+
+
+@dataclass(frozen=True)
+class SupplierView(Keyed):
+    siret: str
+    name: str
+    kinds: str | None
+    demo: bool
+    commune: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True)
+class MatchView(Keyed):
+    """A structure ranked for a lot, with its decision."""
+
+    id: int
+    rank: int
+    score: float
+    confidence: str
+    distance_km: float | None
+    explanation: str
+    lever_id: str | None
+    decision: str
+    decision_label: str
+    version: int
+    decided_by: str | None
+    decided_at: datetime | None
+    supplier: SupplierView
+    comments: list[CommentView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LotView(Keyed):
+    id: int
+    number: int
+    title: str | None
+    cpv: str | None
+    amount_ht: float | None
+    suggestions: list[SuggestionView]
+    matches: list[MatchView]
+    matching: dict  # outcome, message, place used and where it came from, levers left (lot_matching.outcome_view)
+
+
+@dataclass(frozen=True)
+class TenderView(Keyed):
+    id: int
+    title: str
+    reference: str | None
+    version: int
+    shared: bool
+    analysis: StoredAnalysis | None  # None: never analysed
+
+
+@dataclass(frozen=True)
+class ReviewItems(Keyed):
+    """The latest analysis of a tender as the review shows it: the tender and its lots with their decisions."""
+
+    tender: TenderView
+    lots: list[LotView]
+
+    def suggestions(self) -> list[SuggestionView]:
+        return [s for lot in self.lots for s in lot.suggestions]
+
+    def matches(self) -> list[MatchView]:
+        return [m for lot in self.lots for m in lot.matches]
+
+
+@dataclass(frozen=True)
+class HistoryRow(Keyed):
+    """One event of the audit trail (review_events)."""
+
+    when: datetime
+    who: str
+    action: str
+    action_label: str
+    target_type: str
+    target_id: int
+    comment: str | None
+    version: int
+    analysis_version: int | None
+
+
+NOT_ANALYSED_FR = "La consultation n'a pas encore été analysée : lancez l'analyse avant de produire ce document."
+
+
+def stored_analysis_of(items: ReviewItems) -> StoredAnalysis:
+    """The stored analysis of the items, or a French refusal when the tender was never analysed."""
+    if items.tender.analysis is None:
+        raise ProcureError(NOT_ANALYSED_FR)
+    return items.tender.analysis
+
+
 class Review:
     def __init__(self, sessions: sessionmaker[Session]):
         self.sessions = sessions
 
-    def review_items(self, actor: Actor, tender_id: int) -> dict:
+    def review_items(self, actor: Actor, tender_id: int) -> ReviewItems:
         """Lots of the latest analysis with their suggestions and matches and their decisions."""
         with self.sessions() as session:
             _, tender = tender_for(session, actor, tender_id)
@@ -71,17 +216,9 @@ class Review:
                 .order_by(LotRow.number)
             ).all()
             comments = _comments(session, tender.id, names)
-            return {
-                "tender": {
-                    "id": tender.id,
-                    "title": tender.title,
-                    "reference": tender.reference,
-                    "version": tender.analysis_version,
-                    "shared": tender.shared_with_group,
-                    "analysis": json.loads(tender.analysis_json) if tender.analysis_json else None,
-                },
-                "lots": [_lot_items(session, lot, names, comments) for lot in lots],
-            }
+            view = TenderView(tender.id, tender.title, tender.reference, tender.analysis_version,
+                              tender.shared_with_group, read_analysis(tender.analysis_json))
+            return ReviewItems(view, [_lot_items(session, lot, names, comments) for lot in lots])
 
     def can_review(self, actor: Actor, tender_id: int) -> bool:
         with self.sessions() as session:
@@ -155,7 +292,7 @@ class Review:
             )
             return new_version
 
-    def history(self, actor: Actor, tender_id: int) -> list[dict]:
+    def history(self, actor: Actor, tender_id: int) -> list[HistoryRow]:
         with self.sessions() as session:
             _, tender = tender_for(session, actor, tender_id)
             query = (
@@ -165,17 +302,8 @@ class Review:
                 .order_by(ReviewEvent.created_at, ReviewEvent.id)
             )
             return [
-                {
-                    "when": e.created_at,
-                    "who": name,
-                    "action": e.action,
-                    "action_label": Action(e.action).label,
-                    "target_type": e.target_type,
-                    "target_id": e.target_id,
-                    "comment": e.comment,
-                    "version": e.target_version,
-                    "analysis_version": e.analysis_version,
-                }
+                HistoryRow(e.created_at, name, e.action, Action(e.action).label, e.target_type, e.target_id, e.comment,
+                           e.target_version, e.analysis_version)
                 for e, name in session.execute(query)
             ]
 
@@ -190,22 +318,21 @@ def _unshared_under(session: Session, actor: Actor, lot: LotRow | None) -> bool:
     return tender is not None and not tender.shared_with_group and tender.archived_at is None
 
 
-def _comments(session: Session, tender_id: int, names: dict) -> dict[tuple[str, int], list[dict]]:
+def _comments(session: Session, tender_id: int, names: dict) -> dict[tuple[str, int], list[CommentView]]:
     """The working group's comments on each item, oldest first: who, when, with which action (for the annex)."""
     events = session.scalars(
         select(ReviewEvent)
         .where(ReviewEvent.tender_id == tender_id, ReviewEvent.comment.is_not(None))
         .order_by(ReviewEvent.created_at, ReviewEvent.id)
     )
-    comments: dict[tuple[str, int], list[dict]] = {}
+    comments: dict[tuple[str, int], list[CommentView]] = {}
     for event in events:
         comments.setdefault((event.target_type, event.target_id), []).append(
-            {"who": names.get(event.user_id), "when": event.created_at, "action": event.action,
-             "comment": event.comment})
+            CommentView(names.get(event.user_id), event.created_at, event.action, event.comment))
     return comments
 
 
-def _lot_items(session: Session, lot: LotRow, names: dict, comments: dict | None = None) -> dict:
+def _lot_items(session: Session, lot: LotRow, names: dict, comments: dict | None = None) -> LotView:
     suggestions = session.scalars(
         select(SuggestionRow)
         .where(SuggestionRow.lot_id == lot.id)
@@ -217,18 +344,13 @@ def _lot_items(session: Session, lot: LotRow, names: dict, comments: dict | None
         .where(MatchRow.lot_id == lot.id)
         .order_by(MatchRow.rank)
     ).all()
-    return {
-        "id": lot.id,
-        "number": lot.number,
-        "title": lot.title,
-        "cpv": lot.cpv,
-        "amount_ht": lot.amount_ht,
-        "suggestions": [{**_suggestion_item(s, names), "comments": (comments or {}).get((TargetType.SUGGESTION.value, s.id), [])}
-                        for s in suggestions],
-        "matches": [{**_match_item(m, supplier, names), "comments": (comments or {}).get((TargetType.MATCH.value, m.id), [])}
-                    for m, supplier in matches],
-        "matching": outcome_view(lot),  # outcome, message, place used and where it came from, levers left
-    }
+    comments = comments or {}
+    return LotView(
+        lot.id, lot.number, lot.title, lot.cpv, lot.amount_ht,
+        [_suggestion_item(s, names, comments.get((TargetType.SUGGESTION.value, s.id), [])) for s in suggestions],
+        [_match_item(m, supplier, names, comments.get((TargetType.MATCH.value, m.id), [])) for m, supplier in matches],
+        outcome_view(lot),  # outcome, message, place used and where it came from, levers left
+    )
 
 
 def _decision_fields(row, names: dict) -> dict:
@@ -241,37 +363,18 @@ def _decision_fields(row, names: dict) -> dict:
     }
 
 
-def _suggestion_item(s: SuggestionRow, names: dict) -> dict:
+def _suggestion_item(s: SuggestionRow, names: dict, comments: list[CommentView]) -> SuggestionView:
     status = SuggestionStatus(s.status)
-    payload = asdict(StoredSuggestion.from_json(s.payload_json))
-    return {
-        "id": s.id,
-        "lever_id": s.lever_id,
-        "score": s.score,
-        "status": status.value,
-        "status_label": status.label,
-        **_decision_fields(s, names),
-        **payload,
-    }
+    return SuggestionView(id=s.id, lever_id=s.lever_id, score=s.score, status=status.value, status_label=status.label,
+                          **_decision_fields(s, names), payload=StoredSuggestion.from_json(s.payload_json),
+                          comments=comments)
 
 
-def _match_item(m: MatchRow, supplier: SupplierRow, names: dict) -> dict:
-    return {
-        "id": m.id,
-        "rank": m.rank,
-        "score": m.score,
-        "confidence": m.confidence,
-        "distance_km": m.distance_km,
-        "explanation": m.explanation,
-        "lever_id": m.lever_id,
-        **_decision_fields(m, names),
-        "supplier": {
-            "siret": supplier.siret,
-            "name": supplier.name,
-            "kinds": supplier.kinds,
-            "demo": supplier.demo,
-            "commune": supplier.commune_name,
-            "latitude": supplier.latitude,
-            "longitude": supplier.longitude,
-        },
-    }
+def _match_item(m: MatchRow, supplier: SupplierRow, names: dict, comments: list[CommentView]) -> MatchView:
+    return MatchView(
+        id=m.id, rank=m.rank, score=m.score, confidence=m.confidence, distance_km=m.distance_km,
+        explanation=m.explanation, lever_id=m.lever_id, **_decision_fields(m, names),
+        supplier=SupplierView(supplier.siret, supplier.name, supplier.kinds, supplier.demo, supplier.commune_name,
+                              supplier.latitude, supplier.longitude),
+        comments=comments,
+    )

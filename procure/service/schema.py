@@ -262,6 +262,31 @@ def _hours(hours) -> StoredHours:
     )
 
 
+# ---------------------------------------------------------------------------------------------- views
+
+class Keyed:
+    """Also read by key (`view["title"]`, `view.get("title")`), as the dicts these views replaced were: callers not
+    yet moved to attributes keep working. New code reads attributes, which a renamed field turns into an error."""
+
+    def __getitem__(self, key: str):
+        if key in self.__dataclass_fields__:  # type: ignore[attr-defined]
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def get(self, key: str, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key: str) -> bool:
+        try:
+            self[key]
+        except KeyError:
+            return False
+        return True
+
+
 # ---------------------------------------------------------------------------------------------- the stored analysis
 
 ANALYSIS_SCHEMA_VERSION = 1
@@ -371,8 +396,16 @@ class StoredAnalysis:
         return cls(read_tender(data), _read_advice(advice) if advice else None, steps)
 
     def as_dict(self) -> dict:
-        """The JSON form of the tender (as version 0 stored it), for the pages that still read it by key."""
-        return json.loads(self.to_json())
+        """The tender in the JSON form version 0 stored (Tender.to_dict, amounts as numbers) with "step_problems":
+        for the pages that still read it by key."""
+        return {**to_jsonable(self.tender), "step_problems": list(self.step_problems)}
+
+    def __getitem__(self, key: str):
+        """Read by key as the dict of version 0 was (`analysis["lots"]`): for the callers not yet typed."""
+        return self.as_dict()[key]
+
+    def get(self, key: str, default=None):
+        return self.as_dict().get(key, default)
 
     def advice_for(self, answers=None):
         """The Advice the outputs print: the stored one; advised again from the stored tender (with the user's

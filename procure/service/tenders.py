@@ -17,6 +17,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
@@ -28,6 +29,22 @@ from procure.ingest import safe_display_name
 from procure.service import access
 from procure.service.access import AccessDenied, Actor, TenderFacts
 from procure.service.accounts import resolve
+from procure.service.schema import Keyed
+
+
+@dataclass(frozen=True)
+class VisibleTender(Keyed):
+    """A consultation in the list the actor sees."""
+
+    id: int
+    title: str
+    reference: str | None
+    organisation: str
+    shared: bool
+    version: int
+    created_at: datetime
+    archived_at: datetime | None
+
 
 DELETED = "deleted"  # analysis_state of a tombstone (a deleted tender whose audit trail is kept)
 _BUSY_STATES = ("queued", "running")
@@ -183,7 +200,7 @@ class Tenders:
         with self.sessions.begin() as session:
             tender_for(session, actor, tender_id, access.can_edit)[1].shared_with_group = shared
 
-    def visible_tenders(self, actor: Actor, include_archived: bool = False) -> list[dict]:
+    def visible_tenders(self, actor: Actor, include_archived: bool = False) -> list[VisibleTender]:
         """The tenders the actor may see, newest first; archived ones only on demand, deleted ones never."""
         with self.sessions() as session:
             actor = resolve(session, actor)
@@ -192,19 +209,9 @@ class Tenders:
             )
             query = query.where(access.visible_clause(actor), live_clause(include_archived))
             query = query.order_by(TenderRow.created_at.desc(), TenderRow.id.desc())
-            return [
-                {
-                    "id": t.id,
-                    "title": t.title,
-                    "reference": t.reference,
-                    "organisation": org,
-                    "shared": t.shared_with_group,
-                    "version": t.analysis_version,
-                    "created_at": t.created_at,
-                    "archived_at": t.archived_at,
-                }
-                for t, org in session.execute(query)
-            ]
+            return [VisibleTender(t.id, t.title, t.reference, org, t.shared_with_group, t.analysis_version,
+                                  t.created_at, t.archived_at)
+                    for t, org in session.execute(query)]
 
     def archive(self, actor: Actor, tender_id: int) -> None:
         """Out of the consultation list, the guide and the dashboard; everything kept, restorable."""
@@ -272,6 +279,17 @@ class Tenders:
                 select(DocumentRow).where(DocumentRow.tender_id == tender.id).order_by(DocumentRow.id)
             )
             return [(d.filename, d.content) for d in rows]
+
+    def file(self, actor: Actor, tender_id: int, filename: str) -> bytes | None:
+        """The bytes of one stored document of the tender (the latest of that name); None when there is none."""
+        with self.sessions() as session:
+            _, tender = tender_for(session, actor, tender_id)
+            return session.scalar(
+                select(DocumentRow.content)
+                .where(DocumentRow.tender_id == tender.id, DocumentRow.filename == filename)
+                .order_by(DocumentRow.id.desc())
+                .limit(1)
+            )
 
     def permissions(self, actor: Actor, tender_id: int) -> dict[str, bool]:
         """What the UI may offer on this tender (buttons are hidden, not merely refused)."""

@@ -173,26 +173,31 @@ class Workspace:
     # ------------------------------------------------------------------ outputs
 
     def annex(self, actor: Actor, tender_id: int, out: Path) -> Path:
-        """Word annex of the stored, reviewed suggestions of the latest analysis: who decided what, suppliers retained."""
-        from procure.advice.advise import TenderAnswers, advise
+        """Word annex of the stored, reviewed suggestions of the latest analysis: who decided what, suppliers retained.
+
+        Rendered from the stored analysis alone (service.schema.StoredAnalysis), never from the uploaded files."""
+        from procure.advice.advise import TenderAnswers
         from procure.outputs.annex import reviewed_lots, write_annex
+        from procure.service.review import stored_analysis_of
 
         items = self.review_items(actor, tender_id)  # checks access
-        # Header facts and compliance alerts, with the buyer's answers as the analysis took them (code review D2).
+        analysis = stored_analysis_of(items)
+        # Header facts and compliance alerts as the analysis stored them; an analysis stored before the advice was
+        # kept (schema 0) is advised again from its stored tender with the buyer's answers (code review D2).
         answers = TenderAnswers(category=self.buyer_category(actor, tender_id), defence=self.defence_security(actor, tender_id))
-        advice = advise(self.load_tender(actor, tender_id), answers)
         roles, organisation = self._deciders(tender_id, items)
-        return write_annex(advice, out, reviewed=reviewed_lots(items, roles), buyer=organisation)
+        return write_annex(analysis.advice_for(answers), out, reviewed=reviewed_lots(items, roles), buyer=organisation)
 
     def tracked_document(self, actor: Actor, tender_id: int, filename: str, out: Path):
-        """The buyer's own CCAP or RC (DOCX) with the accepted clauses inserted as Word tracked changes."""
+        """The buyer's own CCAP or RC (DOCX) with the accepted clauses inserted as Word tracked changes: the stored
+        analysis says which clauses go there, only that document's bytes are read."""
         from procure.outputs.tracked import clauses_from_review, insert_clauses
 
         items = self.review_items(actor, tender_id)  # checks access
-        files = dict(self.tenders.files(actor, tender_id))
-        if filename not in files:
+        content = self.tenders.file(actor, tender_id, filename)
+        if content is None:
             raise ValueError(f"document « {filename} » absent de la consultation")
-        return insert_clauses(files[filename], clauses_from_review(items, filename), out)
+        return insert_clauses(content, clauses_from_review(items, filename), out)
 
     def _deciders(self, tender_id: int, items: dict) -> tuple[dict, str | None]:
         """Role of whoever decided each suggestion (by id) and supplier (by ("match", id)), and the buyer's organisation."""
