@@ -405,23 +405,33 @@ def _train_models(args: argparse.Namespace) -> int:
 
 
 def _import_decp(args: argparse.Namespace) -> int:
+    """Streamed into the database and the Parquet analysis store, any size (procure.market.decp.import_decp)."""
     from procure.db import session_factory
-    from procure.market.similar import ContractRepository
+    from procure.errors import ProcureError
+    from procure.market.decp import import_decp
 
-    frame = _read_decp(args.path)
-    if frame is None:
+    shown = {"step": -1}
+
+    def progress(fraction: float, text: str) -> None:
+        if int(fraction * 10) > shown["step"]:  # one line per tenth of the file
+            shown["step"] = int(fraction * 10)
+            print(f"  {fraction:4.0%} {text}", file=sys.stderr, flush=True)
+
+    try:
+        report = import_decp(args.path, session_factory(), progress=progress)
+    except ProcureError as error:
+        print(f"Export DECP illisible, rien n'a été importé : {error.message_fr}", file=sys.stderr)
         return EXIT_UNREADABLE
-    records, problems = frame.attrs.get("records", len(frame)), frame.attrs.get("problems", [])
-    if frame.empty:
-        print(f"Aucun marché n'a pu être importé : {records} marché(s) dans le fichier, aucun n'est utilisable"
+    problems = report.problems
+    for problem in problems[:MAX_LISTED_PROBLEMS]:
+        print(f"  {problem}", file=sys.stderr)
+    if len(problems) > MAX_LISTED_PROBLEMS:
+        print(f"  … et {len(problems) - MAX_LISTED_PROBLEMS} autre(s) remarque(s)", file=sys.stderr)
+    if report.stats.kept == 0:
+        print(f"Aucun marché n'a pu être importé : {report.records} marché(s) dans le fichier, aucun n'est utilisable"
               + (" (détail ci-dessus)." if problems else "."), file=sys.stderr)
         return EXIT_UNREADABLE
-    counts = ContractRepository(session_factory()).import_frame(frame)
-    ignored = max(0, records - len(frame) - frame.attrs.get("duplicates", 0))
-    print(f"{records} marché(s) lu(s) : {counts['added']} ajouté(s), {counts['unchanged']} déjà présent(s)"
-          + (f", {ignored} ignoré(s)" if ignored else "")
-          + (f", {frame.attrs['duplicates']} doublon(s) écarté(s)" if frame.attrs.get("duplicates") else "")
-          + (f" ; {len(problems)} remarque(s) (détail ci-dessus)." if problems else "."))
+    print(report.summary_fr() + (" (détail ci-dessus)." if problems else "."))
     return EXIT_OK
 
 
