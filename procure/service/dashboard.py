@@ -9,8 +9,11 @@ column are then one sum (walkthrough B23: 29 306 h shown, 0 h exported).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -99,3 +102,159 @@ class Dashboard:
             "present_clauses_without_hours": present_without_hours,
             "accepted_matches": accepted_matches or 0,
         }
+
+
+# ---------------------------------------------------------------- published contracts (DECP), read by DuckDB
+
+NO_VALUE_FR = {"division": "sans code CPV", "nature": "nature non renseignée"}
+
+
+@dataclass(frozen=True)
+class ShareRow:
+    """Contracts of one group (a CPV division, a year, a nature, a buyer's year) and those with a social consideration."""
+
+    label: str
+    contracts: int
+    with_social: int
+    amount_ht: float
+    amount_social_ht: float
+    reserved: int
+    year: int | None = None  # for a buyer's year
+
+    @property
+    def share(self) -> float:
+        return self.with_social / self.contracts if self.contracts else 0.0
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """The two lines a share is read against: the national target today and the share observed by the OECP."""
+
+    target: float
+    target_reference: str
+    observed: float
+    observed_year: int
+    observed_reference: str
+
+
+@dataclass(frozen=True)
+class DecpDashboard:
+    contracts: int  # in the analysis store
+    store_version: int
+    by_division: tuple[ShareRow, ...]
+    by_year: tuple[ShareRow, ...]
+    by_nature: tuple[ShareRow, ...]
+    benchmark: Benchmark
+
+    @property
+    def with_social(self) -> int:
+        return sum(row.with_social for row in self.by_year)
+
+    @property
+    def dated(self) -> int:
+        return sum(row.contracts for row in self.by_year)
+
+
+def benchmark(on: date | None = None) -> Benchmark:
+    from procure import law
+
+    target = law.parameter("national_social_target", on or date.today())
+    observed = law.parameter_or_earliest("observed_social_share", on or date.today())
+    return Benchmark(float(target.value), target.label_fr(), float(observed.value), observed.since.year,
+                     observed.label_fr())
+
+
+def _rows(frame, key: str) -> tuple[ShareRow, ...]:
+    return tuple(ShareRow(str(row[key]) if row[key] != "" else NO_VALUE_FR.get(key, "non renseigné"), int(row["contracts"]),
+                          int(row["with_social"]), float(row["amount_ht"]), float(row["amount_social_ht"]),
+                          int(row["reserved"])) for row in frame.to_dict("records"))
+
+
+def _division_label(code: str) -> str:
+    from procure.reference.cpv import load_nomenclature
+
+    if not code or code == NO_VALUE_FR["division"]:
+        return NO_VALUE_FR["division"]
+    try:
+        label = load_nomenclature().labels.get(code + "000000")
+    except (OSError, KeyError, UnicodeDecodeError):
+        label = None
+    return f"{code} — {label}" if label else code
+
+
+class DecpFigures:
+    """The DECP part of the dashboard, from the Parquet store (procure.market.analytics), cached per store version:
+    a click recomputes nothing, an import is seen at the next call."""
+
+    def __init__(self, sessions: sessionmaker[Session] | None = None, store=None):
+        from procure.market.analytics import ContractStore
+
+        self.sessions = sessions
+        self.store = store or ContractStore()
+
+    def version(self):
+        """The store's version; contracts of the database it lacks (imported before the store existed, or through
+        ContractRepository.import_frame) are copied into it first, once."""
+        version = self.store.version()
+        if self.sessions is None:
+            return version
+        from procure.db.models import PublicContract
+
+        with self.sessions() as session:
+            stored = session.scalar(select(func.count(PublicContract.id))) or 0
+        if stored > version.rows:
+            self.store.sync_from_database(self.sessions)
+            version = self.store.version()
+        return version
+
+    def dashboard(self, on: date | None = None) -> DecpDashboard:
+        return _dashboard(self.version(), on or date.today())
+
+    def buyers(self, search: str = "", limit: int = 200) -> list[str]:
+        """Buyer names (the unusable ones grouped under UNUSABLE_BUYER_FR), most contracts first, whose folded name
+        contains every word of `search`."""
+        table = _buyer_table(self.version())
+        ranked = table.groupby("organisation")["contracts"].sum().sort_values(ascending=False, kind="stable")
+        names = list(ranked.index)
+        words = _folded(search).split()
+        if words:
+            names = [name for name in names if all(word in _folded(name) for word in words)]
+        return names[:limit]
+
+    def buyer_rows(self, organisations: list[str]) -> list[ShareRow]:
+        """Per chosen buyer and year: contracts, with a social consideration, amounts, reserved."""
+        table = _buyer_table(self.version())
+        chosen = table[table["organisation"].isin(organisations)]
+        return [ShareRow(row["organisation"], int(row["contracts"]), int(row["with_social"]), float(row["amount_ht"]),
+                         float(row["amount_social_ht"]), int(row["reserved"]), int(row["year"]))
+                for row in chosen.to_dict("records")]
+
+
+def _folded(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    return " ".join(plain.split())
+
+
+@functools.lru_cache(maxsize=8)
+def _dashboard(version, on: date) -> DecpDashboard:
+    from procure.market.analytics import share_table
+
+    division = share_table(version, "division")
+    division["division"] = division["division"].map(_division_label)
+    by_division = tuple(sorted(_rows(division, "division"), key=lambda row: -row.contracts))
+    return DecpDashboard(version.rows, version.version, by_division, _rows(share_table(version, "year"), "year"),
+                         tuple(sorted(_rows(share_table(version, "nature"), "nature"), key=lambda row: -row.contracts)),
+                         benchmark(on))
+
+
+@functools.lru_cache(maxsize=4)
+def _buyer_table(version):
+    """Per buyer name and year, the unusable names (codes, budget labels) summed under one label."""
+    from procure.market.analytics import share_table
+
+    table = share_table(version, "buyer_year").rename(columns={"acheteur_nom": "organisation"})
+    names = table["organisation"].drop_duplicates()
+    usable = dict(zip(names, names.map(buyer_name_usable), strict=True))
+    table["organisation"] = table["organisation"].where(table["organisation"].map(usable), UNUSABLE_BUYER_FR)
+    return table.groupby(["organisation", "year"], as_index=False)[
+        ["contracts", "with_social", "amount_ht", "amount_social_ht", "reserved"]].sum()
