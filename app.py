@@ -35,6 +35,11 @@ def _pages(user) -> list | dict:
         return [st.Page("ui/connexion.py", title="Connexion", icon=":material/login:", default=True)]
     if user.must_change_password:  # a temporary password opens nothing but its change (the service refuses the rest)
         return [st.Page("ui/connexion.py", title="Nouveau mot de passe", icon=":material/password:", default=True)]
+    followup = st.Page("ui/suivi.py", title="Suivi des clauses", icon=":material/fact_check:",
+                       default=user.role == "facilitator")
+    if user.role == "facilitator":  # follows the lots it was named for: no tender, no clause, no decision to change
+        return {"Suivi des clauses": [followup],
+                "Structures inclusives": [st.Page("ui/annuaire.py", title="Annuaire", icon=":material/groups:")]}
     tenders = [st.Page("ui/consultations.py", title="Consultations", icon=":material/folder_open:", default=True)]
     if user.role in ("buyer", "admin"):  # a working-group member reviews, never files a DCE
         tenders.append(st.Page("ui/deposer.py", title="Déposer un DCE", icon=":material/upload_file:"))
@@ -43,7 +48,8 @@ def _pages(user) -> list | dict:
         "Structures inclusives": [st.Page("ui/annuaire.py", title="Annuaire", icon=":material/groups:")],
         "Pilotage": [st.Page("ui/tableau_de_bord.py", title="Tableau de bord", icon=":material/monitoring:"),
                      st.Page("ui/guide.py", title="Guide du territoire", icon=":material/menu_book:"),
-                     st.Page("ui/veille.py", title="Veille des avis", icon=":material/travel_explore:")],
+                     st.Page("ui/veille.py", title="Veille des avis", icon=":material/travel_explore:"),
+                     followup],
     }
     if user.role == "admin":
         pages["Administration"] = [

@@ -909,3 +909,102 @@ def _checked(fields: dict) -> dict:
     values["trade"] = _clean(fields.get("trade"), 200)
     return values
 
+
+
+# ---------------------------------------------------------------- for the page and the exports
+
+
+def template_bytes(kind: str) -> bytes:
+    """The monthly statement template shipped in the package (`csv` or `xlsx`)."""
+    from procure.followup.statements import TEMPLATE_DIR
+
+    return (TEMPLATE_DIR / f"releve_mensuel.{'xlsx' if kind == 'xlsx' else 'csv'}").read_bytes()
+
+
+def template_fields() -> dict[str, str]:
+    """Field id → the template's column (« key » → « Référence du lot »), in the template's order."""
+    from procure.followup.statements import TEMPLATE_COLUMNS
+
+    return dict(TEMPLATE_COLUMNS)
+
+
+def file_columns(content: bytes, name: str) -> list[str]:
+    """The column names of an uploaded statement file (for the mapping step); ProcureError (French) when the file
+    is not a readable table."""
+    from procure.followup.statements import _rows
+
+    rows = _rows(content, name)
+    seen: dict[str, None] = {}
+    for row in rows[:50]:
+        for column in row:
+            if column and str(column).strip():
+                seen.setdefault(str(column), None)
+    return list(seen)
+
+
+def progress_frame(items: list[tuple[CommitmentView, object]]):
+    """One line per commitment: what is due to date, done, the gap, the projections (French headers)."""
+    import pandas as pd
+
+    rows = []
+    for view, state in items:
+        c = view.commitment
+        rows.append({
+            "Référence du lot": c.key, "Acheteur": c.buyer, "Lot": c.lot_title,
+            "Titulaire": c.holder_name or "—", "Facilitateur": view.facilitator_name or "—",
+            "Début": c.start.strftime("%d/%m/%Y"), "Durée (mois)": c.total_months,
+            "Engagement": (f"{_int(c.hours_per_year)} h par an" if c.hours_per_year is not None
+                           else f"{_int(c.hours_total)} h au total"),
+            "Pénalité par heure": _euros(c.penalty_per_hour) if c.penalty_per_hour is not None else "—",
+            "Dues à date (h)": round(state.due_to_date), "Réalisées (h)": round(state.done),
+            "Écart (h)": round(state.gap),
+            "Réalisé": _percent(state.share_done) if state.share_done is not None else "—",
+            "Projection fin de marché (h)": round(state.projection_contract_end)
+            if state.projection_contract_end is not None else None,
+            "Alertes": len(state.alerts),
+        })
+    return pd.DataFrame(rows)
+
+
+def consolidation_frames(rows: list) -> dict:
+    """The charts' and tables' frames of a consolidation: hours by route, participants by public, contracts by
+    type (of the « Ensemble » row), and one line per group."""
+    import pandas as pd
+
+    if not rows:
+        return {}
+    whole, groups = rows[0], rows[1:]
+    frames = {
+        "routes": pd.DataFrame({"Modalité": [r.label for r in Route],
+                                "Heures": [whole.hours_by_route.get(r, 0.0) for r in Route]}),
+        "publics": pd.DataFrame({"Public": [c.label for c in PublicCategory],
+                                 "Participants": [whole.participants.get(c, 0) for c in PublicCategory]}),
+        "contracts": pd.DataFrame({"Contrat": [k.label for k in ContractType],
+                                   "Contrats": [whole.contracts_by_type.get(k, 0) for k in ContractType]}),
+        "trades": pd.DataFrame({"Métier": list(whole.hours_by_trade),
+                                "Heures": list(whole.hours_by_trade.values())}),
+    }
+    frames["groups"] = pd.DataFrame([{
+        "Groupe": row.group, "Marchés à clause": row.contracts, "dont avec heures déclarées": row.contracts_reporting,
+        "Heures réalisées": round(row.hours_done), "Heures dues": round(row.hours_due),
+        "ETP": round(row.fte, 1), "Participants": row.participants_total,
+        "Contrats de travail": row.work_contracts_total} for row in [*groups, whole]])
+    return frames
+
+
+def _int(value) -> str:
+    from procure.text.format_fr import format_int
+
+    return format_int(value)
+
+
+def _euros(value) -> str:
+    from procure.text.format_fr import format_euros
+
+    return format_euros(value)
+
+
+def _percent(value) -> str:
+    from procure.text.format_fr import format_percent
+
+    return format_percent(value)
