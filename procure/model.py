@@ -6,12 +6,21 @@ matching, the app and the Word annex read it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from procure.vocabulary import BuyerCategory, ContractNature, DateKey, DocumentRole, HoursPer, Layout
+
+__all__ = ["Block", "Evidence", "Fact", "AmountKind", "Amount", "CpvCode", "Commune", "BuyerCategory",
+           "BUYER_CATEGORY_LABELS_FR", "PlaceScope", "Place", "ProvisionKind", "PROVISION_LABELS_FR", "SocialProvision",
+           "Lot", "FileProblem", "DocumentInfo", "Tender", "to_jsonable", "ContractNature", "DateKey", "DocumentRole",
+           "HoursPer", "Layout", "format_euros", "format_int", "format_percent"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -59,10 +68,12 @@ class Evidence:
 
 
 @dataclass
-class Fact:
-    """A value with its evidence; `inherited` marks a value taken from the tender level for a lot."""
+class Fact(Generic[T]):
+    """A value with its evidence; `inherited` marks a value taken from the tender level for a lot.
 
-    value: Any
+    `Fact[Amount]`, `Fact[Place]`…: the type of the value is part of the field's type."""
+
+    value: T
     evidence: Evidence | None = None
     inherited: bool = False
 
@@ -74,14 +85,6 @@ class AmountKind(str, Enum):
     MAXIMUM = "maximum"
     MINIMUM = "minimum"
     TOTAL = "total"
-
-
-AMOUNT_KIND_LABELS_FR = {
-    AmountKind.ESTIMATE: "estimation",
-    AmountKind.MAXIMUM: "montant maximum",
-    AmountKind.MINIMUM: "montant minimum",
-    AmountKind.TOTAL: "montant total",
-}
 
 
 @dataclass
@@ -130,19 +133,8 @@ class Commune:
     longitude: float | None = None
 
 
-class BuyerCategory(str, Enum):
-    """The kind of buyer, which sets the European thresholds (and hence the L2112-2-1 obligation)."""
-
-    CENTRAL = "central"  # State: ministries, prefectures, national public bodies (autorités publiques centrales)
-    LOCAL = "local"  # other contracting authorities: communes, EPCI, departments, regions, hospitals, local bodies
-    CONTRACTING_ENTITY = "contracting_entity"  # entités adjudicatrices (networks: water, energy, transport)
-
-
-BUYER_CATEGORY_LABELS_FR = {
-    BuyerCategory.CENTRAL: "autorité publique centrale (État)",
-    BuyerCategory.LOCAL: "pouvoir adjudicateur autre que l'État (collectivité, établissement public, organisme de droit privé…)",
-    BuyerCategory.CONTRACTING_ENTITY: "entité adjudicatrice",
-}
+# BuyerCategory lives in procure.vocabulary with its labels; this mapping stays for the callers that index it.
+BUYER_CATEGORY_LABELS_FR: dict[BuyerCategory, str] = {category: category.label for category in BuyerCategory}
 
 
 class PlaceScope(str, Enum):
@@ -188,7 +180,7 @@ class ProvisionKind(str, Enum):
     SOCIAL_SERVICES_PROCEDURE = "social_services_procedure"  # R2123-1 3°
 
 
-class _ProvisionLabels(Mapping):
+class _ProvisionLabels(Mapping[ProvisionKind, str]):
     """Short French label of each kind, read from the lever registry (`label` in clauses/levers/<kind>.yaml)."""
 
     def _labels(self) -> dict[ProvisionKind, str]:
@@ -196,10 +188,10 @@ class _ProvisionLabels(Mapping):
 
         return {ProvisionKind(kind): label for kind, label in law.provision_labels().items()}
 
-    def __getitem__(self, kind) -> str:
+    def __getitem__(self, kind: object) -> str:
         return self._labels()[ProvisionKind(kind)]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[ProvisionKind]:
         return iter(self._labels())
 
     def __len__(self) -> int:
@@ -216,7 +208,7 @@ class SocialProvision:
     lot: int | None = None  # None: the whole tender
     articles: list[str] = field(default_factory=list)
     hours: int | None = None
-    hours_per: str | None = None  # "total" or "year" (hours required per year of execution)
+    hours_per: HoursPer | None = None  # hours of the whole contract, or required per year of execution
     weight_percent: float | None = None
 
     @property
@@ -227,13 +219,14 @@ class SocialProvision:
 @dataclass
 class Lot:
     number: int
-    title: Fact | None = None
+    title: Fact[str] | None = None
     cpv: list[tuple[CpvCode, Evidence]] = field(default_factory=list)
-    estimated_amount: Fact | None = None  # value: Amount
-    duration_months: Fact | None = None  # value: int
-    place: Fact | None = None  # value: Place
+    estimated_amount: Fact[Amount] | None = None
+    duration_months: Fact[int] | None = None
+    place: Fact[Place] | None = None
     provisions: list[SocialProvision] = field(default_factory=list)
-    predicted_cpv: Fact | None = None  # value: dict(division, group, probability…), when the lot states no CPV
+    # dict(division, group, probability…), when the lot states no CPV
+    predicted_cpv: Fact[dict[str, Any]] | None = None
     cpv_doubt: str | None = None  # French warning when the model finds the declared CPV very unlikely
 
     @property
@@ -251,7 +244,7 @@ class FileProblem:
 @dataclass
 class DocumentInfo:
     file: str
-    doc_type: str  # RC, CCAP, CCTP, AE, BPU, DPGF, AAPC, AUTRE
+    doc_type: str  # a procure.vocabulary.DocumentRole code (RC, CCAP, CCTP, AE, BPU, AVIS, CANDIDATURE, AUTRE…)
     pages: int | None
     blocks: int
     ocr_pages: list[int] = field(default_factory=list)
@@ -262,19 +255,19 @@ class DocumentInfo:
 class Tender:
     documents: list[DocumentInfo] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
-    buyer: Fact | None = None
-    buyer_category: Fact | None = None  # value: BuyerCategory
-    object: Fact | None = None
-    reference: Fact | None = None
-    procedure: Fact | None = None  # value: dict(code, label, article)
-    place: Fact | None = None  # value: Place
-    dates: dict[str, Fact] = field(default_factory=dict)  # key -> Fact(date)
+    buyer: Fact[str] | None = None
+    buyer_category: Fact[BuyerCategory] | None = None
+    object: Fact[str] | None = None
+    reference: Fact[str] | None = None
+    procedure: Fact[dict[str, Any]] | None = None  # value: dict(code, label, article)
+    place: Fact[Place] | None = None
+    dates: dict[str, Fact[date]] = field(default_factory=dict)  # a DateKey code -> its date
     # key -> "14:00": the hour the documents print with that date ("le 02/09/2024 à 14h00"), local time as printed.
     # Kept apart so that a date stays a date for the law and the stored analyses; absent when no hour is printed.
     times: dict[str, str] = field(default_factory=dict)
     # value True: the pieces say the contract is a defence or security one (L2300-1 s., "article L2323-1"): the
     # insertion obligation of L2112-2-1 does not apply to it. None: nothing said.
-    defence_security: Fact | None = None
+    defence_security: Fact[bool] | None = None
     lots: list[Lot] = field(default_factory=list)
     provisions: list[SocialProvision] = field(default_factory=list)  # tender-wide ones
 
@@ -291,13 +284,13 @@ class Tender:
         return list(self.provisions) + (list(lot.provisions) if lot else [])
 
     def launch_date(self) -> date | None:
-        for key in ("launch", "publication", "offers_deadline", "pieces"):
+        for key in DateKey:  # in the order of the law's reference date
             fact = self.dates.get(key)
             if fact:
                 return fact.value
         return None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
 
 

@@ -12,6 +12,7 @@ from procure.extract.places import nuts_codes, place_from_nuts, place_from_text
 from procure.extract.quantities import find_duration
 from procure.extract.reading import AmountFound, Found, Reading, duration_found, found, procedure_in, procedure_value
 from procure.reference.cpv import Nomenclature, find_cpv_codes
+from procure.vocabulary import DocumentRole
 
 OBJECT_LABEL_RE = re.compile(
     r"(?:\d+(?:\.\d+)*[ \t]*[-–.)]?[ \t]*|article[ \t]+\d+[ \t]*[-–.:]?[ \t]*|[ivx]+\.\d?\.?[ \t]*)?"
@@ -63,10 +64,10 @@ TITLE_END_RE = re.compile(
 
 
 # Pieces that ask rather than state: a bidder's question or a form's blank is never the object, a lot or the buyer.
-ASKING_ROLES = {"QR", "CANDIDATURE"}
-PRICE_ROLES = {"BPU", "DPGF", "DQE"}
+ASKING_ROLES = frozenset(role for role in DocumentRole if role.traits.asks)
+PRICE_ROLES = frozenset(role for role in DocumentRole if role.traits.price_schedule)
 # Pieces whose sentences name the places served, not the buyer: only a label or the title page name it there.
-TECHNICAL_ROLES = {"CCTP", "ANNEXE"} | PRICE_ROLES
+TECHNICAL_ROLES = frozenset(role for role in DocumentRole if role.traits.technical)
 
 
 def read_document(doc: DocText, rank: float, nomenclature: Nomenclature | None, tables: list | None = None) -> Reading:

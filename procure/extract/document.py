@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from procure.ingest import ReadDocument
 from procure.model import Block, Evidence
 from procure.text.nlp import fold_aligned
+from procure.vocabulary import Layout
 
 # Characters pdfium or Word leave in the text layer, replaced one for one so that offsets stay valid:
 # U+FFFE marks a hyphen at a line end (pdfium joins the two lines), private-use glyphs are bullets/boxes.
@@ -36,13 +37,13 @@ class DocText:
     """One piece of the tender, as a normalised text stream with its provenance."""
 
     name: str
-    role: str  # RC, CCAP, CCTP, CCP, AE, BPU, DPGF, DQE, AVIS, CANDIDATURE, QR, ANNEXE, AUTRE
+    role: str  # a procure.vocabulary.DocumentRole
     text: str
     folded: str
     starts: list[int]  # offset of each block in `text`
     blocks: list[Block]
     furniture: list[Block] = field(default_factory=list)  # running headers and footers, kept apart
-    layout: str = "document"  # "eu_form", "national_form", "document"
+    layout: str = Layout.DOCUMENT  # a procure.vocabulary.Layout
 
     def block_index_at(self, offset: int) -> int:
         return max(0, bisect.bisect_right(self.starts, offset) - 1)
@@ -89,7 +90,7 @@ def build_doctext(document: ReadDocument) -> DocText:
     return stream_of(document.info.file, document.info.doc_type, kept, furniture)
 
 
-def stream_of(name: str, role: str, blocks: list[Block], furniture: list[Block], layout: str = "document") -> DocText:
+def stream_of(name: str, role: str, blocks: list[Block], furniture: list[Block], layout: str = Layout.DOCUMENT) -> DocText:
     """Blocks joined into one cleaned stream, each block's offset kept for evidence."""
     starts, parts, offset = [], [], 0
     notice = any(NOTICE_MARK_RE.search(b.text) for b in blocks[:12])

@@ -12,6 +12,7 @@ from procure.extract.places import departments_named, place_from_nuts, place_fro
 from procure.extract.quantities import best_amount, over_duration, with_renewals
 from procure.extract.reading import AmountFound, Found, LotReading, Reading
 from procure.model import Amount, AmountKind, Fact, FileProblem, Lot, Place, PlaceScope, Tender
+from procure.vocabulary import DocumentRole
 
 COMMUNE_BUYER_RE = re.compile(r"^\s*(?:ville|commune|mairie)\s+(?:de\s+la\s+|de\s+l'|de\s+|du\s+|des\s+|d')(.+)$", re.I)
 
@@ -58,7 +59,8 @@ def build_tender(tender: Tender, readings: list[Reading]) -> None:
 
 
 # Pieces that alone cannot tell the buyer, the procedure or the amounts, with how the user names them.
-LONE_PIECES = {"CCTP": "un CCTP", "BPU": "un bordereau de prix", "DPGF": "un bordereau de prix", "DQE": "un bordereau de prix"}
+LONE_PIECES = {DocumentRole.CCTP: "un CCTP", DocumentRole.BPU: "un bordereau de prix",
+               DocumentRole.DPGF: "un bordereau de prix", DocumentRole.DQE: "un bordereau de prix"}
 
 
 def _warn_lone_piece(tender: Tender, readings: list[Reading]) -> None:
@@ -276,7 +278,7 @@ def _department_named(name: str) -> Place | None:
 def _place_from_buyer(tender: Tender, readings: list[Reading]) -> Found | None:
     """A notice with no place of execution: the buyer's NUTS department, narrowed to the buyer's commune when
     the buyer is a commune of that department ("Ville de Rennes", FRH03)."""
-    notice = next((r for r in readings if r.doc.role == "AVIS"), None)
+    notice = next((r for r in readings if r.doc.role == DocumentRole.AVIS), None)
     if notice is None:
         return None
     match = re.search(r"code\s+nuts\s*:\s*-?\s*(fr[a-z0-9]{1,3})", notice.doc.folded)

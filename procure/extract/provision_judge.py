@@ -23,13 +23,15 @@ import numpy as np
 
 from procure.model import ProvisionKind
 from procure.settings import package_or_checkout_dir
+from procure.vocabulary import DocumentRole
 
 MODEL_FILE = "provision_judge.npz"
 WORD_RE = re.compile(r"(?u)\b\w\w+\b")
 WHITE_RE = re.compile(r"\s\s+")
 
 # Pieces that never state a provision: candidate forms, answer frames, price schedules.
-NO_PROVISION_PIECES = {"CANDIDATURE", "BPU", "DPGF", "DQE"}
+NO_PROVISION_PIECES = frozenset(role for role in DocumentRole
+                                if not role.yields_provisions or role.traits.price_schedule)
 QUESTION_RE = re.compile(r"\?|^\s*(?:question|q\s*\d|demande)\b|\bpouvez-vous\b|\bpourriez-vous\b|\best-il\s+possible\b|"
                          r"\bfaut-il\b|\bdoit-on\b|\bconfirmer\s+(?:que|si)\b|\bmerci\s+de\s+(?:preciser|confirmer|nous)")
 ANSWER_RE = re.compile(r"^\s*(?:reponse|r\s*\d|r\s*:)")
@@ -232,7 +234,7 @@ def vetoed(folded: str, role: str, in_question: bool = False) -> bool:
     questions–answers register, a negative answer, a candidate's declaration."""
     if role in NO_PROVISION_PIECES or CODED_TERM_RE.search(folded):
         return True
-    if role == "QR" and (in_question or QUESTION_RE.search(folded)) and not ANSWER_RE.match(folded):
+    if role == DocumentRole.QR and (in_question or QUESTION_RE.search(folded)) and not ANSWER_RE.match(folded):
         return True
     if re.search(r"\?\s*[)»\"]?\s*$", folded):  # a question, in any piece, asks and states nothing
         return True

@@ -8,11 +8,10 @@ from typing import Any
 from procure.extract.document import DocText
 from procure.extract.quantities import AmountMention, Duration
 from procure.model import CpvCode, Evidence, SocialProvision
+from procure.vocabulary import DateKey, DocumentRole
 
-# Which piece is trusted first for tender facts (lower is better). The notice and the RC describe the
-# consultation; the AE and CCAP the contract; the CCTP restates ceilings with other scopes, so it comes last.
-ROLE_RANK = {"AVIS": 0, "RC": 1, "AE": 1, "CCAP": 2, "CONTRAT": 2, "CCP": 3, "CCTP": 4, "AUTRE": 5, "ANNEXE": 5,
-             "BPU": 6, "DPGF": 6, "DQE": 6, "QR": 7, "CANDIDATURE": 8}
+# Which piece is trusted first for tender facts (lower is better): `DocumentRole.rank` in procure.vocabulary.
+ROLE_RANK: dict[str, int] = {role: role.rank for role in DocumentRole}
 
 
 @dataclass
@@ -96,7 +95,6 @@ PROCEDURES = [
     ("SPAMC", "Marché sans publicité ni mise en concurrence", r"sans\s+publicite\s+ni\s+mise\s+en\s+concurrence"),
     ("MAPA", "Procédure adaptée", r"procedure\s+adaptee|\bmapa\b|marche\s+a\s+procedure\s+adaptee|l\.?\s?2123-1|r\.?\s?2123-1"),
 ]
-ARTICLE_PROCEDURES = [("AOO", r"r\.?\s?2124-2|l\.?\s?2124-2"), ("AOR", r"r\.?\s?2124-3"), ("PCN", r"r\.?\s?2124-4|l\.?\s?2124-3")]
 
 
 def procedure_in(folded: str) -> tuple[str, str, int, int] | None:
@@ -114,12 +112,12 @@ def procedure_value(code: str) -> dict:
     return {"code": code, "label": label}
 
 
-DATE_LABELS = {
-    "offers_deadline": re.compile(r"date\s+(?:et\s+heure\s+)?limites?\s+(?:de\s+)?(?:reception|remise|depot)\s+des\s+"
+DATE_LABELS: dict[DateKey, re.Pattern[str]] = {
+    DateKey.OFFERS_DEADLINE: re.compile(r"date\s+(?:et\s+heure\s+)?limites?\s+(?:de\s+)?(?:reception|remise|depot)\s+des\s+"
                                   r"(?:offres|plis|candidatures|demandes)|iv\.2\.2\)\s*date\s+limite"),
-    "publication": re.compile(r"date\s+d'envoi\s+(?:de\s+l'avis|du\s+present\s+avis|a\s+la\s+publication)|date\s+de\s+(?:publication|mise\s+en\s+ligne)|"
+    DateKey.PUBLICATION: re.compile(r"date\s+d'envoi\s+(?:de\s+l'avis|du\s+present\s+avis|a\s+la\s+publication)|date\s+de\s+(?:publication|mise\s+en\s+ligne)|"
                               r"^\s*publie\s+le|vi\.5\)\s*date\s+d'envoi"),
-    "launch": re.compile(r"date\s+de\s+lancement|consultation\s+lancee\s+le|date\s+d'engagement\s+de\s+la\s+consultation"),
+    DateKey.LAUNCH: re.compile(r"date\s+de\s+lancement|consultation\s+lancee\s+le|date\s+d'engagement\s+de\s+la\s+consultation"),
 }
 
 

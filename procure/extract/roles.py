@@ -9,32 +9,17 @@ import re
 from pathlib import Path
 
 from procure.text.nlp import fold_aligned
+from procure.vocabulary import DocumentRole
 
 NOTICE_RE = re.compile(
     r"\bavis\s+n\s*[o°º]?\s*\d{2}-\d{4,}|\bannonce\s+n\s*[o°º]\s*\d{2}-\d+|avis\s+d'appel\s+public\s+a\s+la\s+concurrence|"
     r"\bavis\s+de\s+marche\b|directive\s+2014/2[45]/ue|l'essentiel\s+du\s+marche|bulletin\s+officiel\s+des\s+annonces"
 )
-# Role titles, as they stand on a title page (folded; dots and spaces of acronyms tolerated).
-ROLE_TITLES = [
-    ("CANDIDATURE", r"lettre\s+de\s+candidature|declaration\s+du\s+candidat|document\s+unique\s+de\s+marche\s+europeen|"
-                    r"\bdume\b|formulaire\s+dc\s?[124]\b|\bdc\s?[124]\s*[-–:]|cadre\s+(?:de\s+|du\s+)?(?:reponse|memoire)|"
-                    r"trame\s+(?:de\s+|du\s+)?memoire|memoire\s+technique\s*[-–:]?\s*$|declaration\s+de\s+sous-traitance"),
-    ("QR", r"questions?\s*[/-]\s*reponses?|\bquestion\s+n\s*[°o]\s*\d|reponses?\s+aux\s+questions|registre\s+des\s+questions|"
-           r"questions?\s+(?:posees\s+)?(?:des|par\s+les)\s+(?:candidats|soumissionnaires|entreprises)|foire\s+aux\s+questions"),
-    ("RC", r"r\s*e\s*g\s*l\s*e\s*m\s*e\s*n\s*t\s+d[eu]\s+(?:la\s+)?consultation|\br\.?\s?c\.?\s*$"),
-    ("CCAP", r"cahier\s+des\s+clauses\s+administratives(?:\s+particulieres)?|\bc\.?\s?c\.?\s?a\.?\s?p\b"),
-    ("CCTP", r"cahier\s+des\s+clauses\s+techniques(?:\s+particulieres)?|\bc\.?\s?c\.?\s?t\.?\s?p\b"),
-    ("CCP", r"cahier\s+des\s+(?:clauses\s+)?(?:charges\s+)?particulieres|\bc\.?\s?c\.?\s?p\.?\b"),
-    ("AE", r"acte\s+d'\s*engagement|\battri\s?1\b"),
-    ("BPU", r"borde?reau\s+(?:des\s+)?(?:de\s+)?prix(?:\s+unitaires?)?|\bb\.?\s?p\.?\s?u\b"),
-    ("DPGF", r"decomposition\s+du\s+prix\s+global|\bd\.?\s?p\.?\s?g\.?\s?f\b"),
-    ("DQE", r"detail\s+quantitatif\s+estimatif|\bd\.?\s?q\.?\s?e\b"),
-    ("CONTRAT", r"^\s*contrat\s+(?:de|d')(?!\s*travail)"),
-    ("ANNEXE", r"^\s*annexe\b"),
-]
-FILENAME_ROLES = {"RC": "RC", "CCAP": "CCAP", "CCTP": "CCTP", "CCP": "CCP", "AE": "AE", "ATTRI1": "AE", "BPU": "BPU",
-                  "DPGF": "DPGF", "DQE": "DQE", "DC1": "CANDIDATURE", "DC2": "CANDIDATURE", "DUME": "CANDIDATURE",
-                  "AAPC": "AVIS", "AVIS": "AVIS", "CONTRAT": "CONTRAT", "QR": "QR", "FAQ": "QR", "CRT": "CANDIDATURE"}
+# Role titles, as they stand on a title page (folded; dots and spaces of acronyms tolerated), in the order of
+# procure.vocabulary.DocumentRole (the first wins when two start at the same place); file-name tokens likewise.
+ROLE_TITLES: list[tuple[DocumentRole, str]] = [(role, role.traits.title) for role in DocumentRole
+                                               if role.traits.title is not None]
+FILENAME_ROLES: dict[str, DocumentRole] = {token: role for role in DocumentRole for token in role.traits.filename_tokens}
 # A register of questions and answers, whatever its title: several numbered questions, each followed by an answer.
 QUESTION_LINE_RE = re.compile(r"^\s*(?:question|q)\s*(?:n\s*[°o]\s*)?\d{1,3}\b", re.M)
 ANSWER_LINE_RE = re.compile(r"^\s*(?:reponse|r)\s*(?:n\s*[°o]\s*)?\d{0,3}\s*(?:de\s+l'acheteur|du\s+pouvoir\s+adjudicateur)?\s*[:.\-–]", re.M)
@@ -49,18 +34,18 @@ PRICE_HEADER_RE = re.compile(r"designation[^\n]{0,80}?\bunite\b[^\n]{0,80}?prix\
                              r"designation[^\n]{0,80}?\bquantite\b[^\n]{0,80}?prix|\bprix\s+unitaire\b[^\n]{0,60}?\bquantite\b")
 HEAD_CHARS = 1500
 # Pieces that state the contract; candidate forms and answer frames only ask questions.
-NO_PROVISION_ROLES = {"CANDIDATURE"}
+NO_PROVISION_ROLES = frozenset(role for role in DocumentRole if not role.yields_provisions)
 
 
-def classify(name: str, head: str) -> str:
+def classify(name: str, head: str) -> DocumentRole:
     """Role of a piece from the text of its first page(s) (`head`), the file name only as a last resort."""
     folded = fold_aligned(head[:HEAD_CHARS])
     if NOTICE_RE.search(folded[:600]):
-        return "AVIS"
+        return DocumentRole.AVIS
     by_content = _role_by_content(folded)
     if by_content:
         return by_content
-    best: tuple[int, str] | None = None
+    best: tuple[int, DocumentRole] | None = None
     for role, pattern in ROLE_TITLES:
         match = re.search(pattern, folded, re.M)
         if match and (best is None or match.start() < best[0]):
@@ -72,40 +57,27 @@ def classify(name: str, head: str) -> str:
         if token in FILENAME_ROLES:
             return FILENAME_ROLES[token]
     if re.search(r"date\s+(?:et\s+heure\s+)?limites?\s+de\s+(?:remise|reception)", folded):
-        return "RC"
-    return _price_schedule(folded) or "AUTRE"
+        return DocumentRole.RC
+    return _price_schedule(folded) or DocumentRole.AUTRE
 
 
-def _role_by_content(folded: str) -> str | None:
+def _role_by_content(folded: str) -> DocumentRole | None:
     """Roles a title alone misses: a Q&A register quotes "CCTP" before its own title, a "Contrat" names no role."""
     if len(QUESTION_LINE_RE.findall(folded)) >= 2 or (QUESTION_LINE_RE.search(folded) and ANSWER_LINE_RE.search(folded)):
-        return "QR"
+        return DocumentRole.QR
     title = CONTRACT_TITLE_RE.search(folded[:800])
     if title and ADMINISTRATIVE_RE.search(folded) and COMMITMENT_RE.search(folded):
-        return "CONTRAT"
+        return DocumentRole.CONTRAT
     return None
 
 
-def _price_schedule(folded: str) -> str | None:
+def _price_schedule(folded: str) -> DocumentRole | None:
     """"Désignation | Unité | Prix unitaire": a BPU; with quantities and totals, a DQE."""
     match = PRICE_HEADER_RE.search(folded)
     if not match:
         return None
     header = folded[match.start() : folded.find("\n", match.end()) if "\n" in folded[match.end():] else len(folded)]
     if re.search(r"quantite", header) and re.search(r"montant|prix\s+total|total", header):
-        return "DQE"
-    return "BPU"
+        return DocumentRole.DQE
+    return DocumentRole.BPU
 
-
-def layout_of(folded: str) -> str:
-    """An eForms notice (since 2023), the BOAMP print of the EU standard form, the national BOAMP form, or an
-    ordinary document."""
-    from procure.extract.eforms import is_eforms
-
-    if is_eforms(folded):
-        return "eforms"
-    if re.search(r"section\s+i\s*:", folded) and re.search(r"ii\.1\.1\)", folded):
-        return "eu_form"
-    if re.search(r"avis\s+d'appel\s+public\s+a\s+la\s+concurrence|nom\s+et\s+adresse\s+officiels\s+de\s+l'organisme", folded):
-        return "national_form"
-    return "document"

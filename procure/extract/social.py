@@ -34,9 +34,10 @@ from procure.extract.reading import Reading
 from procure.extract.roles import NO_PROVISION_ROLES
 from procure.model import ProvisionKind, SocialProvision, Tender
 from procure.text.normalize import find_articles, parse_number
+from procure.vocabulary import DocumentRole, HoursPer
 
 # Which piece is the preferred evidence of a provision: the contract's own articles first.
-PROVISION_RANK = {"CCAP": 0, "AE": 0, "CONTRAT": 0, "CCP": 0, "RC": 1, "AVIS": 2, "CCTP": 3, "QR": 5}
+PROVISION_RANK: dict[str, int] = {role: role.provision_rank for role in DocumentRole}  # lower is trusted first
 NEGATIVE_BEFORE_RE = re.compile(r"\b(?:pas|aucune?|sans|ni|non|neant|nulle?)\b(?:(?!\b(?:mais|et|ou)\b)[^.;:!?]){0,45}$")
 NEGATIVE_AFTER_RE = re.compile(r"^[\s)]*(?:\([^)]{0,30}\)\s*)?:?\s*(?:non|sans|neant|aucune?|sans\s+objet|n/?a|-)(?:\b|$)")
 NEGATIVE_SENTENCE_RE = re.compile(r"n'(?:est|sont|a|ont)\s+pas\s+(?:\w+\s+){0,2}(?:reserve|prevue?|soumis|applicable|impose)|"
@@ -163,7 +164,7 @@ def _judged_sentences(reading: Reading) -> list[JudgedSentence]:
     found = list(candidates(doc.text, doc.folded, paragraph_lines=paragraph_blocks(doc)))
     if model is None or not found:
         return []
-    flags = question_flags(doc.folded, [s.start for s in found]) if doc.role == "QR" else [False] * len(found)
+    flags = question_flags(doc.folded, [s.start for s in found]) if doc.role == DocumentRole.QR else [False] * len(found)
     texts = [s.folded for s in found]
     probabilities = model.probabilities(texts)
     verdicts = provision_judge.judge(texts, [doc.role] * len(found), flags, model=model, probabilities=probabilities)
@@ -372,7 +373,7 @@ def _hours(sentence: str) -> tuple[int | None, str | None]:
     for match in HOURS_RE.finditer(sentence):
         value = parse_number(match.group(1))
         if value is not None and 10 <= value <= 1_000_000:
-            per = "year" if PER_YEAR_HOURS_RE.match(sentence[match.end() :]) else "total"
+            per = HoursPer.YEAR if PER_YEAR_HOURS_RE.match(sentence[match.end() :]) else HoursPer.TOTAL
             candidates.append((int(value), per))
     return max(candidates) if candidates else (None, None)
 

@@ -17,6 +17,7 @@ from procure import settings
 from procure.errors import ProcureError
 from procure.ingest import eforms
 from procure.model import Block, DocumentInfo, FileProblem
+from procure.vocabulary import DocumentRole
 
 logger = logging.getLogger(__name__)
 
@@ -42,40 +43,12 @@ class ReadDocument:
     notice: Any = None  # an eforms.EformsNotice when the file is an eForms notice read as data (XML or BOAMP JSON)
 
 
-def _limit(name: str, default: int) -> int:
-    return settings.get_int(name)  # defaults live in procure.settings
-
-
 def max_file_bytes() -> int:
-    return _limit("PROCURE_MAX_FILE_MB", 100) * 1024 * 1024
+    return settings.get_int("PROCURE_MAX_FILE_MB") * 1024 * 1024  # defaults live in procure.settings
 
 
 def max_pages() -> int:
-    return _limit("PROCURE_MAX_PAGES", 2000)
-
-
-DOC_TYPE_TITLES = [
-    ("RC", r"r[èe]glement\s+de\s+(la\s+)?consultation"),
-    ("CCAP", r"cahier\s+des\s+clauses\s+administratives\s+particuli[èe]res"),
-    ("CCTP", r"cahier\s+des\s+clauses\s+techniques\s+particuli[èe]res"),
-    ("AE", r"acte\s+d['’]\s*engagement"),
-    ("BPU", r"bordereau\s+des\s+prix\s+unitaires"),
-    ("DPGF", r"d[ée]composition\s+du\s+prix\s+global"),
-    ("AAPC", r"avis\s+d['’]\s*appel\s+public"),
-]
-DOC_TYPE_TOKENS = {"RC", "CCAP", "CCTP", "AE", "BPU", "DPGF", "DQE", "AAPC"}
-
-
-def detect_doc_type(filename: str, blocks: list[Block]) -> str:
-    tokens = {t.upper() for t in re.split(r"[^A-Za-z0-9]+", Path(filename).stem)}
-    for token in ("CCAP", "CCTP", "RC", "AE", "BPU", "DPGF", "DQE", "AAPC"):
-        if token in tokens:
-            return token
-    head = " ".join(b.text for b in blocks[:15]).lower()
-    for doc_type, pattern in DOC_TYPE_TITLES:
-        if re.search(pattern, head):
-            return doc_type
-    return "AUTRE"
+    return settings.get_int("PROCURE_MAX_PAGES")
 
 
 def sniff_format(head: bytes) -> str:
@@ -148,8 +121,15 @@ def read_document(path: str | Path, display_name: str | None = None) -> ReadDocu
         logger.info("lecture de %r impossible", name, exc_info=True)
         raise IngestError("Document illisible : il est endommagé ou d'une structure non prise en charge.") from exc
     doc.info.sha256 = _sha256(path)
-    doc.info.doc_type = "AVIS" if doc.notice is not None else detect_doc_type(name, doc.blocks)
+    doc.info.doc_type = DocumentRole.AVIS if doc.notice is not None else _role(name, doc.blocks)
     return doc
+
+
+def _role(name: str, blocks: list[Block]) -> DocumentRole:
+    """A first guess of the piece's role, by the one rule extraction applies (which states it again)."""
+    from procure.extract.roles import classify
+
+    return classify(name, "\n".join(block.text for block in blocks[:60])[:2500])
 
 
 def _read(path: Path, name: str) -> ReadDocument:

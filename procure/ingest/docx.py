@@ -12,6 +12,7 @@ from pathlib import Path
 from procure.ingest import IngestError, ReadDocument, Table
 from procure.ingest.archive import open_checked
 from procure.model import Block, DocumentInfo, FileProblem
+from procure.vocabulary import DocumentRole
 
 MACRO_CONTENT_TYPE = b"macroEnabled"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -47,7 +48,7 @@ def read_docx(path: Path, name: str) -> ReadDocument:
             table = _read_table(child, name, blocks, budget, warnings)
             if table:
                 tables.append(table)
-    info = DocumentInfo(name, "AUTRE", None, len(blocks))
+    info = DocumentInfo(name, DocumentRole.AUTRE, None, len(blocks))
     return ReadDocument(info, blocks, tables, warnings)
 
 

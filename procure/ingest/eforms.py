@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from procure.model import Block, DocumentInfo
+from procure.vocabulary import DocumentRole
 
 NOTICE_ROOTS = ("ContractNotice", "PriorInformationNotice", "ContractAwardNotice")
 UBL_ROOT_NS = "urn:oasis:names:specification:ubl:schema:xsd:{root}-2"
@@ -332,7 +333,7 @@ def read_json_notices(path: Path, name: str) -> list[tuple[EformsNotice, list[Bl
 
 
 def document_info(blocks: list[Block]) -> DocumentInfo:
-    return DocumentInfo(blocks[0].file, "AVIS", None, len(blocks))
+    return DocumentInfo(blocks[0].file, DocumentRole.AVIS, None, len(blocks))
 
 
 def notice_label(notice: EformsNotice) -> str:

@@ -21,6 +21,7 @@ import pypdfium2.raw as pdfium_c
 from procure.ingest import IngestError, ReadDocument, Table, max_pages, ocr, split_paragraphs
 from procure.ingest.ocr import OcrUnavailable, ocr_image
 from procure.model import Block, DocumentInfo, FileProblem
+from procure.vocabulary import DocumentRole
 
 # A page with fewer visible characters than this and an image on it is treated as scanned.
 SCANNED_TEXT_THRESHOLD = 20
@@ -92,7 +93,7 @@ def read_pdf(path: Path, name: str) -> ReadDocument:
     tables = _read_tables(path, name, table_pages, start_index=len(blocks), warnings=warnings, page_count=page_count)
     for table in tables:
         blocks.extend(table.blocks)
-    info = DocumentInfo(name, "AUTRE", page_count, len(blocks), ocr_pages)
+    info = DocumentInfo(name, DocumentRole.AUTRE, page_count, len(blocks), ocr_pages)
     return ReadDocument(info, blocks, tables, warnings)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from procure.ingest import IngestError, ReadDocument, Table
 from procure.ingest.archive import MAX_SHEET_PART_BYTES, open_checked
 from procure.model import Block, DocumentInfo, FileProblem
+from procure.vocabulary import DocumentRole
 
 MAX_COLUMNS = 60  # a BPU has a dozen columns; beyond, cells are formatting debris
 MAX_CELL_CHARS = 2000
@@ -43,7 +44,7 @@ def read_xlsx(path: Path, name: str) -> ReadDocument:
             warnings.append(FileProblem("", f"Classeur tronqué : seules les {MAX_ROWS} premières lignes sont lues.", fatal=False))
     finally:
         workbook.close()
-    info = DocumentInfo(name, "AUTRE", None, len(blocks))
+    info = DocumentInfo(name, DocumentRole.AUTRE, None, len(blocks))
     return ReadDocument(info, blocks, tables, warnings)
 
 

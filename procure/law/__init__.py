@@ -27,6 +27,7 @@ from procure.law.schema import (
     check_parameter,
 )
 from procure.settings import package_or_checkout_dir
+from procure.vocabulary import BuyerCategory, ContractNature
 
 __all__ = ["ClauseLibraryError", "DuplicateKeyError", "UNVERIFIED_FR", "Lever", "Parameter", "ParameterValue", "Eligibility", "CpvFamily",
            "Detection", "Obligation", "Threshold", "clauses_dir", "parameters", "parameter", "levers", "lever",
@@ -48,17 +49,19 @@ REQUIRED_PARAMETERS = {
     "spaser_threshold",
 }
 # European threshold parameter per buyer category and nature of the whole contract (works: every buyer).
-THRESHOLD_PARAMETERS = {
-    ("central", "supplies"): "eu_threshold_supplies_services_central",
-    ("central", "services"): "eu_threshold_supplies_services_central",
-    ("central", "social_services"): "eu_threshold_social_services",
-    ("local", "supplies"): "eu_threshold_supplies_services_local",
-    ("local", "services"): "eu_threshold_supplies_services_local",
-    ("local", "social_services"): "eu_threshold_social_services",
-    ("contracting_entity", "supplies"): "eu_threshold_supplies_services_contracting_entity",
-    ("contracting_entity", "services"): "eu_threshold_supplies_services_contracting_entity",
-    ("contracting_entity", "social_services"): "eu_threshold_social_services_contracting_entity",
+_C, _N = BuyerCategory, ContractNature
+THRESHOLD_PARAMETERS: dict[tuple[BuyerCategory, ContractNature], str] = {
+    (_C.CENTRAL, _N.SUPPLIES): "eu_threshold_supplies_services_central",
+    (_C.CENTRAL, _N.SERVICES): "eu_threshold_supplies_services_central",
+    (_C.CENTRAL, _N.SOCIAL_SERVICES): "eu_threshold_social_services",
+    (_C.LOCAL, _N.SUPPLIES): "eu_threshold_supplies_services_local",
+    (_C.LOCAL, _N.SERVICES): "eu_threshold_supplies_services_local",
+    (_C.LOCAL, _N.SOCIAL_SERVICES): "eu_threshold_social_services",
+    (_C.CONTRACTING_ENTITY, _N.SUPPLIES): "eu_threshold_supplies_services_contracting_entity",
+    (_C.CONTRACTING_ENTITY, _N.SERVICES): "eu_threshold_supplies_services_contracting_entity",
+    (_C.CONTRACTING_ENTITY, _N.SOCIAL_SERVICES): "eu_threshold_social_services_contracting_entity",
 }
+del _C, _N
 SOCIAL_SERVICES_LEVER = "social_services_procedure"  # its CPV family is the list of social and specific services
 
 
@@ -566,7 +569,7 @@ def insertion_rate(nature: str, on: date) -> tuple[float, str, bool, ParameterVa
     """(rate, French label, unverified, parameter): the ANRU rate is for works in priority districts; for services
     and supplies it is procure's own default, flagged."""
     param = parameter("insertion_rate", on)
-    entry = param.value["services" if nature == "social_services" else nature]
+    entry = param.value[ContractNature.SERVICES if nature == ContractNature.SOCIAL_SERVICES else nature]
     if not isinstance(entry, dict):  # a bare figure (older libraries)
         return float(entry), "", param.unverified, param
     return float(entry["rate"]), str(entry.get("label", "")), bool(entry.get("unverified")) or param.unverified, param
@@ -587,8 +590,8 @@ def is_social_service(cpv_code: str | None, on: date) -> bool:
 class Threshold:
     """The European threshold used: for which buyer category and contract nature, at which date."""
 
-    category: str  # central, local, contracting_entity
-    nature: str  # works, supplies, services, social_services
+    category: str  # a BuyerCategory code
+    nature: str  # a ContractNature code
     value: Decimal
     parameter: ParameterValue
 
@@ -600,14 +603,14 @@ def rules_start() -> date:
 
 
 def eu_threshold(category: str, nature: str, on: date) -> Threshold:
-    name = "eu_threshold_works" if nature == "works" else THRESHOLD_PARAMETERS[(category, nature)]
+    name = "eu_threshold_works" if nature == ContractNature.WORKS else THRESHOLD_PARAMETERS[(category, nature)]
     value = parameter(name, on)
     return Threshold(category, nature, Decimal(value.value), value)
 
 
 def eu_thresholds(nature: str, on: date) -> list[Threshold]:
     """The threshold of every buyer category, for when the category is unknown."""
-    return [eu_threshold(category, nature, on) for category in ("central", "local", "contracting_entity")]
+    return [eu_threshold(category, nature, on) for category in BuyerCategory]
 
 
 def levers_with_role(role: str) -> frozenset[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from procure.law.schema import Problems, as_date
+from procure.vocabulary import BuyerCategory
 
 CASE_KEYS = {"name", "date", "buyer_category", "defence_security", "procedure", "lots", "expected"}
 LOT_KEYS = {"number", "cpv", "amount", "tax", "kind", "estimate", "nature", "months", "provisions"}
@@ -20,7 +21,7 @@ EXPECTED_KEYS = {"obligation", "threshold", "thresholds", "threshold_category", 
                  "explanation", "absent_text", "alert_text"}
 # "indeterminee": a lot without an amount or no amount at all; "selon_categorie": the buyer's category is unknown.
 OBLIGATION_VALUES = {True: True, False: False, "selon_categorie": None, "indeterminee": None}
-CATEGORIES = {"central", "local", "contracting_entity"}
+CATEGORIES = frozenset(BuyerCategory)
 
 
 @dataclass

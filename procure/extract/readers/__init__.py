@@ -12,6 +12,7 @@ from procure.extract.document import DocText
 from procure.extract.reading import Reading
 from procure.ingest import ReadDocument
 from procure.reference.cpv import Nomenclature
+from procure.vocabulary import DocumentRole, Layout
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,11 @@ class ReadContext:
 
 @dataclass(frozen=True)
 class Reader:
-    layout: str  # stored on the DocText: "eforms_data", "eforms", "eu_form", "national_form", "document"
+    layout: Layout  # stored on the DocText
     description: str  # French, for the documentation and the maintainers
     detects: Callable[[ReadDocument, DocText], bool]
     read: Callable[[ReadContext], Reading]
-    role: str | None = None  # a role the layout imposes on the piece (a notice is a notice, whatever its title)
+    role: DocumentRole | None = None  # a role the layout imposes on the piece (a notice is a notice, whatever its title)
     reads_dates: bool = False  # True: the reader states the dates itself; else they are read from the text
 
 

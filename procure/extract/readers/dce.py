@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from procure.extract.dce import read_document
 from procure.extract.readers import ReadContext, Reader
+from procure.vocabulary import Layout
 
 
 def _read(context: ReadContext):
     return read_document(context.doc, context.rank, context.nomenclature, context.document.tables)
 
 
-READER = Reader("document", "pièce du dossier de consultation (RC, CCAP, CCTP, AE, BPU…)", lambda document, doc: True, _read)
+READER = Reader(Layout.DOCUMENT, "pièce du dossier de consultation (RC, CCAP, CCTP, AE, BPU…)", lambda document, doc: True, _read)

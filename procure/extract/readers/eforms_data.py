@@ -22,6 +22,7 @@ from procure.ingest.eforms import EformsNotice, NoticeFact
 from procure.model import AmountKind, BuyerCategory, Evidence, Place, PlaceScope, ProvisionKind, SocialProvision
 from procure.reference.cpv import find_cpv_codes
 from procure.text.normalize import fold
+from procure.vocabulary import DocumentRole, Layout
 
 PROCEDURES = {"open": "AOO", "restricted": "AOR", "neg-w-call": "PCN", "neg-wo-call": "SPAMC", "comp-dial": "DC"}
 CENTRAL_TYPES = {"cga", "body-pl-cga", "org-sub-cga", "pub-undert-cga"}
@@ -566,5 +567,5 @@ def _collapsed(provisions: list[SocialProvision], lot_count: int) -> list[Social
     return collapsed
 
 
-READER = Reader("eforms_data", "avis eForms en données (XML de TED, JSON de l'open data du BOAMP), lu par termes métier",
-                detects, read, role="AVIS", reads_dates=True)
+READER = Reader(Layout.EFORMS_DATA, "avis eForms en données (XML de TED, JSON de l'open data du BOAMP), lu par termes métier",
+                detects, read, role=DocumentRole.AVIS, reads_dates=True)

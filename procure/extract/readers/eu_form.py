@@ -5,6 +5,7 @@ import re
 
 from procure.extract.notice import read_eu_form
 from procure.extract.readers import ReadContext, Reader
+from procure.vocabulary import Layout
 
 SECTION_RE = re.compile(r"section\s+i\s*:")
 TITLE_RE = re.compile(r"ii\.1\.1\)")
@@ -18,4 +19,4 @@ def _read(context: ReadContext):
     return read_eu_form(context.doc, context.rank, context.nomenclature)
 
 
-READER = Reader("eu_form", "formulaire standard européen publié au BOAMP (« Section I », « II.1.1) »)", detects, _read)
+READER = Reader(Layout.EU_FORM, "formulaire standard européen publié au BOAMP (« Section I », « II.1.1) »)", detects, _read)

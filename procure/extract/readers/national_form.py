@@ -5,6 +5,7 @@ import re
 
 from procure.extract.notice import read_national_form
 from procure.extract.readers import ReadContext, Reader
+from procure.vocabulary import Layout
 
 MARK_RE = re.compile(r"avis\s+d'appel\s+public\s+a\s+la\s+concurrence|nom\s+et\s+adresse\s+officiels\s+de\s+l'organisme")
 
@@ -17,4 +18,4 @@ def _read(context: ReadContext):
     return read_national_form(context.doc, context.rank, context.nomenclature)
 
 
-READER = Reader("national_form", "formulaire national du BOAMP (« Avis d'appel public à la concurrence »)", detects, _read)
+READER = Reader(Layout.NATIONAL_FORM, "formulaire national du BOAMP (« Avis d'appel public à la concurrence »)", detects, _read)
