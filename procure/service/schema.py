@@ -484,8 +484,44 @@ def _read_alert(data: dict) -> StoredAlert:
                        [StoredEvidence(**e) for e in data.get("evidence") or []])
 
 
+def _build(cls, data: dict):
+    """A flat dataclass of procure.model from its JSON form; a field typed with an enum (or enum | None) gets its
+    member back, so that a vocabulary turned into an enum reads back as that enum."""
+    hints = _hints(cls)
+    return cls(**{key: _enum_value(hints.get(key), value) for key, value in data.items()})
+
+
+def _hints(cls) -> dict:
+    import typing
+
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+_HINTS: dict[type, dict] = {}
+
+
+def _enum_value(hint, value):
+    import types
+    import typing
+    from enum import Enum
+
+    if value is None or hint is None:
+        return value
+    options = typing.get_args(hint) if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union \
+        else (hint,)
+    for option in options:
+        if isinstance(option, type) and issubclass(option, Enum):
+            try:
+                return option(value)
+            except ValueError:
+                return value
+    return value
+
+
 def _evidence(data: dict | None) -> Evidence | None:
-    return Evidence(**data) if data else None
+    return _build(Evidence, data) if data else None
 
 
 def _fact(data: dict | None, value=lambda v: v) -> Fact | None:
@@ -496,7 +532,7 @@ def _fact(data: dict | None, value=lambda v: v) -> Fact | None:
 
 
 def _commune(data: dict) -> Commune:
-    return Commune(**data)
+    return _build(Commune, data)
 
 
 def _place(data):
@@ -525,14 +561,14 @@ def _category(value):
 
 
 def _provision(data: dict) -> SocialProvision:
-    return SocialProvision(ProvisionKind(data["kind"]), Evidence(**data["evidence"]), data.get("lot"),
+    return SocialProvision(ProvisionKind(data["kind"]), _build(Evidence, data["evidence"]), data.get("lot"),
                            list(data.get("articles") or []), data.get("hours"), data.get("hours_per"),
                            data.get("weight_percent"))
 
 
 def _cpv(pair: list) -> tuple[CpvCode, Evidence | None]:
     code, evidence = pair
-    return CpvCode(**code), _evidence(evidence)
+    return _build(CpvCode, code), _evidence(evidence)
 
 
 def _prediction(data):
@@ -563,8 +599,8 @@ def read_tender(data: dict) -> Tender:
     if unknown:
         raise ValueError(f"analyse enregistrée illisible : champs inconnus {sorted(unknown)}")
     return Tender(
-        documents=[DocumentInfo(**d) for d in data.get("documents") or []],
-        problems=[FileProblem(**p) for p in data.get("problems") or []],
+        documents=[_build(DocumentInfo, d) for d in data.get("documents") or []],
+        problems=[_build(FileProblem, p) for p in data.get("problems") or []],
         buyer=_fact(data.get("buyer")),
         buyer_category=_fact(data.get("buyer_category"), _category),
         object=_fact(data.get("object")),

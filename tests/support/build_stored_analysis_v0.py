@@ -1,11 +1,13 @@
 """Write tests/support/stored_analysis_v0_vsgp.json: the analysis procure stored before its schema was versioned.
 
-Run once with the code of that time (it was, at commit fde2c42): it analyses the real development DCE of
-``stored_world`` in a scratch SQLite database and keeps ``tenders.analysis_json`` as written, so that the tests
-check that an analysis stored by that version still reads and renders. Do not regenerate it with newer code: it
-would then stop being an old analysis.
+It runs the code of that time (commit fde2c42, the last one before the schema) from a scratch worktree: it
+analyses the real development DCE of ``stored_world`` in a scratch SQLite database and keeps
+``tenders.analysis_json`` as written, so that the tests check that an analysis stored by that version still reads
+and renders. Never regenerate it with newer code: it would stop being an old analysis.
 
-    PROCURE_SHARED_DATA=../shared/data python tests/support/build_stored_analysis_v0.py
+    git worktree add /tmp/procure-v0 fde2c42
+    PYTHONPATH=/tmp/procure-v0 PROCURE_SHARED_DATA=../shared/data python tests/support/build_stored_analysis_v0.py
+    git worktree remove /tmp/procure-v0
 """
 from __future__ import annotations
 
@@ -20,8 +22,11 @@ import stored_world  # noqa: E402
 
 
 def main() -> None:
+    import procure
     from procure.db import make_engine, migrate, session_factory
     from procure.db.models import TenderRow
+
+    print(f"procure from {Path(procure.__file__).parent}")
 
     shared = Path(os.environ.get("PROCURE_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
     with tempfile.TemporaryDirectory() as folder:

@@ -38,7 +38,18 @@ def ccap_docx(pdf: Path) -> bytes:
     document.core_properties.created = document.core_properties.modified = datetime(2026, 12, 1)
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue()
+    return _fixed_zip(buffer.getvalue())
+
+
+def _fixed_zip(data: bytes) -> bytes:
+    """The same archive with every member dated 1980-01-01: python-docx stamps members with the time of saving."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            target.writestr(zipfile.ZipInfo(member.filename, (1980, 1, 1, 0, 0, 0)), source.read(member))
+    return out.getvalue()
 
 
 def pieces(shared_data: Path) -> list[tuple[str, bytes]]:
