@@ -73,6 +73,8 @@ def test_good_files_in_french_excel_and_comma_csv(tmp_path):
         assert one.participants == {PublicCategory.RSA: 2} and one.contracts == {ContractType.CDDI: 1}
         assert (two.month, two.hours) == (date(2026, 4, 1), {Route.SUBCONTRACTING_SIAE: 80.25})
         assert one.source == path.name
+        as_bytes = read_statements(path.read_bytes(), path.name, known_keys=KEYS, today=TODAY)  # an upload
+        assert as_bytes.statements == result.statements and as_bytes.problems == []
 
 
 def test_bad_rows_are_reported_by_number_and_the_good_ones_kept(tmp_path):
