@@ -218,7 +218,7 @@ class Lever:
 _PROPER_FIRST_WORDS = {"Légifrance", "Conseil", "État", "France", "Europe", "Union"}
 
 
-def _split_top_level(text: str, separator: str = " ; ") -> list[str]:
+def split_top_level(text: str, separator: str = " ; ") -> list[str]:
     """« a ; b (c ; d) » → ["a", "b (c ; d)"]: the separators inside brackets stay."""
     parts, depth, start, i = [], 0, 0, 0
     while i < len(text):
@@ -249,7 +249,7 @@ def sources_fr(*references) -> str:
     « à vérifier » next to the value it concerns."""
     pieces: list[str] = []
     for item in references:
-        for part in _split_top_level(str(getattr(item, "reference", item) or "")):
+        for part in split_top_level(str(getattr(item, "reference", item) or "")):
             if _lower_first(part) not in pieces:
                 pieces.append(_lower_first(part))
     if not pieces:

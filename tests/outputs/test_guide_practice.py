@@ -152,7 +152,7 @@ def test_map_draws_outline_and_legend(world):
 
     from PIL import Image
 
-    from procure.outputs.guide import KIND_COLOURS, map_png
+    from procure.outputs.maps import KIND_COLOURS, map_png
 
     territory = Territory.parse("94")
     suppliers = guide_data(sessions, territory, date(2026, 11, 22)).suppliers
