@@ -98,9 +98,11 @@ def _parser() -> argparse.ArgumentParser:
     tracked.set_defaults(handler=_tracked)
     suppliers = commands.add_parser("suppliers", help="annuaire des structures inclusives")
     supplier_commands = suppliers.add_subparsers()
-    imp = supplier_commands.add_parser("import", help="importer un fichier de structures (CSV ou XLSX)")
+    imp = supplier_commands.add_parser("import", help="importer un fichier de structures (CSV, XLSX, JSON, .gz)")
     imp.add_argument("path", type=Path)
-    imp.add_argument("--format", choices=["asp-siae", "marche-inclusion", "finess", "mapping"], default="asp-siae")
+    imp.add_argument("--format", default="auto", help="auto (d'après l'en-tête, par défaut), annuaire, finess, lemarche, "
+                     "data-inclusion, asp-siae ou mapping",
+                     choices=["auto", "annuaire", "finess", "lemarche", "data-inclusion", "asp-siae", "marche-inclusion", "mapping"])
     imp.add_argument("--map", nargs="*", default=[], metavar="CHAMP=COLONNE",
                      help="format 'mapping' : siret=…, name=…, kind=… (ou fixed_kind=EA), naf=…, postcode=…, commune=…, insee=…, activities=…, headcount=…")
     imp.add_argument("--source", help="nom de la source (par défaut : le nom du fichier)")
