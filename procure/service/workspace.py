@@ -337,5 +337,21 @@ class Workspace:
         return Followup(self.sessions)
 
     # ------------------------------------------------------------------ national scale (issue 23)
+    # Directory formats and sources side by side (procure.directory): read by every user, like the directory page.
+
+    def directory_formats(self) -> dict[str, str]:
+        from procure.directory.formats import FORMAT_LABELS_FR
+
+        return {"auto": "Reconnu d'après l'en-tête du fichier", **FORMAT_LABELS_FR}
+
+    def supplier_sources(self, siret: str):
+        from procure.directory.repository import SupplierRepository
+
+        return SupplierRepository(self.sessions).merged(siret), SupplierRepository(self.sessions).sources(siret)
+
+    def supplier_kind_conflicts(self) -> dict[str, str]:
+        from procure.directory.repository import SupplierRepository
+
+        return SupplierRepository(self.sessions).kind_conflicts()
 
     # ------------------------------------------------------------------ stored analysis (issue 22)
