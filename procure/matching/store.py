@@ -24,7 +24,7 @@ from procure.db.models import SupplierRow
 
 logger = logging.getLogger(__name__)
 
-SCHEMA = 1  # bump when SupplierIndex changes shape: older files are then rebuilt
+SCHEMA = 2  # bump when SupplierIndex changes shape: older files are then rebuilt
 BUILDS = {"count": 0}  # indexes built in this process (the tests count them)
 _MEMORY: dict[str, tuple[tuple, object]] = {}
 _LOCK = threading.Lock()
@@ -123,10 +123,34 @@ def _load(path: Path, version: tuple):
     except Exception:  # noqa: BLE001 - an unreadable or older file is rebuilt
         logger.warning("supplier index in %s unreadable: rebuilt", path, exc_info=True)
         return None
-    return index if schema == SCHEMA and written == [str(value) for value in version] else None
+    if schema != SCHEMA or written != [str(value) for value in version]:
+        return None
+    from dataclasses import fields
+
+    from procure.directory.suppliers import Supplier
+
+    columns = getattr(getattr(index, "suppliers", None), "columns", None)
+    if columns is not None and set(columns) != {f.name for f in fields(Supplier)}:
+        return None  # written by a version of procure whose structures had other fields
+    return index
 
 
 def _remove_stale(base: Path, current: Path) -> None:
     for path in base.parent.glob(f"{base.name}-*.pickle"):
         if path != current:
             path.unlink(missing_ok=True)
+
+
+def warm(sessions) -> dict[str, bool]:
+    """Build (or read back) both kept indexes now, right after an import, so that the next upload does not pay for
+    it; what failed is logged and left to the next analysis. Returns which index is ready."""
+    from procure.market.similar import comparable_index
+
+    ready = {}
+    for name, make in (("contracts", comparable_index), ("suppliers", supplier_index)):
+        try:
+            ready[name] = make(sessions) is not None
+        except Exception:  # noqa: BLE001 - an import must not fail because an index could not be prepared
+            logger.warning("%s index not prepared after the import", name, exc_info=True)
+            ready[name] = False
+    return ready

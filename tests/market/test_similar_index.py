@@ -49,3 +49,19 @@ def test_the_kept_index_finds_what_the_fitted_index_finds_on_the_real_contracts(
         assert ours, title
         shared += len(ours & theirs)
     assert shared >= 10  # words instead of character n-grams: mostly the same comparable contracts
+
+
+def test_the_candidate_search_finds_what_scoring_every_contract_finds(sessions, shared_data):
+    """similar() scores the contracts sharing a word or the division only: the same answer as scoring them all,
+    on the objects of real contracts (other CPV, other amount) and on lots without a CPV."""
+    repository = ContractRepository(sessions)
+    flat = read_flat_csv(shared_data / "decp" / "decp_2018_2021_train.csv.gz")
+    repository.import_frame(flat.head(4000))
+    index = comparable_index(sessions)
+    probes = flat.iloc[4000:4060]
+    for number, row in enumerate(probes.itertuples()):
+        cpv = [row.cpv, None, "45000000"][number % 3]
+        amount = [row.montant, None, 12_000_000.0][number % 3]
+        assert [(c.objet, c.score) for c in index.similar(row.objet, cpv, amount, top=5)] == \
+            [(c.objet, c.score) for c in index.similar_everywhere(row.objet, cpv, amount, top=5)], row.objet
+    assert index.similar("zzzz qqqq", None, None) == []  # no shared word, no CPV, no amount: nothing comparable
