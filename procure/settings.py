@@ -102,6 +102,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PROCURE_OCR_DOCUMENT_SECONDS", None, "temps d'OCR permis par document (secondes)", "300"),
     Setting("PROCURE_OCR_MAX_PAGES", "200", "pages scannées lues par OCR dans un même document, au plus", "200"),
     Setting(
+        "PROCURE_LOG_LEVEL",
+        "INFO",
+        "niveau du journal de procure (`DEBUG`, `INFO`, `WARNING`, `ERROR`) ; les erreurs internes y sont toujours "
+        "écrites avec leur trace",
+        "`INFO`",
+    ),
+    Setting(
+        "PROCURE_LOG_FILE",
+        None,
+        "fichier où écrire aussi le journal (l'application et `procure worker` l'écrivent sur la sortie d'erreur)",
+        "ligne de commande : `procure.log` dans `PROCURE_HOME` ; application : aucun",
+    ),
+    Setting(
         "PROCURE_WORKER_TEST_FAULT",
         None,
         "tests seulement : fait tomber le programme d'analyse (`segv`, `abort`, `hang`, `exit`) pour vérifier que "
