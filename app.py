@@ -5,11 +5,13 @@ import logging
 
 import streamlit as st
 
+from procure.logs import configure_logging
 from procure.service.session_token import SessionSecretUnavailable
 from ui.common import NO_RESULT_CSS, plain, workspace
 from ui.session import restore_user, sign_out, write_cookie
 
 st.set_page_config(page_title="procure — clauses sociales", page_icon=":material/handshake:", layout="wide")
+configure_logging(once=True)  # the server's standard error (and PROCURE_LOG_FILE): the operator's log, never the buyer's page
 # Streamlit's uploader and menus carry built-in English the app cannot translate: hide what can be hidden.
 st.html("<style>"
         "[data-testid='stFileUploaderDropzoneInstructions'] span {display: none;}"

@@ -21,6 +21,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from procure.errors import ProcureError
     from procure.law.schema import ClauseLibraryError
+    from procure.logs import cli_log_file, configure_logging
+
+    # The terminal is the user's: the log goes to a file; --debug (and the worker, a server) also write it there.
+    journal = configure_logging(console=args.debug or args.handler is _worker, file=cli_log_file(),
+                                level=logging.DEBUG if args.debug else None)
 
     try:
         return args.handler(args)
@@ -37,9 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         print("Interrompu.", file=sys.stderr)
         return 130
     except Exception as error:  # a bug: no traceback for the user, the log keeps it for maintainers
-        logging.getLogger("procure").debug("erreur inattendue", exc_info=True)
-        print(f"Erreur inattendue de procure ({type(error).__name__}) : merci de la signaler avec la commande lancée.",
-              file=sys.stderr)
+        logging.getLogger("procure.cli").exception("erreur inattendue : procure %s", " ".join(argv or sys.argv[1:]))
+        where = f" ; le détail est dans le journal {journal}" if journal else ""
+        print(f"Erreur inattendue de procure ({type(error).__name__}){where}. Merci de la signaler avec la commande "
+              "lancée.", file=sys.stderr)
         return 1
 
 
@@ -70,6 +76,8 @@ def _answers(args: argparse.Namespace):
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="procure", description="Clauses sociales dans les marchés publics.")
+    parser.add_argument("--debug", action="store_true",
+                        help="journal détaillé (niveau DEBUG), écrit aussi sur la sortie d'erreur")
     commands = parser.add_subparsers()
     analyze = commands.add_parser("analyze", help="analyser les documents d'une consultation (DCE)")
     analyze.add_argument("files", nargs="+", type=Path)
