@@ -283,7 +283,7 @@ def _annuaire_unit(line: int, siret: str, name: str, est_siae, type_siae, est_es
     if state and str(state).upper() in ("C", "F"):
         return Candidate(line, ignored="entreprise cessée")
     kinds, unknown = _annuaire_kinds(est_siae, type_siae, est_ess)
-    details = _present({"est_siae": _true(est_siae) or None, "type_siae": type_siae or None, "est_ess": _true(est_ess) or None,
+    details = _present({"siren": siret[:9] or None, "est_siae": _true(est_siae) or None, "type_siae": type_siae or None, "est_ess": _true(est_ess) or None,
                         "finess_juridique": list(finess), "finess_geographique": list(finess_sites)})
     if not kinds and unknown is None:
         return Candidate(line, ignored="ni SIAE ni ESS selon l'Annuaire", details=details)
@@ -445,9 +445,8 @@ def read_data_inclusion(path: Path) -> Iterator[Candidate]:
             for service in data.get("services", data.get("Services")) or []:
                 if isinstance(service, dict):
                     topics = _networks(service.get("thematiques"))
-                    text = ", ".join(p for p in [str(service.get("nom") or "")] + [t.split("--")[-1].replace("-", " ")
-                                                                                    for t in topics] if p)
-                    services.setdefault(str(service.get("structure_id")), []).append(text)
+                    parts = [str(service.get("nom") or "")] + [t.split("--")[-1].replace("-", " ") for t in topics]
+                    services.setdefault(str(service.get("structure_id")), []).extend(p for p in parts if p)
         if not isinstance(structures, list):
             raise ProcureError("Fichier JSON data·inclusion non reconnu : une liste de structures (schéma v1), une page "
                                "de l'API (« items ») ou un objet « structures » est attendu.")
@@ -465,7 +464,7 @@ def read_data_inclusion(path: Path) -> Iterator[Candidate]:
         if not kinds:
             yield Candidate(line, ignored="aucun réseau porteur d'employeur inclusif (SIAE, EA, ESAT, GEIQ)", details=details)
             continue
-        activities = ", ".join(services.get(str(item.get("id")), [])) or str(item.get("description") or "")[:1000]
+        activities = ", ".join(dict.fromkeys(services.get(str(item.get("id")), []))) or str(item.get("description") or "")[:1000]
         yield Candidate(line, siret=str(item.get("siret") or ""), name=str(item.get("nom") or ""), kinds=kinds,
                         address=str(item.get("adresse") or ""), postcode=str(item.get("code_postal") or ""),
                         commune=str(item.get("commune") or ""), insee=str(item.get("code_insee") or ""),

@@ -142,8 +142,11 @@ def source_values(candidate: Candidate, format_code: str, source: str,
                   source_date: date | None) -> tuple[SourceValues | None, str | None]:
     """The validated values of one candidate, or the French reason it is rejected."""
     siret = clean_siret(candidate.siret)
-    if not siret and candidate.name and format_code == "finess":
-        return None, f"SIRET absent dans FINESS ({candidate.details.get('finess', '?')}) : structure non importée"
+    if not siret and format_code == "finess":
+        return None, (f"SIRET absent de la ligne FINESS {candidate.details.get('finess', '?')} "
+                      f"({_shown(clean_text(candidate.name))}) : établissement non importé")
+    if not siret and format_code == "annuaire":
+        return None, f"SIRET du siège absent dans l'Annuaire ({_shown(clean_text(candidate.name)) or 'sans nom'})"
     error = siret_error(siret)
     if error:
         return None, error
