@@ -1,7 +1,8 @@
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
+import altair as alt
 import streamlit as st
 
 from procure.followup.model import ContractType, PublicCategory, Route
@@ -49,6 +50,17 @@ commitments_tab, statements_tab, alerts_tab, report_tab = st.tabs(
     ["Engagements", "Relevés mensuels", "Alertes", "Bilan annuel"])
 
 
+def _french(frame):
+    """Figures written the French way (« 3 000 », « 0,4 ») for reading; the exports keep numbers."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if column == "ETP":
+            shown[column] = shown[column].map(lambda v: format_number(v, 1))
+        elif shown[column].dtype.kind in "if":
+            shown[column] = shown[column].map(lambda v: "—" if v != v else format_int(v))
+    return shown
+
+
 def _label(view) -> str:
     c = view.commitment
     return f"{c.key} — {c.lot_title} ({c.holder_name or 'titulaire à renseigner'})"
@@ -57,7 +69,7 @@ def _label(view) -> str:
 # ---------------------------------------------------------------- commitments
 with commitments_tab:
     if items:
-        st.dataframe(progress_frame(items), hide_index=True, width="stretch")
+        st.dataframe(_french(progress_frame(items)), hide_index=True, width="stretch")
     else:
         st.info("Aucun engagement suivi pour le moment." + (
             " Suivez les lots d'une consultation analysée ou saisissez un engagement ci-dessous." if may_create else
@@ -149,9 +161,10 @@ with commitments_tab:
             st.caption(plain(f"Preuve : {c.evidence}"))
         if state.years:
             st.dataframe([{"Année du marché": y.index, "Du": y.start.strftime("%d/%m/%Y"),
-                           "Heures dues sur l'année": round(y.due), "Dues à ce jour": round(y.due_to_date),
-                           "Réalisées": round(y.done),
-                           "Projection": round(y.projection) if y.projection is not None else None}
+                           "Au": (y.end - timedelta(days=1)).strftime("%d/%m/%Y"),
+                           "Heures dues sur l'année": format_int(y.due), "Dues à ce jour": format_int(y.due_to_date),
+                           "Réalisées": format_int(y.done),
+                           "Projection": format_int(y.projection) if y.projection is not None else "—"}
                           for y in state.years], hide_index=True, width="stretch")
         if selected.can_edit:
             with st.expander("Modifier l'engagement (titulaire, reconductions, pénalité, facilitateur)"):
@@ -310,14 +323,20 @@ with report_tab:
         st.caption(f"ETP : {format_int(whole.fte_hours)} heures par an ({plain(whole.fte_source)}) ; heures dues sur "
                    f"l'année : {format_int(whole.hours_due)}.")
         frames = consolidation_frames(rows)
-        charts = st.columns(3)
-        for column, (name, label, value) in zip(charts, (("routes", "Modalité", "Heures"),
-                                                         ("publics", "Public", "Participants"),
-                                                         ("contracts", "Contrat", "Contrats"))):
-            column.caption({"routes": "Heures par modalité", "publics": "Participants par public",
-                            "contracts": "Contrats de travail par type"}[name])
-            column.bar_chart(frames[name], x=label, y=value, horizontal=True, height=300)
-        st.dataframe(frames["groups"], hide_index=True, width="stretch")
+        for name, label, value, title in (("routes", "Modalité", "Heures", "Heures par modalité"),
+                                          ("trades", "Métier", "Heures", "Heures par métier"),
+                                          ("publics", "Public", "Participants", "Participants par public"),
+                                          ("contracts", "Contrat", "Contrats", "Contrats de travail par type")):
+            frame = frames[name]
+            if frame.empty or not frame[value].sum():
+                continue
+            st.caption(title)
+            chart = alt.Chart(frame).mark_bar().encode(
+                y=alt.Y(f"{label}:N", sort=None, title=None, axis=alt.Axis(labelLimit=420)),
+                x=alt.X(f"{value}:Q", title=value, axis=alt.Axis(format="d", tickMinStep=1)),
+                tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip(f"{value}:Q", format=",.0f")])
+            st.altair_chart(chart.properties(height=28 * len(frame) + 40), width="stretch")
+        st.dataframe(_french(frames["groups"]), hide_index=True, width="stretch")
         wanted = (int(year), territory.strip(), group_by)
         if st.button("Préparer le bilan Word et XLSX"):
             with tempfile.TemporaryDirectory() as folder:
