@@ -354,4 +354,9 @@ class Workspace:
 
         return SupplierRepository(self.sessions).kind_conflicts()
 
+    def supplier_source_counts(self):
+        from procure.directory.repository import SupplierRepository
+
+        return SupplierRepository(self.sessions).source_counts()
+
     # ------------------------------------------------------------------ stored analysis (issue 22)
