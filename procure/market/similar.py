@@ -18,6 +18,7 @@ import re
 import shutil
 import tempfile
 import threading
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -232,8 +233,8 @@ class ContractIndex:
         """One pass over the contracts table, in chunks (no frame of the whole table in memory)."""
         BUILDS["count"] += 1
         vocabulary: dict[str, int] = {}
-        ids, divisions, groups, amounts = [], [], [], []
-        rows_of, terms_of, counts_of = [], [], []
+        ids, divisions, groups, amounts = array("q"), array("h"), array("h"), array("d")
+        rows_of, terms_of, counts_of = array("i"), array("i"), array("f")  # 4 bytes a posting, not an object
         per_division: dict[str, list[int]] = {}
         position = 0
         query = select(PublicContract.id, PublicContract.objet, PublicContract.cpv, PublicContract.division,
@@ -247,9 +248,9 @@ class ContractIndex:
                         column = vocabulary.setdefault(term, len(vocabulary))
                         counted[column] = counted.get(column, 0) + 1
                     if counted:
-                        rows_of.append(np.full(len(counted), position, dtype=np.int32))
-                        terms_of.append(np.fromiter(counted.keys(), dtype=np.int32, count=len(counted)))
-                        counts_of.append(np.fromiter(counted.values(), dtype=np.float32, count=len(counted)))
+                        rows_of.extend([position] * len(counted))
+                        terms_of.extend(counted.keys())
+                        counts_of.extend(counted.values())
                     ids.append(key)
                     division = division or ""
                     divisions.append(int(division) if division.isdigit() else -1)
@@ -265,9 +266,9 @@ class ContractIndex:
     @classmethod
     def _assemble(cls, vocabulary, ids, divisions, groups, amounts, rows_of, terms_of, counts_of, per_division, sessions):
         size = len(ids)
-        rows = np.concatenate(rows_of) if rows_of else np.zeros(0, dtype=np.int32)
-        terms = np.concatenate(terms_of) if terms_of else np.zeros(0, dtype=np.int32)
-        counts = np.concatenate(counts_of) if counts_of else np.zeros(0, dtype=np.float32)
+        rows = np.frombuffer(rows_of, dtype=np.int32) if len(rows_of) else np.zeros(0, dtype=np.int32)
+        terms = np.frombuffer(terms_of, dtype=np.int32) if len(terms_of) else np.zeros(0, dtype=np.int32)
+        counts = np.frombuffer(counts_of, dtype=np.float32) if len(counts_of) else np.zeros(0, dtype=np.float32)
         frequency = np.bincount(terms, minlength=len(vocabulary)).astype(np.float64)
         idf = np.log((1 + size) / (1 + frequency)) + 1  # scikit-learn's smooth idf
         weights = (1 + np.log(counts.astype(np.float64))) * idf[terms]

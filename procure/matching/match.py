@@ -256,10 +256,11 @@ class SupplierIndex:
 
         self.suppliers = suppliers
         count = len(suppliers)
-        rows = [(s.naf or "", s.activities or "", ",".join(s.kinds), f"{s.commune_insee or ''}|{s.department or ''}",
+        rows = [(s.naf or "", s.activities or "", ",".join(s.kinds), s.commune_insee or "", s.department or "",
                  np.nan if s.latitude is None else s.latitude, np.nan if s.longitude is None else s.longitude,
                  s.headcount or np.nan) for s in suppliers]
-        naf, activities, kind_keys, area_keys, lat, lon, headcount = (list(c) for c in zip(*rows)) if rows else ([],) * 7
+        naf, activities, kind_keys, communes, departments, lat, lon, headcount = \
+            (list(c) for c in zip(*rows)) if rows else ([],) * 8
         self.lat, self.lon = np.array(lat, dtype=float), np.array(lon, dtype=float)
         self.headcount = np.array(headcount, dtype=float)
         # Words reduced to their French stems: character n-grams matched "prototypage" with "production" and
@@ -287,7 +288,7 @@ class SupplierIndex:
                                             group_codes)
         self._kind_cache: dict[tuple[str | None, date | None], tuple[np.ndarray, np.ndarray]] = {}
         self._kind_tables: dict[tuple[bytes, bytes], tuple[np.ndarray, np.ndarray]] = {}
-        self._areas = self._supplier_areas(area_keys)
+        self._areas = self._supplier_areas(communes, departments)
         if awards is not None and not isinstance(awards, PastAwards):
             awards = PastAwards(awards, [s.siret for s in suppliers])
         self.awards = awards if awards is not None and len(awards) else None
@@ -303,28 +304,23 @@ class SupplierIndex:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
 
-    def _supplier_areas(self, keys: list[str]) -> dict[str, np.ndarray]:
+    def _supplier_areas(self, communes: list[str], departments: list[str]) -> dict[str, np.ndarray]:
         """EPCI, department and region of every structure (strings, for scopes), and the department and region as
         integer codes (`department_code`, `region_code`: comparing integers is what a lot's area test costs);
-        `keys`: "commune|department" of each structure, each distinct one looked up once."""
+        each distinct commune and department is looked up once."""
         from procure.reference.geo import commune_by_insee, region_of_department
 
-        codes, unique = _factorize(keys)
-        epci, department, region = [], [], []
-        for key in unique:
-            insee, given = key.split("|")
-            commune = commune_by_insee(insee) if insee else None
-            code = places.normalize_department(given or None) or ""
-            epci.append(commune.epci if commune else "")
-            department.append(code)
-            region.append(region_of_department(code) or "")
-        areas = {}
-        for name, values in (("epci", epci), ("department", department), ("region", region)):
-            areas[name] = np.array(values + [""], dtype=object)[codes]
-            if name != "epci":
-                numbers = {value: number for number, value in enumerate(sorted(set(values)))}
-                areas[f"{name}_code"] = np.array([numbers[v] for v in values] + [-1], dtype=np.int32)[codes]
-                areas[f"{name}_codes"] = numbers
+        commune_codes, unique_communes = _factorize(communes)
+        department_codes, unique_departments = _factorize(departments)
+        epci = [getattr(commune_by_insee(insee) if insee else None, "epci", None) or "" for insee in unique_communes]
+        department = [places.normalize_department(code or None) or "" for code in unique_departments]
+        region = [region_of_department(code) or "" for code in department]
+        areas = {"epci": np.array(epci + [""], dtype=object)[commune_codes]}
+        for name, values in (("department", department), ("region", region)):
+            areas[name] = np.array(values + [""], dtype=object)[department_codes]
+            numbers = {value: number for number, value in enumerate(sorted(set(values)))}
+            areas[f"{name}_code"] = np.array([numbers[v] for v in values] + [-1], dtype=np.int32)[department_codes]
+            areas[f"{name}_codes"] = numbers
         return areas
 
     def in_scope(self, query: LotQuery) -> np.ndarray:
