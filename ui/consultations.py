@@ -58,7 +58,7 @@ def gone(chosen: int) -> None:
 
 tenders = tender_list(ws, user)
 chosen = st.session_state.get("tender_id")
-if chosen is not None and chosen not in {t["id"] for t in tenders}:
+if chosen is not None and chosen not in {t.id for t in tenders}:
     gone(chosen)  # said once: the page then shows what is still visible
     st.session_state.pop("tender_id", None)
 if not tenders:
@@ -67,13 +67,13 @@ if not tenders:
         st.page_link("ui/deposer.py", label="Déposer un DCE", icon=":material/upload_file:")
     st.stop()
 
-labels = {t["id"]: tender_label(t) for t in tenders}
+labels = {t.id: tender_label(t) for t in tenders}
 ids = list(labels)
 st.html(NO_RESULT_CSS)  # the selector's "No results" when the search matches nothing, in French
 tender_id = st.selectbox("Consultation", ids, index=ids.index(chosen) if chosen in ids else 0, format_func=labels.get,
                          placeholder=CHOOSE_FR)
 st.session_state["tender_id"] = tender_id
-st.session_state["tender_title"] = next(t["title"] for t in tenders if t["id"] == tender_id)
+st.session_state["tender_title"] = next(t.title for t in tenders if t.id == tender_id)
 items = ws.review_items(user, tender_id)
 permissions = ws.permissions(user, tender_id)
 consultation_actions(ws, user, tender_id)
@@ -174,22 +174,22 @@ def provisions_block(provisions: list[dict], title: str) -> None:
 
 # ---------------------------------------------------------------- decisions, with conflict detection
 
-def decide(kind: str, item: dict) -> None:
+def decide(kind: str, item) -> None:
     """Accept / reject / comment buttons.
 
     The version sent is the one the user was shown first: if someone else decided since, the page says so
     (and the service refuses the stale decision) until the user reloads; the comment being typed is kept.
     """
-    if item.get("decided_at"):
-        st.caption(f"Décision : **{DECISIONS_FR[item['decision']]}** par {plain(item['decided_by'])} "
-                   f"le {local_datetime(item['decided_at'])}")
+    if item.decided_at:
+        st.caption(f"Décision : **{DECISIONS_FR[item.decision]}** par {plain(item.decided_by)} "
+                   f"le {local_datetime(item.decided_at)}")
     else:
-        st.caption(f"Décision : **{DECISIONS_FR[item['decision']]}**")
+        st.caption(f"Décision : **{DECISIONS_FR[item.decision]}**")
     if not can_review:
         return
-    key = f"{kind}-{item['id']}"
+    key = f"{kind}-{item.id}"
     seen_key, conflict_key = f"seen-{key}", f"conflict-{key}"
-    seen_version, seen_decision = st.session_state.setdefault(seen_key, (item["version"], item["decision"]))
+    seen_version, seen_decision = st.session_state.setdefault(seen_key, (item.version, item.decision))
     left, middle, right = st.columns([1, 1, 3])
     comment = right.text_input("Commentaire", key=f"comment-{key}", label_visibility="collapsed",
                                placeholder="Commentaire (facultatif pour accepter ou rejeter)")
@@ -201,28 +201,28 @@ def decide(kind: str, item: dict) -> None:
         clicked = "comment"
     if clicked:
         _apply(kind, item, clicked, comment, seen_version, conflict_key)
-    if st.session_state.get(conflict_key) or seen_version != item["version"]:
+    if st.session_state.get(conflict_key) or seen_version != item.version:
         st.error(CONFLICT_FR, icon=":material/sync_problem:")
         if st.button("Recharger", key=f"reload-{key}", icon=":material/refresh:"):
             st.session_state.pop(conflict_key, None)
-            st.session_state[seen_key] = (item["version"], item["decision"])
+            st.session_state[seen_key] = (item.version, item.decision)
             st.rerun()
 
 
-def _apply(kind: str, item: dict, action: str, comment: str, version: int, conflict_key: str) -> None:
+def _apply(kind: str, item, action: str, comment: str, version: int, conflict_key: str) -> None:
     if action == "comment" and not comment.strip():
         st.warning("Écrivez d'abord votre commentaire.")
         return
     try:
-        ws.review(user, kind, item["id"], action, version, comment)
+        ws.review(user, kind, item.id, action, version, comment)
     except ReviewConflict:
         st.session_state[conflict_key] = True
         return
     except (AccessDenied, ValueError) as problem:
         st.error(f"Action impossible : {problem}")
         return
-    st.session_state.pop(f"comment-{kind}-{item['id']}", None)
-    st.session_state.pop(f"seen-{kind}-{item['id']}", None)
+    st.session_state.pop(f"comment-{kind}-{item.id}", None)
+    st.session_state.pop(f"seen-{kind}-{item.id}", None)
     st.rerun()
 
 
@@ -248,13 +248,13 @@ with st.container(border=True):
 def tender_place_form() -> None:
     """One place typed for the whole consultation: every lot without its own place in the documents takes it and is
     matched again from it (walkthrough B19); a lot can still be given another place in its structures tab."""
-    lots = items["lots"]
+    lots = items.lots
     if len(lots) < 2 or not permissions["analyse"]:  # one lot: its own form says the same
         return
     notice = st.session_state.pop(f"lieu-consultation-notice-{tender_id}", None)
     if notice:
         st.success(notice)
-    waiting = [lot["number"] for lot in lots if lot["matching"]["outcome"] == "needs_place"]
+    waiting = [lot.number for lot in lots if lot.matching["outcome"] == "needs_place"]
     title = "Lieu d'exécution de la consultation"
     box = st.container(border=True) if waiting else st.expander(title)
     with box:
@@ -312,8 +312,8 @@ with st.expander(f"Pièces du dossier ({len(documents)})"):
 if "tender-notice" in st.session_state:
     st.success(st.session_state.pop("tender-notice"))
 if permissions["edit"]:  # reviewers do not change what the buyer shares
-    shared = st.toggle("Partagée avec le groupe de travail", value=items["tender"]["shared"])
-    if shared != items["tender"]["shared"]:
+    shared = st.toggle("Partagée avec le groupe de travail", value=items.tender.shared)
+    if shared != items.tender.shared:
         try:
             ws.set_shared(user, tender_id, shared)
             st.rerun()
@@ -378,9 +378,9 @@ if permissions["edit"] and permissions["analyse"]:
 
 # ---------------------------------------------------------------- structures of a lot
 
-def place_form(lot: dict, button: str) -> None:
+def place_form(lot, button: str) -> None:
     """The place of execution typed by the user: the lot is matched again from it (buyers and administrators)."""
-    number = lot["number"]
+    number = lot.number
     with st.form(f"lieu-{number}"):
         text = st.text_input(PLACE_INPUT_FR, key=f"lieu-texte-{number}", placeholder="par exemple Tarbes, 65 ou national")
         submitted = st.form_submit_button(button)
@@ -396,9 +396,9 @@ def place_form(lot: dict, button: str) -> None:
     st.rerun()
 
 
-def place_line(lot: dict) -> None:
+def place_line(lot) -> None:
     """Where distances are measured from, and a way to change it."""
-    place = lot["matching"]["place"]
+    place = lot.matching["place"]
     if place:
         st.caption(plain(place["sentence"]))
     if permissions["analyse"]:
@@ -406,49 +406,49 @@ def place_line(lot: dict) -> None:
             place_form(lot, "Classer depuis ce lieu")
 
 
-def matches_table(lot: dict, details: dict) -> None:
-    matching = lot["matching"]
+def matches_table(lot, details: dict) -> None:
+    matching = lot.matching
     if matching.get("credible_sentence"):
         st.markdown(plain(matching["credible_sentence"]))
-    table = pd.DataFrame([{"Rang": m["rank"], "Structure": m["supplier"]["name"],
-                           "Type": (m["supplier"]["kinds"] or "").replace(",", ", "),
-                           "Commune": m["supplier"]["commune"] or "commune inconnue",
+    table = pd.DataFrame([{"Rang": m.rank, "Structure": m.supplier.name,
+                           "Type": (m.supplier.kinds or "").replace(",", ", "),
+                           "Commune": m.supplier.commune or "commune inconnue",
                            # The label says how credible the activity evidence is; the model's probability,
                            # spread over thousands of structures, reads as a misleadingly low percentage.
-                           "Confiance": m.get("confidence") or "—",
-                           "Distance": format_distance(m["distance_km"]),
-                           "Fictive": "oui" if m["supplier"]["demo"] else "non",
-                           "Décision": DECISIONS_FR[m["decision"]]} for m in lot["matches"]])
+                           "Confiance": m.confidence or "—",
+                           "Distance": format_distance(m.distance_km),
+                           "Fictive": "oui" if m.supplier.demo else "non",
+                           "Décision": DECISIONS_FR[m.decision]} for m in lot.matches])
     st.dataframe(table, hide_index=True, width="stretch")
     place_line(lot)
-    place = lot["matching"]["place"] or {}
+    place = lot.matching["place"] or {}
     # The documents' place draws its whole territory; a place typed by the user or the buyer's commune its own.
     shown = (details.get("place") or {}).get("value") if place.get("source") in ("lot", "tender", None) else None
-    chart = lot_map(shown or place.get("map"), lot["matches"])
+    chart = lot_map(shown or place.get("map"), lot.matches)
     if chart is not None:
         st.altair_chart(chart, width="stretch")
-    detailed = matching.get("shown") or len(lot["matches"])
-    for m in lot["matches"][:detailed]:
+    detailed = matching.get("shown") or len(lot.matches)
+    for m in lot.matches[:detailed]:
         match_card(m)
-    rest = lot["matches"][detailed:]
+    rest = lot.matches[detailed:]
     if rest:
         with st.expander(f"Voir les {len(rest)} autres structures crédibles"):
             for m in rest:
                 match_card(m)
 
 
-def match_card(m: dict) -> None:
+def match_card(m) -> None:
     with st.container(border=True):
-        demo = " — :orange[structure fictive de démonstration]" if m["supplier"]["demo"] else ""
-        st.markdown(f"**{m['rank']}\\. {plain(m['supplier']['name'])}**{demo}")
-        st.caption(plain(m["explanation"]))
+        demo = " — :orange[structure fictive de démonstration]" if m.supplier.demo else ""
+        st.markdown(f"**{m.rank}\\. {plain(m.supplier.name)}**{demo}")
+        st.caption(plain(m.explanation))
         decide("match", m)
 
 
-def matches_tab(lot: dict, details: dict) -> None:
+def matches_tab(lot, details: dict) -> None:
     """The structures of a lot, or why there are none: place to give, nothing credible, empty directory."""
-    matching = lot["matching"]
-    notice = st.session_state.pop(f"lieu-notice-{lot['number']}", None)
+    matching = lot.matching
+    notice = st.session_state.pop(f"lieu-notice-{lot.number}", None)
     if notice:
         st.success(notice)
     outcome = matching["outcome"]
@@ -463,7 +463,7 @@ def matches_tab(lot: dict, details: dict) -> None:
         for lever in matching["other_levers"]:
             st.markdown(f"- {lever}")
         place_line(lot)
-    elif lot["matches"]:
+    elif lot.matches:
         matches_table(lot, details)
     elif outcome == "ranked":  # every structure ranked was removed from the directory since the analysis
         st.info("Les structures retenues ont été retirées de l'annuaire depuis l'analyse : relancez l'analyse.")
@@ -473,46 +473,47 @@ def matches_tab(lot: dict, details: dict) -> None:
 
 
 # ---------------------------------------------------------------- lots
-if not items["lots"]:
+if not items.lots:
     st.warning("Aucun lot n'a été trouvé dans les documents lus.")
 lot_facts = {lot["number"]: lot for lot in analysis.get("lots", [])}
-for lot in items["lots"]:
-    st.header(f"Lot {lot['number']} : {plain(lot['title'] or 'sans intitulé')}")
-    details = lot_facts.get(lot["number"], {})
+for lot in items.lots:
+    st.header(f"Lot {lot.number} : {plain(lot.title or 'sans intitulé')}")
+    details = lot_facts.get(lot.number, {})
     if details.get("cpv_doubt"):  # the levers proposed below depend on the code: say it before them
         st.warning(plain("Code CPV à vérifier : " + details["cpv_doubt"]), icon=":material/fact_check:")
     with st.expander("Données du lot et leurs sources", expanded=False):
         for code, evidence in details.get("cpv", []):
             fact("CPV", f"{code['code']}-{code['check_digit'] or '?'} {code.get('label') or ''}", evidence)
-        amount_facts(details.get("estimated_amount"), lot["amount_ht"])
+        amount_facts(details.get("estimated_amount"), lot.amount_ht)
         fact_of(details.get("duration_months"), "Durée", lambda m: f"{m} mois")
         fact_of(details.get("place"), "Lieu d'exécution", place_text)
     provisions_block(details.get("provisions", []), "Dispositions sociales déjà présentes dans ce lot")
     tab_suggestions, tab_matches = st.tabs(["Clauses proposées", "Structures inclusives"])
     with tab_suggestions:
-        if not lot["suggestions"]:
+        if not lot.suggestions:
             st.info("Aucune clause proposée pour ce lot : ni son objet ni son code CPV n'ont permis de rattacher un levier "
                     "social. Vérifiez le CPV dans « Données du lot » ; le guide du territoire présente les huit leviers.")
-        for item in lot["suggestions"]:
+        for item in lot.suggestions:
+            payload = item.payload  # service.schema.StoredSuggestion: what the analysis stored
             with st.container(border=True):
-                st.subheader(f"{plain(item['title'])} — {plain(status_text(item['status']))}")
-                st.caption(f"Pertinence {format_percent(item['score'])} · Fondement : {', '.join(item['legal_basis'])} · "
-                           f"Ancien code : {plain(', '.join(item['old_articles']) or 'aucun équivalent')}")
-                for reason in item["reasons"]:
+                st.subheader(f"{plain(payload.title)} — {plain(status_text(item.status))}")
+                st.caption(f"Pertinence {format_percent(item.score)} · Fondement : {', '.join(payload.legal_basis)} · "
+                           f"Ancien code : {plain(', '.join(payload.old_articles) or 'aucun équivalent')}")
+                for reason in payload.reasons:
                     st.markdown(f"- {plain(reason)}")
-                if status_text(item["status"]) == SuggestionStatus.PRESENT.label:
+                if status_text(item.status) == SuggestionStatus.PRESENT.label:
                     same = [p for p in details.get("provisions", []) + analysis.get("provisions", [])
-                            if p["kind"] == item["lever_id"]]
+                            if p["kind"] == item.lever_id]
                     for provision in same:
                         fact("Passage du dossier", provision_text(provision), provision.get("evidence"))
-                if item.get("hours"):
+                if payload.hours:
                     st.markdown("**Calcul des heures d'insertion**")
-                    for number, step in enumerate(item["hours"]["steps"], 1):
+                    for number, step in enumerate(payload.hours.steps, 1):
                         st.markdown(f"{number}\\. {plain(step)}")
-                with st.expander(f"Rédaction proposée pour le {plain(item['target_document'])}"):
-                    for paragraph in item["clause_paragraphs"]:
+                with st.expander(f"Rédaction proposée pour le {plain(payload.target_document)}"):
+                    for paragraph in payload.clause_paragraphs:
                         st.markdown(f"> {plain(paragraph)}")
-                for check in item["points_to_check"]:
+                for check in payload.points_to_check:
                     st.warning(plain(check), icon=":material/fact_check:")
                 decide("suggestion", item)
     with tab_matches:
@@ -520,15 +521,13 @@ for lot in items["lots"]:
 
 # ---------------------------------------------------------------- history, annex, tracked changes
 st.header("Historique des décisions")
-targets = {("suggestion", s["id"]): f"Lot {lot['number']} — {s['title']}" for lot in items["lots"] for s in lot["suggestions"]}
-targets |= {("match", m["id"]): f"Lot {lot['number']} — structure {m['supplier']['name']}"
-            for lot in items["lots"] for m in lot["matches"]}
+targets = {("suggestion", s.id): f"Lot {lot.number} — {s.payload.title}" for lot in items.lots for s in lot.suggestions}
+targets |= {("match", m.id): f"Lot {lot.number} — structure {m.supplier.name}" for lot in items.lots for m in lot.matches}
 history = ws.history(user, tender_id)
 if history:
-    st.dataframe(pd.DataFrame([{"Quand": local_datetime(e["when"]), "Qui": e["who"], "Action": ACTIONS_FR[e["action"]],
-                                "Élément": targets.get((e["target_type"], e["target_id"]),
-                                                       "élément d'une analyse précédente"),
-                                "Commentaire": e["comment"] or ""} for e in reversed(history)]),
+    st.dataframe(pd.DataFrame([{"Quand": local_datetime(e.when), "Qui": e.who, "Action": ACTIONS_FR[e.action],
+                                "Élément": targets.get((e.target_type, e.target_id), "élément d'une analyse précédente"),
+                                "Commentaire": e.comment or ""} for e in reversed(history)]),
                  hide_index=True, width="stretch")
 else:
     st.caption("Aucune décision pour l'instant.")
@@ -537,8 +536,11 @@ st.header("Annexe Word")
 st.write("Clauses non rejetées, calcul des heures, références juridiques, qui a décidé quoi, et structures retenues.")
 if st.button("Préparer l'annexe Word", type="primary"):
     with st.spinner("Génération de l'annexe…"), tempfile.TemporaryDirectory() as folder:
-        path = ws.annex(user, tender_id, Path(folder) / "annexe.docx")
-        st.session_state[f"annex-{tender_id}"] = path.read_bytes()
+        try:  # from the stored analysis: a consultation never analysed gets procure's French reason
+            path = ws.annex(user, tender_id, Path(folder) / "annexe.docx")
+            st.session_state[f"annex-{tender_id}"] = path.read_bytes()
+        except ProcureError as problem:
+            st.error(str(problem))
 if f"annex-{tender_id}" in st.session_state:
     st.download_button("Télécharger l'annexe (.docx)", st.session_state[f"annex-{tender_id}"],
                        file_name=f"annexe-clauses-sociales-{tender_id}.docx", mime=DOCX_MIME)
@@ -555,9 +557,9 @@ else:
              "le service juridique les accepte ou les refuse dans Word. Votre original n'est pas modifié.")
     names = {d["filename"]: d["filename"] + (f" ({d['doc_type']})" if d.get("doc_type") else "") for d in word_documents}
     # The document the accepted clauses are written for comes first (a reserved lot goes to the RC, a clause to the CCAP).
-    wanted = [kind for lot in items["lots"] for s in lot["suggestions"]
-              if s["decision"] == "accepted" and status_text(s["status"]) != SuggestionStatus.PRESENT.label
-              for kind in s["target_document"].replace(",", " ").split()]
+    wanted = [kind for s in items.suggestions()
+              if s.decision == "accepted" and status_text(s.status) != SuggestionStatus.PRESENT.label
+              for kind in s.payload.target_document.replace(",", " ").split()]
     ranked = sorted(word_documents, key=lambda d: (-wanted.count((d.get("doc_type") or "").upper()),
                                                   (d.get("doc_type") or "").upper() != "CCAP"))
     preferred = ranked[0]["filename"]
