@@ -1,9 +1,13 @@
-"""What the service stores and reads back: codes with French labels, and the versioned suggestion payload.
+"""What the service stores and reads back: codes with French labels, the versioned suggestion payload and the
+versioned stored analysis.
 
 The database keeps codes (`mandatory`, `accepted`, `reject`…), never display strings; the French label of a
 code is `.label`. The suggestion payload (`suggestions.payload_json`) is a `StoredSuggestion`, written with
 its `schema` number; `StoredSuggestion.from_json` reads every version ever written (version 0 is the
-unversioned payload of the first releases) so that old analyses stay readable after an upgrade.
+unversioned payload of the first releases) so that old analyses stay readable after an upgrade. The analysis of a
+tender (`tenders.analysis_json`) is a `StoredAnalysis` in the same way: the `procure.model.Tender` as read and the
+advice without its suggestions, read back typed from every version (`read_analysis`), so that the review, the
+Word annex and the tracked CCAP render it without re-reading the uploaded files.
 """
 
 from __future__ import annotations
