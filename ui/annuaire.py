@@ -20,12 +20,14 @@ user = current_user()
 ws = workspace()
 st.title("Annuaire des structures inclusives")
 overview = directory_overview(ws)
+formats_fr = ws.directory_formats() | {"ancien": "import antérieur", "direct": "ajout direct"}
 
 # ---------------------------------------------------------------- what the directory really holds
 first, second, third = st.columns(3)
 first.metric("Structures réelles", format_int(overview.real))
 second.metric("Structures fictives (démonstration)", format_int(overview.fictitious))
-third.metric("Sources importées", format_int(len([s for s in overview.sources if not s.demo])))
+source_counts = ws.supplier_source_counts()  # one line per imported file, with its own date
+third.metric("Sources importées", format_int(len([s for s in source_counts if not s.demo])))
 if overview.fictitious and not overview.real:
     st.warning("Annuaire de démonstration : toutes les structures sont FICTIVES. Importez la liste officielle de "
                "votre territoire avant de vous en servir pour un marché.")
@@ -33,10 +35,11 @@ elif overview.fictitious:
     st.warning(f"L'annuaire mélange {format_int(overview.real)} structure(s) réelle(s) et "
                f"{format_int(overview.fictitious)} structure(s) fictive(s) de démonstration, marquées « fictive ». "
                "Un administrateur peut retirer les structures fictives ci-dessous.")
-if overview.sources:
-    st.dataframe(pd.DataFrame([{"Source": s.source, "Date des données": format_date(s.source_date, missing="non datée"),
+if source_counts:
+    st.dataframe(pd.DataFrame([{"Source": s.source, "Format": formats_fr.get(s.format, s.format),
+                                "Date des données": format_date(s.source_date, missing="non datée"),
                                 "Structures": s.count, "Nature": "fictive (démonstration)" if s.demo else "réelle"}
-                               for s in overview.sources]), hide_index=True, width="stretch")
+                               for s in source_counts]), hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- search
 st.header("Rechercher")

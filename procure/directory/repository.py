@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from procure.db.models import SupplierRow, SupplierSourceRow
@@ -27,7 +27,7 @@ SOURCE_SEPARATOR = " ; "
 FIELDS = ["siret", "name", "kinds", "naf", "address", "postcode", "commune_insee", "commune_name", "department",
           "latitude", "longitude", "activities", "headcount", "source", "source_date", "demo"]
 LOCATION_FIELDS = ["postcode", "commune_insee", "commune_name", "department", "latitude", "longitude"]
-SCALAR_FIELDS = ["name", "naf", "address", "activities", "headcount"]
+SCALAR_FIELDS = ["name", "naf", "activities", "headcount"]
 SOURCE_COLUMNS = ["name", "naf", "address", "activities", "headcount", *LOCATION_FIELDS]
 FIELD_LABELS_FR = {"name": "raison sociale", "kinds": "type", "naf": "code NAF", "address": "adresse",
                    "commune_insee": "commune", "activities": "activités", "headcount": "effectif"}
@@ -116,6 +116,15 @@ class SourceValues:
 
 
 @dataclass(frozen=True)
+class SourceCount:
+    source: str
+    format: str
+    source_date: date | None
+    count: int
+    demo: bool
+
+
+@dataclass(frozen=True)
 class Merged:
     values: dict
     provenance: dict[str, str]  # field -> source name
@@ -146,6 +155,13 @@ def merge_sources(sources: list[SourceValues]) -> Merged:
         values[name] = getattr(where, name) if where else None
     if located:
         provenance["commune_insee"] = where.source
+    # The address goes with the place: the latest one given for the same commune (or postcode), never another town's.
+    values["address"] = None
+    for source in ordered:
+        same_place = (source.commune_insee == values["commune_insee"] if values["commune_insee"]
+                      else source.postcode == values["postcode"])
+        if source.address and same_place:
+            values["address"], provenance["address"] = source.address, source.source
     kinds = sorted({k for s in ordered for k in s.kinds})
     values["kinds"] = ",".join(kinds)
     provenance["kinds"] = SOURCE_SEPARATOR.join(s.source for s in ordered if s.kinds)
@@ -359,13 +375,15 @@ class SupplierRepository:
         found = {siret: kind_conflict(sorted(values, key=_order)) for siret, values in by_siret.items()}
         return {siret: text for siret, text in sorted(found.items()) if text}
 
-    def source_counts(self) -> list[tuple[str, str, date | None, int]]:
-        """(source, format, date, structures) for each imported file name."""
+    def source_counts(self) -> list[SourceCount]:
+        """Each imported file name with its format, the date of its data, its structures and whether it is the demo."""
         with self.sessions() as session:
             rows = session.execute(select(SupplierSourceRow.source, func.min(SupplierSourceRow.format),
-                                          func.max(SupplierSourceRow.source_date), func.count(SupplierSourceRow.id))
-                                   .group_by(SupplierSourceRow.source).order_by(SupplierSourceRow.source)).all()
-        return [tuple(row) for row in rows]
+                                          func.max(SupplierSourceRow.source_date), func.count(SupplierSourceRow.id),
+                                          func.max(case((SupplierSourceRow.demo.is_(True), 1), else_=0)))
+                                   .group_by(SupplierSourceRow.source)).all()
+        counts = [SourceCount(source, fmt, when, count, bool(demo)) for source, fmt, when, count, demo in rows]
+        return sorted(counts, key=lambda c: (c.demo, c.source))
 
 
 def _keep_first(statuses: dict[str, str], new: dict[str, str]) -> None:
