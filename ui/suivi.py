@@ -323,19 +323,24 @@ with report_tab:
         st.caption(f"ETP : {format_int(whole.fte_hours)} heures par an ({plain(whole.fte_source)}) ; heures dues sur "
                    f"l'année : {format_int(whole.hours_due)}.")
         frames = consolidation_frames(rows)
-        for name, label, value, title in (("routes", "Modalité", "Heures", "Heures par modalité"),
-                                          ("trades", "Métier", "Heures", "Heures par métier"),
-                                          ("publics", "Public", "Participants", "Participants par public"),
-                                          ("contracts", "Contrat", "Contrats", "Contrats de travail par type")):
+        charts = st.columns(2)
+        for index, (name, label, value, title) in enumerate((
+                ("routes", "Modalité", "Heures", "Heures par modalité"),
+                ("trades", "Métier", "Heures", "Heures par métier"),
+                ("publics", "Public", "Participants", "Participants par public"),
+                ("contracts", "Contrat", "Contrats", "Contrats de travail par type"))):
             frame = frames[name]
+            column = charts[index % 2]
+            column.caption(title)
             if frame.empty or not frame[value].sum():
+                column.caption("Rien de déclaré pour cette année.")
                 continue
-            st.caption(title)
             chart = alt.Chart(frame).mark_bar().encode(
-                y=alt.Y(f"{label}:N", sort=None, title=None, axis=alt.Axis(labelLimit=420)),
+                y=alt.Y(f"{label}:N", sort=None, title=None, axis=alt.Axis(labelLimit=300, labelOverlap=False)),
                 x=alt.X(f"{value}:Q", title=value, axis=alt.Axis(format="d", tickMinStep=1)),
-                tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip(f"{value}:Q", format=",.0f")])
-            st.altair_chart(chart.properties(height=28 * len(frame) + 40), width="stretch")
+                tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip(f"{value}:Q", format="d")])
+            height = max(30 * len(frame), 90)
+            column.altair_chart(chart.properties(height=height), width="stretch", height=height + 60)
         st.dataframe(_french(frames["groups"]), hide_index=True, width="stretch")
         wanted = (int(year), territory.strip(), group_by)
         if st.button("Préparer le bilan Word et XLSX"):
