@@ -194,11 +194,12 @@ def _joined_names(names: list[str]) -> str:
     return SOURCE_SEPARATOR.join(kept)[:100]
 
 
-def _source_from_row(row: SupplierSourceRow) -> SourceValues:
-    values = {name: getattr(row, name) for name in SOURCE_COLUMNS}
-    return SourceValues(row.siret, row.source, row.format, kinds=[k for k in (row.kinds or "").split(",") if k],
-                        source_date=row.source_date, details=json.loads(row.details) if row.details else {},
-                        demo=row.demo, imported_at=row.imported_at, **values)
+def _source_from_row(row) -> SourceValues:
+    """From a plain row (mapping) of supplier_sources."""
+    values = {name: row[name] for name in SOURCE_COLUMNS}
+    return SourceValues(row["siret"], row["source"], row["format"], kinds=[k for k in (row["kinds"] or "").split(",") if k],
+                        source_date=row["source_date"], details=json.loads(row["details"]) if row["details"] else {},
+                        demo=row["demo"], imported_at=row["imported_at"], **values)
 
 
 def _source_columns(source: SourceValues) -> dict:
@@ -207,6 +208,12 @@ def _source_columns(source: SourceValues) -> dict:
             "kinds": ",".join(sorted(set(source.kinds)))[:100], "source_date": source.source_date,
             "details": json.dumps(source.details, ensure_ascii=False, sort_keys=True) if source.details else None,
             "demo": source.demo}
+
+
+def _from_mapping(row) -> Supplier:
+    values = {name: row[name] for name in FIELDS}
+    values["kinds"] = [k for k in row["kinds"].split(",") if k]
+    return Supplier(**values)
 
 
 def _from_row(row: SupplierRow) -> Supplier:
@@ -237,19 +244,21 @@ class Writer:
             else:
                 known.absorb(value)
         sirets = sorted({siret for siret, _ in by_key})
-        suppliers = {row.siret: row for chunk in _chunks(sirets)
-                     for row in self.session.scalars(select(SupplierRow).where(SupplierRow.siret.in_(chunk)))}
+        # Plain rows (no ORM objects): a national file reads back tens of thousands of them.
+        supplier_table, source_table = SupplierRow.__table__, SupplierSourceRow.__table__
+        suppliers = {row["siret"]: row for chunk in _chunks(sirets)
+                     for row in self.session.execute(select(supplier_table).where(supplier_table.c.siret.in_(chunk))).mappings()}
         sources: dict[str, dict[str, tuple[int | None, SourceValues]]] = {}
         for chunk in _chunks(sirets):
-            for row in self.session.scalars(select(SupplierSourceRow).where(SupplierSourceRow.siret.in_(chunk))):
-                sources.setdefault(row.siret, {})[row.source] = (row.id, _source_from_row(row))
+            for row in self.session.execute(select(source_table).where(source_table.c.siret.in_(chunk))).mappings():
+                sources.setdefault(row["siret"], {})[row["source"]] = (row["id"], _source_from_row(row))
         now = datetime.now(UTC)
         new_sources, changed_sources, new_suppliers, changed_suppliers = [], [], [], []
         statuses: dict[str, str] = {}
         for (siret, source_name), value in by_key.items():
             known = sources.setdefault(siret, {})
             if siret in suppliers and not known:  # a structure written before its sources were kept
-                legacy = SourceValues.of(_from_row(suppliers[siret]), "ancien")
+                legacy = SourceValues.of(_from_mapping(suppliers[siret]), "ancien")
                 known[legacy.source] = (None, legacy)
                 new_sources.append(_source_columns(legacy))
             if value.complete_only and not known and not any(v for (s, _), v in by_key.items() if s == siret and v is not value
@@ -279,8 +288,8 @@ class Writer:
             if row is None:
                 new_suppliers.append({**merged, "updated_at": now})
                 statuses[siret] = "added"
-            elif any(getattr(row, key) != value for key, value in merged.items()):
-                changed_suppliers.append({"id": row.id, **merged, "updated_at": now})
+            elif any(row[key] != value for key, value in merged.items()):
+                changed_suppliers.append({"id": row["id"], **merged, "updated_at": now})
                 statuses[siret] = "updated"
             else:
                 statuses[siret] = "unchanged"
@@ -351,8 +360,9 @@ class SupplierRepository:
 
     def sources(self, siret: str) -> list[SourceValues]:
         """What each file said about a structure, oldest first."""
+        table = SupplierSourceRow.__table__
         with self.sessions() as session:
-            rows = session.scalars(select(SupplierSourceRow).where(SupplierSourceRow.siret == siret))
+            rows = session.execute(select(table).where(table.c.siret == siret)).mappings()
             return sorted((_source_from_row(row) for row in rows), key=_order)
 
     def merged(self, siret: str) -> Merged | None:
