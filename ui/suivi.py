@@ -239,10 +239,11 @@ with statements_tab:
                         st.caption("Ce fichier n'a pas les colonnes du modèle : indiquez pour chaque donnée la colonne "
                                    "de votre fichier qui la contient.")
                     options = [NOT_MAPPED, *columns]
-                    for field_id, label in fields.items():
+                    halves = st.columns(2)
+                    for index, (field_id, label) in enumerate(fields.items()):
                         default = next((c for c in columns if c.casefold().strip() == label.casefold()), NOT_MAPPED)
-                        picked = st.selectbox(label, options, index=options.index(default),
-                                              key=f"suivi-map-{field_id}")
+                        picked = halves[index % 2].selectbox(label, options, index=options.index(default),
+                                                             key=f"suivi-map-{field_id}")
                         if picked != NOT_MAPPED and picked != default:
                             mapping[field_id] = picked
                 if st.button("Importer le relevé", type="primary"):
