@@ -310,7 +310,7 @@ def format_euros(value: Decimal | int) -> str:
     integer, _, cents = f"{quantized:.2f}".partition(".")
     sign = "-" if integer.startswith("-") else ""
     digits = integer.lstrip("-")
-    groups = []
+    groups: list[str] = []
     while digits:
         groups.insert(0, digits[-3:])
         digits = digits[:-3]

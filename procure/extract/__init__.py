@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from procure.errors import ProcureError
 from procure.extract.document import build_doctext
@@ -17,6 +18,9 @@ from procure.extract.social import extract_provisions
 from procure.ingest import IngestError, ReadDocument, read_document
 from procure.model import FileProblem, Tender
 from procure.reference.cpv import load_nomenclature
+
+if TYPE_CHECKING:
+    from procure.market.classifier import Prediction
 
 Progress = Callable[[int, int, str], None]
 logger = logging.getLogger(__name__)
@@ -139,9 +143,8 @@ def check_cpv_with_model(tender: Tender) -> None:
         title = lot.title.value if lot.title else ""
         text = title if lot.cpv or not tender_text or tender_text in title else f"{title} — {tender_text}"
         predictions[lot.number] = classifier.predict(text, bundle)
-    divisions = {lot.number: lot.cpv_codes[0].division if lot.cpv else (
-        predictions[lot.number].division if predictions[lot.number] and
-        predictions[lot.number].division_probability >= SURE_PREDICTION else None) for lot in tender.lots}
+    divisions = {lot.number: lot.cpv_codes[0].division if lot.cpv else _sure_division(predictions[lot.number])
+                 for lot in tender.lots}
     for lot in tender.lots:
         prediction = predictions[lot.number]
         if prediction is None:
@@ -220,3 +223,8 @@ def analyze_notices(path: str | Path) -> list[Tender]:
 def analyze(files: Iterable[str | Path | tuple[str | Path, str]], progress: Progress | None = None) -> Tender:
     documents, problems = read_files(files, progress)
     return analyze_documents(documents, problems)
+
+
+def _sure_division(prediction: Prediction | None) -> str | None:
+    """The predicted CPV division when the model is sure of it, else None."""
+    return prediction.division if prediction and prediction.division_probability >= SURE_PREDICTION else None

@@ -193,7 +193,7 @@ def _reference(doc: DocText, reading: Reading) -> None:
             continue
         value = read_value(doc, match.end(), max_lines=1)
         token = _reference_token(value.text) if value else None
-        if token and not re.fullmatch(r"\d{1,2}", token) and not re.fullmatch(r"\d{5}", token):
+        if value and token and not re.fullmatch(r"\d{1,2}", token) and not re.fullmatch(r"\d{5}", token):
             reading.reference = Found(token, value.evidence(), reading.rank)
             return
     for block in doc.furniture:
@@ -242,12 +242,12 @@ def _place_in_prose(doc: DocText, reading: Reading) -> None:
     for match in PLACE_HEADING_RE.finditer(doc.folded):
         value = read_value(doc, match.end(), max_lines=2)
         place = place_from_text(value.text) if value else None
-        if place:
+        if value and place:
             reading.place = Found(place, value.evidence(), reading.rank + 0.2)
             return
     for match in PLACE_SENTENCE_RE.finditer(doc.folded):
         end = re.search(r"[.;\n]|$", doc.folded[match.end() : match.end() + 120])
-        value = Value(doc, match.end(), match.end() + end.start())
+        value = Value(doc, match.end(), match.end() + (end.start() if end else 0))  # "$" always matches
         place = place_from_text(value.text)
         if place:
             reading.place = Found(place, value.evidence(), reading.rank + 0.3)
@@ -270,7 +270,8 @@ def _lots(doc: DocText, reading: Reading, nomenclature) -> None:
         value = _title_value(doc, match.end())
         lot = reading.lot(number)
         title = _strip_lot_prefix(value.text).strip(" :-–.") if value is not None and not NOT_LOT_TITLE_RE.match(value.folded) else ""
-        if len(title) > 2 and (lot.title is None or len(title) > len(lot.title.value) and lot.title.rank >= reading.rank):
+        if value is not None and len(title) > 2 and (lot.title is None or len(title) > len(lot.title.value)
+                                                     and lot.title.rank >= reading.rank):
             lot.title = Found(title, value.evidence(), reading.rank)
         end = _section_end(doc, match, heads[i + 1].start() if i + 1 < len(heads) else len(folded))
         _lot_section(doc, reading, lot, match.end(), end, nomenclature)
@@ -366,7 +367,7 @@ def _lot_section(doc: DocText, reading: Reading, lot, start: int, end: int, nome
     for match in PLACE_LABEL_RE.finditer(doc.folded, start, end):
         value = read_value(doc, match.end(), end, max_lines=2)
         place = place_from_text(value.text) if value else None
-        if place:
+        if value and place:
             lot.place = Found(place, value.evidence(), reading.rank)
             break
 

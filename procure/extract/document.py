@@ -84,7 +84,8 @@ def _hyphenation(match: re.Match) -> str:
 def build_doctext(document: ReadDocument) -> DocText:
     blocks = _stream_blocks(document)
     furniture_keys = _furniture_keys(blocks)
-    kept, furniture = [], []
+    kept: list[Block] = []
+    furniture: list[Block] = []
     for block in blocks:
         (furniture if _furniture_key(block.text) in furniture_keys and len(block.text) < 160 else kept).append(block)
     return stream_of(document.info.file, document.info.doc_type, kept, furniture)

@@ -176,6 +176,7 @@ def _duration(doc: DocText, span: tuple[int, int], rank: float) -> Found | None:
     taken as the first period's (the usual case), and said in the evidence's passage."""
     folded = doc.folded[span[0] : span[1]]
     stated = DURATION_RE.search(folded)
+    duration: Duration | None
     if stated:
         months = quantities.months_of(stated.group(1), stated.group(2))
         duration = Duration(months, stated.start(), stated.end(), "initial", months)
@@ -185,6 +186,6 @@ def _duration(doc: DocText, span: tuple[int, int], rank: float) -> Found | None:
         return None
     renewals = re.search(r"nombre\s+maximal\s+de\s+reconductions[ \t]*:[ \t]*(\d{1,2})\b(?!\.\d)", folded)
     count = int(renewals.group(1)) if renewals else 0
-    if count and duration.how == "initial":
+    if renewals and count and duration.how == "initial":
         duration = Duration(duration.months * (1 + count), duration.start, renewals.end(), "initial+renewals", duration.months)
     return Found(duration, doc.evidence(span[0] + duration.start, span[0] + duration.end), rank)

@@ -7,10 +7,11 @@ duration when a piece gives them per year or per period, and the computation is 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from procure.extract.places import departments_named, place_from_nuts, place_from_text
 from procure.extract.quantities import best_amount, over_duration, with_renewals
-from procure.extract.reading import AmountFound, Found, LotReading, Reading
+from procure.extract.reading import AmountFound, DateFound, Found, LotReading, Reading
 from procure.model import Amount, AmountKind, Fact, FileProblem, Lot, Place, PlaceScope, Tender
 from procure.vocabulary import DocumentRole
 
@@ -22,7 +23,7 @@ def _best(candidates: list[Found | None]) -> Found | None:
     return min(present, key=lambda c: c.rank) if present else None
 
 
-def _fact(candidate: Found | None, inherited: bool = False) -> Fact | None:
+def _fact(candidate: Found | None, inherited: bool = False) -> Fact[Any] | None:
     return Fact(candidate.value, candidate.evidence, inherited) if candidate else None
 
 
@@ -37,8 +38,8 @@ def build_tender(tender: Tender, readings: list[Reading]) -> None:
     for key in ("offers_deadline", "publication", "launch", "pieces"):
         date_found = _best([r.dates.get(key) for r in readings])
         if date_found:
-            tender.dates[key] = _fact(date_found)
-            if getattr(date_found, "time", None):  # the hour printed with the date, from the same passage
+            tender.dates[key] = Fact(date_found.value, date_found.evidence)
+            if isinstance(date_found, DateFound) and date_found.time:  # the hour printed with the date, same passage
                 tender.times[key] = date_found.time
     lots = _merge_lots(readings)
     tender_cpv = next((r.cpv for r in readings if r.cpv), [])
@@ -59,7 +60,7 @@ def build_tender(tender: Tender, readings: list[Reading]) -> None:
 
 
 # Pieces that alone cannot tell the buyer, the procedure or the amounts, with how the user names them.
-LONE_PIECES = {DocumentRole.CCTP: "un CCTP", DocumentRole.BPU: "un bordereau de prix",
+LONE_PIECES: dict[str, str] = {DocumentRole.CCTP: "un CCTP", DocumentRole.BPU: "un bordereau de prix",
                DocumentRole.DPGF: "un bordereau de prix", DocumentRole.DQE: "un bordereau de prix"}
 
 
@@ -227,7 +228,8 @@ def _commune_of_region(place: Found, tender: Tender) -> Found:
     """A region alone (NUTS "FRJ") narrowed to the one commune of it that the object names ("… ZAC Entrée Est -
     Rive Sud de Sète"); kept as a region when no name, or several, match."""
     value = place.value
-    words = re.findall(r"\b[A-ZÉÈ][\w'’-]+(?:[ -](?:sur|sous|en|de|du|la|le|lès|[A-ZÉÈ][\w'’-]+))*", tender.object.value)
+    words = re.findall(r"\b[A-ZÉÈ][\w'’-]+(?:[ -](?:sur|sous|en|de|du|la|le|lès|[A-ZÉÈ][\w'’-]+))*",
+                       tender.object.value if tender.object else "")
     found = {}
     for word in words:
         for department in value.departments:
@@ -287,7 +289,7 @@ def _place_from_buyer(tender: Tender, readings: list[Reading]) -> Found | None:
         return None
     label = f"{region.label} de l'acheteur (aucun lieu d'exécution n'est indiqué)"
     found_place = Found(Place(region.scope, label, [], region.departments, from_buyer_address=True),
-                        notice.doc.evidence(match.start(1), match.end(1)), 9)
+                        notice.doc.evidence(match.start(1), match.end(1)) if match else None, 9)
     refined = _refined(found_place, tender)
     refined.value.from_buyer_address = True
     return refined

@@ -3,6 +3,7 @@ the national BOAMP form ("Label : value." lines, "Lot(s) 1. - …" blocks, with 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from procure.extract import buyer as buyer_rules
 from procure.extract.document import DocText
@@ -19,6 +20,7 @@ from procure.extract.reading import (
     procedure_in,
     procedure_value,
 )
+from procure.model import CpvCode, Evidence
 from procure.reference.cpv import Nomenclature, find_cpv_codes
 from procure.text.nlp import fold_aligned
 
@@ -171,7 +173,7 @@ def _eu_procedure(form: EuForm, reading: Reading) -> None:
 def _renewals_as_the_other_lots(form: EuForm, reading: Reading) -> None:
     """A lot ticked "reconduction : oui" whose modalities box is empty or holds its title again, among lots of the
     same first period that all state the same renewals: it is renewed as they are (the notice's one pattern)."""
-    renewed = {}
+    renewed: dict[int | None, set[int]] = {}
     for _, _, number in reading.lot_spans:
         lot = reading.lots.get(number)
         if lot and lot.duration and lot.duration.value.how != "initial":
@@ -318,15 +320,15 @@ def read_national_form(doc: DocText, rank: float, nomenclature: Nomenclature | N
 def _last_complete(doc: DocText, pattern: re.Pattern) -> Value | None:
     """The last labelled value: in a summary-then-full-text notice, the full text comes last and is cleaner."""
     values = [read_value(doc, m.end(), max_lines=4) for m in pattern.finditer(doc.folded)]
-    values = [v for v in values if v is not None and len(v.text) > 3]
-    return max(values, key=lambda v: (len(v.text) < 400, v.start)) if values else None
+    complete = [v for v in values if v is not None and len(v.text) > 3]
+    return max(complete, key=lambda v: (len(v.text) < 400, v.start)) if complete else None
 
 
 def _national_procedure(doc: DocText, reading: Reading) -> None:
     for match in NATIONAL_LABELS["procedure"].finditer(doc.folded):
         value = read_value(doc, match.end(), max_lines=2)
         named = procedure_in(value.folded) if value else None
-        if named:
+        if value and named:
             reading.procedure = Found(procedure_value(named[0]), value.evidence(), reading.rank)
             return
     named = procedure_in(doc.folded[:1500])
@@ -344,7 +346,7 @@ def _national_place(doc: DocText, reading: Reading) -> None:
             if place:
                 reading.place = Found(place, value.evidence(), reading.rank)
                 return
-    if hint:
+    if hint and nuts_match:
         reading.place = found(doc, hint, nuts_match.start(1), nuts_match.end(1), reading.rank + 0.5)
 
 
@@ -360,7 +362,7 @@ INLINE_LOT_RE = re.compile(r"lot\s*(?:n\s*[°ºo]\s*)?(\d{1,2})\s*[:\-–]")  # 
 
 
 def _to_lots(doc: DocText, reading: Reading, amounts: list[AmountFound],
-             blocks: list[tuple[int, int, int]] = ()) -> list[AmountFound]:
+             blocks: Sequence[tuple[int, int, int]] = ()) -> list[AmountFound]:
     """Amounts go to the lot named last before them when no other figure stands between ("- lot no1 : 35 000
     euros- lot no2 : 10 000 euros", "lot no 1 - ramassage … montant maximum : 45 000 euros"), else to the lot
     block they stand in; global amounts and the others stay with the tender."""
@@ -414,7 +416,7 @@ def _national_lots(doc: DocText, reading: Reading, nomenclature) -> list[tuple[i
         value = read_value(doc, head.end(), end, max_lines=2,
                            stop=re.compile(r"\s(?:duree|cout\s+estime|c\.p\.v\.|montant|mots\s+descripteurs|selon\s+cctp)\b"))
         title = _before_restatement(_strip_lot_prefix(value.text)) if value else ""
-        if title:  # a summary comes first: the full text that follows is cleaner and wins
+        if value and title:  # a summary comes first: the full text that follows is cleaner and wins
             lot.title = Found(title.strip(" .-"), value.evidence(), reading.rank)
         codes = _labelled_codes(doc, head.start(), end, nomenclature)
         if codes:
@@ -425,8 +427,10 @@ def _national_lots(doc: DocText, reading: Reading, nomenclature) -> list[tuple[i
     return spans
 
 
-def _labelled_codes(doc: DocText, start: int, end: int, nomenclature, skip: list[tuple[int, int]] = ()):
-    codes, seen = [], set()
+def _labelled_codes(doc: DocText, start: int, end: int, nomenclature: Nomenclature | None,
+                    skip: Sequence[tuple[int, int]] = ()) -> list[tuple[CpvCode, Evidence]]:
+    codes: list[tuple[CpvCode, Evidence]] = []
+    seen: set[str] = set()
     for match in NATIONAL_LABELS["cpv"].finditer(doc.folded, start, end):
         stop = re.search(r"[a-z]{4,}", doc.folded[match.end() : match.end() + 200])
         limit = match.end() + (stop.start() if stop else 200)
@@ -455,7 +459,7 @@ def _reference_without_suffix(doc: DocText, reading: Reading, rank: float) -> No
     without the publication suffix glued to it."""
     stated = Reading(doc, rank)
     _reference_in_free_text(doc, stated, rank)
-    if stated.reference is None:
+    if stated.reference is None or reading.reference is None:
         return
     short, long = stated.reference.value, reading.reference.value
     if len(short) < len(long) and long.lower().startswith(short.lower()) and long[len(short)] in "/-_ ":
@@ -467,7 +471,7 @@ def _reference_in_free_text(doc: DocText, reading: Reading, rank: float) -> None
     for match in pattern.finditer(doc.folded):
         value = read_value(doc, match.end(), max_lines=1)
         token = _reference_token(value.text) if value else None
-        if token:
+        if value and token:
             reading.reference = Found(token, value.evidence(), rank + 0.5)
             return
 

@@ -148,10 +148,10 @@ class JudgeModel:
             kinds=tuple(ProvisionKind(str(k)) for k in arrays["kinds"]),
             char_index={term: i for i, term in enumerate(char_vocab)},
             char_idf=np.asarray(arrays["char_idf"], dtype=np.float64),
-            char_range=tuple(int(n) for n in arrays["char_range"]),
+            char_range=(int(arrays["char_range"][0]), int(arrays["char_range"][1])),
             word_index={term: i for i, term in enumerate(word_vocab)},
             word_idf=np.asarray(arrays["word_idf"], dtype=np.float64),
-            word_range=tuple(int(n) for n in arrays["word_range"]),
+            word_range=(int(arrays["word_range"][0]), int(arrays["word_range"][1])),
             coef=np.asarray(arrays["coef"], dtype=np.float64),
             intercept=np.asarray(arrays["intercept"], dtype=np.float64),
             thresholds=np.asarray(arrays["thresholds"], dtype=np.float64),
@@ -194,7 +194,7 @@ def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
 def word_ngrams(text: str, low: int, high: int) -> list[str]:
     """scikit-learn's `word` analyser with its default token pattern."""
     tokens = WORD_RE.findall(text)
-    grams = []
+    grams: list[str] = []
     for n in range(low, high + 1):
         grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
     return grams
@@ -249,7 +249,7 @@ def judge(folded_sentences: list[str], roles: list[str], in_question: list[bool]
         return [{} for _ in folded_sentences]
     in_question = in_question or [False] * len(folded_sentences)
     probabilities = model.probabilities(folded_sentences) if probabilities is None else probabilities
-    verdicts = []
+    verdicts: list[dict[ProvisionKind, float]] = []
     for text, role, question, row in zip(folded_sentences, roles, in_question, probabilities):
         if vetoed(text, role, question):
             verdicts.append({})

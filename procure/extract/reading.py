@@ -36,7 +36,10 @@ class AmountFound:
     cell: Evidence | None = None
 
     def evidence(self) -> Evidence:
-        return self.cell if self.cell is not None else self.doc.evidence(self.mention.start, self.mention.end)
+        if self.cell is not None:
+            return self.cell
+        assert self.doc is not None, "an amount read from a text keeps its document"
+        return self.doc.evidence(self.mention.start, self.mention.end)
 
 
 @dataclass

@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from procure.errors import ProcureError
@@ -366,7 +367,7 @@ def _heading_before(doc: DocText, offset: int) -> str:
     return doc.folded[start : doc.line_start(offset)]
 
 
-def _hours(sentence: str) -> tuple[int | None, str | None]:
+def _hours(sentence: str) -> tuple[int | None, HoursPer | None]:
     if "insertion" not in sentence:
         return None, None
     candidates = []
@@ -399,7 +400,7 @@ def _weight(doc: DocText, hit: Hit) -> float | None:
 def _lots(reading: Reading, sentence: str, offset: int, lot_numbers: list[int]) -> list[int | None]:
     if ALL_LOTS_RE.search(sentence):
         return [None]
-    named = [n for n in mentioned_lots(sentence) if n in lot_numbers]
+    named: list[int | None] = [n for n in mentioned_lots(sentence) if n in lot_numbers]
     if named:
         return [None] if set(named) >= set(lot_numbers) and len(lot_numbers) > 1 else named
     for start, end, number in reading.lot_spans:
@@ -429,7 +430,7 @@ def mentioned_lots(folded: str) -> list[int]:
         spec = match.group(1)
         ranged = re.fullmatch(r"(\d{1,3})\s*(?:a|à|-)\s*(\d{1,3})", spec.strip())
         if ranged and int(ranged.group(1)) < int(ranged.group(2)) <= int(ranged.group(1)) + 30:
-            values = range(int(ranged.group(1)), int(ranged.group(2)) + 1)
+            values: Iterable[int] = range(int(ranged.group(1)), int(ranged.group(2)) + 1)
         else:
             values = [int(n) for n in re.findall(r"\d{1,3}", spec)]
         numbers.extend(n for n in values if n not in numbers)

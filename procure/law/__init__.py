@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -25,6 +26,7 @@ from procure.law.schema import (
     check_glossary,
     check_lever,
     check_parameter,
+    checked_date,
 )
 from procure.settings import package_or_checkout_dir
 from procure.vocabulary import BuyerCategory, ContractNature
@@ -37,6 +39,7 @@ __all__ = ["ClauseLibraryError", "DuplicateKeyError", "UNVERIFIED_FR", "Lever", 
 UNVERIFIED_FR = "à vérifier"
 DEFAULT_CLAUSES_DIR = package_or_checkout_dir("clauses")  # resolved once: this is called in loops
 # Parameters the code reads: a library without one of them is refused at load, not mid-analysis.
+
 REQUIRED_PARAMETERS = {
     "eu_threshold_supplies_services_central", "eu_threshold_supplies_services_local",
     "eu_threshold_supplies_services_contracting_entity", "eu_threshold_works", "eu_threshold_social_services",
@@ -50,7 +53,7 @@ REQUIRED_PARAMETERS = {
 }
 # European threshold parameter per buyer category and nature of the whole contract (works: every buyer).
 _C, _N = BuyerCategory, ContractNature
-THRESHOLD_PARAMETERS: dict[tuple[BuyerCategory, ContractNature], str] = {
+THRESHOLD_PARAMETERS: dict[tuple[str, str], str] = {  # (BuyerCategory, ContractNature) -> parameter
     (_C.CENTRAL, _N.SUPPLIES): "eu_threshold_supplies_services_central",
     (_C.CENTRAL, _N.SERVICES): "eu_threshold_supplies_services_central",
     (_C.CENTRAL, _N.SOCIAL_SERVICES): "eu_threshold_social_services",
@@ -242,7 +245,7 @@ def _lower_first(text: str) -> str:
     return text[0].lower() + text[1:]
 
 
-def sources_fr(*references) -> str:
+def sources_fr(*references: object) -> str:
     """The references of a text, at its end: « Source : décret 2022-767. », « Sources : loi 2021-1104 art. 35 ;
     Légifrance. », never nested in the brackets of a sentence. Takes reference strings or ParameterValue (and
     anything with a `reference`); empty ones and repeats are left out. The sentence, not the sources, says
@@ -262,7 +265,10 @@ class _Missing(dict):
         return f"[à compléter : {key.replace('_', ' ')}]"
 
 
-def _at(rules, on: date, what: str):
+Rule = TypeVar("Rule", bound=DatedRule)
+
+
+def _at(rules: Sequence[Rule], on: date, what: str) -> Rule:
     applicable = [rule for rule in rules if rule.since <= on]
     if not applicable:
         raise LawDateError(f"{what} non définie au {on:%d/%m/%Y} (règles de clauses/ à partir du "
@@ -286,18 +292,18 @@ class DuplicateKeyError(yaml.constructor.ConstructorError):
 class _RefuseDuplicateKeys:
     """Mixin for the loaders: refuse a key seen twice in the same mapping (as OpenFisca's loader does)."""
 
-    def construct_mapping(self, node, deep=False):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, yaml.MappingNode):
-            seen: dict = {}
+            seen: dict[Any, int] = {}
             for key_node, _ in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     continue
-                key = self.construct_object(key_node, deep=True)
+                key = self.construct_object(key_node, deep=True)  # type: ignore[attr-defined]  # the loader's
                 marker = key if isinstance(key, (str, int, float, bool)) or key is None else repr(key)
                 if marker in seen:
                     raise DuplicateKeyError(str(key), seen[marker], key_node.start_mark.line + 1)
                 seen[marker] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]  # the loader's, after this mixin
 
 
 class _DatesAsText(_RefuseDuplicateKeys, yaml.SafeLoader):
@@ -312,7 +318,7 @@ _DatesAsText.yaml_implicit_resolvers = {
 
 # libyaml's safe loader when PyYAML was built with it (it is on PyPI wheels): ten times faster to start.
 _FastDatesAsText = type("_FastDatesAsText", (_RefuseDuplicateKeys, getattr(yaml, "CSafeLoader", yaml.SafeLoader)), {})
-_FastDatesAsText.yaml_implicit_resolvers = _DatesAsText.yaml_implicit_resolvers
+_FastDatesAsText.yaml_implicit_resolvers = _DatesAsText.yaml_implicit_resolvers  # type: ignore[attr-defined]
 
 
 def load_yaml(text: str) -> Any:
@@ -366,16 +372,16 @@ def _load_parameters(folder: str) -> dict[str, Parameter]:
     result = {}
     for name, spec in raw.items():
         history = tuple(
-            ParameterValue(name, entry["value"], as_date(since), entry["reference"], bool(entry.get("unverified")),
+            ParameterValue(name, entry["value"], checked_date(since), entry["reference"], bool(entry.get("unverified")),
                            str(entry.get("note", "")).strip())
-            for since, entry in sorted(spec["values"].items(), key=lambda item: as_date(item[0]))
+            for since, entry in sorted(spec["values"].items(), key=lambda item: checked_date(item[0]))
         )
         result[name] = Parameter(name, spec["description"].strip(), spec["unit"], history)
     return result
 
 
 def _eligibility_rules(entries: list[dict]) -> tuple[Eligibility, ...]:
-    rules = [Eligibility(as_date(e["from"]), e["reference"], bool(e.get("unverified")), str(e.get("note", "")),
+    rules = [Eligibility(checked_date(e["from"]), e["reference"], bool(e.get("unverified")), str(e.get("note", "")),
                          frozenset(e.get("admits", [])), tuple(sorted((e.get("favours") or {}).items())))
              for e in entries]
     return tuple(sorted(rules, key=lambda rule: rule.since))
@@ -445,14 +451,14 @@ def _lever(spec: dict, extra_eligibility: tuple[Eligibility, ...]) -> Lever:
     detection = spec.get("detection")
     obligation = spec.get("obligation")
     families = tuple(sorted(
-        (CpvFamily(as_date(f["from"]), f["reference"], bool(f.get("unverified")), str(f.get("note", "")),
+        (CpvFamily(checked_date(f["from"]), f["reference"], bool(f.get("unverified")), str(f.get("note", "")),
                    tuple(f.get("prefixes", [])), frozenset(f.get("codes", [])),
                    tuple(tuple(bounds) for bounds in f.get("ranges", []))) for f in spec.get("cpv_families", [])),
         key=lambda family: family.since))
     return Lever(
         id=spec["id"], title=spec["title"], label=spec["label"], provision_kind=spec["provision_kind"],
         roles=tuple(spec["roles"]), articles=list(spec["articles"]), old_articles=list(spec.get("old_articles", [])),
-        effective_from=as_date(effective["from"]),
+        effective_from=checked_date(effective["from"]),
         effective_to=as_date(effective["to"]) if effective.get("to") else None,
         target_document=spec["target_document"], source=spec["source"].strip(), conditions=spec["conditions"].strip(),
         template=spec["template"],
@@ -479,11 +485,11 @@ def _load_glossary(folder: str) -> tuple[tuple[str, str, str, str], ...]:
 
 def validate(folder: Path | None = None) -> list[str]:
     """Every problem of a clause library, in French (empty when it is valid)."""
-    folder = str(folder or clauses_dir())
-    problems = []
+    where = str(folder or clauses_dir())
+    problems: list[str] = []
     for loader in (_load_parameters, _load_eligibility, _load_levers, _load_glossary):
         try:
-            loader(folder)
+            loader(where)
         except ClauseLibraryError as error:
             problems += [p for p in error.problems if p not in problems]
     return problems
@@ -531,7 +537,7 @@ def glossary() -> list[tuple[str, str, str]]:
     return [(old, subject, new) for old, subject, new, _ in _load_glossary(str(clauses_dir()))]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name == "OLD_TO_NEW":  # kept for the outputs written before the glossary moved to clauses/
         return glossary()
     raise AttributeError(name)

@@ -8,10 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from procure.law.schema import Problems, as_date
+from procure.law.schema import Problems, as_date, checked_date
 from procure.vocabulary import BuyerCategory
+
+if TYPE_CHECKING:
+    from procure.advice.suggest import Advice
+    from procure.model import Tender
 
 CASE_KEYS = {"name", "date", "buyer_category", "defence_security", "procedure", "lots", "expected"}
 LOT_KEYS = {"number", "cpv", "amount", "tax", "kind", "estimate", "nature", "months", "provisions"}
@@ -88,7 +92,7 @@ def check_case(file: str, index: int, spec: Any) -> list[str]:
                     if _unknown(problems, where, provision, PROVISION_KEYS, {"kind"}):
                         _provision_values(problems, where, provision)
     expected = spec.get("expected")
-    if _unknown(problems, f"{key}.expected", expected, EXPECTED_KEYS, set()):
+    if _unknown(problems, f"{key}.expected", expected, EXPECTED_KEYS, set()) and isinstance(expected, dict):
         if "obligation" in expected and expected["obligation"] not in OBLIGATION_VALUES:
             problems.add(f"{key}.expected.obligation", "true, false, selon_categorie ou indeterminee attendu")
     return problems.items
@@ -115,7 +119,7 @@ def _unknown(problems: Problems, key: str, spec: Any, allowed: set[str], require
     return True
 
 
-def build_tender(spec: dict):
+def build_tender(spec: dict[str, Any]) -> Tender:
     """The tender a case describes, with a stand-in evidence (cases have no documents)."""
     from procure.model import (
         Amount,
@@ -132,7 +136,7 @@ def build_tender(spec: dict):
 
     evidence = Evidence("cas.yaml", None, 0, 0, 0, "cas de test")
     tender = Tender()
-    tender.dates["launch"] = Fact(as_date(spec["date"]), evidence)
+    tender.dates["launch"] = Fact(checked_date(spec["date"]), evidence)
     if spec.get("buyer_category"):
         tender.buyer_category = Fact(BuyerCategory(spec["buyer_category"]), evidence)
     if spec.get("procedure"):
@@ -164,6 +168,8 @@ def run_case(case: LawCase) -> list[str]:
     expected = spec["expected"]
     diffs: list[str] = []
     check = advice.obligation
+    if check is None:  # suggest() always checks the obligation
+        return ["l'obligation L2112-2-1 n'a pas été examinée"]
 
     def compare(what: str, got: Any, wanted: Any) -> None:
         if got != wanted:
@@ -193,19 +199,19 @@ def run_case(case: LawCase) -> list[str]:
             if lever in got:
                 diffs.append(f"lot {number} : levier {lever} proposé à tort")
     for number, statuses in (expected.get("status") or {}).items():
-        got = {s.lever_id: s.status for s in lots[number].suggestions}
+        got_status = {s.lever_id: s.status for s in lots[number].suggestions}
         for lever, status in statuses.items():
-            compare(f"lot {number} : statut de {lever}", got.get(lever), status)
+            compare(f"lot {number} : statut de {lever}", got_status.get(lever), status)
     for number, wanted in (expected.get("meets_obligation") or {}).items():
-        got = [s.lever_id for s in lots[number].suggestions if s.obligation]
-        compare(f"lot {number} : levier retenu pour satisfaire L2112-2-1", got, wanted)
+        meeting = [s.lever_id for s in lots[number].suggestions if s.obligation]
+        compare(f"lot {number} : levier retenu pour satisfaire L2112-2-1", meeting, wanted)
     for number, hours in (expected.get("hours") or {}).items():
         clause = next((s for s in lots[number].suggestions if s.lever_id == "insertion_clause"), None)
         compare(f"lot {number} : heures d'insertion proposées", clause.hours.hours if clause and clause.hours else None, hours)
     for number, levers in (expected.get("ready_to_sign") or {}).items():
-        got = {s.lever_id: s.ready_to_sign for s in lots[number].suggestions}
+        got_ready = {s.lever_id: s.ready_to_sign for s in lots[number].suggestions}
         for lever, ready in levers.items():
-            compare(f"lot {number} : texte de {lever} prêt à signer", got.get(lever), ready)
+            compare(f"lot {number} : texte de {lever} prêt à signer", got_ready.get(lever), ready)
     for number, levers in (expected.get("text") or {}).items():
         for lever, fragments in levers.items():
             suggestion = next((s for s in lots[number].suggestions if s.lever_id == lever), None)
@@ -237,7 +243,7 @@ def run_case(case: LawCase) -> list[str]:
     return diffs
 
 
-def _all_text(advice) -> str:
+def _all_text(advice: Advice) -> str:
     """Every French sentence of an advice: explanation, alerts, ways to comply, reasons, checks and clause texts."""
     parts = [advice.obligation.explanation if advice.obligation else ""]
     parts += [a.message for a in advice.alerts]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -61,6 +62,14 @@ def as_date(value: Any) -> date | None:
         return None
 
 
+def checked_date(value: Any) -> date:
+    """A date the validation has already accepted (`as_date` of it is not None)."""
+    parsed = as_date(value)
+    if parsed is None:
+        raise ValueError(f"date invalide « {value} » (la validation aurait dû la refuser)")
+    return parsed
+
+
 def _text(problems: Problems, key: str, value: Any, required: bool = True) -> bool:
     if value is None and not required:
         return True
@@ -103,12 +112,13 @@ def _flag(problems: Problems, key: str, value: Any) -> None:
         problems.add(key, "true ou false attendu")
 
 
-def _dated_rules(problems: Problems, key: str, entries: Any, allowed: set[str], check_entry) -> None:
+def _dated_rules(problems: Problems, key: str, entries: Any, allowed: set[str],
+                 check_entry: Callable[[str, dict[str, Any]], None]) -> None:
     """A list of rules, each with its `from` date and its source; dates unique."""
     if not isinstance(entries, list) or not entries:
         problems.add(key, "liste non vide de règles datées (from, reference…) attendue")
         return
-    seen: set[date] = set()
+    seen: set[date | None] = set()
     for index, entry in enumerate(entries):
         where = f"{key}[{index}]"
         if not _keys(problems, where, entry, allowed, {"from", "reference"}):
@@ -307,7 +317,7 @@ def _value_of_unit(problems: Problems, key: str, unit: str, value: Any) -> None:
                 problems.add(path, f"taux entre 0 et 1 attendu (« {leaf} »)")
 
 
-def _ratio_leaves(key: str, value: Any):
+def _ratio_leaves(key: str, value: Any) -> Iterator[tuple[str, Any]]:
     """Every number of a ratio value (a figure, or a table of figures with labels), with its path."""
     if isinstance(value, dict):
         for sub, item in value.items():

@@ -9,6 +9,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
@@ -17,6 +18,9 @@ from babel.numbers import format_decimal as _babel_decimal
 from babel.numbers import format_percent as _babel_percent
 
 from procure.text.passages import passage_start, where_fr  # noqa: F401  (re-exported: one import for French wording)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LOCALE = "fr_FR"
 MISSING = "non renseigné"
@@ -42,11 +46,11 @@ def format_datetime(value: datetime | str | None, missing: str = MISSING) -> str
     """« 15/07/2026 à 14:03 » (local time of the value as stored)."""
     if value is None or value == "":
         return missing
-    value = _parse_date(value)
-    if not isinstance(value, datetime):
-        return format_date(value)
-    return f"{_babel_date(value.date(), format='dd/MM/yyyy', locale=LOCALE)} à " \
-           f"{_babel_datetime(value, format='HH:mm', locale=LOCALE)}"
+    parsed = _parse_date(value)
+    if not isinstance(parsed, datetime):
+        return format_date(parsed)
+    return f"{_babel_date(parsed.date(), format='dd/MM/yyyy', locale=LOCALE)} à " \
+           f"{_babel_datetime(parsed, format='HH:mm', locale=LOCALE)}"
 
 
 def format_number(value: float | int | Decimal | None, decimals: int | None = None, missing: str = MISSING) -> str:
@@ -69,7 +73,7 @@ def format_quantity(value: float | int | Decimal | None, max_decimals: int = 1, 
 
 def plural_fr(count: float | int | Decimal, singular: str, plural: str) -> str:
     """French agreement: the plural from 2 on (« 1,5 an », « 2 ans »)."""
-    return plural if abs(count) >= 2 else singular
+    return plural if abs(float(count)) >= 2 else singular
 
 
 DAYS_RE = re.compile(r"(\d{1,4})\s*(?:\(\s*[\w-]+\s*\)\s*)?jours?\b", re.IGNORECASE)
@@ -127,7 +131,7 @@ def format_distance(km: float | None, missing: str = "distance inconnue") -> str
     return f"{format_number(km, decimals=1)}\u00a0km"
 
 
-def write_csv(frame, path: str | Path) -> Path:
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """A pandas frame as a CSV French Excel opens in columns: `;`, decimal comma, UTF-8 with BOM."""
     path = Path(path)
     frame.to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig")

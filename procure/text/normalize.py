@@ -79,7 +79,7 @@ def find_amounts(text: str) -> list[tuple[Amount, int, int]]:
 
 
 def find_dates(text: str) -> list[tuple[date, int, int]]:
-    found = []
+    found: list[tuple[date, int, int]] = []
     for match in DATE_TEXT_RE.finditer(text):
         month = MONTHS_FR[match.group("month").lower()]
         _append_date(found, int(match.group("year")), month, int(match.group("day")), match)

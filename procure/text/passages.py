@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 
-def where_fr(evidence, quote: bool = True) -> str:
+def where_fr(evidence: object, quote: bool = True) -> str:
     """Where a passage is, as a buyer finds it: « RC.pdf, p. 3 » for a paginated file; a Word file has no page nor
     numbered paragraphs, so the start of the passage, to search in Word: « AE.docx, « Le titulaire réalise… » »
     (`quote=False`: the file alone, when the passage is quoted next to it). Takes an Evidence or its dict."""

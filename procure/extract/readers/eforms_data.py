@@ -73,8 +73,9 @@ def read(context: ReadContext) -> Reading:
     reading.lot_spans = _lot_spans(context, notice, numbers)
     _dates(reading, facts)
     legal_basis = facts.value("BT-01")
-    if legal_basis == DEFENCE_DIRECTIVE:
-        reading.defence_security = facts.found(facts.first("BT-01"), True)
+    basis = facts.first("BT-01")
+    if basis is not None and legal_basis == DEFENCE_DIRECTIVE:
+        reading.defence_security = facts.found(basis, True)
     reading.coded_provisions = _provisions(facts, notice, reading, numbers)
     reading.warnings = _change_warnings(facts)
     return reading
@@ -171,19 +172,19 @@ class _Facts:
         if region:  # a "town" field naming a region ("Corse")
             return self.found(towns[0], region)
         if towns or postcodes:
-            place = place_from_text(" ".join(f.value for f in (postcodes[:1] + towns[:1])))
+            place = place_from_text(" ".join(f.value or "" for f in (postcodes[:1] + towns[:1])))
             # A town the NUTS code contradicts (a commune of FRM01's postcode for "Corse") is no town.
             if place and place.scope != PlaceScope.UNKNOWN and _names_the_town(place, towns) and (
-                    not nuts_departments or set(place.departments or [place.department]) <= nuts_departments):
+                    not nuts_departments or set(place.departments or [place.department or ""]) <= nuts_departments):
                 return self.found((postcodes or towns)[0], place)
         if places:
             return self.found(places[0][0], _united([p for _, p in places]))
         described = self._described_place(scope, lot)
         if described:
             return described
-        region = next((f for f in self.of("BT-727", scope, lot) if f.value in NATIONAL_REGION_CODES), None)
-        if region and self.value("BT-5141", scope, lot) in (None, "FRA"):
-            return self.found(region, Place(PlaceScope.NATIONAL, "France entière"))
+        national = next((f for f in self.of("BT-727", scope, lot) if f.value in NATIONAL_REGION_CODES), None)
+        if national and self.value("BT-5141", scope, lot) in (None, "FRA"):
+            return self.found(national, Place(PlaceScope.NATIONAL, "France entière"))
         return None
 
     def _described_place(self, scope: str, lot: str | None) -> Found | None:
@@ -268,13 +269,13 @@ def _buyer(reading: Reading, facts: _Facts) -> None:
         reading.buyer = facts.found(name, cleaned)
     category = _category(facts)
     named = buyer_rules.category(reading.buyer.value) if reading.buyer else None
-    if category and category[0] == BuyerCategory.LOCAL and named == BuyerCategory.CENTRAL:
+    if reading.buyer and category and category[0] == BuyerCategory.LOCAL and named == BuyerCategory.CENTRAL:
         # "Préfecture de région …" coded "ra" (regional authority): a State service is a central authority
         # whatever box the form ticked; the thresholds follow what the buyer is.
         reading.buyer_category = Found(named, reading.buyer.evidence, reading.rank)
     elif category:
         reading.buyer_category = Found(category[0], facts.evidence(category[1]), reading.rank)
-    elif named:
+    elif reading.buyer and named:
         reading.buyer_category = Found(named, reading.buyer.evidence, reading.rank + 1)
 
 
@@ -409,7 +410,7 @@ def _duration(facts: _Facts, identifier: str) -> Found | None:
         return None
     renewals = facts.first("BT-58", "lot", identifier)
     count = int(_decimal(renewals.value) or 0) if renewals else 0
-    if 0 < count <= 20 and not dated:
+    if renewals and 0 < count <= 20 and not dated:
         return facts.found(renewals, Duration(_clean(base * (1 + count)), 0, 0, "initial+renewals", base))
     return facts.found(fact, Duration(base, 0, 0, "initial", base))
 
@@ -524,7 +525,7 @@ def _coded(facts: _Facts, scope: str, identifier: str | None, number: int | None
 def _criteria(facts: _Facts, identifier: str, number: int) -> list[SocialProvision]:
     """An award criterion whose name or description speaks of the social, with its weight (BT-541)."""
     found = []
-    criteria: dict[int, list[NoticeFact]] = {}
+    criteria: dict[int | None, list[NoticeFact]] = {}
     for fact in facts.notice.facts:
         if fact.scope == "criterion" and fact.lot == identifier:
             criteria.setdefault(fact.criterion, []).append(fact)
