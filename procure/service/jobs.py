@@ -56,7 +56,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from procure import settings
@@ -177,7 +178,11 @@ class Jobs:
                                 or_(TenderRow.analysis_heartbeat.is_(None), TenderRow.analysis_heartbeat < cutoff))))
                 .values(analysis_state=JobStatus.QUEUED.value, analysis_queued_at=now(), analysis_step=QUEUED_STEP_FR,
                         analysis_fraction=None, analysis_error=None, analysis_heartbeat=None,
-                        analysis_requested_by=actor.id)
+                        analysis_requested_by=actor.id,
+                        # A silent running job's lease is its dead run's: freed, or the next run would find it
+                        # held (the claim refreshes the heartbeat). Any other lease (a command-line run) is kept.
+                        analysing_since=case((TenderRow.analysis_state == JobStatus.RUNNING.value, None),
+                                             else_=TenderRow.analysing_since))
                 .execution_options(synchronize_session=False)
             )
         dispatcher = start_dispatcher(self.sessions)
@@ -213,6 +218,7 @@ class _Child:
     process: subprocess.Popen
     started: float
     log: Path
+    lease: datetime | None = None  # the lease its run took (analysing_since), once seen: its job is that run's
 
 
 def _url(sessions: sessionmaker[Session]) -> str:
@@ -291,6 +297,8 @@ class Dispatcher(threading.Thread):
                 TenderRow.analysis_heartbeat < cutoff)))
         for tender_id, child in list(self.children.items()):
             row = rows.get(tender_id)
+            if child.lease is None and row is not None:
+                child.lease = row.analysing_since
             step = row.analysis_step if row is not None else None
             if tender_id in stale:
                 reason = hang_reason(silence, step)
@@ -377,13 +385,17 @@ class Dispatcher(threading.Thread):
         logger.info("analysis of tender %s started in worker process %s", tender_id, process.pid)
 
     def _ended(self, child: _Child, code: int | None, reason: str) -> None:
-        """A worker is gone: its job, if the worker did not write its outcome, is failed with `reason`."""
-        self._fail(child.tender_id, reason, release=True)
+        """A worker is gone: its job, if the worker did not write its outcome, is failed with `reason` — unless
+        another dispatcher took the job back meanwhile and another run holds it now (its lease is not ours)."""
+        self._fail(child.tender_id, reason, release=True, lease=child.lease)
 
-    def _fail(self, tender_id: int, reason: str, release: bool = True, cutoff: datetime | None = None) -> None:
+    def _fail(self, tender_id: int, reason: str, release: bool = True, cutoff: datetime | None = None,
+              lease: datetime | None = None) -> None:
         with self.sessions.begin() as session:
             query = update(TenderRow).where(TenderRow.id == tender_id,
                                             TenderRow.analysis_state == JobStatus.RUNNING.value)
+            if lease is not None:
+                query = query.where(or_(TenderRow.analysing_since.is_(None), TenderRow.analysing_since == lease))
             if cutoff is not None:  # an orphan that beats again meanwhile is not one
                 query = query.where(or_(TenderRow.analysis_heartbeat.is_(None), TenderRow.analysis_heartbeat < cutoff))
             values = dict(analysis_state=JobStatus.FAILED.value, analysis_error=reason, analysis_heartbeat=now(),
@@ -463,8 +475,8 @@ def run_worker(sessions: sessionmaker[Session], limit: int | None = None) -> int
 
 
 def worker_main(limit: int | None = None, migrate_only: bool = False) -> int:
-    """The `procure worker` command: the schema brought up to date, then `run_worker` (or nothing more)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """The `procure worker` command: the schema brought up to date, then `run_worker` (or nothing more). Its log
+    goes to standard error (procure.cli configures it), the journal of the service."""
     from procure.db import get_engine, session_factory
 
     engine = get_engine()  # migrated on opening, as the app does
@@ -489,10 +501,13 @@ def run_job(sessions: sessionmaker[Session], tender_id: int) -> int:
         user = session.get(User, row.analysis_requested_by) if row.analysis_requested_by else None
         actor = info(session, user) if user is not None else SYSTEM
     watchdog = _Watchdog(2 * heartbeat_seconds())
+    owner = _Ownership(sessions, tender_id)
     fault = settings.get("PROCURE_WORKER_TEST_FAULT")
 
     def progress(fraction: float, text: str) -> None:
         watchdog.alive()
+        if fraction < 1.0:  # « Analyse terminée. » comes once the outcome is written and the lease freed
+            owner.check()
         if fault and text.startswith("Lecture de "):
             _test_fault(fault)
 
@@ -520,6 +535,37 @@ def _write_failure(sessions: sessionmaker[Session], tender_id: int, reason: str)
                     analysis_fraction=None, analysis_heartbeat=now())
             .execution_options(synchronize_session=False)
         )
+
+
+class _Ownership:
+    """Ends this worker when its job is no longer its own: queued again or failed by another dispatcher that
+    took it for dead (a worker silent too long), or its lease taken by another run. Checked at most every
+    EVERY seconds of progress; the first check, at the first progress, sees the lease this run has just taken."""
+
+    EVERY = 5.0
+
+    def __init__(self, sessions: sessionmaker[Session], tender_id: int):
+        self.sessions, self.tender_id = sessions, tender_id
+        self.lease: datetime | None = None
+        self.checked: float | None = None
+
+    def check(self) -> None:
+        moment = time.monotonic()
+        if self.checked is not None and moment - self.checked < self.EVERY:
+            return
+        self.checked = moment
+        try:
+            with self.sessions() as session:
+                state, lease = session.execute(select(TenderRow.analysis_state, TenderRow.analysing_since)
+                                               .where(TenderRow.id == self.tender_id)).one()
+        except SQLAlchemyError:  # a busy database: the next progress checks again
+            return
+        if self.lease is None:
+            self.lease = lease
+        if state in (JobStatus.QUEUED, JobStatus.FAILED) or (lease is not None and lease != self.lease):
+            logger.error("analysis of tender %s is not this worker's any more (%s): the worker ends", self.tender_id,
+                         state)
+            os._exit(75)
 
 
 class _Watchdog:

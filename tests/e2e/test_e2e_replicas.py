@@ -58,8 +58,8 @@ class Cluster:
         found = []
         for index, log in enumerate(self.logs):
             for match in STARTED.finditer(log.read_text(errors="replace")):
-                if int(match.group(1)) == tender_id:
-                    found.append((index, int(match.group(2))))
+                if int(match.group(1)) == tender_id and (index, int(match.group(2))) not in found:
+                    found.append((index, int(match.group(2))))  # once, whatever the handlers that wrote it
         return found
 
 

@@ -149,6 +149,37 @@ def test_a_job_left_by_a_dead_worker_is_queued_again_once_then_failed(sessions, 
         assert row.analysis_state == "queued" and row.analysis_error is None
 
 
+def test_a_run_whose_job_was_taken_back_ends_and_its_dispatcher_leaves_the_new_run_alone(sessions, monkeypatch):
+    ws, buyer = buyer_world(sessions)
+    (tender_id,) = queue(ws, buyer, 1)
+    ours, theirs = now() - timedelta(seconds=40), now()
+    with sessions.begin() as session:  # our run took the lease
+        session.execute(update(TenderRow).where(TenderRow.id == tender_id).values(
+            analysis_state="running", analysing_since=ours, analysis_heartbeat=ours))
+    owner = jobs._Ownership(sessions, tender_id)
+    monkeypatch.setattr(jobs._Ownership, "EVERY", 0.0)
+    monkeypatch.setattr(jobs.os, "_exit", lambda code: (_ for _ in ()).throw(SystemExit(code)))
+    owner.check()  # its own lease: goes on
+    holder = Recording(sessions, limit=1, hold=True)
+    holder.children[tender_id] = jobs._Child(tender_id, _Running(), time.monotonic(), Path("/dev/null"))
+    holder._kill_hung()  # the holder sees its run's lease
+    seen = holder.children[tender_id].lease
+    assert seen is not None
+    with sessions.begin() as session:  # meanwhile taken back by another dispatcher, and run again elsewhere
+        session.execute(update(TenderRow).where(TenderRow.id == tender_id).values(
+            analysing_since=theirs, analysis_heartbeat=theirs))
+    with pytest.raises(SystemExit) as ended:
+        owner.check()
+    assert ended.value.code == 75
+    holder._ended(holder.children.pop(tender_id), 75, jobs.crash_reason(75))  # our worker's end is not theirs
+    assert ws.analysis_state(buyer, tender_id).state == "running"
+    with sessions.begin() as session:  # its own run still holding the lease: the end of its worker fails the job
+        session.execute(update(TenderRow).where(TenderRow.id == tender_id).values(analysing_since=ours))
+    holder._ended(jobs._Child(tender_id, _Running(), 0.0, Path("/dev/null"), lease=seen), 75, jobs.crash_reason(75))
+    state = ws.analysis_state(buyer, tender_id)
+    assert state.state == "failed" and state.error == jobs.crash_reason(75)
+
+
 def test_app_servers_can_leave_the_analyses_to_workers(sessions, monkeypatch):
     ws, buyer = buyer_world(sessions)
     assert ws.enqueue_analysis(buyer, ws.create_tender(buyer, "Consultation")).state == "queued"
