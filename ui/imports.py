@@ -7,7 +7,8 @@ from pathlib import Path
 import streamlit as st
 
 from procure.outputs.format_fr import format_int
-from procure.service.app_views import import_cpv_file, import_decp_file, reference_status
+from procure.service.app_views import import_cpv_file, reference_status
+from procure.service.decp_imports import import_decp_streamed
 from procure.service.workspace import AccessDenied
 from ui.common import current_user, plain, workspace
 
@@ -41,8 +42,12 @@ summary = st.container()  # filled at the end, so that it counts what this run i
 # ---------------------------------------------------------------- DECP
 st.header("Marchés publics attribués (DECP)")
 st.write("Les données essentielles de la commande publique servent aux marchés comparables proposés dans l'analyse et "
-         "au tableau de bord des pratiques d'achat. Formats acceptés : CSV aplati (2019, éventuellement compressé en "
-         ".gz) et JSON DECP 2024. Un marché déjà importé n'est pas ajouté deux fois.")
+         "au tableau de bord des pratiques d'achat. Formats acceptés : decp.csv consolidé de data.gouv.fr (CSV ou "
+         "Parquet, une ligne par marché et titulaire), CSV aplati 2019 (éventuellement compressé en .gz) et JSON DECP "
+         "2022/2024. Le fichier est lu par morceaux, quelle que soit sa taille ; un marché déjà importé n'est pas ajouté "
+         "deux fois, et un fichier illisible n'importe rien.")
+st.caption("Le fichier national (1,5 million de marchés) dépasse souvent la taille d'envoi permise par le navigateur : "
+           "importez-le sur le serveur avec « procure decp import decp.parquet » (environ une minute).")
 with st.form("import-decp", clear_on_submit=True):
     decp_files = st.file_uploader("Fichiers DECP", accept_multiple_files=True, key="decp-files")
     decp_submitted = st.form_submit_button("Importer les marchés", type="primary")
@@ -54,8 +59,9 @@ if decp_submitted:
             with st.status(f"Import de {plain(upload.name)}…", expanded=True) as box:
                 bar = st.progress(0.0)
                 try:
-                    result = import_decp_file(ws, user, _saved(upload, Path(folder)), upload.name,
-                                              progress=lambda fraction, text, bar=bar: bar.progress(fraction, text=plain(text)))
+                    result = import_decp_streamed(
+                        ws, user, _saved(upload, Path(folder)), upload.name,
+                        progress=lambda fraction, text, bar=bar: bar.progress(min(1.0, fraction), text=plain(text)))
                 except AccessDenied as refused:
                     box.update(label=str(refused), state="error")
                     st.stop()

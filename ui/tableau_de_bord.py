@@ -4,7 +4,8 @@ import streamlit as st
 
 from procure.outputs.format_fr import format_euros, format_int, format_number, format_percent
 from procure.service.app_views import UNUSABLE_BUYER_FR, csv_bytes, default_buyers, lever_titles, practice, xlsx_bytes
-from ui.common import current_user, euros, workspace
+from procure.service.dashboard import DecpFigures, ShareRow
+from ui.common import current_user, euros, plain, workspace
 
 LABELS = {"source": "Source", "organisation": "Acheteur", "year": "Année", "lots_or_contracts": "Lots ou marchés",
           "with_social": "Avec disposition sociale", "share_social": "Part avec disposition sociale",
@@ -33,7 +34,36 @@ st.caption(" ".join(notes))
 
 st.header("Pratiques d'achat par acheteur et par année")
 include_decp = st.toggle("Inclure les marchés publics importés (DECP)", value=True)
-table, levers, target = practice(ws, user, include_decp)
+# The consultations come from the database (a few thousand lots at most); the published contracts from the Parquet
+# analysis store through DuckDB, computed once per import (procure.service.dashboard.DecpFigures).
+table, levers, target = practice(ws, user, False)
+figures = DecpFigures(ws.sessions)
+decp = figures.dashboard() if include_decp else None
+
+
+def buyer_table(rows: list[ShareRow]) -> pd.DataFrame:
+    """DECP buyer-years in the columns of the practice table."""
+    frame = pd.DataFrame([{"source": "decp", "organisation": r.label, "year": r.year, "lots_or_contracts": r.contracts,
+                           "with_social": r.with_social, "share_social": round(r.share, 3), "target": target,
+                           "amount_ht": r.amount_ht, "amount_social_ht": r.amount_social_ht, "reserved": r.reserved,
+                           "insertion_hours": 0} for r in rows], columns=list(table.columns) or list(LABELS))
+    return frame
+
+
+if decp is not None and decp.contracts:
+    search = st.text_input("Rechercher un acheteur des marchés publiés", placeholder="nom ou partie du nom",
+                           help=f"{format_int(decp.contracts)} marchés publiés importés ; les 200 acheteurs qui en "
+                                "ont le plus sont proposés, ou ceux dont le nom contient les mots saisis.")
+    found = figures.buyers(search, limit=200)
+    own = [name for name in figures.buyers(user.organisation or "", limit=20) if name == user.organisation]
+    analysed = sorted(set(table["organisation"].dropna())) if not table.empty else []
+    # Opens on the user's own organisation when it publishes, else on the five buyers with the most contracts.
+    defaults = own or ([] if analysed else [name for name in found[:5] if name != UNUSABLE_BUYER_FR])
+    decp_chosen = st.multiselect("Acheteurs des marchés publiés (DECP)", list(dict.fromkeys(own + found)),
+                                 default=defaults, placeholder="Aucun acheteur des marchés publiés", select_all=False)
+    if decp_chosen:
+        extra = buyer_table(figures.buyer_rows(decp_chosen))
+        table = pd.concat([table, extra], ignore_index=True) if not table.empty else extra
 if table.empty:
     st.info("Aucune donnée : analysez des consultations ou importez des marchés publiés (DECP) avec "
             "« procure decp import ».")
@@ -102,3 +132,59 @@ left.download_button("Exporter la sélection pour Excel (CSV)", csv_bytes(export
 right.download_button("Exporter la sélection (XLSX)", xlsx_bytes(exported), "pratiques-achat.xlsx",
                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 st.caption(f"Parts et cible en valeur décimale dans les exports (0,3 = 30 %) ; {format_number(len(exported))} ligne(s).")
+
+# ---------------------------------------------------------------- published contracts at national scale
+if decp is not None and decp.contracts:
+    bench = decp.benchmark
+    st.header("Marchés publiés (DECP) : part avec une considération sociale")
+    first, second, third, fourth = st.columns(4)
+    first.metric("Marchés publiés importés", format_int(decp.contracts))
+    second.metric("Avec une considération sociale", format_percent(decp.with_social / decp.dated if decp.dated else 0))
+    third.metric("Cible nationale", format_percent(bench.target), help=plain(bench.target_reference))
+    fourth.metric(f"Part observée par l'OECP ({bench.observed_year})", format_percent(bench.observed, decimals=1),
+                  help=plain(bench.observed_reference))
+    st.caption(f"Ligne rouge : cible nationale de {format_percent(bench.target)} ; ligne grise : "
+               f"{format_percent(bench.observed, decimals=1)} des contrats recensés en {bench.observed_year} par l'OECP. Une "
+               "considération sociale est celle que le marché déclare (clause, critère, marché réservé) ou que son "
+               "objet mentionne.")
+    references = pd.DataFrame({"Part": [bench.target, bench.observed],
+                               "Repère": [f"Cible {format_percent(bench.target)}",
+                                          f"OECP {bench.observed_year} {format_percent(bench.observed, decimals=1)}"]})
+
+    def rules(axis: str):
+        encoding = {axis: alt.Y("Part:Q") if axis == "y" else alt.X("Part:Q")}
+        base = alt.Chart(references).encode(
+            color=alt.Color("Repère:N", scale=alt.Scale(range=["#c00", "#777"]), legend=alt.Legend(orient="bottom", title=None)),
+            **encoding)
+        return base.mark_rule(strokeDash=[6, 4], strokeWidth=2)
+
+    def shares(rows, label: str) -> pd.DataFrame:
+        return pd.DataFrame([{label: r.label, "Part": r.share, "Marchés": r.contracts, "Libellé": format_percent(r.share),
+                              "Nombre": format_int(r.contracts)} for r in rows])
+
+    years = shares([r for r in decp.by_year if r.contracts], "Année")
+    st.subheader("Par année de notification")
+    year_bars = alt.Chart(years).mark_bar(color="#4c78a8").encode(
+        x=alt.X("Année:O", title="Année"),
+        y=alt.Y("Part:Q", title="Part des marchés", scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(labelExpr="format(datum.value * 100, 'd') + ' %'", titleLimit=0)),
+        tooltip=[alt.Tooltip("Année:O"), alt.Tooltip("Libellé:N", title="Part"), alt.Tooltip("Nombre:N", title="Marchés")])
+    st.altair_chart((year_bars + rules("y")).properties(height=300), width="stretch")
+
+    st.subheader("Par division CPV (les 15 qui comptent le plus de marchés)")
+    divisions = shares(decp.by_division[:15], "Division")
+    division_bars = alt.Chart(divisions).mark_bar(color="#4c78a8").encode(
+        y=alt.Y("Division:N", title=None, sort=None, axis=alt.Axis(labelLimit=420)),
+        x=alt.X("Part:Q", title="Part des marchés", scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(labelExpr="format(datum.value * 100, 'd') + ' %'")),
+        tooltip=[alt.Tooltip("Division:N"), alt.Tooltip("Libellé:N", title="Part"), alt.Tooltip("Nombre:N", title="Marchés")])
+    st.altair_chart((division_bars + rules("x")).properties(height=32 * len(divisions) + 60), width="stretch")
+
+    st.subheader("Par nature du marché")
+    natures = shares(decp.by_nature[:10], "Nature")
+    nature_bars = alt.Chart(natures).mark_bar(color="#4c78a8").encode(
+        y=alt.Y("Nature:N", title=None, sort=None, axis=alt.Axis(labelLimit=420)),
+        x=alt.X("Part:Q", title="Part des marchés", scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(labelExpr="format(datum.value * 100, 'd') + ' %'")),
+        tooltip=[alt.Tooltip("Nature:N"), alt.Tooltip("Libellé:N", title="Part"), alt.Tooltip("Nombre:N", title="Marchés")])
+    st.altair_chart((nature_bars + rules("x")).properties(height=32 * len(natures) + 60), width="stretch")

@@ -106,10 +106,20 @@ class ContractStore:
             manifest["parts"] = [*manifest.get("parts", []), {"file": name, "rows": int(added)}]
             manifest["rows"] = int(manifest.get("rows", 0)) + int(added)
             manifest["version"] = int(manifest.get("version", 0)) + 1
-            written = self.root / "manifest.json.tmp"
-            written.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-            written.replace(self.root / "manifest.json")  # readers see the old list or the new one
+            self._write_manifest(manifest)
             return int(added)
+
+    def note_database(self, highest_id: int) -> None:
+        """Remember the highest public_contracts id the store was checked against (DecpFigures.version)."""
+        with self._lock():
+            manifest = self.manifest()
+            manifest["database_max_id"] = int(highest_id)
+            self._write_manifest(manifest)
+
+    def _write_manifest(self, manifest: dict) -> None:
+        written = self.root / f"manifest.json.{uuid.uuid4().hex[:8]}.tmp"
+        written.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        written.replace(self.root / "manifest.json")  # readers see the old list or the new one
 
     @contextlib.contextmanager
     def _lock(self):
@@ -206,7 +216,10 @@ def _share_table(version: StoreVersion, by: str) -> pd.DataFrame:
     columns = ["contracts", "with_social", "amount_ht", "amount_social_ht", "reserved", "clause", "criterion"]
     if not version.files:
         return pd.DataFrame(columns=[*keys, *columns])
-    named = ", ".join(f"coalesce({key}, '') AS {key}" if key != "year" else key for key in keys)
+    # Natures are written « Marché » or « marché » by the sources: one group each, with a capital first letter.
+    expressions = {"year": "year", "nature": "upper(left(trim(coalesce(nature, '')), 1)) || "
+                                             "lower(substr(trim(coalesce(nature, '')), 2))"}
+    named = ", ".join(f"{expressions.get(key, f'coalesce({key}, {chr(39) * 2})')} AS {key}" for key in keys)
     where = "WHERE year IS NOT NULL" if "year" in keys else ""
     query = f"""
         SELECT {named}, count(*) AS contracts, count(*) FILTER (WHERE social <> '') AS with_social,

@@ -777,9 +777,11 @@ def _csv_chunks(path: Path, separator: str, columns: list[str], batch_rows: int,
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            reader = pd.read_csv(handle, dtype=str, keep_default_na=False, sep=separator, usecols=columns,
-                                 chunksize=batch_rows, on_bad_lines="warn", encoding_errors="replace", engine="c")
+            # Every column is parsed (usecols would let a line with extra fields through unnoticed).
+            reader = pd.read_csv(handle, dtype=str, keep_default_na=False, sep=separator, chunksize=batch_rows,
+                                 on_bad_lines="warn", encoding_errors="replace", engine="c")
             for chunk in reader:
+                chunk = chunk[columns]
                 for warning in caught:
                     match = re.search(r"line (\d+): expected (\d+) fields, saw (\d+)", str(warning.message))
                     if match:
@@ -850,7 +852,7 @@ def _duckdb_connection(folder: str):
     return connection
 
 
-DUCKDB_MEMORY = "400MB"
+DUCKDB_MEMORY = "300MB"  # DuckDB spills to its temporary folder beyond this
 
 
 def _consolidated_batches(chunks, stats: StreamStats, batch_rows: int, report, name: str, connection=None):
@@ -880,30 +882,35 @@ def _consolidated_batches(chunks, stats: StreamStats, batch_rows: int, report, n
 def _grouped(connection, stats: StreamStats, batch_rows: int, report, name: str):
     stats.social_column = bool(connection.execute(
         "SELECT count(*) FROM raw WHERE trim(considerationsSociales) <> ''").fetchone()[0])
+    # Small tables first (the first line and the holders of each contract), then the rows of those first lines:
+    # DuckDB keeps only keys and line numbers in memory and spills the sort to its temporary folder.
     connection.execute("""
-        CREATE TABLE contracts AS
-        WITH current AS (
-            SELECT *, CASE WHEN trim(uid) <> '' THEN uid ELSE acheteur_id || id END AS contract FROM raw
-            WHERE lower(trim(donneesActuelles)) NOT IN ('false', 'faux', '0')),
-        holders AS (
-            SELECT contract, string_agg(holder, '|' ORDER BY first) AS titulaires FROM (
-                SELECT contract, trim(titulaire_id) AS holder, min(line) AS first FROM current
-                WHERE trim(titulaire_id) <> '' GROUP BY ALL) GROUP BY contract),
-        firsts AS (SELECT * FROM current QUALIFY row_number() OVER (PARTITION BY contract ORDER BY line) = 1)
-        SELECT firsts.*, coalesce(holders.titulaires, '') AS titulaires FROM firsts LEFT JOIN holders USING (contract)
-    """)
-    connection.execute("DROP TABLE raw")
-    total = connection.execute("SELECT count(*) FROM contracts").fetchone()[0]
+        CREATE VIEW current AS
+        SELECT *, CASE WHEN trim(uid) <> '' THEN uid ELSE acheteur_id || id END AS contract FROM raw
+        WHERE lower(trim(donneesActuelles)) NOT IN ('false', 'faux', '0')""")
+    connection.execute("CREATE TABLE firsts AS SELECT contract, min(line) AS line FROM current GROUP BY contract")
+    connection.execute("""
+        CREATE TABLE holders AS
+        SELECT contract, string_agg(holder, '|' ORDER BY first) AS titulaires FROM (
+            SELECT contract, trim(titulaire_id) AS holder, min(line) AS first FROM current
+            WHERE trim(titulaire_id) <> '' GROUP BY ALL) GROUP BY contract""")
+    total = connection.execute("SELECT count(*) FROM firsts").fetchone()[0]
     stats.records += total
-    result = connection.execute("SELECT * FROM contracts ORDER BY line")
+    # Page by line ranges (the raw rows were staged in line order, so DuckDB skips the other row groups): each
+    # page is a small query, never one result of the whole file held in memory.
+    lines = connection.execute("SELECT line FROM firsts ORDER BY line").fetchnumpy()["line"]
     done = 0
-    while True:
-        chunk = result.fetch_df_chunk(max(1, batch_rows // 2048))
-        if chunk.empty:
-            break
+    for start in range(0, total, batch_rows):
+        low, high = int(lines[start]), int(lines[min(start + batch_rows, total) - 1])
+        chunk = connection.execute("""
+            SELECT r.*, coalesce(h.titulaires, '') AS titulaires
+            FROM (SELECT * FROM firsts WHERE line BETWEEN $low AND $high) AS f
+            JOIN raw AS r ON r.line = f.line LEFT JOIN holders AS h ON h.contract = f.contract
+            WHERE r.line BETWEEN $low AND $high ORDER BY r.line""", {"low": low, "high": high}).fetchdf()
         yield _consolidated_batch(chunk, stats)
         done += len(chunk)
         report(0.5 + 0.5 * done / max(1, total), f"{name} : {done:,} marché(s) sur {total:,}".replace(",", "\u202f"))
+    del lines
 
 
 def _consolidated_batch(chunk: pd.DataFrame, stats: StreamStats) -> pd.DataFrame:

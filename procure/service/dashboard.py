@@ -194,16 +194,21 @@ class DecpFigures:
 
     def version(self):
         """The store's version; contracts of the database it lacks (imported before the store existed, or through
-        ContractRepository.import_frame) are copied into it first, once."""
+        ContractRepository.import_frame) are copied into it first, once. The check reads the table's highest id
+        (an index lookup), not its row count."""
         version = self.store.version()
         if self.sessions is None:
             return version
         from procure.db.models import PublicContract
 
         with self.sessions() as session:
-            stored = session.scalar(select(func.count(PublicContract.id))) or 0
-        if stored > version.rows:
-            self.store.sync_from_database(self.sessions)
+            highest = session.scalar(select(func.max(PublicContract.id))) or 0
+        if highest > self.store.manifest().get("database_max_id", 0):
+            with self.sessions() as session:
+                stored = session.scalar(select(func.count(PublicContract.id))) or 0
+            if stored > version.rows:
+                self.store.sync_from_database(self.sessions)
+            self.store.note_database(highest)
             version = self.store.version()
         return version
 
@@ -213,13 +218,11 @@ class DecpFigures:
     def buyers(self, search: str = "", limit: int = 200) -> list[str]:
         """Buyer names (the unusable ones grouped under UNUSABLE_BUYER_FR), most contracts first, whose folded name
         contains every word of `search`."""
-        table = _buyer_table(self.version())
-        ranked = table.groupby("organisation")["contracts"].sum().sort_values(ascending=False, kind="stable")
-        names = list(ranked.index)
+        names, folded = _ranked_buyers(self.version())
         words = _folded(search).split()
-        if words:
-            names = [name for name in names if all(word in _folded(name) for word in words)]
-        return names[:limit]
+        if not words:
+            return names[:limit]
+        return [name for name, plain in zip(names, folded, strict=True) if all(word in plain for word in words)][:limit]
 
     def buyer_rows(self, organisations: list[str]) -> list[ShareRow]:
         """Per chosen buyer and year: contracts, with a social consideration, amounts, reserved."""
@@ -258,3 +261,20 @@ def _buyer_table(version):
     table["organisation"] = table["organisation"].where(table["organisation"].map(usable), UNUSABLE_BUYER_FR)
     return table.groupby(["organisation", "year"], as_index=False)[
         ["contracts", "with_social", "amount_ht", "amount_social_ht", "reserved"]].sum()
+
+
+@functools.lru_cache(maxsize=4)
+def _ranked_buyers(version) -> tuple[list[str], list[str]]:
+    """Buyer names, most contracts first, and their folded forms for the search box."""
+    ranked = _buyer_table(version).groupby("organisation")["contracts"].sum().sort_values(ascending=False, kind="stable")
+    names = [str(name) for name in ranked.index]
+    return names, [_folded(name) for name in names]
+
+
+def clear_caches() -> None:
+    """Forget the cached DECP figures (benches, tests); an import needs none of this, its new version suffices."""
+    from procure.market.analytics import clear_cache
+
+    clear_cache()
+    for cached in (_dashboard, _buyer_table, _ranked_buyers):
+        cached.cache_clear()
