@@ -66,14 +66,15 @@ class PastAwards:
         titulaires); `sirets`: the directory, in the order of the supplier index."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        position = {siret: i for i, siret in enumerate(sirets)}
         frame = contracts.copy()
         frame["holder"] = frame["titulaires"].fillna("").astype(str).str.split("|")
         frame = frame.explode("holder")
-        frame["holder"] = frame["holder"].str.strip()
-        known = np.array([holder in position for holder in frame["holder"]], dtype=bool)  # a set lookup per holder
-        frame = frame[known].drop_duplicates(["id", "holder", "objet"]).reset_index(drop=True)
-        self.supplier = frame["holder"].map(position).to_numpy(dtype=int)
+        frame["holder"] = frame["holder"].fillna("").astype(str).str.strip()
+        directory = pd.Index(list(sirets))  # a hash table built in C, looked up by the holders only
+        found = directory.get_indexer(frame["holder"].to_numpy(dtype=object)) if directory.is_unique else \
+            frame["holder"].map({siret: i for i, siret in enumerate(sirets)}).fillna(-1).to_numpy(dtype=int)
+        frame = frame.assign(_position=found)[found >= 0].drop_duplicates(["id", "holder", "objet"]).reset_index(drop=True)
+        self.supplier = frame["_position"].to_numpy(dtype=int)
         self.contract_id = frame["id"].astype(str).to_numpy()
         self.objet = frame["objet"].fillna("").astype(str).to_numpy()
         self.cpv = frame["cpv"].where(frame["cpv"].notna(), None).to_numpy() if "cpv" in frame else np.full(len(frame), None)

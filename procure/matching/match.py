@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -256,13 +257,15 @@ class SupplierIndex:
 
         self.suppliers = suppliers
         count = len(suppliers)
-        rows = [(s.naf or "", s.activities or "", ",".join(s.kinds), s.commune_insee or "", s.department or "",
-                 np.nan if s.latitude is None else s.latitude, np.nan if s.longitude is None else s.longitude,
-                 s.headcount or np.nan) for s in suppliers]
-        naf, activities, kind_keys, communes, departments, lat, lon, headcount = \
-            (list(c) for c in zip(*rows)) if rows else ([],) * 8
-        self.lat, self.lon = np.array(lat, dtype=float), np.array(lon, dtype=float)
-        self.headcount = np.array(headcount, dtype=float)
+        def column(name: str) -> list:  # one field of every structure (a C loop, no tuple per structure)
+            return list(map(operator.attrgetter(name), suppliers))
+
+        naf, activities = [v or "" for v in column("naf")], [v or "" for v in column("activities")]
+        kind_keys = list(map(",".join, column("kinds")))
+        communes, departments = [v or "" for v in column("commune_insee")], [v or "" for v in column("department")]
+        self.lat = np.array([np.nan if v is None else v for v in column("latitude")], dtype=float)
+        self.lon = np.array([np.nan if v is None else v for v in column("longitude")], dtype=float)
+        self.headcount = np.array([v or np.nan for v in column("headcount")], dtype=float)
         # Words reduced to their French stems: character n-grams matched "prototypage" with "production" and
         # "programmes" (a film producer was "plausible" for a laser machine).
         text_codes, text_keys = _factorize([f"{n}\x1f{a}" for n, a in zip(naf, activities)])
