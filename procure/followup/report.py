@@ -69,11 +69,21 @@ def _share(part: float, whole: float) -> str:
     return format_percent(part / whole, decimals=1) if whole else "–"
 
 
+def _font(size: int):
+    """DejaVu Sans (accents) when the system has it; Pillow's own font otherwise."""
+    from PIL import ImageFont
+
+    for name in ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"):
+        try:
+            return ImageFont.truetype(name, size)
+        except OSError:
+            continue
+    return ImageFont.load_default(size=size)
+
+
 def _bar_chart_png(values: list[tuple[str, float]], width: int = 1800, bar: int = 56) -> bytes:
     """Horizontal bars with their label and French figure (Pillow, no plotting library)."""
     from PIL import Image, ImageDraw
-
-    from procure.outputs.guide import _font
 
     label_font, value_font = _font(30), _font(28)
     height = 40 + bar * len(values) + 20
