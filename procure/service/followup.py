@@ -364,7 +364,9 @@ class Followup:
 
     def _statements(self, session: Session, actor: Actor, commitment_id: int | None = None,
                     year: int | None = None) -> list[Statement]:
-        query = (select(FollowupCommitment.key, FollowupStatement)
+        figures = [*HOURS_COLUMNS.values(), *PARTICIPANT_COLUMNS.values(), *CONTRACT_COLUMNS.values()]
+        query = (select(FollowupCommitment.key, FollowupStatement.month, FollowupStatement.source,
+                        *[getattr(FollowupStatement, name) for name in figures])
                  .join(FollowupCommitment, FollowupCommitment.id == FollowupStatement.commitment_id)
                  .outerjoin(TenderRow, TenderRow.id == FollowupCommitment.tender_id)
                  .where(access.commitment_visible_clause(actor))
@@ -373,7 +375,17 @@ class Followup:
             query = query.where(FollowupStatement.commitment_id == commitment_id)
         if year is not None:
             query = query.where(FollowupStatement.month >= date(year, 1, 1), FollowupStatement.month < date(year + 1, 1, 1))
-        return [_statement(key, row) for key, row in session.execute(query).all()]
+        routes, categories, kinds = list(Route), list(PublicCategory), list(ContractType)
+        first_category, first_kind = 3 + len(routes), 3 + len(routes) + len(categories)
+        statements = []
+        for row in session.execute(query).tuples():  # plain tuples: 100 000 statements in a fraction of a second
+            statements.append(Statement(
+                commitment_key=row[0], month=row[1], source=row[2] or "",
+                hours={r: row[3 + i] for i, r in enumerate(routes) if row[3 + i] is not None},
+                participants={c: row[first_category + i] for i, c in enumerate(categories)
+                              if row[first_category + i] is not None},
+                contracts={k: row[first_kind + i] for i, k in enumerate(kinds) if row[first_kind + i] is not None}))
+        return statements
 
     def history(self, actor: Actor, commitment_id: int) -> list[dict]:
         """The audit trail of one commitment, oldest first: who, when, what, figures before and after."""
