@@ -141,7 +141,7 @@ if decp is not None and decp.contracts:
     first.metric("Marchés publiés importés", format_int(decp.contracts))
     second.metric("Avec une considération sociale", format_percent(decp.with_social / decp.dated if decp.dated else 0))
     third.metric("Cible nationale", format_percent(bench.target), help=plain(bench.target_reference))
-    fourth.metric(f"Part observée par l'OECP ({bench.observed_year})", format_percent(bench.observed, decimals=1),
+    fourth.metric(f"Part observée (OECP {bench.observed_year})", format_percent(bench.observed, decimals=1),
                   help=plain(bench.observed_reference))
     st.caption(f"Ligne rouge : cible nationale de {format_percent(bench.target)} ; ligne grise : "
                f"{format_percent(bench.observed, decimals=1)} des contrats recensés en {bench.observed_year} par l'OECP. Une "
@@ -165,7 +165,7 @@ if decp is not None and decp.contracts:
     years = shares([r for r in decp.by_year if r.contracts], "Année")
     st.subheader("Par année de notification")
     year_bars = alt.Chart(years).mark_bar(color="#4c78a8").encode(
-        x=alt.X("Année:O", title="Année"),
+        x=alt.X("Année:O", title="Année", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("Part:Q", title="Part des marchés", scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(labelExpr="format(datum.value * 100, 'd') + ' %'", titleLimit=0)),
         tooltip=[alt.Tooltip("Année:O"), alt.Tooltip("Libellé:N", title="Part"), alt.Tooltip("Nombre:N", title="Marchés")])
