@@ -75,7 +75,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PROCURE_ANALYSIS_WORKERS",
         None,
-        "analyses menées en même temps par les programmes de lecture de l'application (les autres attendent leur tour)",
+        "analyses menées en même temps par chaque processus qui analyse (l'application, ou chaque `procure worker`) ; les autres attendent leur tour",
         "nombre de cœurs de la machine",
     ),
     Setting(

@@ -88,6 +88,9 @@ SLOW_MODULES = {
     "test_packaging",  # builds and installs the wheel
     "test_app",  # the whole app through Streamlit's AppTest
     "test_bad_corpus_app",
+    "test_stored_analysis",  # every development tender analysed and read back
+    "test_decp_national",
+    "test_index_scale",
 }
 
 

@@ -6,6 +6,7 @@ import functools
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,6 +44,8 @@ def migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":  # several servers starting at once: one migrates, the others wait
+            connection.execute(sql_text("SELECT pg_advisory_xact_lock(727210)"))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -608,8 +608,10 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 2 or args[0] != "run" or not args[1].isdigit():
         print("usage : python -m procure.service.jobs run <numéro de consultation>", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from procure.db import make_engine, session_factory
+    from procure.logs import configure_logging
+
+    configure_logging()  # the worker's own process: PROCURE_LOG_LEVEL / PROCURE_LOG_FILE, to standard error
 
     engine = make_engine()  # PROCURE_DATABASE_URL, set by the dispatcher; the server has migrated it already
     try:

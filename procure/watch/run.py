@@ -24,12 +24,10 @@ class WatchRun:
 
 
 def supplier_index(sessions):
-    """The directory prepared once for the whole run; None when it is empty."""
-    from procure.directory.suppliers import SupplierRepository
-    from procure.matching.match import SupplierIndex
+    """The directory's index as kept for this version of the data (procure.matching.store); None when it is empty."""
+    from procure.matching import store
 
-    suppliers = SupplierRepository(sessions).all()
-    return SupplierIndex(suppliers) if suppliers else None
+    return store.supplier_index(sessions, with_awards=False)
 
 
 def run_watch(paths: Iterable[str | Path], store: WatchStore, index=None, progress: Progress | None = None,

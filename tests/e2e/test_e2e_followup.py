@@ -4,10 +4,8 @@ The lot comes from a really analysed works tender whose CCAP requires 3 000 inse
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import docx
-import test_e2e_browser
 from followup_world import PASSWORD, months, statement_csv, works_tender_3000
 from test_e2e_browser import (
     ARTIFACTS,
@@ -21,9 +19,6 @@ from test_e2e_browser import (
 )
 
 from procure.service.workspace import SYSTEM
-
-if not (test_e2e_browser.ROOT / "app.py").is_file():  # the shared fixture's root still points at tests/
-    test_e2e_browser.ROOT = Path(__file__).resolve().parents[2]
 
 
 def _followed_lot(workspace, accounts, tmp_path) -> str:

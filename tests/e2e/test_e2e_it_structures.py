@@ -21,7 +21,7 @@ from test_e2e_browser import (
 
 from procure.directory.suppliers import ASP_SIAE, SupplierRepository, import_file
 
-SHARED = Path(os.environ.get("PROCURE_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+SHARED = Path(os.environ.get("PROCURE_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
 ASP_FILE = SHARED / "siae" / "siae_asp_2019_07.csv"
 TENDER = SHARED / "dce-real" / "vsgp_infogerance"
 pytestmark = pytest.mark.skipif(not ASP_FILE.is_file() or not TENDER.is_dir(),

@@ -29,7 +29,7 @@ from test_e2e_browser import (
 from procure.market.decp import read_flat_csv
 from procure.market.similar import ContractRepository
 
-DATA = Path(os.environ.get("PROCURE_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+DATA = Path(os.environ.get("PROCURE_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
 COPIES = 4  # 4 × the 69-page CCTP: 276 pages, long enough to be seen queued and running
 
 

@@ -20,7 +20,7 @@ from test_e2e_browser import (
 
 from procure.service.workspace import SYSTEM
 
-DATA = Path(os.environ.get("PROCURE_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+DATA = Path(os.environ.get("PROCURE_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
 
 
 class _Counting(http.server.BaseHTTPRequestHandler):

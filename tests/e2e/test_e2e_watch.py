@@ -18,7 +18,7 @@ from test_e2e_browser import (
     wait_idle,
 )
 
-DATA = Path(os.environ.get("PROCURE_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+DATA = Path(os.environ.get("PROCURE_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
 
 
 def test_the_working_group_watches_its_territory(server, tmp_path):  # noqa: F811
