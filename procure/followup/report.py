@@ -236,7 +236,7 @@ def write_consolidation_xlsx(rows: Sequence[ConsolidationRow], year: int, path: 
     """One row per group then the whole (« Ensemble »), every indicator as a number, French headers and number
     formats. `rows` as for `write_consolidation_docx`."""
     import openpyxl
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     from procure.market.practice import safe_cell
 
@@ -252,8 +252,10 @@ def write_consolidation_xlsx(rows: Sequence[ConsolidationRow], year: int, path: 
               + [f"Participants : {category.label}" for category in PublicCategory]
               + [f"Contrats : {kind.label}" for kind in ContractType])
     sheet.append(header)
-    for cell in sheet[1]:
+    for cell in sheet[1]:  # long French headers wrap in their column instead of being cut (seen printed by Calc)
         cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.row_dimensions[1].height = 60
     for row in groups + [total]:
         sheet.append([safe_cell(ALL_LABEL if row is total else row.group), year, row.contracts, row.contracts_reporting, row.buyers,
                       round(row.hours_done, 2), round(row.hours_due, 2), round(row.fte, 2),
@@ -293,6 +295,7 @@ def write_consolidation_xlsx(rows: Sequence[ConsolidationRow], year: int, path: 
                  f"depuis le {since} ; source : {total.fte_source})",
                  COUNTING_FR, PRIVACY_FR):
         method.append([line])
+        method.cell(method.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
     method.column_dimensions["A"].width = 140
     path = Path(path)
     workbook.save(path)

@@ -5,6 +5,7 @@ import random
 import shutil
 import subprocess
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -161,7 +162,7 @@ def test_the_whole_given_with_groups_is_not_added_twice(tmp_path):
 
 
 def test_xlsx_report_has_numbers_and_french_headers(tmp_path):
-    """Read back with openpyxl (LibreOffice Calc is not among the system packages: Writer only)."""
+    """Read back with openpyxl: numbers as numbers, French headers and number formats."""
     rows = consolidate(LOTS, STATEMENTS, 2026, "department")
     path = write_consolidation_xlsx(rows, 2026, tmp_path / "bilan.xlsx", group_label="Département")
     sheet = openpyxl.load_workbook(path)["Bilan 2026"]
@@ -181,3 +182,20 @@ def test_xlsx_report_has_numbers_and_french_headers(tmp_path):
     assert trades == {"travaux": 600, "nettoyage": 50.5, "espaces verts": 30}
     method = " ".join(str(r[0]) for r in workbook["Méthode"].iter_rows(values_only=True))
     assert "1 607 h" in method and "aucun nom" in method
+
+
+def test_xlsx_report_renders_in_libreoffice_calc(libreoffice, tmp_path):
+    """The workbook a working group sends on opens in a spreadsheet: every sheet printed by LibreOffice Calc."""
+    if not Path("/usr/lib/libreoffice/program/libsclo.so").is_file():  # Calc's library, beside Writer's
+        pytest.skip("LibreOffice Calc absent (scripts/install-system-deps.sh)")
+    rows = consolidate(LOTS, STATEMENTS, 2026, "department")
+    path = write_consolidation_xlsx(rows, 2026, tmp_path / "bilan.xlsx", group_label="Département")
+    text, pages = _pdf(path)
+    flat = text.replace("\u202f", " ").replace("\u00a0", " ").replace("’", "'")
+    assert pages >= 2
+    words = set(flat.split())
+    for header in ("Département", "Lots avec clause", "Heures réalisées", "ETP", "Participants", "Acheteurs"):
+        assert set(header.split()) <= words, header  # wrapped in their cells: each word printed whole
+    assert "Ensemble" in flat and " 93 " in f" {flat} " and " 94 " in f" {flat} "
+    assert "travaux" in flat and "espaces verts" in flat  # the hours per trade sheet
+    assert "1 607 h" in flat and "aucun nom" in flat  # the method sheet
