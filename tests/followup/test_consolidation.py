@@ -131,6 +131,7 @@ def _pdf(path):
         return " ".join(" ".join((page.extract_text() or "").split()) for page in document.pages), len(document.pages)
 
 
+@pytest.mark.slow  # LibreOffice
 def test_word_report_renders_in_libreoffice(libreoffice, tmp_path):
     # as the service gives them: the whole (« Ensemble ») first, then one row per buyer
     rows = consolidate(LOTS, STATEMENTS, 2026, "all") + consolidate(LOTS, STATEMENTS, 2026, "buyer")
@@ -184,6 +185,7 @@ def test_xlsx_report_has_numbers_and_french_headers(tmp_path):
     assert "1 607 h" in method and "aucun nom" in method
 
 
+@pytest.mark.slow  # LibreOffice
 def test_xlsx_report_renders_in_libreoffice_calc(libreoffice, tmp_path):
     """The workbook a working group sends on opens in a spreadsheet: every sheet printed by LibreOffice Calc."""
     if not Path("/usr/lib/libreoffice/program/libsclo.so").is_file():  # Calc's library, beside Writer's

@@ -63,6 +63,7 @@ def test_split_never_shares_an_object_between_train_and_test():
     assert not set(train["objet"]) & set(test["objet"]) and len(test) > 0
 
 
+@pytest.mark.slow  # fits the model on the real DECP file
 def test_training_command_writes_model_and_card(tmp_path, shared_data):
     sample = pd.read_csv(shared_data / "decp" / "decp_2018_2021_train.csv.gz", dtype=str).sample(2500, random_state=1)
     data = tmp_path / "sample.csv"
