@@ -85,7 +85,7 @@ def _walk(expect, base, admin, user, marie, admin_email, admin_password) -> None
         wait_idle(user)
         user.get_by_role("link", name="Annuaire").click()
         expect(user.get_by_role("button", name="Se connecter")).to_be_visible()
-        sign_in(user, base, "marie@vitry.fr", PASSWORD)
+        sign_in(user, base, "marie@vitry.fr", PASSWORD, accepted=False)
         expect(user.get_by_text("Adresse e-mail ou mot de passe incorrect.")).to_be_visible()
 
         # ---- reactivate, make her a working-group member, reset her password

@@ -23,6 +23,7 @@ import dce
 from procure.db import get_engine, session_factory
 from procure.directory.demo import setup_demo
 from procure.directory.suppliers import SupplierRepository
+from procure.service.session_token import COOKIE_NAME
 from procure.service.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,21 +96,47 @@ def check_page(page, name: str) -> None:
 
 
 def wait_idle(page) -> None:
-    """Wait until the script run is over and nothing is stale, as a person who clicks once the page is drawn.
+    """Wait until the script run is over and nothing is stale for a moment, as a person who clicks once the page is drawn.
 
-    A click sent while the previous run is still drawing may be lost by Streamlit (a CI run saw it once).
+    A click sent while a run is still drawing, or just before a component asks for a rerun, may be lost by
+    Streamlit (CI runs saw both): the page must stay idle for 400 ms, so a rerun requested in between resets the wait.
     """
     page.wait_for_function(
         "(() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
-        " return app && app.getAttribute('data-test-script-state') === 'notRunning'"
-        " && document.querySelectorAll('[data-stale=\"true\"]').length === 0; })()", timeout=60_000)
+        " const idle = app && app.getAttribute('data-test-script-state') === 'notRunning'"
+        " && document.querySelectorAll('[data-stale=\"true\"]').length === 0;"
+        " if (!idle) { window.__procureIdleSince = null; return false; }"
+        " window.__procureIdleSince = window.__procureIdleSince || Date.now();"
+        " return Date.now() - window.__procureIdleSince >= 400; })()", timeout=60_000, polling=100)
 
 
-def sign_in(page, base: str, email: str, password: str) -> None:
+def session_cookie(page) -> str | None:
+    return next((cookie["value"] for cookie in page.context.cookies() if cookie["name"] == COOKIE_NAME), None)
+
+
+def wait_session_cookie(page, before: str | None, timeout: float = 60) -> None:
+    """Wait until the browser holds a new session cookie: the cookie component has run and asked for its rerun.
+
+    Under load that component loads seconds after the page is drawn; a click sent while its rerun replaces the
+    current one is lost (a working-group decision was, in CI), so a signed-in test waits for it first.
+    """
+    deadline = time.monotonic() + timeout
+    while session_cookie(page) in (None, before):
+        if time.monotonic() > deadline:
+            raise AssertionError("le cookie de session n'a pas été écrit par le navigateur")
+        page.wait_for_timeout(100)
+    wait_idle(page)
+
+
+def sign_in(page, base: str, email: str, password: str, accepted: bool = True) -> None:
+    """Sign in; when the account is accepted, wait until the session cookie is written and the page is idle."""
+    before = session_cookie(page)
     page.goto(base)
     page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
+    if accepted:
+        wait_session_cookie(page, before)
 
 
 def open_page(page, name: str) -> None:
