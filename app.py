@@ -7,6 +7,7 @@ import streamlit as st
 
 from procure.logs import configure_logging
 from procure.service.session_token import SessionSecretUnavailable
+from procure.service.workspace import permissions
 from ui.common import NO_RESULT_CSS, plain, workspace
 from ui.session import restore_user, sign_out, write_cookie
 
@@ -37,13 +38,14 @@ def _pages(user) -> list | dict:
         return [st.Page("ui/connexion.py", title="Connexion", icon=":material/login:", default=True)]
     if user.must_change_password:  # a temporary password opens nothing but its change (the service refuses the rest)
         return [st.Page("ui/connexion.py", title="Nouveau mot de passe", icon=":material/password:", default=True)]
+    allowed = permissions(user)
     followup = st.Page("ui/suivi.py", title="Suivi des clauses", icon=":material/fact_check:",
-                       default=user.role == "facilitator")
-    if user.role == "facilitator":  # follows the lots it was named for: no tender, no clause, no decision to change
+                       default=allowed.follows_as_facilitator)
+    if not allowed.sees_tenders:  # a facilitator follows the lots it was named for: no tender, clause or decision
         return {"Suivi des clauses": [followup],
                 "Structures inclusives": [st.Page("ui/annuaire.py", title="Annuaire", icon=":material/groups:")]}
     tenders = [st.Page("ui/consultations.py", title="Consultations", icon=":material/folder_open:", default=True)]
-    if user.role in ("buyer", "admin"):  # a working-group member reviews, never files a DCE
+    if allowed.create_tender:  # a working-group member reviews, never files a DCE
         tenders.append(st.Page("ui/deposer.py", title="Déposer un DCE", icon=":material/upload_file:"))
     pages = {
         "Consultations": tenders,
@@ -53,11 +55,13 @@ def _pages(user) -> list | dict:
                      st.Page("ui/veille.py", title="Veille des avis", icon=":material/travel_explore:"),
                      followup],
     }
-    if user.role == "admin":
-        pages["Administration"] = [
-            st.Page("ui/administration.py", title="Gestion des comptes", icon=":material/admin_panel_settings:"),
-            st.Page("ui/imports.py", title="Imports (DECP, CPV)", icon=":material/cloud_upload:"),
-        ]
+    administration = (
+        [st.Page("ui/administration.py", title="Gestion des comptes", icon=":material/admin_panel_settings:")]
+        if allowed.manage_accounts else []) + (
+        [st.Page("ui/imports.py", title="Imports (DECP, CPV)", icon=":material/cloud_upload:")]
+        if allowed.import_reference_data else [])
+    if administration:
+        pages["Administration"] = administration
     return pages
 
 

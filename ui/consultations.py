@@ -8,7 +8,14 @@ from procure.model import BUYER_CATEGORY_LABELS_FR, PROVISION_LABELS_FR, BuyerCa
 from procure.outputs.format_fr import format_distance, format_hours, format_percent
 from procure.outputs.report import date_hour_fr
 from procure.service.schema import SuggestionStatus
-from procure.service.workspace import DECISIONS_FR, AccessDenied, AnalysisConflict, ProcureError, ReviewConflict
+from procure.service.workspace import (
+    DECISIONS_FR,
+    AccessDenied,
+    AnalysisConflict,
+    ProcureError,
+    ReviewConflict,
+    permissions,
+)
 from ui.analysis_status import show_analysis_state
 from ui.common import CHOOSE_FR, NO_RESULT_CSS, current_user, euros, evidence_line, local_datetime, plain, workspace
 from ui.consultation_admin import consultation_actions, tender_label, tender_list
@@ -63,7 +70,7 @@ if chosen is not None and chosen not in {t.id for t in tenders}:
     st.session_state.pop("tender_id", None)
 if not tenders:
     st.info("Aucune consultation visible pour vous. Déposez un DCE ou demandez à un acheteur de la partager avec le groupe.")
-    if user.role in ("buyer", "admin"):
+    if permissions(user).create_tender:
         st.page_link("ui/deposer.py", label="Déposer un DCE", icon=":material/upload_file:")
     st.stop()
 

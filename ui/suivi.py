@@ -15,7 +15,7 @@ from procure.service.followup import (
     template_bytes,
     template_fields,
 )
-from procure.service.workspace import AccessDenied, ProcureError
+from procure.service.workspace import AccessDenied, ProcureError, permissions
 from ui.common import current_user, date_field, french_date, plain, workspace
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,7 +43,7 @@ except AccessDenied as denied:
     st.error(str(denied))
     st.stop()
 views = [view for view, _ in items]
-may_create = user.role in ("buyer", "admin")
+may_create = permissions(user).create_commitment
 enterable = [view for view in views if view.can_enter_statements]
 
 commitments_tab, statements_tab, alerts_tab, report_tab = st.tabs(
@@ -74,7 +74,7 @@ with commitments_tab:
         st.info("Aucun engagement suivi pour le moment." + (
             " Suivez les lots d'une consultation analysée ou saisissez un engagement ci-dessous." if may_create else
             " Les acheteurs qui vous désignent comme facilitateur d'un lot le font apparaître ici."
-            if user.role == "facilitator" else ""))
+            if permissions(user).follows_as_facilitator else ""))
     if may_create:
         facilitators = followup.facilitator_organisations(user)
         choices = [None, *facilitators]

@@ -172,6 +172,37 @@ def can_follow_clauses(actor: Actor) -> bool:
     return actor.role in (Role.ADMIN, Role.BUYER, Role.FACILITATOR, Role.REVIEWER)
 
 
+@dataclass(frozen=True)
+class Permissions:
+    """What an actor may open and do outside any one tender: the app's menu and pages read this, never a role name.
+
+    Built from the can_* rules above, so the menu cannot offer what the service would refuse.
+    """
+
+    sees_tenders: bool          # the consultations pages (a clause facilitator sees no tender)
+    create_tender: bool         # « Déposer un DCE »
+    follow_clauses: bool        # « Suivi des clauses »
+    create_commitment: bool     # follow a lot, type a commitment
+    follows_as_facilitator: bool  # the follow-up is this actor's home page and only work
+    manage_accounts: bool
+    import_reference_data: bool
+    manage_directory: bool
+
+
+def permissions(actor: Actor) -> Permissions:
+    facilitator = actor.role == Role.FACILITATOR
+    return Permissions(
+        sees_tenders=not facilitator and actor.role in (Role.ADMIN, Role.BUYER, Role.REVIEWER),
+        create_tender=can_create_tender(actor),
+        follow_clauses=can_follow_clauses(actor),
+        create_commitment=can_create_commitment(actor),
+        follows_as_facilitator=facilitator,
+        manage_accounts=can_manage_accounts(actor),
+        import_reference_data=can_import_reference_data(actor),
+        manage_directory=can_manage_directory(actor),
+    )
+
+
 def commitment_visible_clause(actor: Actor) -> ColumnElement[bool]:
     """`can_see_commitment` as a WHERE clause on followup_commitments outer-joined to their tenders."""
     if is_admin(actor):

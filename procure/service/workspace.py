@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from procure.errors import ProcureError
 from procure.service import access
-from procure.service.access import SYSTEM, AccessDenied, Actor, SystemActor, UserInfo
+from procure.service.access import SYSTEM, AccessDenied, Actor, Permissions, SystemActor, UserInfo, permissions
 from procure.service.accounts import Accounts, LoginThrottled, hash_password, resolve
 from procure.service.dashboard import Dashboard
 from procure.service.pipeline import MATCHES_PER_LOT, AnalysisConflict, AnalysisResult, Pipeline, Progress
@@ -37,6 +37,7 @@ __all__ = [
     "AnalysisResult",
     "LoginThrottled",
     "MatchOutcome",
+    "Permissions",
     "ProcureError",
     "ReviewConflict",
     "StaleAnalysis",
@@ -44,6 +45,7 @@ __all__ = [
     "UserInfo",
     "Workspace",
     "hash_password",
+    "permissions",
 ]
 
 
