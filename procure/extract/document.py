@@ -87,7 +87,8 @@ def build_doctext(document: ReadDocument) -> DocText:
     kept: list[Block] = []
     furniture: list[Block] = []
     for block in blocks:
-        (furniture if _furniture_key(block.text) in furniture_keys and len(block.text) < 160 else kept).append(block)
+        is_furniture = len(block.text) < 160 and bool(furniture_keys) and _furniture_key(block.text) in furniture_keys
+        (furniture if is_furniture else kept).append(block)
     return stream_of(document.info.file, document.info.doc_type, kept, furniture)
 
 
