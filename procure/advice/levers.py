@@ -39,7 +39,7 @@ from procure.model import (
     format_percent,
 )
 from procure.text.format_fr import format_months, where_fr
-from procure.vocabulary import BuyerCategory, ContractNature, HoursPer
+from procure.vocabulary import BuyerCategory, ContractNature, HoursPer, SuggestionStatus
 
 QUALIFIED_SCORE = 0.5  # relevance of the insertion clause for intellectual services, whatever their labour share
 
@@ -50,7 +50,7 @@ class Suggestion:
     title: str
     lot: int
     score: float
-    status: str  # recommandée, possible, déjà présente (labels of procure.service.schema.SuggestionStatus)
+    status: SuggestionStatus  # recommended, possible or present (its French label: .label)
     reasons: list[str]
     evidence: list[Evidence]
     legal_basis: list[str]
@@ -191,7 +191,8 @@ def _make(context: _LotContext, lever_id: str, score: float, reasons: list[str],
     if existing:
         evidence.append(existing.evidence)
         reasons = reasons + [f"Déjà présent dans le dossier ({where_fr(existing.evidence)})."]
-    status = "déjà présente" if existing else "recommandée" if mandatory or score >= 0.7 else "possible"
+    status = (SuggestionStatus.PRESENT if existing else
+              SuggestionStatus.RECOMMENDED if mandatory or score >= 0.7 else SuggestionStatus.POSSIBLE)
     legal = list(lever.articles) + ([lever.obligation.article] if mandatory and lever.obligation else [])
     checks = [f"{point} ({law.UNVERIFIED_FR})" for point in lever.unverified_points]
     if mandatory and lever.obligation and lever.obligation.unverified:

@@ -44,7 +44,7 @@ def advice_fr(advice: Advice) -> str:
 
 def _tags(s: Suggestion) -> str:
     """« recommandée, pertinence 83 % »; a clause already in the tender has no relevance to show."""
-    tags = [s.status]
+    tags = [s.status.label]
     if s.existing is None:
         tags.append(f"pertinence {format_percent(s.score)}")
     if not s.ready_to_sign:

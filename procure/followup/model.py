@@ -11,101 +11,49 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
+
+from procure.vocabulary import LabelledEnum
 
 __all__ = ["LabelledEnum", "Route", "PublicCategory", "ContractType", "AlertKind", "Commitment", "Statement",
            "Alert", "Progress", "first_of_month", "add_months"]
 
 
-class LabelledEnum(StrEnum):
-    """A code stored as such, with its French label (`.label`), like `procure.service.schema.LabelledEnum`."""
-
-    @property
-    def label(self) -> str:
-        return _LABELS[type(self)][self]
-
-    @classmethod
-    def labels(cls) -> dict[str, str]:
-        return {member.value: member.label for member in cls}
-
-    @classmethod
-    def parse(cls, text: str) -> LabelledEnum:
-        """A code or its French label (any case, spaces trimmed); ValueError otherwise."""
-        wanted = " ".join(str(text).split()).casefold()
-        for member in cls:
-            if wanted in (member.value.casefold(), member.label.casefold()):
-                return member
-        raise ValueError(text)
-
-
 class Route(LabelledEnum):
     """How the insertion hours were done (the routes of CCAG 2021 art. 16 and of the facilitators' reports)."""
 
-    DIRECT_HIRE = "direct_hire"
-    TEMPORARY_WORK_ETTI = "temporary_work_etti"
-    PROVISION_AI_GEIQ = "provision_ai_geiq"
-    SUBCONTRACTING_SIAE = "subcontracting_siae"
-    TRAINING = "training"
+    DIRECT_HIRE = "direct_hire", "Embauche directe"
+    TEMPORARY_WORK_ETTI = "temporary_work_etti", "Intérim d'insertion (ETTI)"
+    PROVISION_AI_GEIQ = "provision_ai_geiq", "Mise à disposition (AI, GEIQ)"
+    SUBCONTRACTING_SIAE = "subcontracting_siae", "Sous-traitance ou cotraitance (SIAE, EA, ESAT)"
+    TRAINING = "training", "Formation"
 
 
 class PublicCategory(LabelledEnum):
-    LONG_TERM_JOBSEEKERS = "long_term_jobseekers"
-    RSA = "rsa"
-    YOUNG_UNQUALIFIED = "young_unqualified"
-    DISABILITY = "disability"
-    PRIORITY_DISTRICT = "priority_district"
-    SIAE_FOLLOWED = "siae_followed"
-    OTHER = "other"
+    LONG_TERM_JOBSEEKERS = "long_term_jobseekers", "Demandeurs d'emploi de longue durée"
+    RSA = "rsa", "Bénéficiaires du RSA"
+    YOUNG_UNQUALIFIED = "young_unqualified", "Jeunes sans qualification"
+    DISABILITY = "disability", "Travailleurs handicapés"
+    PRIORITY_DISTRICT = "priority_district", "Résidents des quartiers prioritaires"
+    SIAE_FOLLOWED = "siae_followed", "Personnes suivies par une SIAE"
+    OTHER = "other", "Autres publics"
 
 
 class ContractType(LabelledEnum):
-    CDDI = "cddi"
-    CDD = "cdd"
-    CDI = "cdi"
-    TEMPORARY = "temporary"
-    APPRENTICESHIP = "apprenticeship"
-    PROFESSIONALISATION = "professionalisation"
+    CDDI = "cddi", "CDDI"
+    CDD = "cdd", "CDD"
+    CDI = "cdi", "CDI"
+    TEMPORARY = "temporary", "Intérim"
+    APPRENTICESHIP = "apprenticeship", "Apprentissage"
+    PROFESSIONALISATION = "professionalisation", "Professionnalisation"
 
 
 class AlertKind(LabelledEnum):
-    BEHIND = "behind"
-    YEAR_END_MISSING = "year_end_missing"
-    PENALTY_EXPOSURE = "penalty_exposure"
-    BEYOND_END = "beyond_end"  # a statement for a month after the contract's end
+    BEHIND = "behind", "En retard"
+    YEAR_END_MISSING = "year_end_missing", "Fin d'année proche, heures manquantes"
+    PENALTY_EXPOSURE = "penalty_exposure", "Pénalités encourues"
+    BEYOND_END = "beyond_end", "Relevé après la fin du marché"  # a statement for a month after the contract's end
 
 
-_LABELS: dict[type, dict[StrEnum, str]] = {
-    Route: {
-        Route.DIRECT_HIRE: "Embauche directe",
-        Route.TEMPORARY_WORK_ETTI: "Intérim d'insertion (ETTI)",
-        Route.PROVISION_AI_GEIQ: "Mise à disposition (AI, GEIQ)",
-        Route.SUBCONTRACTING_SIAE: "Sous-traitance ou cotraitance (SIAE, EA, ESAT)",
-        Route.TRAINING: "Formation",
-    },
-    PublicCategory: {
-        PublicCategory.LONG_TERM_JOBSEEKERS: "Demandeurs d'emploi de longue durée",
-        PublicCategory.RSA: "Bénéficiaires du RSA",
-        PublicCategory.YOUNG_UNQUALIFIED: "Jeunes sans qualification",
-        PublicCategory.DISABILITY: "Travailleurs handicapés",
-        PublicCategory.PRIORITY_DISTRICT: "Résidents des quartiers prioritaires",
-        PublicCategory.SIAE_FOLLOWED: "Personnes suivies par une SIAE",
-        PublicCategory.OTHER: "Autres publics",
-    },
-    ContractType: {
-        ContractType.CDDI: "CDDI",
-        ContractType.CDD: "CDD",
-        ContractType.CDI: "CDI",
-        ContractType.TEMPORARY: "Intérim",
-        ContractType.APPRENTICESHIP: "Apprentissage",
-        ContractType.PROFESSIONALISATION: "Professionnalisation",
-    },
-    AlertKind: {
-        AlertKind.BEHIND: "En retard",
-        AlertKind.YEAR_END_MISSING: "Fin d'année proche, heures manquantes",
-        AlertKind.PENALTY_EXPOSURE: "Pénalités encourues",
-        AlertKind.BEYOND_END: "Relevé après la fin du marché",
-    },
-}
 
 
 def first_of_month(day: date) -> date:

@@ -199,7 +199,7 @@ def run_case(case: LawCase) -> list[str]:
             if lever in got:
                 diffs.append(f"lot {number} : levier {lever} proposé à tort")
     for number, statuses in (expected.get("status") or {}).items():
-        got_status = {s.lever_id: s.status for s in lots[number].suggestions}
+        got_status = {s.lever_id: s.status.label for s in lots[number].suggestions}  # cases say it in French
         for lever, status in statuses.items():
             compare(f"lot {number} : statut de {lever}", got_status.get(lever), status)
     for number, wanted in (expected.get("meets_obligation") or {}).items():

@@ -14,6 +14,7 @@ from procure import law
 from procure.advice.suggest import DATE_SOURCES_FR, Advice
 from procure.model import Commune, Place, to_jsonable
 from procure.outputs.format_fr import format_date, format_euros, format_hours, format_siret, where_fr
+from procure.vocabulary import SuggestionStatus
 
 TEMPLATE = Path(__file__).parent / "templates" / "annexe_clauses.docx"
 DISCLAIMER = (
@@ -146,9 +147,17 @@ def reviewed_lots(items, roles: dict[int, str]) -> list[ReviewedLot]:
     return lots
 
 
+def status_label(status: str) -> str:
+    """« recommandée »: the French label of a status code (stored analyses and procure.advice give the code)."""
+    try:
+        return SuggestionStatus.parse(status).label
+    except ValueError:
+        return status
+
+
 def _stored_existing(item: dict) -> dict | None:
     """The provision already in the dossier: its passage is the last evidence the suggestion stored."""
-    if item.get("status") not in ("present", "déjà présente") or not item.get("evidence"):
+    if item.get("status") not in (SuggestionStatus.PRESENT, SuggestionStatus.PRESENT.label) or not item.get("evidence"):
         return None
     return {"evidence": item["evidence"][-1], "hours": item.get("existing_hours"),
             "hours_per": item.get("existing_hours_per")}
@@ -183,7 +192,7 @@ def _suggestion_context(payload: dict, decision: Decision | None) -> dict:
         existing = {**(existing or {}), "hours": hours.get("hours"), "hours_per": hours.get("per")}
     existing_text = _existing_hours_text(existing, payload.get("existing_hours"))
     clause = _coherent_clause(payload.get("clause_paragraphs", []), hours.get("hours"), existing_text, hours.get("source"))
-    status = payload.get("status", "")
+    status = status_label(payload.get("status") or "")
     return {
         "title": typo_fr(payload["title"]),
         "status": typo_fr(status),

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from procure.outputs.annex import accent_placeholders, typo_fr
+from procure.vocabulary import SuggestionStatus
 
 AUTHOR = "procure"
 # Where each lever belongs: patterns tried in order on the (folded) text of the document's article headings.
@@ -90,7 +91,7 @@ def clauses_from_review(items, filename: str) -> list[ClauseToInsert]:
     clauses = []
     for lot in items.lots:
         for s in lot.suggestions:
-            if s.decision != "accepted" or s.status == "present":
+            if s.decision != "accepted" or s.status == SuggestionStatus.PRESENT:
                 continue
             if kind and kind not in s.payload.target_document.replace(",", " ").split():
                 continue
@@ -327,9 +328,9 @@ def clauses_from_advice(advice, filename: str, levers: list[str] | None = None) 
     clauses = []
     for lot_advice in advice.lots:
         for s in lot_advice.suggestions:
-            if s.existing is not None or s.status.startswith("déjà"):
+            if s.existing is not None or s.status is SuggestionStatus.PRESENT:
                 continue
-            chosen = s.lever_id in levers if levers else (s.status.startswith("obligatoire") or s.status == "recommandée")
+            chosen = s.lever_id in levers if levers else s.status in (SuggestionStatus.MANDATORY, SuggestionStatus.RECOMMENDED)
             if not chosen or (kind and kind not in s.target_document.replace(",", " ").split()):
                 continue
             clauses.append(clause_from_suggestion(s.lever_id, s.title, s.clause_paragraphs, lot_advice.lot.number))

@@ -16,8 +16,6 @@ import json
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
-from typing import Any
 
 from procure.model import (
     Amount,
@@ -38,56 +36,31 @@ from procure.model import (
     to_jsonable,
 )
 
+# SuggestionStatus lives with the other closed vocabularies; kept importable from here for the service's callers.
+from procure.vocabulary import LabelledEnum
+from procure.vocabulary import SuggestionStatus as SuggestionStatus
+
 SCHEMA_VERSION = 1
 
 
-class LabelledEnum(StrEnum):
-    """A code stored as such, with its French label."""
-
-    @property
-    def label(self) -> str:
-        return _LABELS[type(self)][self]
-
-    @classmethod
-    def labels(cls) -> dict[str, str]:
-        return {member.value: member.label for member in cls}
-
-
 class Role(LabelledEnum):
-    BUYER = "buyer"
-    REVIEWER = "reviewer"
-    ADMIN = "admin"
-    FACILITATOR = "facilitator"  # the clause facilitator: follows the awarded lots of the buyers who named it
-
-
-class SuggestionStatus(LabelledEnum):
-    MANDATORY = "mandatory"
-    RECOMMENDED = "recommended"
-    POSSIBLE = "possible"
-    PRESENT = "present"  # the tender already has this provision
-
-    @classmethod
-    def parse(cls, text: str) -> SuggestionStatus:
-        """A code, or the French label procure.advice still produces."""
-        if text in cls._value2member_map_:
-            return cls(text)
-        for member in cls:
-            if member.label == text:
-                return member
-        raise ValueError(f"statut de suggestion inconnu : {text!r}")
+    BUYER = "buyer", "Acheteur"
+    REVIEWER = "reviewer", "Membre du groupe de travail"
+    ADMIN = "admin", "Administrateur"
+    FACILITATOR = "facilitator", "Facilitateur de la clause"  # the clause facilitator: follows the awarded lots of the buyers who named it
 
 
 class Decision(LabelledEnum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
+    PENDING = "pending", "à examiner"
+    ACCEPTED = "accepted", "acceptée"
+    REJECTED = "rejected", "rejetée"
 
 
 class Action(LabelledEnum):
-    ACCEPT = "accept"
-    REJECT = "reject"
-    COMMENT = "comment"
-    RESET = "reset"
+    ACCEPT = "accept", "a accepté"
+    REJECT = "reject", "a rejeté"
+    COMMENT = "comment", "a commenté"
+    RESET = "reset", "a remis à examiner"
 
     @property
     def decision(self) -> Decision | None:
@@ -98,73 +71,37 @@ class Action(LabelledEnum):
 
 
 class TargetType(LabelledEnum):
-    SUGGESTION = "suggestion"
-    MATCH = "match"
+    SUGGESTION = "suggestion", "clause proposée"
+    MATCH = "match", "structure appariée"
 
 
 class MatchOutcome(LabelledEnum):
     """What matching found for a lot of an analysis (lots.match_outcome)."""
 
-    RANKED = "ranked"  # credible structures were stored
-    NO_CREDIBLE = "no_credible"  # the directory was searched, no structure is credible for the lot
-    NEEDS_PLACE = "needs_place"  # the place of execution is unknown: the user must give it
-    NO_DIRECTORY = "no_directory"  # no supplier imported
+    RANKED = "ranked", "structures crédibles classées"  # credible structures were stored
+    NO_CREDIBLE = "no_credible", "aucune structure crédible dans l'annuaire"  # the directory was searched, no structure is credible for the lot
+    NEEDS_PLACE = "needs_place", "lieu d'exécution à préciser"  # the place of execution is unknown: the user must give it
+    NO_DIRECTORY = "no_directory", "annuaire vide"  # no supplier imported
 
 
 class PlaceSource(LabelledEnum):
     """Where the place used for matching a lot comes from (lots.match_place_source)."""
 
-    LOT = "lot"
-    TENDER = "tender"
-    BUYER = "buyer"  # the buyer's address or the commune its name points to
-    USER = "user"  # typed by the user in the app
+    LOT = "lot", "lieu du lot"
+    TENDER = "tender", "lieu de la consultation"
+    BUYER = "buyer", "adresse de l'acheteur"  # the buyer's address or the commune its name points to
+    USER = "user", "saisi par l'utilisateur"  # typed by the user in the app
 
 
 class PlaceExtent(LabelledEnum):
     """How large the place used for matching is (lots.match_place_scope)."""
 
-    COMMUNE = "commune"
-    DEPARTMENT = "department"
-    REGION = "region"
-    NATIONAL = "national"
+    COMMUNE = "commune", "commune"
+    DEPARTMENT = "department", "département"
+    REGION = "region", "région"
+    NATIONAL = "national", "national"
 
 
-_LABELS: dict[type, dict[Any, str]] = {
-    Role: {Role.BUYER: "Acheteur", Role.REVIEWER: "Membre du groupe de travail", Role.ADMIN: "Administrateur",
-           Role.FACILITATOR: "Facilitateur de la clause"},
-    SuggestionStatus: {
-        SuggestionStatus.MANDATORY: "obligatoire",
-        SuggestionStatus.RECOMMENDED: "recommandée",
-        SuggestionStatus.POSSIBLE: "possible",
-        SuggestionStatus.PRESENT: "déjà présente",
-    },
-    Decision: {Decision.PENDING: "à examiner", Decision.ACCEPTED: "acceptée", Decision.REJECTED: "rejetée"},
-    Action: {
-        Action.ACCEPT: "a accepté",
-        Action.REJECT: "a rejeté",
-        Action.COMMENT: "a commenté",
-        Action.RESET: "a remis à examiner",
-    },
-    TargetType: {TargetType.SUGGESTION: "clause proposée", TargetType.MATCH: "structure appariée"},
-    MatchOutcome: {
-        MatchOutcome.RANKED: "structures crédibles classées",
-        MatchOutcome.NO_CREDIBLE: "aucune structure crédible dans l'annuaire",
-        MatchOutcome.NEEDS_PLACE: "lieu d'exécution à préciser",
-        MatchOutcome.NO_DIRECTORY: "annuaire vide",
-    },
-    PlaceSource: {
-        PlaceSource.LOT: "lieu du lot",
-        PlaceSource.TENDER: "lieu de la consultation",
-        PlaceSource.BUYER: "adresse de l'acheteur",
-        PlaceSource.USER: "saisi par l'utilisateur",
-    },
-    PlaceExtent: {
-        PlaceExtent.COMMUNE: "commune",
-        PlaceExtent.DEPARTMENT: "département",
-        PlaceExtent.REGION: "région",
-        PlaceExtent.NATIONAL: "national",
-    },
-}
 
 
 @dataclass(frozen=True)

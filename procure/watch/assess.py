@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from procure.model import Tender
+from procure.vocabulary import SuggestionStatus
 
 OBLIGATION_FR = {
     "applies": "s'applique",
@@ -17,7 +18,7 @@ OBLIGATION_FR = {
 }
 KIND_FR = {"initial": "avis initial", "change": "avis rectificatif", "cancel": "avis d'annulation"}
 STRONGEST_SHOWN = 3
-SUGGESTED_STATUSES = ("recommandée", "possible")  # procure.advice words them in French
+SUGGESTED_STATUSES = (SuggestionStatus.RECOMMENDED, SuggestionStatus.POSSIBLE)
 
 
 @dataclass

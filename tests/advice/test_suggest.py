@@ -6,6 +6,7 @@ import pytest
 
 from procure.advice.suggest import compute_hours, suggest
 from procure.model import Amount, BuyerCategory, CpvCode, Evidence, Fact, Lot, ProvisionKind, SocialProvision, Tender
+from procure.vocabulary import SuggestionStatus
 
 EV = Evidence("RC.pdf", 1, 0, 0, 10, "passage")
 
@@ -82,7 +83,7 @@ def test_existing_social_condition_satisfies_the_obligation():
     advice = suggest(tender(lot(cpv="90911200", amount="300000", provisions=[clause])))
     assert advice.mandatory_social_condition
     assert "missing_social_condition" not in alert_codes(advice)
-    assert levers_of(advice)["insertion_clause"].status == "déjà présente"
+    assert levers_of(advice)["insertion_clause"].status is SuggestionStatus.PRESENT
 
 
 def test_clause_without_figures_is_flagged():
@@ -188,7 +189,7 @@ def test_unknown_category_shows_every_threshold_and_does_not_guess():
     assert [t.value for t in advice.obligation.thresholds] == [140000, 216000, 432000]
     assert "category_unknown" in {a.code for a in advice.alerts}
     clause = levers_of(advice)["insertion_clause"]
-    assert clause.status == "recommandée" and clause.obligation.endswith("si la catégorie de l'acheteur l'impose")
+    assert clause.status is SuggestionStatus.RECOMMENDED and clause.obligation.endswith("si la catégorie de l'acheteur l'impose")
     assert suggest(tender(lot(cpv="90911200", amount="500000"), category=None)).mandatory_social_condition is True
     assert suggest(tender(lot(cpv="90911200", amount="100000"), category=None)).mandatory_social_condition is False
 
@@ -220,7 +221,7 @@ def test_defence_and_security_contracts_are_excluded():
 def test_ways_to_comply_put_the_insertion_clause_first_and_explain():
     advice = suggest(tender(lot(cpv="90911200", amount="300000")))
     clause = levers_of(advice)["insertion_clause"]
-    assert clause.status == "recommandée"  # the law asks for a social consideration, not this clause as such
+    assert clause.status is SuggestionStatus.RECOMMENDED  # the law asks for a social consideration, not this clause as such
     assert clause.obligation.startswith("répond à l'obligation L2112-2-1")
     ways = advice.lots[0].ways_to_comply
     assert ways[0].startswith("Clause d'insertion") and "retenue pour ce lot" in ways[0]

@@ -23,6 +23,7 @@ from procure.model import (
 )
 from procure.outputs.format_fr import format_months, format_quantity, where_fr
 from procure.outputs.report import summary_fr
+from procure.vocabulary import SuggestionStatus
 
 PDF = Evidence("RC.pdf", 3, 0, 0, 10, "passage")
 DOCX = Evidence("AE.docx", None, 97, 120, 140,
@@ -156,7 +157,7 @@ def test_a_tiny_volume_is_not_proposed_as_a_clause_volume():
     assert any("trop petit pour une clause d'insertion en heures" in reason and "condition sociale sans heures" in reason
                for reason in clause.reasons)
     assert not any("5 heures" in paragraph for paragraph in clause.clause_paragraphs)
-    assert clause.status != "recommandée"
+    assert clause.status != SuggestionStatus.RECOMMENDED
 
 
 def test_clause_referring_to_a_piece_not_read_sends_the_buyer_there():
