@@ -29,7 +29,7 @@ test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow and not browser and not db"
 
 # Lint, layering and types: ruff's rules and import-linter's contracts (pyproject.toml), mypy on the packages
-# listed in mypy.ini (model, vocabulary, text, law, extract so far; add one once it passes).
+# listed in mypy.ini (model, vocabulary, text, law, extract, advice, access, follow-up model so far; add one once it passes).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports

@@ -16,7 +16,8 @@ from procure.advice.obligation import (
     _main_cpv,
     thresholds_fr,
 )
-from procure.model import Evidence, ProvisionKind, SocialProvision, Tender, format_euros
+from procure.model import Evidence, ProvisionKind, SocialProvision, Tender
+from procure.text.format_fr import format_euros
 from procure.vocabulary import DateKey, DocumentRole
 
 
@@ -150,7 +151,7 @@ def _obligation_alerts(c: _LotContext) -> list[Alert]:
         return []
     ways = {lever.provision_kind: lever for lever in law.levers().values() if lever.obligation}
     present = [ways[kind.value] for kind in c.existing if kind.value in ways]
-    if any(not lever.obligation.unverified for lever in present):
+    if any(lever.obligation is not None and not lever.obligation.unverified for lever in present):
         return []
     if present:
         names = ", ".join(lever.label for lever in present)

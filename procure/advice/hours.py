@@ -9,8 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from procure import law
 from procure.advice.obligation import NATURE_FR, _kind_value
-from procure.model import AmountKind, SocialProvision, format_euros, format_int, format_percent
-from procure.text.format_fr import format_months, format_quantity, where_fr
+from procure.model import AmountKind, SocialProvision, format_percent
+from procure.text.format_fr import format_euros, format_int, format_months, format_quantity, where_fr
 from procure.vocabulary import HoursPer
 
 
@@ -112,7 +112,7 @@ def compute_hours(amount: Decimal, cpv: str | None, nature: str, on: date,
     references = [share_reference, rate_reference, cost_param.label_fr()]
     minimum = minimum_hours(on)
     below = minimum is not None and hours < minimum
-    if below:
+    if minimum is not None and below:
         steps.append(f"Volume inférieur à {format_int(minimum)} heures (environ une semaine de travail) : trop faible pour "
                      f"une clause d'insertion en heures ({law.UNVERIFIED_FR if law.parameter('insertion_minimum_hours', on).unverified else 'pratique des facilitateurs'}).")
     result = HoursComputation(amount, share, family, rate, cost, hours, steps, unverified, references,
@@ -152,18 +152,21 @@ def minimum_hours(on: date) -> int | None:
 
 def tender_hours(provision: SocialProvision, duration_months: int | None, computed: HoursComputation | None) -> HoursComputation:
     """The hours the tender already requires, as the suggestion's volume: per-year hours × years = total."""
+    if provision.hours is None:
+        raise ValueError("tender_hours: the provision states no hours")
+    stated = provision.hours
     where = where_fr(provision.evidence)
     per = provision.hours_per or HoursPer.TOTAL
     steps = []
     if per == HoursPer.YEAR and duration_months:
         years = Decimal(str(duration_months)) / 12
-        total = int((provision.hours * years).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-        steps.append(f"Volume fixé par le dossier : {format_int(provision.hours)} heures par année d'exécution ({where}).")
-        steps.append(f"Durée d'exécution : {format_months(duration_months)} → {format_int(provision.hours)} heures × "
+        total = int((stated * years).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+        steps.append(f"Volume fixé par le dossier : {format_int(stated)} heures par année d'exécution ({where}).")
+        steps.append(f"Durée d'exécution : {format_months(duration_months)} → {format_int(stated)} heures × "
                      f"{format_quantity(years, 2)} {'ans' if years >= 2 else 'an'} = {format_int(total)} heures.")
         hours, per = total, HoursPer.TOTAL
     else:
-        hours = provision.hours
+        hours = stated
         label = "heures par année d'exécution (durée inconnue : total non calculable)" if per == HoursPer.YEAR else "heures"
         steps.append(f"Volume fixé par le dossier : {format_int(hours)} {label} ({where}).")
         if provision.hours_per is None:

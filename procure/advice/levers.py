@@ -34,11 +34,9 @@ from procure.model import (
     ProvisionKind,
     SocialProvision,
     Tender,
-    format_euros,
-    format_int,
     format_percent,
 )
-from procure.text.format_fr import format_months, where_fr
+from procure.text.format_fr import format_euros, format_int, format_months, where_fr
 from procure.vocabulary import BuyerCategory, ContractNature, HoursPer, SuggestionStatus
 
 QUALIFIED_SCORE = 0.5  # relevance of the insertion clause for intellectual services, whatever their labour share
@@ -128,7 +126,7 @@ class _LotContext:
     def cpv_reason(self) -> str:
         if not self.cpv:
             return "Aucun code CPV dans le dossier : nature du marché supposée « services »."
-        if not self.lot.cpv_codes:
+        if not self.lot.cpv_codes and self.lot.predicted_cpv is not None:
             predicted = self.lot.predicted_cpv.value
             return (f"CPV absent du dossier : groupe {predicted['group']} prédit par le modèle (probabilité "
                     f"{format_percent(predicted['group_probability'])}), marché de {NATURE_FR[self.nature]} — à confirmer.")
@@ -143,14 +141,13 @@ class _LotContext:
 def _ways_to_comply_fr(c: _LotContext) -> list[str]:
     """Every lever that can meet L2112-2-1, in the order of clauses/ (insertion first), the fitting one marked."""
     chosen, why = c.obligation_lever()
-    ways = sorted((lever for lever in law.levers().values()
-                   if lever.obligation and lever.in_force(c.on) and _relevant_way(c, lever)),
-                  key=lambda lever: (lever.obligation.rank, lever.id))
+    ways = sorted(((lever.obligation.rank, lever.id, lever, lever.obligation) for lever in law.levers().values()
+                   if lever.obligation and lever.in_force(c.on) and _relevant_way(c, lever)), key=lambda way: way[:2])
     lines = []
-    for lever in ways:
-        flag = f" ({law.UNVERIFIED_FR})" if lever.obligation.unverified else ""
+    for _, _, lever, obligation in ways:
+        flag = f" ({law.UNVERIFIED_FR})" if obligation.unverified else ""
         mark = " — retenue pour ce lot : " + why if lever.id == chosen else ""
-        lines.append(f"{lever.title}{flag} : {lever.obligation.why}{mark}")
+        lines.append(f"{lever.title}{flag} : {obligation.why}{mark}")
     return lines + _conditions_without_hours_fr(c)
 
 
@@ -213,9 +210,12 @@ def _on_estimate(c: _LotContext) -> HoursComputation | None:
     """A framework agreement printing both its maximum and an estimate of the orders: the volume owed is computed
     on the estimate, the maximum being only a ceiling (law review: 22 882 h on a 68.6 M€ maximum, 27.5 M€ estimated)."""
     amount = c.lot.estimated_amount.value if c.lot.estimated_amount else None
-    if amount is None or _kind_value(amount.kind) != AmountKind.MAXIMUM.value or not getattr(amount, "estimate", None):
+    printed_estimate = getattr(amount, "estimate", None) if amount is not None else None
+    if amount is None or _kind_value(amount.kind) != AmountKind.MAXIMUM.value or not printed_estimate:
         return None
-    estimate, _ = amount_ht(Amount(amount.estimate, amount.tax, AmountKind.ESTIMATE))
+    estimate, _ = amount_ht(Amount(printed_estimate, amount.tax, AmountKind.ESTIMATE))
+    if estimate is None:
+        return None
     hours = compute_hours(estimate, c.cpv, c.nature, c.on, AmountKind.ESTIMATE)
     hours.steps.append(f"Montant maximum de l'accord-cadre ({format_euros(c.amount)} HT) : un plafond, pas un volume "
                        "de commandes garanti ; le volume dû est calculé sur le montant estimé des commandes.")

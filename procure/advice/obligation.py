@@ -7,7 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 from procure import law
-from procure.model import BUYER_CATEGORY_LABELS_FR, Amount, AmountKind, BuyerCategory, Lot, Tender, format_euros
+from procure.model import BUYER_CATEGORY_LABELS_FR, Amount, AmountKind, BuyerCategory, Lot, Tender
+from procure.text.format_fr import format_euros
 from procure.vocabulary import ContractNature, DateKey
 
 VAT_RATE = Decimal("1.20")  # only to bring a TTC estimate back to HT; flagged to the user when used
@@ -202,7 +203,7 @@ CATEGORY_SHORT_FR = {BuyerCategory.CENTRAL: "État", BuyerCategory.LOCAL: "colle
 
 def thresholds_fr(thresholds: list[law.Threshold]) -> str:
     flag = lambda t: f", {law.UNVERIFIED_FR}" if t.parameter.unverified else ""  # noqa: E731
-    return " ; ".join(f"{format_euros(t.value)} HT ({CATEGORY_SHORT_FR[t.category]}{flag(t)})" for t in thresholds)
+    return " ; ".join(f"{format_euros(t.value)} HT ({CATEGORY_SHORT_FR[BuyerCategory(t.category)]}{flag(t)})" for t in thresholds)
 
 
 def _obligation_fr(check: ObligationCheck, on: date) -> str:

@@ -18,8 +18,8 @@ def advice_fr(advice: Advice) -> str:
         lines.append(advice.obligation.explanation)
     if advice.obligation and advice.obligation.undetermined_fr and advice.obligation.in_force:
         lines.append(f"Condition d'exécution sociale (L2112-2-1) : obligation {advice.obligation.undetermined_fr}.")
-    elif MANDATORY_FR[advice.mandatory_social_condition]:
-        lines.append(MANDATORY_FR[advice.mandatory_social_condition])
+    elif mandatory := MANDATORY_FR[advice.mandatory_social_condition]:
+        lines.append(mandatory)
     lines.extend(f"! {alert.message}" for alert in advice.alerts)
     for lot in advice.lots:
         title = lot.lot.title.value if lot.lot.title else ""
