@@ -13,7 +13,7 @@ from procure.extract.places import departments_named, place_from_nuts, place_fro
 from procure.extract.quantities import best_amount, over_duration, with_renewals
 from procure.extract.reading import AmountFound, DateFound, Found, LotReading, Reading
 from procure.model import Amount, AmountKind, Fact, FileProblem, Lot, Place, PlaceScope, Tender
-from procure.vocabulary import DocumentRole
+from procure.vocabulary import ROLE_TRAITS, DocumentRole
 
 COMMUNE_BUYER_RE = re.compile(r"^\s*(?:ville|commune|mairie)\s+(?:de\s+la\s+|de\s+l'|de\s+|du\s+|des\s+|d')(.+)$", re.I)
 
@@ -65,7 +65,10 @@ LONE_PIECES: dict[str, str] = {DocumentRole.CCTP: "un CCTP", DocumentRole.BPU: "
 
 
 def _warn_lone_piece(tender: Tender, readings: list[Reading]) -> None:
-    """Only a CCTP or only a price schedule: say which facts it cannot give rather than let a guess stand for them."""
+    """Only a CCTP or only a price schedule: say which facts it cannot give rather than let a guess stand for them.
+
+    An amount a lone CCTP prints is kept (it may be the estimate) but said to be unsure: a technical piece states
+    ceilings of some services, rarely the value of the contract."""
     roles = {r.doc.role for r in readings}
     if not readings or not roles <= set(LONE_PIECES):
         return
@@ -73,14 +76,30 @@ def _warn_lone_piece(tender: Tender, readings: list[Reading]) -> None:
                                          ("la procédure", tender.procedure)) if fact is None]
     if not any(lot.estimated_amount for lot in tender.lots):
         missing.append("les montants")
-    if not missing:
+    technical_amount = _amount_from_technical_piece(tender, readings)
+    if not missing and not technical_amount:
         return
     pieces = sorted({LONE_PIECES[role] for role in roles})
-    what = ", ".join(missing[:-1]) + " et " + missing[-1] if len(missing) > 1 else missing[0]
-    verb = "ne peuvent pas être lus" if len(missing) > 1 else "ne peut pas être lu" + ("e" if missing[0].startswith("la") else "")
     given = "Seul un CCTP a été fourni" if pieces == ["un CCTP"] else (
         "Seul un bordereau de prix a été fourni" if len(pieces) == 1 else "Seuls un CCTP et un bordereau de prix ont été fournis")
-    tender.problems.append(FileProblem(readings[0].doc.name, f"{given} : {what} {verb} ; ajoutez le RC ou l'avis.", fatal=False))
+    said = [_cannot_read_fr(missing)] if missing else []
+    if technical_amount:
+        said.append("le montant repris du CCTP n'est peut-être que le plafond d'une partie des prestations, "
+                    "à vérifier")
+    tender.problems.append(FileProblem(readings[0].doc.name, f"{given} : {' ; '.join(said)} ; ajoutez le RC ou l'avis.",
+                                       fatal=False))
+
+
+def _cannot_read_fr(missing: list[str]) -> str:
+    what = ", ".join(missing[:-1]) + " et " + missing[-1] if len(missing) > 1 else missing[0]
+    verb = "ne peuvent pas être lus" if len(missing) > 1 else "ne peut pas être lu" + ("e" if missing[0].startswith("la") else "")
+    return f"{what} {verb}"
+
+
+def _amount_from_technical_piece(tender: Tender, readings: list[Reading]) -> bool:
+    technical = {r.doc.name for r in readings if ROLE_TRAITS[r.doc.role].technical}
+    return any(lot.estimated_amount and lot.estimated_amount.evidence
+               and lot.estimated_amount.evidence.file in technical for lot in tender.lots)
 
 
 def _places_in_titles(lots: dict[int, LotReading]) -> None:

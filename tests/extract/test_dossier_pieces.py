@@ -109,6 +109,17 @@ def test_lone_cctp_names_no_town_as_buyer_and_says_so(tmp_path):
     assert "l'acheteur" in warning.message and "ajoutez le RC ou l'avis" in warning.message and not warning.fatal
 
 
+def test_lone_cctp_amount_is_said_unsure(tmp_path):
+    """A CCTP caps some services (« ne devront pas dépasser … ») far more often than it states the contract's value."""
+    cctp = [(H, "VILLE DE COGNIN — CAHIER DES CLAUSES TECHNIQUES PARTICULIÈRES"),
+            (P, "Objet : infogérance du système d'information de la Ville de Cognin"),
+            (P, "Les prestations à bons de commande ne devront pas dépasser 33 333,33 € HT soit 40 000 € TTC.")]
+    tender = analyze([dce.write_pdf(tmp_path / "CCTP.pdf", cctp)])
+    assert tender.lots[0].estimated_amount is not None  # kept: it may be the estimate
+    (warning,) = [p for p in tender.problems if p.message.startswith("Seul un CCTP")]
+    assert "le montant repris du CCTP n'est peut-être que le plafond" in warning.message and not warning.fatal
+
+
 def test_lone_bpu_gives_no_row_as_object(tmp_path):
     bpu = [(T, [["N°", "Désignation", "Unité", "Prix unitaire HT"],
                 ["1", "Heure de gardiennage de jour par agent qualifié", "heure", ""],
