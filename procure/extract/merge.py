@@ -97,7 +97,7 @@ def _cannot_read_fr(missing: list[str]) -> str:
 
 
 def _amount_from_technical_piece(tender: Tender, readings: list[Reading]) -> bool:
-    technical = {r.doc.name for r in readings if ROLE_TRAITS[r.doc.role].technical}
+    technical = {r.doc.name for r in readings if ROLE_TRAITS[DocumentRole(r.doc.role)].technical}
     return any(lot.estimated_amount and lot.estimated_amount.evidence
                and lot.estimated_amount.evidence.file in technical for lot in tender.lots)
 

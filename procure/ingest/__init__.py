@@ -15,7 +15,7 @@ from typing import Any
 
 from procure import settings
 from procure.errors import ProcureError
-from procure.ingest import eforms
+from procure.ingest.notice_sniff import looks_like_json, looks_like_xml_notice
 from procure.model import Block, DocumentInfo, FileProblem
 from procure.vocabulary import DocumentRole
 
@@ -146,7 +146,7 @@ def _read(path: Path, name: str) -> ReadDocument:
         doc = _read_zip(path, name, suffix)
     elif kind == "ole":
         raise IngestError(_ole_message(path, suffix))
-    elif suffix in (".xml", ".json") or eforms.looks_like_xml_notice(head) or eforms.looks_like_json(head):
+    elif suffix in (".xml", ".json") or looks_like_xml_notice(head) or looks_like_json(head):
         doc = _read_structured_notice(path, name, head, suffix)
     else:
         what = describe_unknown(head)
@@ -166,6 +166,8 @@ SUPPORTED_FR = ("procure lit les documents PDF, Word (.docx), les classeurs Exce
 def _read_structured_notice(path: Path, name: str, head: bytes, suffix: str) -> ReadDocument:
     """An eForms notice as data: TED XML, or BOAMP records in JSON (the first record here; `read_notices` reads
     each record of a file as a notice of its own)."""
+    from procure.ingest import eforms  # imported for notices only: YAML and lxml stay out of a PDF dossier's start
+
     documents = read_notices(path, name, head, suffix)
     first = documents[0]
     if len(documents) > 1:
@@ -183,10 +185,12 @@ def read_notices(path: str | Path, name: str, head: bytes | None = None, suffix:
         with open(path, "rb") as handle:
             head = handle.read(4096)
     suffix = suffix if suffix is not None else path.suffix.lower()
+    from procure.ingest import eforms
+
     try:
-        if eforms.looks_like_xml_notice(head) or suffix == ".xml" and not eforms.looks_like_json(head):
+        if looks_like_xml_notice(head) or suffix == ".xml" and not looks_like_json(head):
             read = [eforms.read_xml_notice(path, name)]
-        elif eforms.looks_like_json(head):
+        elif looks_like_json(head):
             read = eforms.read_json_notices(path, name)
         else:
             raise IngestError(f"Format non pris en charge ({describe_unknown(head)}) : {SUPPORTED_FR}.")

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import yaml
 
+from procure.ingest.notice_sniff import NOTICE_ROOTS, UBL_ROOT_NS
+from procure.ingest.notice_sniff import looks_like_json as looks_like_json  # re-exported
+from procure.ingest.notice_sniff import looks_like_xml_notice as looks_like_xml_notice  # re-exported
 from procure.model import Block, DocumentInfo
 from procure.vocabulary import DocumentRole
 
-NOTICE_ROOTS = ("ContractNotice", "PriorInformationNotice", "ContractAwardNotice")
-UBL_ROOT_NS = "urn:oasis:names:specification:ubl:schema:xsd:{root}-2"
 # A block stays under the ingest bound (20 000 characters), so that no block is split and the facts' block
 # numbers stay valid.
 MAX_VALUE_CHARS = 15_000
@@ -69,15 +70,6 @@ class EformsNotice:
 def terms() -> dict:
     text = resources.files("procure.ingest").joinpath("eforms_terms.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
-
-
-def looks_like_xml_notice(head: bytes) -> bool:
-    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    return start == b"<" and any(UBL_ROOT_NS.format(root=root).encode() in head for root in NOTICE_ROOTS)
-
-
-def looks_like_json(head: bytes) -> bool:
-    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
 
 
 # --- parsing -----------------------------------------------------------------------------------------------------

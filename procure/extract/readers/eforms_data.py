@@ -12,17 +12,20 @@ import re
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from procure.extract import buyer as buyer_rules
 from procure.extract.places import place_from_nuts, place_from_text
 from procure.extract.quantities import QTY, AmountMention, Duration, amount_mentions, find_duration, months_of
 from procure.extract.readers import ReadContext, Reader
 from procure.extract.reading import AmountFound, DateFound, Found, Reading, procedure_in, procedure_value
-from procure.ingest.eforms import EformsNotice, NoticeFact
 from procure.model import AmountKind, BuyerCategory, Evidence, Place, PlaceScope, ProvisionKind, SocialProvision
 from procure.reference.cpv import find_cpv_codes
 from procure.text.normalize import fold
 from procure.vocabulary import DocumentRole, Layout
+
+if TYPE_CHECKING:  # the notice reader is imported only when a notice is read
+    from procure.ingest.eforms import EformsNotice, NoticeFact
 
 PROCEDURES = {"open": "AOO", "restricted": "AOR", "neg-w-call": "PCN", "neg-wo-call": "SPAMC", "comp-dial": "DC"}
 CENTRAL_TYPES = {"cga", "body-pl-cga", "org-sub-cga", "pub-undert-cga"}
