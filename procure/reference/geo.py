@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
+import gc
 import lzma
 import math
 import pickle
@@ -122,7 +123,7 @@ def communes_index() -> dict:
     cache = cache_dir() / f"communes-v{INDEX_FORMAT}-{version}.pickle"
     if cache.is_file():
         with open(cache, "rb") as handle:
-            index = pickle.load(handle)
+            index = _load_without_collection(handle)
     else:
         index = _build_index()
         tmp = cache.with_suffix(".tmp")
@@ -130,6 +131,18 @@ def communes_index() -> dict:
             pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(cache)
     return {**index, "insee": CommuneTable(index["insee"])}
+
+
+def _load_without_collection(handle) -> dict:
+    """Unpickle with the cyclic collector paused: the 80 000 containers of the index set it off again and again for
+    nothing (32 ms → 22 ms of every cold analysis)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.load(handle)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _build_index() -> dict:
