@@ -108,7 +108,7 @@ CPV_STATUS_FR = {
     "ok": "vérifié",
     "completed": "chiffre de contrôle ajouté",
     "repaired": "zéro initial rétabli",
-    "unverified": "non vérifié (nomenclature CPV non importée)",
+    "unverified": "non vérifié : nomenclature CPV non importée",
     "unknown": "absent de la nomenclature CPV 2008",
     "wrong_check_digit": "chiffre de contrôle corrigé",
 }
