@@ -390,22 +390,40 @@ AMOUNT_HEADER_RE = re.compile(r"(estim|previs|maxim|minim)")
 
 
 def _with_column_kinds(doc: DocText, amounts: list[AmountFound]) -> list[AmountFound]:
-    """Two amounts on one row of a flattened table take the kinds of the header row above ("Montant estimé HT
-    Montant maximum"), in order."""
+    """Amounts on one row of a flattened table take the kinds of the header row above ("Montant estimé HT
+    Montant maximum"), in order. A row is one line, or figures standing alone on consecutive lines (a cell per
+    line, as a PDF flattens a row whose title wraps); a row that names a kind itself keeps its own words."""
     from procure.model import AmountKind
 
     kinds = {"estim": AmountKind.ESTIMATE, "previs": AmountKind.ESTIMATE, "maxim": AmountKind.MAXIMUM, "minim": AmountKind.MINIMUM}
-    by_line: dict[int, list[AmountFound]] = {}
-    for amount in amounts:
-        by_line.setdefault(doc.line_start(amount.mention.start), []).append(amount)
-    for line_start, row in by_line.items():
-        if len(row) < 2 or any(a.mention.kind for a in row):
+    for row in _table_rows(doc, amounts):
+        row_start = doc.line_start(row[0].mention.start)
+        if len(row) < 2 or AMOUNT_HEADER_RE.search(doc.folded[row_start : row[-1].mention.end]):
             continue
-        header = _header_line(doc, line_start, len(row))
+        header = _header_line(doc, row_start, len(row))
         if header:
             for amount, word in zip(row, header):
                 amount.mention.kind = kinds[word]
     return amounts
+
+
+# Between two cells of one row split over lines: nothing but the currency and the tax of the first figure.
+CELL_GAP_RE = re.compile(r"\s*(?:€|euros?)?\s*(?:h\.?t\.?|ttc)?\s*")
+
+
+def _table_rows(doc: DocText, amounts: list[AmountFound]) -> list[list[AmountFound]]:
+    rows: list[list[AmountFound]] = []
+    for amount in sorted(amounts, key=lambda a: a.mention.start):
+        if rows:
+            previous = rows[-1][-1].mention
+            same_line = doc.line_start(previous.start) == doc.line_start(amount.mention.start)
+            gap = doc.folded[previous.end : amount.mention.start]
+            next_line_cell = "\n" in gap and CELL_GAP_RE.fullmatch(gap) is not None
+            if same_line or next_line_cell:
+                rows[-1].append(amount)
+                continue
+        rows.append([amount])
+    return rows
 
 
 def _header_line(doc: DocText, line_start: int, columns: int, reach: int = 600) -> list[str] | None:

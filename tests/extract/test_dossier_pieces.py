@@ -120,6 +120,28 @@ def test_lone_cctp_amount_is_said_unsure(tmp_path):
     assert "le montant repris du CCTP n'est peut-être que le plafond" in warning.message and not warning.fatal
 
 
+def test_table_row_whose_title_wraps_keeps_its_column_kinds(tmp_path):
+    """« Montant estimé HT | Montant maximum HT »: a PDF flattens a row whose lot title wraps into one figure per
+    line; the figures still take their columns' kinds, so the hours are computed on the estimate."""
+    rc = [(H, "RÈGLEMENT DE LA CONSULTATION"),
+          (P, "Pouvoir adjudicateur : Ville de Cognin"),
+          (P, "Objet de la consultation : entretien des espaces publics"),
+          (P, "Lot 1 : Entretien des espaces verts du secteur nord et des abords des écoles"),
+          (P, "Lot 2 : Nettoyage des locaux"),
+          (P, "Montants sur la durée totale d'exécution"),
+          (P, "N° DU LOT INTITULÉS Montant estimé HT Montant maximum"),
+          (P, "HT"),
+          (P, "LOT N°1 Entretien des espaces verts du secteur nord et des"),
+          (P, "abords des écoles"),
+          (P, "120 000 €"),
+          (P, "300 000 €"),
+          (P, "LOT N°2 Nettoyage des locaux 80 000 € 200 000 €")]
+    tender = analyze([dce.write_pdf(tmp_path / "RC.pdf", rc)])
+    amounts = {lot.number: lot.estimated_amount.value for lot in tender.lots}
+    assert (amounts[1].value, amounts[1].kind, amounts[1].estimate) == (300_000, AmountKind.MAXIMUM, 120_000)
+    assert (amounts[2].value, amounts[2].kind, amounts[2].estimate) == (200_000, AmountKind.MAXIMUM, 80_000)
+
+
 def test_lone_bpu_gives_no_row_as_object(tmp_path):
     bpu = [(T, [["N°", "Désignation", "Unité", "Prix unitaire HT"],
                 ["1", "Heure de gardiennage de jour par agent qualifié", "heure", ""],
