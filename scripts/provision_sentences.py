@@ -106,21 +106,38 @@ def relabel(records: list[Record]) -> None:
                 record.notes.append(entry["why"])
 
 
+# The held-out probe (bench/eval_provision_probe.py) must never reach training: it does not match the
+# `sentences*.yaml` glob, and is skipped by name as well in case the glob ever widens.
+PROBE_FILE = "probe_heldout.yaml"
+
+
 def written_records() -> list[Record]:
     """Hand-labelled sentences: groups of `{group, source, role?, sentences: [{kinds, text, question?}]}`."""
-    records = []
+    records: list[Record] = []
     for path in sorted(SENTENCES_DIR.glob("sentences*.yaml")):
-        for group in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
-            for entry in group["sentences"]:
-                kinds = frozenset(entry.get("kinds") or [])
-                unknown = kinds - set(KINDS)
-                if unknown:
-                    raise ValueError(f"{path.name}: unknown kinds {sorted(unknown)} for {entry['text'][:60]!r}")
-                role = entry.get("role", group.get("role", "AUTRE"))
-                # Sentences written one by one: a fold keeps two neighbours together (paraphrases stay on one side).
-                name = f"written:{group['group']}:{len(records) // 2}"
-                records.append(Record(folded_line(entry["text"]), kinds, name, role,
-                                      bool(entry.get("question", False)), "written", entry["text"]))
+        if path.name != PROBE_FILE:
+            records.extend(file_records(path, len(records)))
+    return records
+
+
+def probe_records() -> list[Record]:
+    """The held-out probe's sentences (for measuring only, never for training)."""
+    return file_records(SENTENCES_DIR / PROBE_FILE)
+
+
+def file_records(path: Path, numbered_from: int = 0) -> list[Record]:
+    records = []
+    for group in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        for entry in group["sentences"]:
+            kinds = frozenset(entry.get("kinds") or [])
+            unknown = kinds - set(KINDS)
+            if unknown:
+                raise ValueError(f"{path.name}: unknown kinds {sorted(unknown)} for {entry['text'][:60]!r}")
+            role = entry.get("role", group.get("role", "AUTRE"))
+            # Sentences written one by one: a fold keeps two neighbours together (paraphrases stay on one side).
+            name = f"written:{group['group']}:{(numbered_from + len(records)) // 2}"
+            records.append(Record(folded_line(entry["text"]), kinds, name, role,
+                                  bool(entry.get("question", False)), "written", entry["text"]))
     return records
 
 

@@ -29,6 +29,9 @@ HYPHEN_BREAK_RE = re.compile(r"(?<=[a-zà-ÿ])-\s*\n\s*(?=[a-zà-ÿ])")
 MAX_SENTENCE = 700
 MIN_SENTENCE = 12
 
+# R2123-1 3° paraphrased without its number: an adapted procedure whatever the amount, because of the object.
+ANY_AMOUNT_BY_OBJECT = (r"procedure\s+adaptee[^.;]{0,80}(?:quel\s+que\s+soit\s+(?:son|le)\s+montant|en\s+raison\s+de\s+(?:son|leur)\s+objet)")
+
 # What a social provision speaks of (folded text). Wide on purpose: the judge removes what is no provision.
 TOPIC_RE = re.compile(
     r"insertion|\bemplois?\b|chomeurs?|demandeurs?\s+d'emploi|eloigne(?:e|s|es)?\s+(?:de|du)\s+(?:l'emploi|marche\s+du\s+travail)|"
@@ -39,7 +42,12 @@ TOPIC_RE = re.compile(
     r"egalite|discrimination|\bsocia(?:l|le|les|ux)\b|conditions\s+de\s+travail|responsabilite\s+societale|alternance|apprenti|\bstagiaires?\b|\brsa\b|minima\s+sociaux|"
     r"publics?\s+(?:en\s+difficulte|prioritaires|eligibles|cibles)|heures?\s+de\s+travail|jeunes\s+(?:de\s+moins|sans)|"
     r"\bl\.?\s?2112-[23]|\bl\.?\s?2113-1[2-6]|\br\.?\s?2113-[78]|\br\.?\s?2123-1|\bl\.?\s?2123-1|\bl\.?\s?5132-|\bl\.?\s?5213-|"
-    r"\bl\.?\s?344-2|\bl\.?\s?2152-7|services?\s+specifiques|facilitat|accompagnement\s+(?:socio|vers\s+l'emploi)"
+    r"\bl\.?\s?344-2|\bl\.?\s?2152-7|services?\s+specifiques|facilitat|accompagnement\s+(?:socio|vers\s+l'emploi)|"
+    # the words of an insertion clause's means and beneficiaries, of ethical clauses, of R2123-1 3° unnumbered
+    r"au\s+titre\s+de\s+la\s+clause|beneficiaires?\s+de\s+la\s+clause|tutorat|embauche\s+directe|\bgeiq\b|"
+    r"situations?\s+d'exclusion|lutte\s+contre\s+(?:l'exclusion|la\s+precarite)|travail\s+d'enfants|travail\s+decent|"
+    r"normes\s+(?:internationales|fondamentales)\s+du\s+travail|droits?\s+fondamentaux\s+(?:au|du)\s+travail|code\s+de\s+conduite|\bsa\s?8000\b|"
+    + ANY_AMOUNT_BY_OBJECT
 )
 
 
@@ -128,6 +136,8 @@ def _split(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
 def _abbreviation(text: str, dot: int) -> bool:
     word = re.search(r"([A-Za-zÀ-ÿ]+)$", text[max(0, dot - 12) : dot])
     if not word:
+        if re.search(r"[:;)]\s{0,3}\d{1,2}$", text[max(0, dot - 6) : dot]):
+            return True  # the number of an inline list item ("Critères : 1. Prix (50) 2. Valeur…"), not an end
         return bool(re.search(r"\d$", text[max(0, dot - 1) : dot])) and bool(re.match(r"\d", text[dot + 1 : dot + 2]))
     token = word.group(1)
     if len(token) == 1:  # an initial or "L." of an article

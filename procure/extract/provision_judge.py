@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from procure.extract.candidates import ANY_AMOUNT_BY_OBJECT
 from procure.model import ProvisionKind
 from procure.settings import package_or_checkout_dir
 from procure.vocabulary import DocumentRole
@@ -38,7 +39,9 @@ ANSWER_RE = re.compile(r"^\s*(?:reponse|r\s*\d|r\s*:)")
 # A negative answer to a label, right after it or in a box left unchecked.
 NEGATIVE_ANSWER_RE = re.compile(r"(?:^|[:|]\s*)(?:non|sans|neant|aucune?|sans\s+objet|n/?a)\s*[.;]?\s*$|"
                                 r":\s*(?:non|sans|neant|aucune?|sans\s+objet)\b(?!\s+(?:seulement|uniquement|moins))|"
-                                r":\s*(?:no|none)\s*\(|[☐□❑]\s*(?:oui)?\s*$|^\s*[☐□❑]|\boui\s*[☐□❑]\s*non\s*[☒☑■x]")
+                                r":\s*(?:no|none)\s*\(|[☐□❑]\s*(?:oui)?\s*$|^\s*[☐□❑]|\boui\s*[☐□❑]\s*non\s*[☒☑■x]|[☐□❑]\s*oui\s*[☒☑■x]\s*non")
+# "Oui ☒ Non ☐" or "☒ Oui ☐ Non": the box left unchecked is the "Non" one, the answer is yes.
+CHECKED_YES_RE = re.compile(r"\boui\s*[☒☑■x]\s*non\s*[☐□❑]|[☒☑■]\s*oui\s*[☐□❑]\s*non")
 NEGATIVE_SENTENCE_RE = re.compile(
     r"n'(?:est|sont|a|ont)\s+pas\s+(?:\w+\s+){0,2}(?:reserve|prevue?s?|soumise?s?|applicables?|imposee?s?|retenue?s?)|"
     r"ne\s+(?:comporte|prevoit|contient|fait\s+l'objet\s+d|sera\s+pas|seront\s+pas)\w*\s+(?:pas|aucune?)|"
@@ -57,27 +60,46 @@ CODED_TERM_RE = re.compile(r"\((?:bt-(?:02|03|05|06|23|71|736|775|76|78|79|94|10
 SOCIAL_CRITERION_WORDS_RE = re.compile(r"insertion|socia|emploi|handicap|eloigne|solidaire|egalite|discrimination|conditions\s+de\s+travail|"
                                        r"apprenti|alternance|difficulte")
 ELIGIBILITY_RE = re.compile(r"l'un\s+des\s+criteres|criteres?\s+(?:suivants|d'eligibilite)|eligibles?|repondant\s+a|remplissant")
+# A reservation worded by exclusivity: "seules les SIAE peuvent soumissionner", "seuls les ESAT sont admis à
+# présenter une offre", "ouvert exclusivement aux structures…".
+ONLY_THEM = (r"\bseul(?:e)?s\s+(?:peuvent|admis|autorise|habilite|(?:les|des|ces)\b[^.;:]{0,120}?\b(?:peuvent|sont\s+(?:admis|autorise|habilite)))|"
+             r"(?:ouverte?s?|reservee?s?)\s+(?:exclusivement|uniquement)\s+(?:a|aux)\b")
+
 # A reserved contract reserves a contract, a lot or the participation (not a parking place or a meeting room).
 RESERVED_THING_RE = re.compile(r"\b(?:marches?|lots?|accords?-cadres?|consultation|participation|contrats?|prestations?|procedure|"
-                               r"seuls\s+peuvent|reserves?\s*:\s*oui|l\.?\s?2113-1[2-6])")
+                               r"reserves?\s*:\s*oui|l\.?\s?2113-1[2-6])|" + ONLY_THEM)
 # "Insertion" as a technical or advertising word (an advert's insertion, an insulation).
 BUSINESS_INSERTION_RE = re.compile(r"insertion\s+(?:paysagere|architecturale|urbaine|environnementale|dans\s+(?:le\s+site|l'environnement|le\s+paysage))|"
                                    r"insertion\s+(?:des?|d'une?|de\s+la|du)\s+(?:annonces?|avis|publicites?|isolation|gaines?|pieces?|"
-                                   r"encarts?|logos?|images?|donnees|cables?)|insertion\s+publicitaire|insertion\s+(?:sur|dans)\s+"
+                                   r"encarts?|logos?|images?|donnees|cables?|mentions?|documents?|fichiers?|photos?|"
+                                   r"clauses?\s+(?:de\s+)?(?:confidentialite|reserve|propriete|resiliation|penalites?|revision))|insertion\s+publicitaire|insertion\s+(?:sur|dans)\s+"
                                    r"(?:le|les|la|un)\s+(?:support|journal|journaux|presse|site)")
 # A list of the publics an insertion clause may benefit, with nobody bound to anything (a CCAP template's list):
 # the clause is the sentence that binds the holder, not the list.
 PUBLICS_LIST_RE = re.compile(r"publics?\s+eligibles|peuvent\s+(?:notamment\s+)?etre\s+concerne|liste\s+(?:indicative\s+)?des\s+publics|"
-                             r"sont\s+eligibles|criteres?\s+d'eligibilite|publics?\s+(?:vises|concernes|cibles)\s*:")
+                             r"sont\s+eligibles|criteres?\s+d'eligibilite|publics?\s+(?:vises|concernes|cibles)\s*:|personnes\s+eligibles\s*:|"
+                             r"sont\s+(?:consideres?|regardes?)\s+comme\s+(?:des\s+)?(?:publics?|personnes)|publics?\s+prioritaires\s+sont")
 OBLIGATION_RE = re.compile(r"titulaire|attributaire|prestataire|entreprises?\b|s'engage|devra|doit|est\s+tenu|realise|\bheures\b|\d\s*%|"
                            r"condition\s+d'execution|execution\s+du\s+marche|facilitat")
+# An execution condition that binds the holder, with a share of hours, is no award criterion unless the sentence
+# names one (a criterion, a weight, a mark): "le titulaire s'engage à réserver 6 % du temps de travail…".
+BINDING_RE = re.compile(r"s'engage|conditions?\s+(?:particulieres\s+)?d'execution|\best\s+(?:imposee?|obligatoire)|\bdevra\b|\bdoit\b|"
+                        r"est\s+tenue?\b")
+CRITERION_NAMED_RE = re.compile(r"criter|ponder|\bnote|\bpoints?\b|\bjuge|apprecie|classe|valeur|performance|/\s*100|\bsur\s+\d")
+# A sentence headed by a criterion label ("Critère 4 : …", "Sous-critère 2.3 : …") states a criterion, whatever
+# insertion words it weighs.
+CRITERION_HEADING_RE = re.compile(r"^\W*(?:sous-)?criteres?\b")
 RESERVED = {ProvisionKind.RESERVED_DISABILITY, ProvisionKind.RESERVED_SIAE, ProvisionKind.RESERVED_ESS}
 
+
+# "Équitable" said of a product, a supply chain or a label (not of a price or a sharing out).
+FAIR_PRODUCT = (r"(?:filieres?|produits?|labels?|labellisee?s?|certifiee?s?|garantie|coton|cafe|the|cacao|chocolat)\s+(?:\w+\s+){0,2}"
+                r"equitables?\b|\bequitables?\s+(?:certifiee?s?|labellisee?s?)")
 
 # Concepts a buyer recognises whatever the wording, added to the sentence as tokens ("zzreserve"…) so that the
 # model learns from few examples what each concept weighs for each kind (the weights are learned, not set).
 CONCEPTS = {
-    "reserve": r"\breservee?s?\s+(?:a|aux|en\s+application)\b|marches?\s+reserves?\s*:\s*oui|\breservation\b|seuls\s+peuvent|"
+    "reserve": r"\breservee?s?\s+(?:a|aux|en\s+application)\b|marches?\s+reserves?\s*:\s*oui|\breservation\b|" + ONLY_THEM + "|"
                r"\bl\.?\s?2113-1[2-6]\b|\barticle\s+(?:15|36)\b",
     "disability": r"handicap|entreprises?\s+adaptees?|\besat\b|\bea\b|travail\s+protege|(?:secteur|ateliers?)\s+proteges?|aide\s+par\s+le\s+travail|\bl\.?\s?2113-12|"
                   r"\bl\.?\s?5213-|\bl\.?\s?344-2",
@@ -85,19 +107,25 @@ CONCEPTS = {
             r"\betti\b|travail\s+temporaire\s+d'insertion|\bl\.?\s?2113-13|\bl\.?\s?5132-|defavorise",
     "ess": r"economie\s+sociale\s+et\s+solidaire|\bess\b|\bl\.?\s?2113-1[56]|mission\s+de\s+service\s+public",
     "insertion": r"insertion|eloigne(?:e|s|es)?\s+de\s+l'emploi|publics?\s+en\s+difficulte|difficultes?\s+(?:sociales|particulieres|d'acces)|"
-                 r"facilitat|\bl\.?\s?2112-2\b|clauses?\s+sociales?|alternance|apprentissage|retour\s+a\s+l'emploi|"
-                 r"promotion\s+de\s+l'emploi|lutte\s+contre\s+l'exclusion|\bplie\b|minima\s+sociaux|\brsa\b|chomeurs",
-    "hours": r"\d\s*(?:heures|h)\b|heures\s+(?:de\s+travail|travaillees)|\d\s*%\s+(?:du|des)\s+(?:nombre|heures|temps)",
+                 r"facilitat|\bl\.?\s?2112-2\b|clauses?\s+sociales?|alternance|apprentissage|contrats?\s+de\s+professionnalisation|retour\s+a\s+l'emploi|"
+                 r"promotion\s+de\s+l'emploi|lutte\s+contre\s+l'exclusion|\bplie\b|minima\s+sociaux|\brsa\b|chomeurs|"
+                 r"embauche\s+directe|\bgeiq\b|au\s+titre\s+de\s+la\s+clause|beneficiaires?\s+de\s+la\s+clause|tutorat|"
+                 r"situations?\s+d'exclusion|exclusion\s+(?:sociale|professionnelle)|precarite",
+    "hours": r"\d\s*(?:heures|h)\b|heures\s+(?:de\s+travail|travaillees)|equivalents?\s+temps\s+plein|\betp\b|\d\s*%\s+(?:du|des)\s+(?:nombre|heures|temps)",
     "criterion": r"criteres?\b|ponderation|pondere|\bnote\s+sur|\bnote(?:e)?\b|\d\s*(?:%|points?\b)|\(bt-54[01]\)",
     "execution": r"titulaire|attributaire|s'engage|devra|doit|est\s+tenu|conditions?\s+(?:particulieres\s+)?d'execution|execution\s+du\s+marche|"
                  r"candidat\s+retenu|comporte|comprend|integre|prevoit|incluant|obligatoire",
-    "ilo": r"\boit\b|organisation\s+internationale\s+du\s+travail|travail\s+(?:des\s+enfants|force)|chaine\s+d'approvisionnement|"
-           r"conventions?\s+fondamentales|droits?\s+(?:de\s+l'homme|humains)|audit\s+social|liberte\s+syndicale|devoir\s+de\s+vigilance",
-    "fairtrade": r"commerce\s+equitable|fairtrade|max\s+havelaar|label\s+equitable|loi\s+(?:n\s*.\s*)?2005-882|2\s+aout\s+2005",
-    "socialservices": r"services?\s+sociaux|services?\s+specifiques|\br\.?\s?2123-1\s*(?:-\s*)?3|\bl\.?\s?2123-1\s*(?:-\s*)?3|annexe\s+xiv",
+    "ilo": r"\boit\b|organisation\s+internationale\s+du\s+travail|travail\s+(?:des\s+enfants|d'enfants|force|decent)|clauses?\s+ethiques?|"
+           r"normes\s+(?:internationales|fondamentales)\s+du\s+travail|droits?\s+fondamentaux\s+(?:au|du)\s+travail|code\s+de\s+conduite|"
+           r"salaires?\s+(?:vital|vitaux|decents?)|chaine\s+d'approvisionnement|"
+           r"conventions?\s+fondamentales|droits?\s+(?:de\s+l'homme|humains)|audits?\s+socia(?:l|ux)|\bsa\s?8000\b|\bbsci\b|amfori|fair\s+wear|liberte\s+syndicale|devoir\s+de\s+vigilance",
+    "fairtrade": r"commerce\s+equitable|" + FAIR_PRODUCT + r"|fairtrade|max\s+havelaar|label\s+equitable|loi\s+(?:n\s*.\s*)?2005-882|2\s+aout\s+2005",
+    "socialservices": r"services?\s+sociaux|services?\s+specifiques|\b[rl]\.?\s?2123[-\s]1\s*[-,]?\s*(?:alinea\s+)?3|annexe\s+xiv|"
+                      r"\b(?:article|art\.?)\s+30\b[^.;]{0,40}(?:code\s+des\s+marches\s+publics|\bcmp\b)|" + ANY_AMOUNT_BY_OBJECT,
     "equality": r"egalite|discrimination|diversite|eg(?:a|alite)-conditionnalite",
     "social": r"\bsocia(?:l|le|les|ux)\b|responsabilite\s+societale|\brse\b|conditions\s+de\s+travail|qualite\s+de\s+l'emploi",
     "environment": r"environnement|ecolog|carbone|dechets|energie",
+    "affirmative": r":\s*oui\b|[☒☑■]\s*oui\b|\boui\s*[☒☑■]",
     "question": r"\?|pouvez-vous|est-il\s+possible",
     "negative": r":\s*(?:non|sans|neant|aucune?)\b|\bne\s+\w+\s+pas\b|\baucune?\b|[☐□]",
     "profession": r"profession|architectes|avocats|experts?-comptables|geometres|notaires",
@@ -238,7 +266,8 @@ def vetoed(folded: str, role: str, in_question: bool = False) -> bool:
         return True
     if re.search(r"\?\s*[)»\"]?\s*$", folded):  # a question, in any piece, asks and states nothing
         return True
-    return bool(NEGATIVE_ANSWER_RE.search(folded) or NEGATIVE_SENTENCE_RE.search(folded) or CANDIDATE_FORM_RE.search(folded))
+    negative_answer = NEGATIVE_ANSWER_RE.search(folded) and not CHECKED_YES_RE.search(folded)
+    return bool(negative_answer or NEGATIVE_SENTENCE_RE.search(folded) or CANDIDATE_FORM_RE.search(folded))
 
 
 def judge(folded_sentences: list[str], roles: list[str], in_question: list[bool] | None = None,
@@ -263,12 +292,17 @@ def _ruled(text: str, kinds: dict[ProvisionKind, float]) -> dict[ProvisionKind, 
     """The kinds the model found, less those the sentence's own words rule out."""
     if PROFESSION_RE.search(text) or not RESERVED_THING_RE.search(text):
         kinds = {kind: p for kind, p in kinds.items() if kind not in RESERVED}
-    if BUSINESS_INSERTION_RE.search(text) and not re.search(r"clause|heures|eloigne|publics?|personnes", text):
+    if BUSINESS_INSERTION_RE.search(text) and not re.search(r"clauses?\s+(?:sociales?|d'insertion)|heures|eloigne|\bpublics?\b|personnes", text):
         kinds.pop(ProvisionKind.INSERTION_CLAUSE, None)
         kinds.pop(ProvisionKind.SOCIAL_CRITERION, None)
+    if CRITERION_HEADING_RE.match(text):
+        kinds.pop(ProvisionKind.INSERTION_CLAUSE, None)
     if PUBLICS_LIST_RE.search(text) and not OBLIGATION_RE.search(text):
         kinds.pop(ProvisionKind.INSERTION_CLAUSE, None)
-    if ProvisionKind.SOCIAL_CRITERION in kinds and (ELIGIBILITY_RE.search(text) or not SOCIAL_CRITERION_WORDS_RE.search(text)):
+    if not CONCEPT_RES["socialservices"].search(text):  # R2123-1 1° or 2°: an adapted procedure for another reason
+        kinds.pop(ProvisionKind.SOCIAL_SERVICES_PROCEDURE, None)
+    if ProvisionKind.SOCIAL_CRITERION in kinds and (ELIGIBILITY_RE.search(text) or not SOCIAL_CRITERION_WORDS_RE.search(text)
+                                                    or (BINDING_RE.search(text) and not CRITERION_NAMED_RE.search(text))):
         del kinds[ProvisionKind.SOCIAL_CRITERION]
     return kinds
 

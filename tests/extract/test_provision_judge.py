@@ -78,3 +78,16 @@ def test_cross_validated_figures_do_not_fall():
             value = result[level]["overall"][measure]
             assert value >= floor - 1e-9, f"{level} {measure} {value:.3f} < {floor}"
     assert np.isfinite(result["by_sentence"]["overall"]["f1"])
+
+
+def test_inline_numbered_list_stays_one_sentence_but_a_number_ending_a_sentence_still_ends_it():
+    listed = [s.text for s in sentences("Critères : 1. Prix (50) 2. Valeur technique (40) 3. Insertion (10).")]
+    assert listed == ["Critères : 1. Prix (50) 2. Valeur technique (40) 3. Insertion (10)."]
+    assert len(list(sentences("La clause porte sur le lot 2. Le titulaire réalise 300 heures."))) == 2
+
+
+def test_a_checked_yes_box_is_no_negative_answer():
+    assert not provision_judge.vetoed("presence d'une clause d'insertion : oui ☒ non ☐", "AE")
+    assert not provision_judge.vetoed("clause sociale : ☒ oui ☐ non", "AE")
+    assert provision_judge.vetoed("clause sociale : ☐ oui ☒ non", "AE")
+    assert provision_judge.vetoed("clause sociale : oui ☐ non ☒", "AE")
