@@ -44,18 +44,8 @@ def _tender_alerts(tender: Tender, source: str, ref: date, check: ObligationChec
                             "(« Marché de défense ou de sécurité » sur la page de la consultation ; en ligne de "
                             "commande, --non-defense-securite).", [OBLIGATION_ARTICLE],
                             [fact.evidence] if fact.evidence else []))
-    if check.contract_value is None:
-        alerts.append(Alert(None, "value_unknown", "Montant estimé inconnu : la comparaison aux seuils européens n'a pas "
-                            f"pu être faite ; l'obligation {OBLIGATION_ARTICLE} est indéterminée.", [OBLIGATION_ARTICLE]))
-    for number in check.lots_without_amount:
-        lot = next(lot for lot in tender.lots if lot.number == number)
-        title = f" ({lot.title.value})" if lot.title and lot.title.value else ""
-        alerts.append(Alert(number, "lot_amount_unknown",
-                            f"Montant du lot {number}{title} inconnu : la valeur du marché est partielle "
-                            f"({format_euros(check.contract_value)} HT sans ce lot) alors que tous les lots comptent "
-                            f"(R2121-1). L'obligation {OBLIGATION_ARTICLE} "
-                            + ("s'applique déjà." if check.applies else "reste indéterminée : précisez le montant de ce lot."),
-                            ["R2121-1", OBLIGATION_ARTICLE], [lot.title.evidence] if lot.title and lot.title.evidence else []))
+    if check.in_force and not check.excluded:  # the amount only matters for an obligation that can apply
+        alerts += _unknown_value_alerts(tender, check)
     if check.category is None and check.in_force:
         alerts.append(Alert(None, "category_unknown",
                             "Catégorie de l'acheteur inconnue (État, collectivité ou entité adjudicatrice) : le seuil "
@@ -97,6 +87,36 @@ def _lot_alerts(c: _LotContext) -> list[Alert]:
     criterion = c.existing.get(ProvisionKind.SOCIAL_CRITERION)
     if criterion and criterion.weight_percent is None:
         alerts += _weighting_alert(c, criterion)
+    return alerts
+
+
+GROUPED_LOTS = 3  # above this many lots without an amount, one alert names them all
+
+
+def _unknown_value_alerts(tender: Tender, check: ObligationCheck) -> list[Alert]:
+    """No amount, or lots without one, while L2112-2-1 is in force: the threshold cannot be compared."""
+    alerts = []
+    if check.contract_value is None:
+        alerts.append(Alert(None, "value_unknown", "Montant estimé inconnu : la comparaison aux seuils européens n'a pas "
+                            f"pu être faite ; l'obligation {OBLIGATION_ARTICLE} est indéterminée.", [OBLIGATION_ARTICLE]))
+    if len(check.lots_without_amount) > GROUPED_LOTS:  # one line, not one per lot, for a notice of 20 lots
+        numbers = ", ".join(map(str, check.lots_without_amount))
+        alerts.append(Alert(None, "lot_amount_unknown",
+                            f"Montant inconnu pour {len(check.lots_without_amount)} lots ({numbers}) : la valeur du "
+                            f"marché est partielle ({format_euros(check.contract_value)} HT sans eux) alors que tous les "
+                            f"lots comptent (R2121-1). L'obligation {OBLIGATION_ARTICLE} "
+                            + ("s'applique déjà." if check.applies else "reste indéterminée : précisez leurs montants."),
+                            ["R2121-1", OBLIGATION_ARTICLE]))
+        return alerts
+    for number in check.lots_without_amount:
+        lot = next(lot for lot in tender.lots if lot.number == number)
+        title = f" ({lot.title.value})" if lot.title and lot.title.value else ""
+        alerts.append(Alert(number, "lot_amount_unknown",
+                            f"Montant du lot {number}{title} inconnu : la valeur du marché est partielle "
+                            f"({format_euros(check.contract_value)} HT sans ce lot) alors que tous les lots comptent "
+                            f"(R2121-1). L'obligation {OBLIGATION_ARTICLE} "
+                            + ("s'applique déjà." if check.applies else "reste indéterminée : précisez le montant de ce lot."),
+                            ["R2121-1", OBLIGATION_ARTICLE], [lot.title.evidence] if lot.title and lot.title.evidence else []))
     return alerts
 
 
@@ -142,8 +162,21 @@ def _clause_without_hours_fr(tender: Tender, clause: SocialProvision) -> str:
         return (f"Clause d'insertion sans volume d'heures dans les pièces lues : le passage renvoie {TO_PIECE_FR[piece]} "
                 f"(« {words} »), qui n'a pas été fourni. Le volume d'heures y figure probablement : vérifiez-le dans "
                 "cette pièce ; sans volume chiffré, la clause ne pourrait pas être contrôlée.")
+    if not read & HOURS_PIECES:
+        return ("Clause d'insertion sans volume d'heures dans les pièces lues (" + _pieces_read_fr(tender) + ") : le "
+                "volume figure d'ordinaire au CCAP (ou au CCP), qui n'a pas été fourni : vérifiez-le dans cette pièce ; "
+                "sans volume chiffré, la clause ne pourrait pas être contrôlée.")
     return ("Clause d'insertion sans volume d'heures chiffré : sans volume, l'exécution ne peut pas être contrôlée ni "
             "sanctionnée ; le guide DAE juge une clause non calibrée « inopérante » (recommandation, non règle de droit).")
+
+
+# The pieces that carry an insertion clause's volume: without one of them, a missing volume proves nothing.
+HOURS_PIECES = {DocumentRole.CCAP, DocumentRole.CCP, DocumentRole.AE, DocumentRole.CONTRAT}
+
+
+def _pieces_read_fr(tender: Tender) -> str:
+    roles = sorted({doc.doc_type.upper() for doc in tender.documents})
+    return ", ".join(DocumentRole(role).label if role in DocumentRole._value2member_map_ else role for role in roles)
 
 
 def _obligation_alerts(c: _LotContext) -> list[Alert]:

@@ -222,7 +222,7 @@ def _on_estimate(c: _LotContext) -> HoursComputation | None:
     return hours
 
 
-def _hours_for(c: _LotContext) -> tuple[HoursComputation | None, list[str]]:
+def _hours_for(c: _LotContext, label: str = "Volume proposé") -> tuple[HoursComputation | None, list[str]]:
     kind = c.lot.estimated_amount.value.kind if c.lot.estimated_amount else None
     computed = _on_estimate(c) or (compute_hours(c.amount, c.cpv, c.nature, c.on, kind) if c.amount else None)
     existing = c.existing.get(ProvisionKind.INSERTION_CLAUSE)
@@ -245,10 +245,10 @@ def _hours_for(c: _LotContext) -> tuple[HoursComputation | None, list[str]]:
                           "à une SIAE, une EA ou un ESAT, égalité et non-discrimination), la mutualisation des heures "
                           "entre lots, ou réserver le lot à des structures d'insertion ou à des entreprises adaptées."]
     if computed and computed.per == "invoiced":
-        return computed, [f"Volume proposé : {computed.volume_fr()} (accord-cadre : taux sur les commandes, calcul détaillé "
+        return computed, [f"{label} : {computed.volume_fr()} (accord-cadre : taux sur les commandes, calcul détaillé "
                           "ci-dessous)."]
     if computed:
-        return computed, [f"Volume proposé : {format_int(computed.hours)} heures d'insertion (calcul détaillé ci-dessous)."]
+        return computed, [f"{label} : {format_int(computed.hours)} heures d'insertion (calcul détaillé ci-dessous)."]
     return None, ["Montant du lot inconnu : le volume d'heures reste à calculer."]
 
 
@@ -270,9 +270,11 @@ def _insertion_clause(c: _LotContext) -> Suggestion | None:
     elif c.qualified() and not intensive:  # the mandatory reason says it otherwise
         reasons.append(f"Prestations intellectuelles ({family}) : le personnel fait l'essentiel du prix mais il est "
                        "qualifié ; une clause d'insertion reste possible sur les fonctions d'assistance et de support "
-                       "(assistance aux utilisateurs, techniciens de proximité), par l'apprentissage ou l'alternance : "
-                       "volume à fixer avec le facilitateur.")
-    hours, hour_reasons = _hours_for(c)
+                       "(assistance aux utilisateurs, techniciens de proximité), par l'apprentissage ou l'alternance ; "
+                       "le volume calculé sur l'ensemble du marché n'est qu'un plafond indicatif, à ramener à ces "
+                       "fonctions avec le facilitateur.")
+    hours, hour_reasons = _hours_for(c, "Volume indicatif" if c.qualified() and not intensive and not mandatory
+                                     else "Volume proposé")
     reasons += hour_reasons
     too_small = hours is not None and hours.source == "computed" and hours.below_minimum
     if too_small and not mandatory:
@@ -395,9 +397,10 @@ def _social_services_procedure(c: _LotContext) -> Suggestion | None:
                        "pas ouverte ; vérifiez l'objet du lot.")
     social = law.eu_threshold(BuyerCategory.LOCAL, ContractNature.SOCIAL_SERVICES, c.on)
     entity = law.eu_threshold(BuyerCategory.CONTRACTING_ENTITY, ContractNature.SOCIAL_SERVICES, c.on)
+    still_owed = (f" ; la procédure adaptée ne dispense pas de la condition sociale {OBLIGATION_ARTICLE} lorsque le "
+                  "marché atteint ce seuil") if c.check.in_force else ""  # before its entry into force there is none to owe
     reasons.append(f"Seuil européen de ces services : {format_euros(social.value)} HT (pouvoirs adjudicateurs), "
-                   f"{format_euros(entity.value)} HT (entités adjudicatrices){flag} ; la procédure adaptée ne dispense "
-                   f"pas de la condition sociale {OBLIGATION_ARTICLE} lorsque le marché atteint ce seuil. "
+                   f"{format_euros(entity.value)} HT (entités adjudicatrices){flag}{still_owed}. "
                    + law.sources_fr(family or "", social.parameter, entity.parameter))
     suggestion = _make(c, lever.id, 0.6 if listed else 0.2, reasons, {"cpv": c.cpv or "[à compléter : code CPV]"})
     if suggestion and flag:

@@ -13,6 +13,7 @@ from procure.vocabulary import ContractNature, DateKey
 
 VAT_RATE = Decimal("1.20")  # only to bring a TTC estimate back to HT; flagged to the user when used
 OBLIGATION_ARTICLE = "L2112-2-1"
+EARLIEST_RULES = "earliest_rules"
 DATE_SOURCES_FR = {
     "given": "date fournie par l'utilisateur",
     DateKey.LAUNCH: "date de lancement de la consultation",
@@ -20,6 +21,8 @@ DATE_SOURCES_FR = {
     DateKey.OFFERS_DEADLINE: "date limite de remise des offres, retenue à défaut de date de lancement",
     DateKey.PIECES: "date imprimée sur les pièces du dossier, retenue à défaut de date de lancement",
     "today": "date du jour, aucune date n'ayant été trouvée dans le dossier",
+    # The tender is older than the first rules encoded: those rules are applied, and an alert gives the tender's date.
+    EARLIEST_RULES: "première date des règles encodées, la consultation étant plus ancienne",
 }
 NATURE_FR: dict[str, str] = {nature: nature.label for nature in ContractNature}
 CATEGORY_SOURCES_FR = {"extracted": "lue dans le dossier", "chosen": "choisie par l'utilisateur", "unknown": "inconnue"}

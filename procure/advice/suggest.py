@@ -39,6 +39,7 @@ from procure.advice.obligation import (
     CATEGORY_SOURCES_FR,
     DATE_SOURCES_FR,
     DEFENCE_CPV_DIVISION,
+    EARLIEST_RULES,
     FORMAL_PROCEDURES_FR,
     NATURE_FR,
     OBLIGATION_ARTICLE,
@@ -93,7 +94,7 @@ def suggest(tender: Tender, on: date | None = None, today: date | None = None,
     if defence_security is None and tender.defence_security is not None:
         defence_security = bool(tender.defence_security.value)  # the pieces say it; the user's answer prevails
     obligation = check_obligation(tender, ref, category, defence_security)
-    alerts = _tender_alerts(tender, source, ref, obligation)
+    alerts = _tender_alerts(tender, source if dated >= start else EARLIEST_RULES, ref, obligation)
     if dated < start:
         alerts.insert(0, Alert(None, "date_before_rules",
                                f"Consultation datée du {dated:%d/%m/%Y} ({DATE_SOURCES_FR.get(source, source)}). Les règles "
@@ -101,7 +102,8 @@ def suggest(tender: Tender, on: date | None = None, today: date | None = None,
                                f"appliquées ({law.UNVERIFIED_FR}).", []))
     lots = [_advise_lot(tender, lot, ref, obligation) for lot in tender.lots]
     used = obligation.threshold.parameter if obligation.threshold else None
-    return Advice(tender, ref, source, obligation.contract_value, used, obligation.applies, lots, alerts, obligation)
+    shown_source = EARLIEST_RULES if dated < start else source  # the date used is no date of the tender
+    return Advice(tender, ref, shown_source, obligation.contract_value, used, obligation.applies, lots, alerts, obligation)
 
 
 def _advise_lot(tender: Tender, lot: Lot, ref: date, check: ObligationCheck) -> LotAdvice:
