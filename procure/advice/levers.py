@@ -376,6 +376,14 @@ def _supply_chain(lever_id: str, score: float, why: str):
     return build
 
 
+def _formal_procedure_fr(c: _LotContext) -> str | None:
+    """The procedure the tender states when it is not an adapted one (« Appel d'offres ouvert »), else None."""
+    fact = c.tender.procedure
+    if fact is None or not isinstance(fact.value, dict) or fact.value.get("code") in (None, "MAPA"):
+        return None
+    return fact.value.get("label") or fact.value.get("code")
+
+
 def _social_services_procedure(c: _LotContext) -> Suggestion | None:
     """R2123-1 3°: only for a CPV code of the list (annex XIV of directive 2014/24), declared by the tender — never
     on a predicted code, and never for temporary staffing (79620000), which the list leaves out."""
@@ -395,6 +403,10 @@ def _social_services_procedure(c: _LotContext) -> Suggestion | None:
         reasons.append(f"Le dossier invoque le régime des services sociaux et spécifiques, mais le code CPV {c.cpv or 'du lot'} "
                        "n'est pas sur la liste : au-delà du seuil européen des services, la procédure adaptée n'est "
                        "pas ouverte ; vérifiez l'objet du lot.")
+    formal = _formal_procedure_fr(c) if present else None
+    if formal:
+        reasons.append(f"Le dossier relève du régime des services sociaux et spécifiques, mais la procédure retenue est "
+                       f"« {formal} » : la procédure adaptée (R2123-1 3°) n'a pas été choisie ; elle reste possible.")
     social = law.eu_threshold(BuyerCategory.LOCAL, ContractNature.SOCIAL_SERVICES, c.on)
     entity = law.eu_threshold(BuyerCategory.CONTRACTING_ENTITY, ContractNature.SOCIAL_SERVICES, c.on)
     still_owed = (f" ; la procédure adaptée ne dispense pas de la condition sociale {OBLIGATION_ARTICLE} lorsque le "

@@ -64,3 +64,12 @@ def test_social_services_reasons_owe_no_social_condition_before_it_exists():
     after = levers_of(suggest(tender(lot(cpv="85311000", amount="300000"), launch=date(2026, 10, 1))))
     assert not any("ne dispense pas" in r for r in before["social_services_procedure"].reasons)
     assert any("ne dispense pas" in r for r in after["social_services_procedure"].reasons)
+
+
+def test_a_social_services_notice_under_an_open_procedure_is_not_called_adapted():
+    regime = SocialProvision(ProvisionKind.SOCIAL_SERVICES_PROCEDURE, EV)
+    for procedure, said in (("Appel d'offres ouvert", True), ("MAPA", False)):
+        advice = suggest(tender(lot(cpv="85311000", amount="300000"), provisions=[regime], procedure=procedure,
+                                launch=date(2024, 3, 1)))
+        reasons = levers_of(advice)["social_services_procedure"].reasons
+        assert any("la procédure adaptée (R2123-1 3°) n'a pas été choisie" in r for r in reasons) is said
