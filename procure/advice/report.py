@@ -25,6 +25,7 @@ def advice_fr(advice: Advice) -> str:
         title = lot.lot.title.value if lot.lot.title else ""
         lines.append("")
         lines.append(f"Lot {lot.lot.number} : {title}")
+        lines.append(f"  Lieu d'exécution : {_place_fr(lot.lot)}")  # reservations and structures depend on it
         lines.extend(f"  ! {alert.message}" for alert in lot.alerts)
         if lot.ways_to_comply:
             lines.append("  Manières de satisfaire L2112-2-1 :")
@@ -40,6 +41,16 @@ def advice_fr(advice: Advice) -> str:
                 lines.extend(f"      {n}. {step}" for n, step in enumerate(s.hours.steps, 1))
             lines.extend(f"      à vérifier : {check_fr(check)}" for check in s.points_to_check)
     return "\n".join(lines)
+
+
+def _place_fr(lot) -> str:
+    place = lot.place.value if lot.place else None
+    if place is None:
+        return "non indiqué dans les pièces lues"
+    where = (", ".join(c.name for c in place.communes[:3])
+             or ", ".join(f"département {code}" for code in place.departments[:5]))
+    inherited = " (celui de la consultation)" if lot.place.inherited else ""
+    return f"{place.label}{f' → {where}' if where and where not in place.label else ''}{inherited}"
 
 
 def _tags(s: Suggestion) -> str:

@@ -73,3 +73,13 @@ def test_a_social_services_notice_under_an_open_procedure_is_not_called_adapted(
                                 launch=date(2024, 3, 1)))
         reasons = levers_of(advice)["social_services_procedure"].reasons
         assert any("la procédure adaptée (R2123-1 3°) n'a pas été choisie" in r for r in reasons) is said
+
+
+def test_each_lot_says_its_place_of_execution():
+    from procure.model import Place, PlaceScope
+
+    first, second = lot(1), lot(2)
+    first.place = Fact(Place(PlaceScope.DEPARTMENT, "Code NUTS FRK11", [], ["03"]), EV)
+    lines = all_text(suggest(tender(first, second, launch=date(2026, 10, 1)))).splitlines()
+    assert "  Lieu d'exécution : Code NUTS FRK11 → département 03" in lines
+    assert "  Lieu d'exécution : non indiqué dans les pièces lues" in lines
