@@ -228,6 +228,9 @@ class Lot:
     # dict(division, group, probability…), when the lot states no CPV
     predicted_cpv: Fact[dict[str, Any]] | None = None
     cpv_doubt: str | None = None  # French warning when the model finds the declared CPV very unlikely
+    # The nature the pieces declare for the lot (works, supplies or services; never SOCIAL_SERVICES, which the law
+    # derives from the CPV): eForms BT-23 of the lot, else the tender's declared nature (inherited). None: not said.
+    declared_nature: Fact[ContractNature] | None = None
 
     @property
     def cpv_codes(self) -> list[CpvCode]:
@@ -270,6 +273,13 @@ class Tender:
     defence_security: Fact[bool] | None = None
     lots: list[Lot] = field(default_factory=list)
     provisions: list[SocialProvision] = field(default_factory=list)  # tender-wide ones
+    # The nature the notice or a piece declares for the whole contract ("II.1.3) Type de marché : Travaux", eForms
+    # BT-23, "Le présent marché est un marché de travaux"): works, supplies or services, never SOCIAL_SERVICES.
+    declared_nature: Fact[ContractNature] | None = None
+    # The amount the pieces state for the whole tender, all lots together (eForms BT-27 / BT-271 of the procedure,
+    # "Valeur totale estimée"), read like a lot's amount; None when they state none. With one lot it is also that
+    # lot's amount when the lot states none of its own.
+    estimated_amount: Fact[Amount] | None = None
 
     @property
     def readable(self) -> bool:

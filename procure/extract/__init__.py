@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from procure.errors import ProcureError
+from procure.extract.award import award_in_text
 from procure.extract.document import build_doctext
 from procure.extract.merge import build_tender
+from procure.extract.nature import read_declared_nature
 from procure.extract.readers import ReadContext, reader_for
 from procure.extract.reading import ROLE_RANK, Reading, read_dates, read_defence_security
 from procure.extract.roles import classify
@@ -18,6 +20,7 @@ from procure.extract.social import extract_provisions
 from procure.ingest import IngestError, ReadDocument, read_document
 from procure.model import FileProblem, Tender
 from procure.reference.cpv import load_nomenclature
+from procure.vocabulary import DocumentRole, Layout
 
 if TYPE_CHECKING:
     from procure.market.classifier import Prediction
@@ -87,6 +90,10 @@ def _reading(document: ReadDocument, nomenclature) -> Reading:
         reading.dates = read_dates(text, reading.rank)
     if reading.defence_security is None:
         reading.defence_security = read_defence_security(text, reading.rank)
+    if reading.declared_nature is None:
+        reading.declared_nature = read_declared_nature(text, reading.rank)
+    if text.role == DocumentRole.AVIS and reader.layout != Layout.EFORMS_DATA:  # the data reader reads BT-02 itself
+        reading.warnings += [warning] if (warning := award_in_text(text)) else []
     return reading
 
 

@@ -35,6 +35,7 @@ def build_tender(tender: Tender, readings: list[Reading]) -> None:
     tender.reference = _fact(_best([r.reference for r in readings]))
     tender.procedure = _fact(_best([r.procedure for r in readings]))
     tender.defence_security = _fact(_best([r.defence_security for r in readings]))
+    tender.declared_nature = _fact(_best([r.declared_nature for r in readings]))
     for key in ("offers_deadline", "publication", "launch", "pieces"):
         date_found = _best([r.dates.get(key) for r in readings])
         if date_found:
@@ -51,6 +52,8 @@ def build_tender(tender: Tender, readings: list[Reading]) -> None:
     place = _refined(place, tender) if place else (_place_from_buyer(tender, readings) or _buyer_address(tender))
     tender.place = _fact(place)
     tender_amounts = [a for r in readings for a in r.amounts]
+    # Kept for the whole tender whatever its lots say: twenty lots without a figure under one framework maximum.
+    tender.estimated_amount = _amount(tender_amounts, duration, inherited=False)
     if not lots:
         lots = {1: LotReading(1)}
     single = len(lots) == 1
@@ -92,7 +95,9 @@ def _warn_lone_piece(tender: Tender, readings: list[Reading]) -> None:
 
 def _cannot_read_fr(missing: list[str]) -> str:
     what = ", ".join(missing[:-1]) + " et " + missing[-1] if len(missing) > 1 else missing[0]
-    verb = "ne peuvent pas être lus" if len(missing) > 1 else "ne peut pas être lu" + ("e" if missing[0].startswith("la") else "")
+    # Several items, or one plural one (« les montants »), take the plural; « la procédure » the feminine.
+    plural = len(missing) > 1 or missing[0].startswith("les ")
+    verb = "ne peuvent pas être lus" if plural else "ne peut pas être lu" + ("e" if missing[0].startswith("la ") else "")
     return f"{what} {verb}"
 
 
@@ -161,6 +166,8 @@ def _absorb(target: LotReading, lot: LotReading, keep_title: bool = True) -> Non
         target.duration = lot.duration
     if lot.place and (target.place is None or lot.place.rank < target.place.rank):
         target.place = lot.place
+    if lot.declared_nature and (target.declared_nature is None or lot.declared_nature.rank < target.declared_nature.rank):
+        target.declared_nature = lot.declared_nature
 
 
 def _lot(number: int, reading: LotReading, tender: Tender, tender_cpv, duration: Found | None, place: Found | None,
@@ -179,7 +186,12 @@ def _lot(number: int, reading: LotReading, tender: Tender, tender_cpv, duration:
     if lot_place:
         lot.place = Fact(lot_place.value, lot_place.evidence, inherited=reading.place is None)
     lot.estimated_amount = _amount(reading.amounts or tender_amounts, lot_duration, inherited=not reading.amounts)
+    lot.declared_nature = _fact(reading.declared_nature) or _inherited(tender.declared_nature)
     return lot
+
+
+def _inherited(fact: Fact | None) -> Fact | None:
+    return Fact(fact.value, fact.evidence, inherited=True) if fact else None
 
 
 def _amount(candidates: list[AmountFound], duration: Found | None, inherited: bool) -> Fact | None:
@@ -214,10 +226,15 @@ def _estimate_beside(chosen, mentions, months, initial):
     estimates = [m for m in mentions if m.kind == AmountKind.ESTIMATE and m.tax in (chosen.tax, None) and m.period != "renewal"]
     if not estimates:
         return None
-    estimate = estimates[0]
-    summed = with_renewals(estimate, mentions)
-    value = summed[0] if summed else over_duration(estimate, months, initial)[0]
-    return value if value != chosen.value else None  # an estimate equal to the maximum says nothing more
+    value = _summed(estimates[0], mentions, months, initial)
+    # An estimate equal to the maximum over the same duration says nothing more (« budget alloué » beside the same
+    # « enveloppe maximale annuelle »).
+    return value if value != _summed(chosen, mentions, months, initial) else None
+
+
+def _summed(mention, mentions, months, initial):
+    summed = with_renewals(mention, mentions)
+    return summed[0] if summed else over_duration(mention, months, initial)[0]
 
 
 def _refined(place: Found, tender: Tender, use_object: bool = True) -> Found:

@@ -249,7 +249,7 @@ def amount_mentions(text: str, folded: str, start_at: int = 0, end_at: int | Non
             continue
         if re.search(r"\bentre\s*$", before):
             continue  # lower bound of a range
-        kind = AmountKind.MAXIMUM if re.search(r"\bentre\s+[\d\s.,\u202f\u00a0]+(?:euros?|€)?[^.;]{0,12}\bet\s*$", before) else _kind(before)
+        kind = AmountKind.MAXIMUM if re.search(r"\bentre\s+[\d\s.,\u202f\u00a0]+(?:euros?|€)?[^.;]{0,12}\bet\s*$", before) else _kind(before, after)
         context = before[-80:] + " " + after[:12]
         introduction = _list_introduction(folded, start)
         period = (_period_beside(before, after) or _period(context, before + after) or _period(introduction, introduction))
@@ -325,12 +325,23 @@ def _sentence_before(folded: str, start: int, size: int) -> str:
     return window[ends[-1] - 1 :] if ends else window
 
 
-def _kind(before: str) -> AmountKind | None:
+def _kind(before: str, after: str = "") -> AmountKind | None:
     tail = before[-110:]
     found = [(m.end(), kind) for pattern, kind in ((MAXIMUM_RE, AmountKind.MAXIMUM), (MINIMUM_RE, AmountKind.MINIMUM),
                                                    (ESTIMATE_RE, AmountKind.ESTIMATE), (TOTAL_RE, AmountKind.TOTAL))
              for m in pattern.finditer(tail)]
-    return max(found)[1] if found else None
+    kind = max(found)[1] if found else None
+    return AmountKind.MAXIMUM if kind == AmountKind.ESTIMATE and _capped_envelope(tail, after) else kind
+
+
+# An envelope is the buyer's budget, an estimate, unless it is said to be a maximum: « Maximum : enveloppe annuelle
+# de … », « une enveloppe de 225 000 € HT maximum » (« Enveloppe maximale … » is read by MAXIMUM_RE itself).
+CAPPED_BEFORE_RE = re.compile(r"(?:maxim\w*|plafond\w*)\W+(?:\w+\W+){0,3}?enveloppe[^.;\d]{0,60}$")
+CAPPED_AFTER_RE = re.compile(r"^\W*(?:(?:€|euros?|h\.?t\.?|t\.?t\.?c\.?|hors\s+taxes?)\W*){0,3}(?:au\s+)?maxim")
+
+
+def _capped_envelope(tail: str, after: str) -> bool:
+    return bool(CAPPED_BEFORE_RE.search(tail) or ("enveloppe" in tail[-80:] and CAPPED_AFTER_RE.search(after)))
 
 
 KIND_PREFERENCE = {AmountKind.MAXIMUM: 0, AmountKind.ESTIMATE: 1, AmountKind.TOTAL: 2, None: 3}

@@ -50,6 +50,7 @@ class LotReading:
     amounts: list[AmountFound] = field(default_factory=list)
     duration: Found | None = None  # value: Duration
     place: Found | None = None  # value: Place
+    declared_nature: Found | None = None  # value: ContractNature, the lot's own (eForms BT-23 of the lot)
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Reading:
     duration: Found | None = None  # value: Duration
     dates: dict[str, Found] = field(default_factory=dict)  # offers_deadline, publication, launch
     defence_security: Found | None = None  # value True: the piece says it is a defence or security contract
+    declared_nature: Found | None = None  # value: ContractNature the piece declares for the whole contract
     lot_spans: list[tuple[int, int, int]] = field(default_factory=list)  # (start, end, lot) of lot sections
     # Provisions a notice states by code (eForms BT-71, BT-736, BT-775…), not by a sentence to read.
     coded_provisions: list[SocialProvision] = field(default_factory=list)
@@ -216,21 +218,42 @@ def piece_date(doc: DocText, rank: float) -> Found | None:
 # security contracts only (the exclusion grounds L2341 s. are cited by every RC, so they prove nothing); or a
 # sentence that says so. Articles of the same numbers exist in other codes (CSP L2324-1 for nurseries, CGCT
 # L2321-2, code de la défense L2321-2-1): the article counts only when no other code is named right after it.
-DEFENCE_ARTICLE_RE = re.compile(r"\b[lr]\s?\.?\s?232\d-\d+(?:-\d+)?")
+# The articles of the defence part read are those of its scope and procedures (L2300-1, L2311 to L2339, L2350 s.);
+# its exclusion grounds (L2341 s.) are cited by every candidate form beside the ordinary ones, so they prove nothing.
+DEFENCE_ARTICLE_RE = re.compile(r"\b[lr]\s?\.?\s?23(?:0\d|[1-35-9]\d)-\d+(?:-\d+)?")
 OTHER_CODE_RE = re.compile(r"^[^.;\n]{0,40}?\b(?:du\s+)?(?:code\s+(?:de\s+la\s+sante|general\s+des\s+collectivites|de\s+la\s+defense|"
                            r"du\s+travail|de\s+l'action\s+sociale|civil|de\s+l'education|de\s+l'environnement|de\s+l'urbanisme)|"
                            r"csp|cgct|casf)\b")
-DEFENCE_SENTENCE_RE = re.compile(r"(?:present|ce)\s+(?:marche|contrat|accord-cadre)[^.\n]{0,40}?"
-                                 r"(?:est|constitue|releve\s+d)[^.\n]{0,25}?defense\s+(?:ou|et)\s+de\s+securite")
+DEFENCE_SENTENCE_RE = re.compile(
+    r"(?:present|ce)\s+(?:marche|contrat|accord-cadre)[^.\n]{0,40}?(?:est|constitue|releve\s+d)[^.\n]{0,25}?"
+    r"defense\s+(?:ou|et)\s+de\s+securite|"
+    # the directive of defence and security procurement, the heading of its notice form
+    r"\bdirective\s+(?:n[°o]\s*)?2009/81(?:/ce)?\b|avis\s+de\s+marche\s*[-–—:]?\s*(?:secteurs?\s+de\s+la\s+)?defense\s+et\s+"
+    r"(?:de\s+la\s+)?securite|"
+    # classified information the contract needs makes it a sensitive one (L1113-1): « détention d'ISC confidentiel
+    # défense », « habilitation secret défense »
+    r"\b(?:isc|informations?\s+(?:ou\s+supports?\s+)?classifie(?:e|s|es)?|habilitations?)\b[^.\n]{0,40}?"
+    r"\b(?:confidentiel|secret|tres\s+secret)[\s-]+defense\b")
 NEGATION_RE = re.compile(r"\b(?:n'est\s+(?:pas|ni)|ne\s+(?:releve|constitue|concerne|sont|rentre|entre)\s+pas|"
                          r"n'(?:entre|constitue|appartient)\s+pas|hors\s+du?\s+champ|ni\s+un\s+marche)\b")
+
+
+# The forms cite the defence article beside its ordinary twin, as the alternative for defence contracts: « articles
+# R. 2191-60 et R. 2391-28 » (acte d'engagement), « L. 2141-1 à L. 2141-5 ou L. 2341-1 à L. 2341-3 » (DC1).
+ORDINARY_ARTICLE_RE = re.compile(r"\b[lr]\s?\.?\s?21\d\d-\d+")
+TWIN_REACH = 60
+
+
+def _beside_its_twin(folded: str, match: re.Match[str]) -> bool:
+    return bool(ORDINARY_ARTICLE_RE.search(folded[max(0, match.start() - TWIN_REACH) : match.end() + TWIN_REACH]))
 
 
 def read_defence_security(doc: DocText, rank: float) -> Found | None:
     """"procédure adaptée conformément à l'article L2323-1 du code de la commande publique", "le présent marché est
     un marché de défense ou de sécurité": the piece puts the contract under the defence and security part of the
     code (unless the sentence denies it or the article belongs to another code)."""
-    articles = [m for m in DEFENCE_ARTICLE_RE.finditer(doc.folded) if not OTHER_CODE_RE.search(doc.folded[m.end() : m.end() + 60])]
+    articles = [m for m in DEFENCE_ARTICLE_RE.finditer(doc.folded) if not OTHER_CODE_RE.search(doc.folded[m.end() : m.end() + 60])
+                and not _beside_its_twin(doc.folded, m)]
     for match in sorted(articles + list(DEFENCE_SENTENCE_RE.finditer(doc.folded)), key=lambda m: m.start()):
         sentence_start = max(doc.folded.rfind(".", 0, match.start()), doc.folded.rfind("\n", 0, match.start())) + 1
         if NEGATION_RE.search(doc.folded[max(sentence_start, match.start() - 80) : match.end()]):

@@ -285,6 +285,8 @@ CODE_LABELS_FR = {
     "reserved-procurement": {"none": "aucune", "res-ws": "ateliers protégés et opérateurs d'insertion",
                              "res-pub-ser": "organisations à mission de service public (article 77 de la directive)"},
     "reserved-execution": {"yes": "oui, dans le cadre de programmes d'emplois protégés", "no": "non"},
+    "winner-selection-status": {"selec-w": "lauréat désigné", "open-nw": "pas encore de lauréat, la procédure continue",
+                                "clos-nw": "aucun lauréat, la procédure est close"},
     "award-criterion-type": {"price": "prix", "cost": "coût", "quality": "qualité"},
     "change-corrig-justification": {"cancel": "annulation", "cor-buy": "correction par l'acheteur",
                                     "cor-esen": "correction par l'expéditeur", "update-add": "mise à jour",

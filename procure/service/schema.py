@@ -22,6 +22,7 @@ from procure.model import (
     AmountKind,
     BuyerCategory,
     Commune,
+    ContractNature,
     CpvCode,
     DocumentInfo,
     Evidence,
@@ -494,6 +495,13 @@ def _amount(data):
                   data.get("computation"), _decimal(data.get("estimate")))
 
 
+def _nature(value):
+    try:
+        return ContractNature(value)
+    except ValueError:
+        return value
+
+
 def _category(value):
     try:
         return BuyerCategory(value)
@@ -530,6 +538,7 @@ def _lot(data: dict) -> Lot:
         provisions=[_provision(p) for p in data.get("provisions") or []],
         predicted_cpv=_fact(data.get("predicted_cpv"), _prediction),
         cpv_doubt=data.get("cpv_doubt"),
+        declared_nature=_fact(data.get("declared_nature"), _nature),
     )
 
 
@@ -553,4 +562,6 @@ def read_tender(data: dict) -> Tender:
         defence_security=_fact(data.get("defence_security")),
         lots=[_lot(lot) for lot in data.get("lots") or []],
         provisions=[_provision(p) for p in data.get("provisions") or []],
+        declared_nature=_fact(data.get("declared_nature"), _nature),
+        estimated_amount=_fact(data.get("estimated_amount"), _amount),
     )

@@ -22,7 +22,7 @@ from procure.extract.reading import AmountFound, DateFound, Found, Reading, proc
 from procure.model import AmountKind, BuyerCategory, Evidence, Place, PlaceScope, ProvisionKind, SocialProvision
 from procure.reference.cpv import find_cpv_codes
 from procure.text.normalize import fold
-from procure.vocabulary import DocumentRole, Layout
+from procure.vocabulary import ContractNature, DocumentRole, Layout
 
 if TYPE_CHECKING:  # the notice reader is imported only when a notice is read
     from procure.ingest.eforms import EformsNotice, NoticeFact
@@ -33,6 +33,7 @@ ENTITY_TYPES = {"pub-undert", "pub-undert-la", "pub-undert-ra", "spec-rights-ent
 LOCAL_TYPES = {"la", "ra", "body-pl", "body-pl-la", "body-pl-ra", "grp-p-aut", "org-sub", "org-sub-la", "org-sub-ra", "def-cont"}
 UTILITIES_DIRECTIVE = "32014L0025"
 DEFENCE_DIRECTIVE = "32009L0081"
+NATURES = {"works": ContractNature.WORKS, "supplies": ContractNature.SUPPLIES, "services": ContractNature.SERVICES}
 MONTHS_PER_UNIT = {"MONTH": 1, "YEAR": 12, "DAY": 1 / 30, "WEEK": 7 / 30}
 # An internal lot identifier that is the buyer's lot number: "01", "3", "…_LOT4", "Lot 2".
 LOT_NUMBER_RE = re.compile(r"^\s*(?:lot\s*(?:n\s*[°o]?\s*)?)?0*(\d{1,3})\s*$|lot[\s_-]*0*(\d{1,3})\s*$", re.I)
@@ -79,9 +80,30 @@ def read(context: ReadContext) -> Reading:
     basis = facts.first("BT-01")
     if basis is not None and legal_basis == DEFENCE_DIRECTIVE:
         reading.defence_security = facts.found(basis, True)
+    reading.declared_nature = _nature(facts, "notice", None)
     reading.coded_provisions = _provisions(facts, notice, reading, numbers)
-    reading.warnings = _change_warnings(facts)
+    reading.warnings = _change_warnings(facts) + _award_warnings(facts, notice)
     return reading
+
+
+def _award_warnings(facts: _Facts, notice: EformsNotice) -> list[str]:
+    """An award notice (BT-02 « can-… »): the contract is signed, the clauses serve the next one."""
+    kind = facts.value("BT-02") or ""
+    if not kind.startswith("can-") and notice.root != "ContractAwardNotice":
+        return []
+    from procure.extract.award import award_warning
+
+    selected = any(f.value == "selec-w" for f in facts.of("BT-142"))
+    winners = [f.value for f in facts.of("OPT-211")] if selected else []
+    decided = next((day for term in ("BT-1451", "BT-145") for f in facts.of(term) if (day := _date(f.value))), None)
+    return [award_warning(winners, decided if selected else None)]
+
+
+def _nature(facts: _Facts, scope: str, lot: str | None) -> Found | None:
+    """BT-23: works, supplies or services ("combined" says no one nature)."""
+    fact = facts.first("BT-23", scope, lot)
+    nature = NATURES.get(fact.value.strip().lower()) if fact else None
+    return facts.found(fact, nature) if fact and nature else None
 
 
 def _change_warnings(facts: _Facts) -> list[str]:
@@ -362,6 +384,7 @@ def _lot(reading: Reading, facts: _Facts, identifier: str, number: int) -> None:
         text = re.sub(r"(?i)^\s*lot\s*(?:n\s*[°ºo]\s*)?\d{1,3}\s*[:.\-–]*\s*", "", title.value).strip(" .")
         lot.title = facts.found(title, _first_sentence(text or title.value))
     lot.cpv = facts.codes("lot", identifier)
+    lot.declared_nature = _nature(facts, "lot", identifier)
     lot.place = facts.place("lot", identifier)
     lot.duration = _duration(facts, identifier)
     lot.amounts = facts.amounts("lot", identifier) or facts.written_amounts(identifier)
