@@ -24,6 +24,8 @@ from procure.advice.obligation import (
     _value_fr,
     _value_label_fr,
     amount_ht,
+    declared_nature,
+    nature_of,
     thresholds_fr,
 )
 from procure.model import (
@@ -79,12 +81,20 @@ class _LotContext:
     def labour(self) -> tuple[float, str, bool]:
         """(share, family, labour-intensive): intellectual services are not « intensive » for insertion hours, their
         labour being qualified (see `qualified`)."""
-        share, family, _, _ = law.labour_share(self.cpv, self.nature, self.on)
+        share, family, _, _ = law.labour_share(self.labour_cpv(), self.nature, self.on)
         intensive = share >= float(law.parameter("labour_intensive_share", self.on).value) and not self.qualified()
         return share, family_fr(family), intensive
 
     def qualified(self) -> bool:
-        return law.qualified_trade(self.cpv, self.on)
+        return law.qualified_trade(self.labour_cpv(), self.on)
+
+    def labour_cpv(self) -> str | None:
+        """The code the labour share is read from: none when the dossier declares another nature than the code's
+        (works coded as the supply of their equipment take the labour share of works, not of the equipment)."""
+        return self.cpv if not self.cpv or nature_of(self.cpv) == self.nature else None
+
+    def declared_against_code(self) -> bool:
+        return bool(self.cpv) and declared_nature(self.tender, self.lot) is not None and self.labour_cpv() is None
 
     def obligation_lever(self) -> tuple[str | None, str]:
         """The way to meet L2112-2-1 that fits this lot, and why: the insertion clause where labour weighs,
@@ -131,6 +141,9 @@ class _LotContext:
             return (f"CPV absent du dossier : groupe {predicted['group']} prédit par le modèle (probabilité "
                     f"{format_percent(predicted['group_probability'])}), marché de {NATURE_FR[self.nature]} — à confirmer.")
         label = self.lot.cpv_codes[0].label
+        if self.declared_against_code():
+            return (f"CPV {self.cpv}{f' ({label})' if label else ''} : code de {NATURE_FR[nature_of(self.cpv)]}, mais le "
+                    f"dossier déclare un marché de {NATURE_FR[self.nature]} : nature déclarée retenue.")
         return f"CPV {self.cpv}{f' ({label})' if label else ''} : marché de {NATURE_FR[self.nature]}."
 
     def values(self, **extra) -> dict:
@@ -166,7 +179,7 @@ def _conditions_without_hours_fr(c: _LotContext) -> list[str]:
         param = law.parameter("social_conditions_without_hours", c.on)
     except (KeyError, LookupError):
         return []
-    hours = c.lot.estimated_amount and c.amount and compute_hours(c.amount, c.cpv, c.nature, c.on)
+    hours = c.lot.estimated_amount and c.amount and compute_hours(c.amount, c.labour_cpv(), c.nature, c.on)
     fits = c.qualified() or bool(hours and hours.below_minimum)
     why = " — adaptée à ce lot, trop " + ("qualifié" if c.qualified() else "petit") + " pour des heures" if fits else ""
     lines = []
@@ -216,7 +229,7 @@ def _on_estimate(c: _LotContext) -> HoursComputation | None:
     estimate, _ = amount_ht(Amount(printed_estimate, amount.tax, AmountKind.ESTIMATE))
     if estimate is None:
         return None
-    hours = compute_hours(estimate, c.cpv, c.nature, c.on, AmountKind.ESTIMATE)
+    hours = compute_hours(estimate, c.labour_cpv(), c.nature, c.on, AmountKind.ESTIMATE)
     hours.steps.append(f"Montant maximum de l'accord-cadre ({format_euros(c.amount)} HT) : un plafond, pas un volume "
                        "de commandes garanti ; le volume dû est calculé sur le montant estimé des commandes.")
     return hours
@@ -224,7 +237,7 @@ def _on_estimate(c: _LotContext) -> HoursComputation | None:
 
 def _hours_for(c: _LotContext, label: str = "Volume proposé") -> tuple[HoursComputation | None, list[str]]:
     kind = c.lot.estimated_amount.value.kind if c.lot.estimated_amount else None
-    computed = _on_estimate(c) or (compute_hours(c.amount, c.cpv, c.nature, c.on, kind) if c.amount else None)
+    computed = _on_estimate(c) or (compute_hours(c.amount, c.labour_cpv(), c.nature, c.on, kind) if c.amount else None)
     existing = c.existing.get(ProvisionKind.INSERTION_CLAUSE)
     if existing and existing.hours:
         duration = c.lot.duration_months.value if c.lot.duration_months else None

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from procure import law
-from procure.model import BUYER_CATEGORY_LABELS_FR, Amount, AmountKind, BuyerCategory, Lot, Tender
+from procure.model import BUYER_CATEGORY_LABELS_FR, Amount, AmountKind, BuyerCategory, Fact, Lot, Tender
 from procure.text.format_fr import format_euros
 from procure.vocabulary import ContractNature, DateKey
 
@@ -103,10 +103,17 @@ def _main_cpv(lot: Lot) -> str | None:
     return None
 
 
-def lot_nature(cpv: str | None, on: date) -> str:
-    """works, supplies, services, or social_services (R2123-1 3° list in clauses/)."""
-    nature = nature_of(cpv)
+def lot_nature(cpv: str | None, on: date, declared: str | None = None) -> str:
+    """works, supplies, services, or social_services (R2123-1 3° list in clauses/). `declared`: the nature the
+    dossier states (procure.model.Lot/Tender.declared_nature), which prevails over the CPV code's."""
+    nature = declared or nature_of(cpv)
     return ContractNature.SOCIAL_SERVICES if nature == ContractNature.SERVICES and law.is_social_service(cpv, on) else nature
+
+
+def declared_nature(tender: Tender, lot: Lot) -> Fact | None:
+    """The nature the notice or a piece declares for this lot, else for the whole tender (works, supplies,
+    services): a CPV code alone misleads (air-conditioning works coded as the supply of the units)."""
+    return lot.declared_nature or tender.declared_nature
 
 
 def _lot_amount(lot: Lot) -> Decimal | None:
@@ -115,11 +122,16 @@ def _lot_amount(lot: Lot) -> Decimal | None:
 
 def _contract_value(tender: Tender) -> tuple[Decimal | None, list[int]]:
     """Estimated value of the whole contract: the sum of its lots (R2121-1), and the lots without an amount
-    (when there are some, the sum is only a lower bound)."""
+    (when there are some, the sum is only a lower bound). The amount the dossier states for the whole tender
+    (eForms BT-27/BT-271 of the procedure) stands when some lots have none or when it is larger than their sum."""
     amounts = {lot.number: _lot_amount(lot) for lot in tender.lots}
     known = [a for a in amounts.values() if a is not None]
     missing = [number for number, amount in amounts.items() if amount is None]
-    return (sum(known, Decimal(0)) if known else None), (missing if known else [])
+    whole = amount_ht(tender.estimated_amount.value)[0] if tender.estimated_amount else None
+    total = sum(known, Decimal(0)) if known else None
+    if whole is not None and (missing or total is None or whole > total):
+        return whole, []
+    return total, (missing if known else [])
 
 
 def contract_nature(tender: Tender, on: date) -> tuple[str, str]:
@@ -128,14 +140,16 @@ def contract_nature(tender: Tender, on: date) -> tuple[str, str]:
     by_nature: dict[str, Decimal] = {}
     counts: dict[str, int] = {}
     for lot in tender.lots:
-        nature = lot_nature(_main_cpv(lot), on)
+        declared = declared_nature(tender, lot)
+        nature = lot_nature(_main_cpv(lot), on, declared.value if declared else None)
         by_nature[nature] = by_nature.get(nature, Decimal(0)) + (_lot_amount(lot) or Decimal(0))
         counts[nature] = counts.get(nature, 0) + 1
     if not counts:
         return ContractNature.SERVICES, "aucun lot identifié : nature supposée « services » (à vérifier)"
     if len(counts) == 1:
         nature = next(iter(counts))
-        return nature, f"tous les lots relèvent des {NATURE_FR[nature]}"
+        said = " (nature déclarée par le dossier)" if any(declared_nature(tender, lot) for lot in tender.lots) else ""
+        return nature, f"tous les lots relèvent des {NATURE_FR[nature]}{said}"
     if any(by_nature.values()):
         nature = max(by_nature, key=lambda n: (by_nature[n], n == ContractNature.WORKS))
         shares = ", ".join(f"{NATURE_FR[n]} {format_euros(v)}" for n, v in sorted(by_nature.items(), key=lambda i: -i[1]))
@@ -174,8 +188,8 @@ def check_obligation(tender: Tender, on: date, chosen_category=None, defence_sec
         applies = above.pop() if len(above) == 1 else None
         if applies is False and missing:
             applies = None  # a partial sum under the threshold proves nothing: the unknown lots may reach it
-    maximum = any(lot.estimated_amount and _kind_value(lot.estimated_amount.value.kind) == AmountKind.MAXIMUM.value
-                  for lot in tender.lots)
+    stated = [lot.estimated_amount for lot in tender.lots] + [tender.estimated_amount]
+    maximum = any(fact and _kind_value(fact.value.kind) == AmountKind.MAXIMUM.value for fact in stated)
     check = ObligationCheck(applies, in_force, rule, start, category, category_source, nature, nature_reason, value,
                             thresholds, excluded, "", missing, maximum)
     check.explanation = _obligation_fr(check, on)

@@ -49,6 +49,7 @@ from procure.advice.obligation import (
     amount_ht,
     check_obligation,
     contract_nature,
+    declared_nature,
     lot_nature,
     nature_of,
     reference_date,
@@ -108,7 +109,8 @@ def suggest(tender: Tender, on: date | None = None, today: date | None = None,
 
 def _advise_lot(tender: Tender, lot: Lot, ref: date, check: ObligationCheck) -> LotAdvice:
     cpv = _main_cpv(lot)
-    nature = nature_of(cpv)
+    declared = declared_nature(tender, lot)
+    nature = declared.value if declared else nature_of(cpv)
     amount, amount_note = amount_ht(lot.estimated_amount.value if lot.estimated_amount else None)
     existing = {p.kind: p for p in tender.provisions_for(lot.number)}
     context = _LotContext(tender, lot, ref, cpv, nature, amount, amount_note, existing, check)

@@ -83,3 +83,28 @@ def test_each_lot_says_its_place_of_execution():
     lines = all_text(suggest(tender(first, second, launch=date(2026, 10, 1)))).splitlines()
     assert "  Lieu d'exécution : Code NUTS FRK11 → département 03" in lines
     assert "  Lieu d'exécution : non indiqué dans les pièces lues" in lines
+
+
+def test_the_declared_nature_prevails_over_the_code():
+    from procure.vocabulary import ContractNature
+
+    works = tender(lot(cpv="42512000", amount="300000"), launch=date(2026, 3, 1))
+    before = levers_of(suggest(works))
+    works.declared_nature = Fact(ContractNature.WORKS, EV)
+    advice = suggest(works)
+    clause = levers_of(advice)["insertion_clause"]
+    assert advice.lots[0].nature == ContractNature.WORKS and "nature déclarée retenue" in clause.reasons[0]
+    assert clause.score > (before["insertion_clause"].score if "insertion_clause" in before else 0)
+    assert "travaux" in advice.obligation.nature_reason or advice.obligation.nature == ContractNature.WORKS
+
+
+def test_the_whole_tenders_amount_stands_for_lots_that_state_none():
+    from decimal import Decimal
+
+    from procure.model import Amount, AmountKind
+
+    notice = tender(*[lot(n, amount=None) for n in range(1, 6)], launch=date(2026, 10, 1))
+    notice.estimated_amount = Fact(Amount(Decimal("6510000"), "HT", AmountKind.MAXIMUM), EV)
+    advice = suggest(notice)
+    assert advice.obligation.contract_value == Decimal("6510000") and advice.obligation.applies is True
+    assert not [a for a in advice.alerts if a.code in ("lot_amount_unknown", "value_unknown")]
