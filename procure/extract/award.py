@@ -16,7 +16,9 @@ from procure.extract.document import DocText
 # notice to come, « l'avis d'attribution sera publié », which says nothing).
 HEAD_CHARS = 800
 HEADING_RE = re.compile(r"(?:^|\n)[ \t]*(?:avis\s+d'attribution(?:\s+de\s+(?:marche|contrat|concession))?|"
-                        r"avis\s+de\s+resultats?\s+de\s+marche|resultat\s+de\s+(?:marche|la\s+procedure))[ \t]*(?:\n|$|[-–:])")
+                        r"avis\s+de\s+resultats?\s+de\s+marche|resultat\s+de\s+(?:marche|la\s+procedure))"
+                        # « Avis d'attribution Procédure Ouverte », « Avis d'attribution de marché – Directive 2014/24/UE »
+                        r"(?:[ \t]+(?:procedure\b|[-–—])[^\n]*)?[ \t]*(?:\n|$|:)")
 # EU form section V: « V.2.1) Date de conclusion du marché : 12/03/2020 », « Nom officiel : ENTREPRISE X ».
 AWARD_DATE_RE = re.compile(r"date\s+(?:de\s+conclusion|d'attribution|de\s+la\s+decision\s+d'attribution)\s+du\s+"
                            r"(?:marche|contrat)\s*:?\s*(\d{1,2}/\d{1,2}/\d{4})")

@@ -23,19 +23,23 @@ _WORD = r"(travaux|services|fournitures|prestations\s+de\s+services)"
 # fournitures : achat », « Nature du marché : services ». The value is the field's whole value (its line ends there,
 # or « : achat / exécution » follows), not the start of a sentence (« Type de marché : services et fournitures »).
 FORM_FIELD_RE = re.compile(
-    r"(?:^|\n)[ \t]*(?:ii\.1\.3\)\s*)?(?:type|nature)\s+d[eu]\s+(?:marche|contrat)s?"
-    r"(?:\s*:\s*|\s*\n\s*|\s+(?=(?:de\s+)?(?:travaux|services|fournitures)\s*:))(?:de\s+)?" + _WORD +
+    r"(?:^|\n|\.\s)[ \t]*(?:(?:article\s+)?[ivx\d]+(?:\.\d+)*\)?\.?\s*[-–]?\s*)?(?:type|nature)\s+d[eu]\s+(?:marche|contrat)s?"
+    r"(?:\s*:\s*|\s*\n\s*|\s+(?=(?:de\s+)?(?:travaux|services|fournitures)\s*:)|"
+    # the forms of 2011: « II.1.2) Type de marché et lieu d'exécution des travaux, de livraison des fournitures ou
+    # de prestation des services : Travaux »
+    r"\s+et\s+lieu\s+d'execution\s+des\s+travaux,?\s+de\s+livraison\s+des\s+fournitures\s+ou\s+de\s+prestation\s+"
+    r"des\s+services\s*:?\s*)(?:de\s+)?" + _WORD +
     r"(?=\s*(?:\.|;)?\s*(?:\n|$)|\s*:\s*(?:achat|execution|location|credit-bail|conception|realisation|"
-    r"location-vente|[a-z ,'-]{0,40}(?:\n|$)))")
+    r"location-vente|[a-z ,'-]{0,40}(?:\n|$))|\s*[.,]\s*(?:execution|achat|categorie\s+de\s+services)\b)")
 # The BOAMP national form prints the nature alone on the line under « Annonce No 20-101465 ».
 BOAMP_LINE_RE = re.compile(r"(?:^|\n)\s*annonce\s+n[o°]\s*[\d-]+\s*\n\s*(travaux|services|fournitures)\s*(?:\n|$)")
 # A sentence that says what the contract is; a title line « MARCHÉ PUBLIC DE TRAVAUX » alone on its line.
 SENTENCE_RE = re.compile(
     r"(?:le\s+present|ce|le)\s+(?:marche|accord-cadre|contrat)(?:\s+public)?\s+(?:est|constitue)\s+un\s+"
-    r"(?:marche|accord-cadre)(?:\s+public)?\s+de\s+" + _WORD + r"\b(?!\s+(?:et|ou|,)\s+(?:de\s+)?(?:travaux|services|"
+    r"(?:marche|accord-cadre)(?:\s+public)?\s+de\s+" + _WORD + r"\b(?!(?:\s+courantes)?\s*(?:et|ou|,)\s+(?:de\s+)?(?:travaux|services|"
     r"fournitures|prestations))|il\s+s'agit\s+d'un\s+(?:marche|accord-cadre)(?:\s+public)?\s+de\s+" + _WORD +
-    r"\b(?!\s+(?:et|ou|,)\s+(?:de\s+)?(?:travaux|services|fournitures|prestations))")
-TITLE_LINE_RE = re.compile(r"(?:^|\n)[ \t]*(?:marche|accord-cadre)\s+(?:public\s+)?de\s+(travaux|services|fournitures)"
+    r"\b(?!(?:\s+courantes)?\s*(?:et|ou|,)\s+(?:de\s+)?(?:travaux|services|fournitures|prestations))")
+TITLE_LINE_RE = re.compile(r"(?:^|\n)[ \t]*(?:marches?|accords?-cadres?)\s+(?:publics?\s+)?de\s+(travaux|services|fournitures)"
                            r"[ \t]*(?=\n|$)")
 NEGATION_RE = re.compile(r"\bn'(?:est|constitue)\s+pas\b|\bne\s+constitue\s+pas\b|\bn'est\s+ni\b")
 TITLE_PAGE_CHARS = 2500

@@ -229,11 +229,14 @@ DEFENCE_SENTENCE_RE = re.compile(
     r"defense\s+(?:ou|et)\s+de\s+securite|"
     # the directive of defence and security procurement, the heading of its notice form
     r"\bdirective\s+(?:n[°o]\s*)?2009/81(?:/ce)?\b|avis\s+de\s+marche\s*[-–—:]?\s*(?:secteurs?\s+de\s+la\s+)?defense\s+et\s+"
-    r"(?:de\s+la\s+)?securite|"
-    # classified information the contract needs makes it a sensitive one (L1113-1): « détention d'ISC confidentiel
-    # défense », « habilitation secret défense »
-    r"\b(?:isc|informations?\s+(?:ou\s+supports?\s+)?classifie(?:e|s|es)?|habilitations?)\b[^.\n]{0,40}?"
-    r"\b(?:confidentiel|secret|tres\s+secret)[\s-]+defense\b")
+    r"(?:de\s+la\s+)?securite")
+# Classified information the contract needs makes it a sensitive one (L1113-1): « détention d'ISC confidentiel
+# défense », « habilitation secret défense »; not when the sentence says none is needed.
+CLASSIFIED_RE = re.compile(r"\b(?:isc|informations?\s+(?:ou\s+supports?\s+)?classifie(?:e|s|es)?|habilitations?)\b[^.\n]{0,40}?"
+                           r"\b(?:confidentiel|secret|tres\s+secret)[\s-]+defense\b")
+NOT_NEEDED_RE = re.compile(r"\b(?:aucune?|sans|ni)\s+(?:\w+\s+)?(?:habilitation|information|isc)|"
+                           r"n'(?:est|sont)\s+(?:pas\s+)?(?:requise?s?|exigee?s?|necessaires?)|"
+                           r"ne\s+(?:sont|est)\s+pas\s+(?:requise?s?|exigee?s?|necessaires?)")
 NEGATION_RE = re.compile(r"\b(?:n'est\s+(?:pas|ni)|ne\s+(?:releve|constitue|concerne|sont|rentre|entre)\s+pas|"
                          r"n'(?:entre|constitue|appartient)\s+pas|hors\s+du?\s+champ|ni\s+un\s+marche)\b")
 
@@ -254,9 +257,16 @@ def read_defence_security(doc: DocText, rank: float) -> Found | None:
     code (unless the sentence denies it or the article belongs to another code)."""
     articles = [m for m in DEFENCE_ARTICLE_RE.finditer(doc.folded) if not OTHER_CODE_RE.search(doc.folded[m.end() : m.end() + 60])
                 and not _beside_its_twin(doc.folded, m)]
-    for match in sorted(articles + list(DEFENCE_SENTENCE_RE.finditer(doc.folded)), key=lambda m: m.start()):
+    classified = [m for m in CLASSIFIED_RE.finditer(doc.folded) if not NOT_NEEDED_RE.search(_sentence_of(doc.folded, m))]
+    for match in sorted(articles + list(DEFENCE_SENTENCE_RE.finditer(doc.folded)) + classified, key=lambda m: m.start()):
         sentence_start = max(doc.folded.rfind(".", 0, match.start()), doc.folded.rfind("\n", 0, match.start())) + 1
         if NEGATION_RE.search(doc.folded[max(sentence_start, match.start() - 80) : match.end()]):
             continue
         return Found(True, doc.evidence(match.start(), match.end()), rank)
     return None
+
+
+def _sentence_of(folded: str, match: re.Match[str]) -> str:
+    start = max(folded.rfind(".", 0, match.start()), folded.rfind("\n", 0, match.start())) + 1
+    ends = [i for i in (folded.find(".", match.end()), folded.find("\n", match.end())) if i >= 0]
+    return folded[start : min(ends) if ends else len(folded)]

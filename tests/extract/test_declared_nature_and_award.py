@@ -48,6 +48,12 @@ def _notice(name: str) -> Path:
     ("Article 1. Le présent marché est un marché public de travaux au sens de l'article L1111-2.", "works"),
     ("Il s'agit d'un marché de services passé selon une procédure adaptée.", "services"),
     ("RÈGLEMENT DE LA CONSULTATION\nMARCHÉ PUBLIC DE TRAVAUX\nRéfection de la toiture", "works"),
+    ("CCAP\nMARCHES PUBLICS DE FOURNITURES\nAcquisition de mobilier", "supplies"),
+    # the European form of 2011, its nature after the long label
+    ("II.1.2) Type de marché et lieu d'exécution des travaux, de livraison des fournitures ou de prestation des "
+     "services : Travaux. Exécution.\nLieu principal d'exécution : Nîmes", "works"),
+    ("Article 1.3 - Nature du marché : Fournitures\nLe marché est passé en procédure adaptée.", "supplies"),
+    ("Objet : entretien des espaces verts. Type de marché : services.", "services"),
 ])
 def test_the_nature_the_piece_declares(text, nature):
     found = read_declared_nature(doc(text), 1)
@@ -59,6 +65,8 @@ def test_the_nature_the_piece_declares(text, nature):
     "1.3. TYPE DE MARCHÉ\nCe marché est un marché à bons de commande au sens de l'article R2162-2.",
     "Le présent marché n'est pas un marché de travaux.",
     "Le présent marché est un marché de fournitures et de services.",  # mixed: no one nature
+    "Le présent marché est un marché de fournitures courantes et de services.",
+    "1.3 Type de marché\nTravaux de réfection des toitures du groupe scolaire",  # a heading, then a title
     "Type de marché : services et fournitures associées",
     "Le titulaire justifie de références de marchés de travaux similaires.",  # a passing mention
     # two natures stated in the free text of one piece say nothing
@@ -120,6 +128,7 @@ def test_a_printed_award_notice_is_said_with_its_winner_and_date():
             "titulaire\nNom officiel : ENTREPRISE DUPONT\n")
     warning = award_in_text(doc(text))
     assert warning is not None and "(à ENTREPRISE DUPONT le 12/03/2020)" in warning
+    assert award_in_text(doc("Avis No 20-123456 publié le 11/08/2020\nAvis d'attribution Procédure Ouverte\nL'essentiel"))
     # a contract notice that speaks of the award notice to come is no award notice
     assert award_in_text(doc("Avis de marché\nProcédure ouverte\nL'avis d'attribution sera publié au BOAMP.")) is None
 
@@ -201,6 +210,8 @@ def test_defence_said_in_words_or_by_the_defence_part_of_the_code(text):
     "Les crédits sont inscrits conformément à l'article L. 2311-7 du CGCT.",
     "Le présent marché n'est pas soumis à la directive 2009/81/CE.",
     "Le titulaire est tenu au secret professionnel ; la confidentialité des données est défendue.",
+    "Aucune habilitation confidentiel défense n'est requise pour l'exécution des prestations.",
+    "L'habilitation secret défense des personnels n'est pas exigée.",
 ])
 def test_forms_twins_other_codes_and_denials_are_no_defence(text):
     assert read_defence_security(doc(text), 1) is None
