@@ -14,15 +14,17 @@ from procure.extract.document import DocText
 
 # Where the heading of a BOAMP print stands: its first lines (the body of a contract notice may speak of the award
 # notice to come, « l'avis d'attribution sera publié », which says nothing).
-HEAD_CHARS = 800
+HEAD_CHARS = 1500
 HEADING_RE = re.compile(r"(?:^|\n)[ \t]*(?:avis\s+d'attribution(?:\s+de\s+(?:marche|contrat|concession))?|"
                         r"avis\s+de\s+resultats?\s+de\s+marche|resultat\s+de\s+(?:marche|la\s+procedure))"
                         # « Avis d'attribution Procédure Ouverte », « Avis d'attribution de marché – Directive 2014/24/UE »
                         r"(?:[ \t]+(?:procedure\b|[-–—])[^\n]*)?[ \t]*(?:\n|$|:)")
 # EU form section V: « V.2.1) Date de conclusion du marché : 12/03/2020 », « Nom officiel : ENTREPRISE X ».
-AWARD_DATE_RE = re.compile(r"date\s+(?:de\s+conclusion|d'attribution|de\s+la\s+decision\s+d'attribution)\s+du\s+"
-                           r"(?:marche|contrat)\s*:?\s*(\d{1,2}/\d{1,2}/\d{4})")
-WINNER_RE = re.compile(r"nom\s+et\s+adresse\s+du\s+titulaire[^\n]*\n\s*nom\s+officiel\s*:\s*([^\n]{2,120})")
+AWARD_DATE_RE = re.compile(r"date\s+(?:de\s+conclusion|d'attribution|de\s+la\s+decision\s+d'attribution)(?:\s+du\s+"
+                           r"(?:marche|contrat))?\s*:?\s*(\d{1,2}/\d{1,2}/\d{4})")
+# … and the national form: « Nom du titulaire / organisme : X », « Attributaire : X ».
+WINNER_RE = re.compile(r"nom\s+et\s+adresse\s+du\s+titulaire[^\n]*\n\s*nom\s+officiel\s*:\s*([^\n]{2,120})|"
+                       r"(?:^|\n)\s*(?:nom\s+du\s+titulaire(?:\s*/\s*organisme)?|attributaire)\s*:\s*([^\n]{2,120})")
 
 
 def award_warning(winners: list[str], decided: date | None) -> str:
@@ -42,7 +44,8 @@ def award_in_text(doc: DocText) -> str | None:
     if not HEADING_RE.search(doc.folded[:HEAD_CHARS]):
         return None
     winner = WINNER_RE.search(doc.folded)
-    winners = [doc.text[winner.start(1) : winner.end(1)].strip(" .")] if winner else []
+    group = next((i for i in (1, 2) if winner and winner.group(i)), None)
+    winners = [doc.text[winner.start(group) : winner.end(group)].strip(" .")] if winner and group else []
     return award_warning(winners, _day(AWARD_DATE_RE.search(doc.folded)))
 
 

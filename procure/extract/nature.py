@@ -28,7 +28,7 @@ FORM_FIELD_RE = re.compile(
     # the forms of 2011: « II.1.2) Type de marché et lieu d'exécution des travaux, de livraison des fournitures ou
     # de prestation des services : Travaux »
     r"\s+et\s+lieu\s+d'execution\s+des\s+travaux,?\s+de\s+livraison\s+des\s+fournitures\s+ou\s+de\s+prestation\s+"
-    r"des\s+services\s*:?\s*)(?:de\s+)?" + _WORD +
+    r"des\s+services\s*:?\s*)(?:(?:marche|accord-cadre)\s+(?:public\s+)?)?(?:de\s+)?" + _WORD +
     r"(?=\s*(?:\.|;)?\s*(?:\n|$)|\s*:\s*(?:achat|execution|location|credit-bail|conception|realisation|"
     r"location-vente|[a-z ,'-]{0,40}(?:\n|$))|\s*[.,]\s*(?:execution|achat|categorie\s+de\s+services)\b)")
 # The BOAMP national form prints the nature alone on the line under « Annonce No 20-101465 ».
@@ -38,6 +38,8 @@ SENTENCE_RE = re.compile(
     r"(?:le\s+present|ce|le)\s+(?:marche|accord-cadre|contrat)(?:\s+public)?\s+(?:est|constitue)\s+un\s+"
     r"(?:marche|accord-cadre)(?:\s+public)?\s+de\s+" + _WORD + r"\b(?!(?:\s+courantes)?\s*(?:et|ou|,)\s+(?:de\s+)?(?:travaux|services|"
     r"fournitures|prestations))|il\s+s'agit\s+d'un\s+(?:marche|accord-cadre)(?:\s+public)?\s+de\s+" + _WORD +
+    r"\b(?!(?:\s+courantes)?\s*(?:et|ou|,)\s+(?:de\s+)?(?:travaux|services|fournitures|prestations))|"
+    r"la\s+presente\s+consultation\s+(?:concerne|porte\s+sur)\s+un\s+(?:marche|accord-cadre)(?:\s+public)?\s+de\s+" + _WORD +
     r"\b(?!(?:\s+courantes)?\s*(?:et|ou|,)\s+(?:de\s+)?(?:travaux|services|fournitures|prestations))")
 TITLE_LINE_RE = re.compile(r"(?:^|\n)[ \t]*(?:marches?|accords?-cadres?)\s+(?:publics?\s+)?de\s+(travaux|services|fournitures)"
                            r"[ \t]*(?=\n|$)")

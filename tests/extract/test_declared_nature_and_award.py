@@ -54,6 +54,8 @@ def _notice(name: str) -> Path:
      "services : Travaux. Exécution.\nLieu principal d'exécution : Nîmes", "works"),
     ("Article 1.3 - Nature du marché : Fournitures\nLe marché est passé en procédure adaptée.", "supplies"),
     ("Objet : entretien des espaces verts. Type de marché : services.", "services"),
+    ("Nature du marché : Marché de travaux\nObjet : réfection de voirie", "works"),
+    ("La présente consultation concerne un accord-cadre de fournitures courantes.", "supplies"),
 ])
 def test_the_nature_the_piece_declares(text, nature):
     found = read_declared_nature(doc(text), 1)
@@ -128,7 +130,10 @@ def test_a_printed_award_notice_is_said_with_its_winner_and_date():
             "titulaire\nNom officiel : ENTREPRISE DUPONT\n")
     warning = award_in_text(doc(text))
     assert warning is not None and "(à ENTREPRISE DUPONT le 12/03/2020)" in warning
-    assert award_in_text(doc("Avis No 20-123456 publié le 11/08/2020\nAvis d'attribution Procédure Ouverte\nL'essentiel"))
+    national = award_in_text(doc("Avis No 20-123456 publié le 11/08/2020\nAvis d'attribution Procédure Ouverte\n"
+                                 "Attribution du marché\nNom du titulaire / organisme : SARL MARTIN\n"
+                                 "Date d'attribution : 02/09/2020\n"))
+    assert national is not None and "(à SARL MARTIN le 02/09/2020)" in national
     # a contract notice that speaks of the award notice to come is no award notice
     assert award_in_text(doc("Avis de marché\nProcédure ouverte\nL'avis d'attribution sera publié au BOAMP.")) is None
 
