@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from procure import law
 from procure.advice.suggest import DATE_SOURCES_FR, Advice, Suggestion
-from procure.text.format_fr import format_percent
+from procure.text.format_fr import format_euros, format_percent
 
 UNVERIFIED_MARK = f" ({law.UNVERIFIED_FR})"
 
@@ -26,6 +26,7 @@ def advice_fr(advice: Advice) -> str:
         lines.append("")
         lines.append(f"Lot {lot.lot.number} : {title}")
         lines.append(f"  Lieu d'exécution : {_place_fr(lot.lot)}")  # reservations and structures depend on it
+        lines.append(f"  Montant : {_amount_fr(lot.lot)}")  # the hours and the thresholds are computed from it
         lines.extend(f"  ! {alert.message}" for alert in lot.alerts)
         if lot.ways_to_comply:
             lines.append("  Manières de satisfaire L2112-2-1 :")
@@ -41,6 +42,23 @@ def advice_fr(advice: Advice) -> str:
                 lines.extend(f"      {n}. {step}" for n, step in enumerate(s.hours.steps, 1))
             lines.extend(f"      à vérifier : {check_fr(check)}" for check in s.points_to_check)
     return "\n".join(lines)
+
+
+AMOUNT_KINDS_FR = {"maximum": "maximum", "minimum": "minimum", "total": "total", "estimate": "estimé"}
+
+
+def _amount_fr(lot) -> str:
+    """« 6 000 000,00 € HT (maximum ; montant estimé : 1 712 500 €) »: the figure, what it is, and the estimate that
+    the hours use when a framework prints one beside its maximum."""
+    if lot.estimated_amount is None:
+        return "non indiqué dans les pièces lues"
+    amount = lot.estimated_amount.value
+    kind = AMOUNT_KINDS_FR.get(getattr(amount.kind, "value", amount.kind) or "estimate", "estimé")
+    notes = [kind] + [part for part in (amount.computation or "").split(" ; ") if part and part != kind]
+    if amount.estimate is not None and not any("estimé" in note for note in notes):
+        notes.append(f"montant estimé : {format_euros(amount.estimate, cents=False)}")
+    inherited = ", celui de la consultation" if lot.estimated_amount.inherited else ""
+    return f"{amount} ({' ; '.join(notes)}{inherited})"
 
 
 def _place_fr(lot) -> str:

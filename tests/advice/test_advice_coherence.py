@@ -108,3 +108,15 @@ def test_the_whole_tenders_amount_stands_for_lots_that_state_none():
     advice = suggest(notice)
     assert advice.obligation.contract_value == Decimal("6510000") and advice.obligation.applies is True
     assert not [a for a in advice.alerts if a.code in ("lot_amount_unknown", "value_unknown")]
+
+
+def test_each_lot_says_its_amount_and_the_estimate_beside_a_maximum():
+    from decimal import Decimal
+
+    from procure.model import Amount, AmountKind
+
+    framework, other = lot(1), lot(2, amount=None)
+    framework.estimated_amount = Fact(Amount(Decimal("6000000"), "HT", AmountKind.MAXIMUM, None, Decimal("1712500")), EV)
+    lines = all_text(suggest(tender(framework, other, launch=date(2026, 10, 1)))).splitlines()
+    assert "  Montant : 6\u202f000\u202f000,00\xa0€ HT (maximum ; montant estimé : 1\u202f712\u202f500\xa0€)" in lines
+    assert "  Montant : non indiqué dans les pièces lues" in lines
