@@ -131,13 +131,6 @@ def place_text(value) -> str:
     return f"{value} (lieu non reconnu)"
 
 
-def status_text(status: str) -> str:
-    try:
-        return SuggestionStatus.parse(status).label
-    except ValueError:
-        return status
-
-
 def amount_text(value) -> str:
     if isinstance(value, dict):
         return euros(value.get("value")) if value.get("tax", "HT") == "HT" else f"{euros(value.get('value'))[:-3]} TTC"
@@ -503,12 +496,12 @@ for lot in items.lots:
         for item in lot.suggestions:
             payload = item.payload  # service.schema.StoredSuggestion: what the analysis stored
             with st.container(border=True):
-                st.subheader(f"{plain(payload.title)} — {plain(status_text(item.status))}")
+                st.subheader(f"{plain(payload.title)} — {plain(item.status_label)}")
                 st.caption(f"Pertinence {format_percent(item.score)} · Fondement : {', '.join(payload.legal_basis)} · "
                            f"Ancien code : {plain(', '.join(payload.old_articles) or 'aucun équivalent')}")
                 for reason in payload.reasons:
                     st.markdown(f"- {plain(reason)}")
-                if status_text(item.status) == SuggestionStatus.PRESENT.label:
+                if item.status == SuggestionStatus.PRESENT:
                     same = [p for p in details.get("provisions", []) + analysis.get("provisions", [])
                             if p["kind"] == item.lever_id]
                     for provision in same:
@@ -565,7 +558,7 @@ else:
     names = {d["filename"]: d["filename"] + (f" ({d['doc_type']})" if d.get("doc_type") else "") for d in word_documents}
     # The document the accepted clauses are written for comes first (a reserved lot goes to the RC, a clause to the CCAP).
     wanted = [kind for s in items.suggestions()
-              if s.decision == "accepted" and status_text(s.status) != SuggestionStatus.PRESENT.label
+              if s.decision == "accepted" and s.status != SuggestionStatus.PRESENT
               for kind in s.payload.target_document.replace(",", " ").split()]
     ranked = sorted(word_documents, key=lambda d: (-wanted.count((d.get("doc_type") or "").upper()),
                                                   (d.get("doc_type") or "").upper() != "CCAP"))

@@ -102,22 +102,22 @@ def _unknown_value_alerts(tender: Tender, check: ObligationCheck) -> list[Alert]
     if len(check.lots_without_amount) > GROUPED_LOTS:  # one line, not one per lot, for a notice of 20 lots
         numbers = ", ".join(map(str, check.lots_without_amount))
         alerts.append(Alert(None, "lot_amount_unknown",
-                            f"Montant inconnu pour {len(check.lots_without_amount)} lots ({numbers}) : la valeur du "
-                            f"marché est partielle ({format_euros(check.contract_value)} HT sans eux) alors que tous les "
-                            f"lots comptent (R2121-1). L'obligation {OBLIGATION_ARTICLE} "
-                            + ("s'applique déjà." if check.applies else "reste indéterminée : précisez leurs montants."),
-                            ["R2121-1", OBLIGATION_ARTICLE]))
+                            f"Montant inconnu pour {len(check.lots_without_amount)} lots ({numbers}) : "
+                            + _partial_value_fr(check, "sans eux", "leurs montants"), ["R2121-1", OBLIGATION_ARTICLE]))
         return alerts
     for number in check.lots_without_amount:
         lot = next(lot for lot in tender.lots if lot.number == number)
         title = f" ({lot.title.value})" if lot.title and lot.title.value else ""
-        alerts.append(Alert(number, "lot_amount_unknown",
-                            f"Montant du lot {number}{title} inconnu : la valeur du marché est partielle "
-                            f"({format_euros(check.contract_value)} HT sans ce lot) alors que tous les lots comptent "
-                            f"(R2121-1). L'obligation {OBLIGATION_ARTICLE} "
-                            + ("s'applique déjà." if check.applies else "reste indéterminée : précisez le montant de ce lot."),
+        alerts.append(Alert(number, "lot_amount_unknown", f"Montant du lot {number}{title} inconnu : "
+                            + _partial_value_fr(check, "sans ce lot", "le montant de ce lot"),
                             ["R2121-1", OBLIGATION_ARTICLE], [lot.title.evidence] if lot.title and lot.title.evidence else []))
     return alerts
+
+
+def _partial_value_fr(check: ObligationCheck, without: str, to_give: str) -> str:
+    return (f"la valeur du marché est partielle ({format_euros(check.contract_value)} HT {without}) alors que tous les "
+            f"lots comptent (R2121-1). L'obligation {OBLIGATION_ARTICLE} "
+            + ("s'applique déjà." if check.applies else f"reste indéterminée : précisez {to_give}."))
 
 
 # A piece a passage refers to ("dans les conditions précisées à l'article 1.5.1 du CCAP"), by its document type.

@@ -112,7 +112,7 @@ def compute_hours(amount: Decimal, cpv: str | None, nature: str, on: date,
     references = [share_reference, rate_reference, cost_param.label_fr()]
     minimum = minimum_hours(on)
     below = minimum is not None and hours < minimum
-    if minimum is not None and below:
+    if below:
         steps.append(f"Volume inférieur à {format_int(minimum)} heures (environ une semaine de travail) : trop faible pour "
                      f"une clause d'insertion en heures ({law.UNVERIFIED_FR if law.parameter('insertion_minimum_hours', on).unverified else 'pratique des facilitateurs'}).")
     result = HoursComputation(amount, share, family, rate, cost, hours, steps, unverified, references,

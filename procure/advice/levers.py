@@ -154,10 +154,11 @@ class _LotContext:
 def _ways_to_comply_fr(c: _LotContext) -> list[str]:
     """Every lever that can meet L2112-2-1, in the order of clauses/ (insertion first), the fitting one marked."""
     chosen, why = c.obligation_lever()
-    ways = sorted(((lever.obligation.rank, lever.id, lever, lever.obligation) for lever in law.levers().values()
-                   if lever.obligation and lever.in_force(c.on) and _relevant_way(c, lever)), key=lambda way: way[:2])
+    ways = [(lever, lever.obligation) for lever in law.levers().values()
+            if lever.obligation and lever.in_force(c.on) and _relevant_way(c, lever)]
+    ways.sort(key=lambda way: (way[1].rank, way[0].id))
     lines = []
-    for _, _, lever, obligation in ways:
+    for lever, obligation in ways:
         flag = f" ({law.UNVERIFIED_FR})" if obligation.unverified else ""
         mark = " — retenue pour ce lot : " + why if lever.id == chosen else ""
         lines.append(f"{lever.title}{flag} : {obligation.why}{mark}")
@@ -223,10 +224,9 @@ def _on_estimate(c: _LotContext) -> HoursComputation | None:
     """A framework agreement printing both its maximum and an estimate of the orders: the volume owed is computed
     on the estimate, the maximum being only a ceiling (law review: 22 882 h on a 68.6 M€ maximum, 27.5 M€ estimated)."""
     amount = c.lot.estimated_amount.value if c.lot.estimated_amount else None
-    printed_estimate = getattr(amount, "estimate", None) if amount is not None else None
-    if amount is None or _kind_value(amount.kind) != AmountKind.MAXIMUM.value or not printed_estimate:
+    if amount is None or _kind_value(amount.kind) != AmountKind.MAXIMUM.value or not amount.estimate:
         return None
-    estimate, _ = amount_ht(Amount(printed_estimate, amount.tax, AmountKind.ESTIMATE))
+    estimate, _ = amount_ht(Amount(amount.estimate, amount.tax, AmountKind.ESTIMATE))
     if estimate is None:
         return None
     hours = compute_hours(estimate, c.labour_cpv(), c.nature, c.on, AmountKind.ESTIMATE)

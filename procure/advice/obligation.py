@@ -103,10 +103,10 @@ def _main_cpv(lot: Lot) -> str | None:
     return None
 
 
-def lot_nature(cpv: str | None, on: date, declared: str | None = None) -> str:
-    """works, supplies, services, or social_services (R2123-1 3° list in clauses/). `declared`: the nature the
-    dossier states (procure.model.Lot/Tender.declared_nature), which prevails over the CPV code's."""
-    nature = declared or nature_of(cpv)
+def lot_nature(cpv: str | None, on: date, stated: str | None = None) -> str:
+    """works, supplies, services, or social_services (R2123-1 3° list in clauses/). `stated`: the lot's nature
+    when known otherwise than by its code (`stated_nature`)."""
+    nature = stated or nature_of(cpv)
     return ContractNature.SOCIAL_SERVICES if nature == ContractNature.SERVICES and law.is_social_service(cpv, on) else nature
 
 
@@ -114,6 +114,12 @@ def declared_nature(tender: Tender, lot: Lot) -> Fact | None:
     """The nature the notice or a piece declares for this lot, else for the whole tender (works, supplies,
     services): a CPV code alone misleads (air-conditioning works coded as the supply of the units)."""
     return lot.declared_nature or tender.declared_nature
+
+
+def stated_nature(tender: Tender, lot: Lot, cpv: str | None) -> str:
+    """The lot's nature: the one the dossier declares, else its CPV code's (works, supplies or services)."""
+    declared = declared_nature(tender, lot)
+    return declared.value if declared else nature_of(cpv)
 
 
 def _lot_amount(lot: Lot) -> Decimal | None:
@@ -140,8 +146,8 @@ def contract_nature(tender: Tender, on: date) -> tuple[str, str]:
     by_nature: dict[str, Decimal] = {}
     counts: dict[str, int] = {}
     for lot in tender.lots:
-        declared = declared_nature(tender, lot)
-        nature = lot_nature(_main_cpv(lot), on, declared.value if declared else None)
+        cpv = _main_cpv(lot)
+        nature = lot_nature(cpv, on, stated_nature(tender, lot, cpv))
         by_nature[nature] = by_nature.get(nature, Decimal(0)) + (_lot_amount(lot) or Decimal(0))
         counts[nature] = counts.get(nature, 0) + 1
     if not counts:

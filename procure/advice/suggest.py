@@ -49,10 +49,10 @@ from procure.advice.obligation import (
     amount_ht,
     check_obligation,
     contract_nature,
-    declared_nature,
     lot_nature,
     nature_of,
     reference_date,
+    stated_nature,
     thresholds_fr,
 )
 from procure.model import BuyerCategory, Lot, Tender
@@ -95,7 +95,8 @@ def suggest(tender: Tender, on: date | None = None, today: date | None = None,
     if defence_security is None and tender.defence_security is not None:
         defence_security = bool(tender.defence_security.value)  # the pieces say it; the user's answer prevails
     obligation = check_obligation(tender, ref, category, defence_security)
-    alerts = _tender_alerts(tender, source if dated >= start else EARLIEST_RULES, ref, obligation)
+    shown_source = EARLIEST_RULES if dated < start else source  # the date used is no date of the tender
+    alerts = _tender_alerts(tender, shown_source, ref, obligation)
     if dated < start:
         alerts.insert(0, Alert(None, "date_before_rules",
                                f"Consultation datée du {dated:%d/%m/%Y} ({DATE_SOURCES_FR.get(source, source)}). Les règles "
@@ -103,14 +104,12 @@ def suggest(tender: Tender, on: date | None = None, today: date | None = None,
                                f"appliquées ({law.UNVERIFIED_FR}).", []))
     lots = [_advise_lot(tender, lot, ref, obligation) for lot in tender.lots]
     used = obligation.threshold.parameter if obligation.threshold else None
-    shown_source = EARLIEST_RULES if dated < start else source  # the date used is no date of the tender
     return Advice(tender, ref, shown_source, obligation.contract_value, used, obligation.applies, lots, alerts, obligation)
 
 
 def _advise_lot(tender: Tender, lot: Lot, ref: date, check: ObligationCheck) -> LotAdvice:
     cpv = _main_cpv(lot)
-    declared = declared_nature(tender, lot)
-    nature = declared.value if declared else nature_of(cpv)
+    nature = stated_nature(tender, lot, cpv)
     amount, amount_note = amount_ht(lot.estimated_amount.value if lot.estimated_amount else None)
     existing = {p.kind: p for p in tender.provisions_for(lot.number)}
     context = _LotContext(tender, lot, ref, cpv, nature, amount, amount_note, existing, check)

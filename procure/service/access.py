@@ -190,13 +190,12 @@ class Permissions:
 
 
 def permissions(actor: Actor) -> Permissions:
-    facilitator = actor.role == Role.FACILITATOR
     return Permissions(
-        sees_tenders=not facilitator and actor.role in (Role.ADMIN, Role.BUYER, Role.REVIEWER),
+        sees_tenders=actor.role in (Role.ADMIN, Role.BUYER, Role.REVIEWER),
         create_tender=can_create_tender(actor),
         follow_clauses=can_follow_clauses(actor),
         create_commitment=can_create_commitment(actor),
-        follows_as_facilitator=facilitator,
+        follows_as_facilitator=actor.role == Role.FACILITATOR,
         manage_accounts=can_manage_accounts(actor),
         import_reference_data=can_import_reference_data(actor),
         manage_directory=can_manage_directory(actor),
