@@ -17,8 +17,6 @@ from pathlib import Path
 import yaml
 
 from procure.ingest.notice_sniff import NOTICE_ROOTS, UBL_ROOT_NS
-from procure.ingest.notice_sniff import looks_like_json as looks_like_json  # re-exported
-from procure.ingest.notice_sniff import looks_like_xml_notice as looks_like_xml_notice  # re-exported
 from procure.model import Block, DocumentInfo
 from procure.vocabulary import DocumentRole
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from procure.errors import ProcureError
+from procure.ingest.notice_sniff import looks_like_json
 from procure.model import Tender
 
 NOTICE_DATA_SUFFIXES = {".xml", ".json", ".jsonl", ".ndjson"}
@@ -88,7 +89,7 @@ def _eforms_items(path: Path) -> Iterator[NoticeItem | NoticeFailure]:
 
     try:
         head = path.open("rb").read(4096)
-        if eforms.looks_like_json(head):
+        if looks_like_json(head):
             trees = [(record, _record_name(path, record)) for record in eforms.json_records(path, limit=None)]
         else:
             trees = [(None, path.name)]
